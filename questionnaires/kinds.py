@@ -1,0 +1,535 @@
+"""The registry of question kinds: how each kind is defined, parsed, checked and exported.
+
+A kind is added here once; the catalogue loader, the respondent form (`survey.question_types`
+adds only the template macro), the CSV export and the default chart all follow from it.
+
+Raw answers are what a browser posts, as `Mapping[str, list[str]]` (field name → values). Field
+names derive from the question key: `key` itself, `key/other` for "Sonstiges" text, `key/<item>`
+for matrix rows, `key/<n>` for list entries and `key/<n>/<field>` for repeatable groups.
+Typed values are JSON-compatible:
+
+=================  ==========================================================
+single_choice      option code (str)
+multiple_choice    list of option codes
+likert             scale option code (str)
+short_text, long_text  str
+number             int (or float when `integer = false`)
+year               int
+date               ISO date "YYYY-MM-DD"
+matrix             {item code: scale option code}
+list               list of str
+district           list of district codes
+partner_roster     list of {"actor": code or "", "name": str, <field key>: value …}
+group              list of {<field key>: value …}
+info               (no answer)
+=================  ==========================================================
+
+"Sonstiges" text of a choice question is a separate value under the key `<key>/other`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Question
+
+Raw = Mapping[str, list[str]]
+OTHER = "other"
+CURRENT_YEAR_SLACK = 5
+
+
+@dataclass
+class Parsed:
+    """The typed values read from raw input (key → value) and the messages for the respondent."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _first(raw: Raw, name: str) -> str:
+    values = raw.get(name) or [""]
+    return (values[0] or "").strip()
+
+
+def _all(raw: Raw, name: str) -> list[str]:
+    return [v.strip() for v in raw.get(name, []) if v and v.strip()]
+
+
+def _indexed(raw: Raw, prefix: str) -> list[int]:
+    """Entry numbers n that occur as `prefix/n…` in the raw field names, in ascending order."""
+    pattern = re.compile(re.escape(prefix) + r"/(\d+)(?:/|$)")
+    found = {int(m.group(1)) for name in raw if (m := pattern.match(name))}
+    return sorted(found)
+
+
+def parse_number(text: str, integer: bool) -> float | int:
+    """Parse German or English notation ("1.234,5", "1.234", "20", "20.5"); raise ValueError otherwise.
+
+    Dots that group digits in threes ("1.234", "1.234.567") are German thousands separators.
+    """
+    cleaned = text.replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", cleaned):
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
+        raise ValueError(text)
+    number = float(cleaned)
+    if integer:
+        if not number.is_integer():
+            raise ValueError(text)
+        return int(number)
+    return number
+
+
+def format_number(number: float | int) -> str:
+    """A number in German notation with a decimal comma."""
+    if isinstance(number, int) or float(number).is_integer():
+        return f"{int(number):,}".replace(",", ".")
+    return f"{number:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".").rstrip("0").rstrip(",")
+
+
+class Kind:
+    """Base of all kinds. Subclasses override what differs."""
+
+    name = ""
+    label = ""
+    answerable = True
+    needs_options = False
+    needs_items = False
+    chart = "none"  # bars | histogram | likert | texts | none
+
+    def check_definition(self, question: Question) -> list[str]:
+        """What is wrong with a question of this kind as defined in the catalogue."""
+        problems = []
+        if self.needs_options and not question.options:
+            problems.append("hat keine Antwortoptionen (options)")
+        if self.needs_items and not question.items:
+            problems.append("hat keine Zeilen (items)")
+        codes = [o.code for o in question.options] + [i.code for i in question.items]
+        for code in codes:
+            if not re.fullmatch(r"[a-z0-9_]+", code):
+                problems.append(f"Optionscode {code!r} ist ungültig (nur a-z, 0-9, _)")
+        seen = set()
+        for code in [o.code for o in question.options]:
+            if code in seen:
+                problems.append(f"Optionscode {code!r} kommt doppelt vor")
+            seen.add(code)
+        entries = question.max_entries
+        if entries is not None and (not isinstance(entries, int) or isinstance(entries, bool) or entries < 1):
+            problems.append("max_entries muss eine ganze Zahl ab 1 sein")
+        return problems
+
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
+        """Read the raw answer posted under field `name`; the value is stored under the key."""
+        return Parsed()
+
+    def is_empty(self, value: Any) -> bool:
+        return value in (None, "", [], {})
+
+    def export_columns(self, question: Question) -> list[str]:
+        """Column names of this question in the wide CSV export."""
+        return [question.key] if self.answerable else []
+
+    def export_cells(self, question: Question, value: Any, extra: Mapping[str, Any]) -> list[Any]:
+        """Cells for `export_columns`; `extra` holds the other answers (for `/other` texts)."""
+        return [value if value is not None else ""]
+
+    def display(self, question: Question, value: Any) -> str:
+        """The answer as a respondent or planner reads it."""
+        if self.is_empty(value):
+            return "–"
+        return str(value)
+
+
+class SingleChoice(Kind):
+    name, label, needs_options, chart = "single_choice", "Einfachauswahl", True, "bars"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        code = _first(raw, name)
+        if code and code not in question.option_codes and not (question.other and code == OTHER):
+            parsed.errors[question.key] = "Bitte eine der angebotenen Antworten wählen."
+            return parsed
+        parsed.values[question.key] = code or None
+        if question.other:
+            text = _first(raw, f"{name}/{OTHER}")
+            parsed.values[f"{question.key}/{OTHER}"] = text or None
+            if code == OTHER and not text:
+                parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
+        return parsed
+
+    def export_columns(self, question):
+        return [question.key] + ([f"{question.key}/{OTHER}"] if question.other else [])
+
+    def export_cells(self, question, value, extra):
+        cells = [value or ""]
+        if question.other:
+            cells.append(extra.get(f"{question.key}/{OTHER}") or "")
+        return cells
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return "Sonstiges" if value == OTHER else question.option_label(value)
+
+
+class Likert(SingleChoice):
+    name, label, chart = "likert", "Likert-Skala", "likert"
+
+
+class MultipleChoice(Kind):
+    name, label, needs_options, chart = "multiple_choice", "Mehrfachauswahl", True, "bars"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        codes = _all(raw, name)
+        allowed = set(question.option_codes) | ({OTHER} if question.other else set())
+        unknown = [c for c in codes if c not in allowed]
+        if unknown:
+            parsed.errors[question.key] = "Bitte nur angebotene Antworten wählen."
+        ordered = [c for c in question.option_codes if c in codes]
+        if question.other and OTHER in codes:
+            ordered.append(OTHER)
+        parsed.values[question.key] = ordered
+        if question.other:
+            text = _first(raw, f"{name}/{OTHER}")
+            parsed.values[f"{question.key}/{OTHER}"] = text or None
+            if OTHER in codes and not text:
+                parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
+        return parsed
+
+    def export_columns(self, question):
+        codes = list(question.option_codes) + ([OTHER] if question.other else [])
+        columns = [question.key] + [f"{question.key}/{code}" for code in codes]
+        if question.other:
+            columns.append(f"{question.key}/{OTHER}_text")
+        return columns
+
+    def export_cells(self, question, value, extra):
+        chosen = value or []
+        codes = list(question.option_codes) + ([OTHER] if question.other else [])
+        cells: list[Any] = ["|".join(chosen)]
+        cells += [1 if code in chosen else 0 for code in codes] if value is not None else ["" for _ in codes]
+        if question.other:
+            cells.append(extra.get(f"{question.key}/{OTHER}") or "")
+        return cells
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return ", ".join("Sonstiges" if c == OTHER else question.option_label(c) for c in value)
+
+
+class ShortText(Kind):
+    name, label, chart = "short_text", "Kurzer Text", "texts"
+    max_length = 300
+
+    def parse(self, question, raw, name):
+        text = _first(raw, name) if self.name == "short_text" else (raw.get(name) or [""])[0].strip()
+        parsed = Parsed(values={question.key: text or None})
+        if len(text) > self.max_length:
+            parsed.errors[question.key] = f"Bitte höchstens {self.max_length} Zeichen eingeben."
+        return parsed
+
+
+class LongText(ShortText):
+    name, label = "long_text", "Langer Text"
+    max_length = 5000
+
+
+class Number(Kind):
+    name, label, chart = "number", "Zahl", "histogram"
+
+    def check_definition(self, question):
+        problems = super().check_definition(question)
+        bounds = {"min": question.minimum, "max": question.maximum}
+        for what, bound in bounds.items():
+            if bound is not None and (not isinstance(bound, int | float) or isinstance(bound, bool)):
+                problems.append(f"{what} muss eine Zahl sein")
+                bounds[what] = None
+        if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+            problems.append("min darf nicht größer als max sein")
+        return problems
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        text = _first(raw, name)
+        if not text:
+            parsed.values[question.key] = None
+            return parsed
+        try:
+            number = parse_number(text, question.integer)
+        except ValueError:
+            whole = "eine ganze Zahl" if question.integer else "eine Zahl"
+            parsed.errors[question.key] = f"Bitte {whole} eingeben, z. B. 20."
+            return parsed
+        message = self._bounds_message(question, number)
+        if message:
+            parsed.errors[question.key] = message
+        else:
+            parsed.values[question.key] = number
+        return parsed
+
+    def _bounds_message(self, question: Question, number: float) -> str:
+        low, high = question.minimum, question.maximum
+        if low is not None and number < low or high is not None and number > high:
+            if low is not None and high is not None:
+                return f"Bitte eine Zahl zwischen {format_number(low)} und {format_number(high)} eingeben."
+            if low is not None:
+                return f"Bitte eine Zahl ab {format_number(low)} eingeben."
+            return f"Bitte eine Zahl bis {format_number(high)} eingeben."
+        return ""
+
+    def display(self, question, value):
+        return "–" if self.is_empty(value) else format_number(value)
+
+
+class Year(Number):
+    name, label = "year", "Jahr"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        text = _first(raw, name)
+        if not text:
+            parsed.values[question.key] = None
+            return parsed
+        if not re.fullmatch(r"\d{4}", text):
+            parsed.errors[question.key] = "Bitte eine Jahreszahl mit vier Ziffern eingeben, z. B. 2015."
+            return parsed
+        year = int(text)
+        low = question.minimum if question.minimum is not None else 1900
+        high = question.maximum if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
+        if not low <= year <= high:
+            parsed.errors[question.key] = f"Bitte ein Jahr zwischen {int(low)} und {int(high)} eingeben."
+            return parsed
+        parsed.values[question.key] = year
+        return parsed
+
+    def display(self, question, value):
+        return "–" if self.is_empty(value) else str(value)
+
+
+class Date(Kind):
+    name, label, chart = "date", "Datum", "none"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        text = _first(raw, name)
+        if not text:
+            parsed.values[question.key] = None
+            return parsed
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                parsed.values[question.key] = dt.datetime.strptime(text, pattern).date().isoformat()
+                return parsed
+            except ValueError:
+                continue
+        parsed.errors[question.key] = "Bitte ein Datum im Format TT.MM.JJJJ eingeben."
+        return parsed
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+
+
+class Matrix(Kind):
+    name, label, needs_options, needs_items, chart = "matrix", "Matrix", True, True, "likert"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        answers = {}
+        for item in question.items:
+            code = _first(raw, f"{name}/{item.code}")
+            if code and code not in question.option_codes:
+                parsed.errors[question.key] = "Bitte nur angebotene Antworten wählen."
+            elif code:
+                answers[item.code] = code
+        parsed.values[question.key] = answers
+        return parsed
+
+    def export_columns(self, question):
+        return [f"{question.key}/{item.code}" for item in question.items]
+
+    def export_cells(self, question, value, extra):
+        value = value or {}
+        return [value.get(item.code, "") for item in question.items]
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return "; ".join(
+            f"{item.label}: {question.option_label(value[item.code])}" for item in question.items if item.code in value
+        )
+
+
+class EntryList(Kind):
+    name, label, chart = "list", "Liste kurzer Einträge", "texts"
+    default_entries = 3
+
+    def check_definition(self, question):
+        problems = super().check_definition(question)
+        if question.max_entries is None:
+            problems.append("braucht max_entries (mindestens 1)")
+        return problems
+
+    def parse(self, question, raw, name):
+        entries = [_first(raw, f"{name}/{n}") for n in _indexed(raw, name)]
+        return Parsed(values={question.key: [e for e in entries if e][: question.max_entries]})
+
+    def export_columns(self, question):
+        return [f"{question.key}/{n + 1}" for n in range(question.max_entries or self.default_entries)]
+
+    def export_cells(self, question, value, extra):
+        value = value or []
+        return [value[n] if n < len(value) else "" for n in range(question.max_entries or self.default_entries)]
+
+    def display(self, question, value):
+        return "–" if self.is_empty(value) else "; ".join(value)
+
+
+class District(MultipleChoice):
+    """Districts of the survey's Kommune; the options are filled in when the survey is built."""
+
+    name, label, needs_options, chart = "district", "Stadtteil/Sozialraum", False, "bars"
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        codes = _all(raw, name)
+        known = set(question.option_codes)
+        parsed.values[question.key] = [c for c in question.option_codes if c in codes]
+        if any(c not in known for c in codes):
+            parsed.errors[question.key] = "Bitte nur Stadtteile aus der Liste wählen."
+        return parsed
+
+    def export_columns(self, question):
+        return [question.key]
+
+    def export_cells(self, question, value, extra):
+        return ["|".join(value or [])]
+
+
+class Group(Kind):
+    """A repeatable group of fields (e.g. one entry per offer)."""
+
+    name, label, chart = "group", "Wiederholbare Gruppe", "none"
+
+    def check_definition(self, question):
+        problems = super().check_definition(question)
+        if not question.fields:
+            problems.append("hat keine Felder (fields)")
+        seen = set()
+        for sub in question.fields:
+            if sub.kind in ("group", "partner_roster"):
+                problems.append(f"Feld {sub.key!r}: Gruppen können nicht verschachtelt werden")
+            if sub.key in seen:
+                problems.append(f"Feld {sub.key!r} kommt doppelt vor")
+            seen.add(sub.key)
+        return problems
+
+    def parse_entry(self, question: Question, raw: Raw, prefix: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """One entry's fields, keyed by the field key's last part."""
+        entry: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for sub in question.fields:
+            kind = KINDS[sub.kind]
+            short = field_name(sub)
+            result = kind.parse(sub, raw, f"{prefix}/{short}")
+            for key, value in result.values.items():
+                entry[key.replace(sub.key, short, 1)] = value
+            for key, message in result.errors.items():
+                errors[f"{prefix}/{short}"] = message
+        return entry, errors
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        entries = []
+        for n in _indexed(raw, name):
+            entry, errors = self.parse_entry(question, raw, f"{name}/{n}")
+            if any(not KINDS[sub.kind].is_empty(entry.get(field_name(sub))) for sub in question.fields):
+                entries.append(entry)
+            for field_key, message in errors.items():
+                parsed.errors[field_key] = message
+        parsed.values[question.key] = entries[: question.max_entries]
+        return parsed
+
+    def export_columns(self, question):
+        return [f"{question.key}/anzahl"]
+
+    def export_cells(self, question, value, extra):
+        return [len(value or [])]
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return f"{len(value)} Einträge"
+
+
+class PartnerRoster(Group):
+    """Partners chosen from the Kommune's actor register (or named freely), each with attributes."""
+
+    name, label, chart = "partner_roster", "Kooperationspartner", "none"
+
+    def check_definition(self, question):
+        problems = [p for p in super().check_definition(question) if "keine Felder" not in p]
+        for sub in question.fields:
+            if field_name(sub) in ("actor", "name"):
+                problems.append(f"Feld {sub.key!r}: der Name {field_name(sub)!r} ist für den Partner selbst reserviert")
+        return problems
+
+    def parse(self, question, raw, name):
+        parsed = Parsed()
+        partners = []
+        for n in _indexed(raw, name):
+            prefix = f"{name}/{n}"
+            actor = _first(raw, f"{prefix}/actor")
+            partner_name = _first(raw, f"{prefix}/name")
+            if not actor and not partner_name:
+                continue
+            entry, errors = self.parse_entry(question, raw, prefix)
+            partners.append({"actor": actor, "name": partner_name, **entry})
+            parsed.errors.update(errors)
+        parsed.values[question.key] = partners[: question.max_entries]
+        return parsed
+
+    def display(self, question, value):
+        if self.is_empty(value):
+            return "–"
+        return ", ".join(p.get("name") or p.get("actor") for p in value)
+
+
+class Info(Kind):
+    name, label, answerable = "info", "Informationstext", False
+
+
+def field_name(question: Question) -> str:
+    """The last part of a group field's key, used in field names and entry dicts."""
+    return question.key.rsplit(".", 1)[-1]
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        SingleChoice(),
+        MultipleChoice(),
+        Likert(),
+        ShortText(),
+        LongText(),
+        Number(),
+        Year(),
+        Date(),
+        Matrix(),
+        EntryList(),
+        District(),
+        PartnerRoster(),
+        Group(),
+        Info(),
+    )
+}
+
+
+def kind_of(question: Question) -> Kind:
+    return KINDS[question.kind]

@@ -1,0 +1,91 @@
+"""Lückenlos: the Flask application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask
+
+from questionnaires import load_catalogue
+
+from . import config, question_types
+from .extensions import csrf, db, login, mail, migrate
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, CLI commands."""
+    instance_dir = Path(os.environ.get("LUECKENLOS_INSTANCE") or config.DEFAULT_INSTANCE_DIR)
+    app = Flask(
+        __name__,
+        instance_path=str(instance_dir),
+        template_folder=str(config.TEMPLATES_DIR),
+        static_folder=str(config.STATIC_DIR),
+    )
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(instance_dir))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.secret_key(instance_dir)
+    instance_dir.mkdir(parents=True, exist_ok=True)
+
+    app.extensions["catalogue"] = load_catalogue(app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login.init_app(app)
+    _tune_sqlite(app)
+
+    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    _register_filters(app)
+    question_types.register(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL and a busy timeout, so concurrent respondents on the embedded database wait, not fail."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        @sa.event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
+def _register_filters(app: Flask) -> None:
+    @app.template_filter("berlin")
+    def berlin(value: dt.datetime | dt.date | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+        """A UTC timestamp shown in German local time."""
+        if value is None:
+            return "–"
+        if isinstance(value, dt.datetime):
+            return value.astimezone(BERLIN).strftime(fmt)
+        return value.strftime("%d.%m.%Y")
+
+    @app.template_filter("de_number")
+    def de_number(value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        text = f"{value:,.{digits}f}"
+        return text.replace(",", "X").replace(".", ",").replace("X", ".")

@@ -1,0 +1,92 @@
+"""`flask` commands: users, demo data, the mail worker and the catalogue check."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from questionnaires import CatalogueError, load_catalogue
+
+from .config import QUESTIONNAIRES_DIR
+from .extensions import db
+from .services.accounts import AccountError, create_user
+from .services.delivery import deliver_due, rate_pause
+from .services.demo import load_demo
+
+users = AppGroup("users", help="Benutzerkonten verwalten.")
+mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen.")
+catalogue_cli = AppGroup("catalogue", help="Den Fragenkatalog prüfen.")
+
+
+@users.command("create")
+@click.option("--kommune", required=True, help="Name der Kommune (wird angelegt, falls es sie nicht gibt).")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["planner", "analyst", "admin"]), required=True)
+@click.option("--name", "display_name", default="", help="Anzeigename.")
+def create_user_command(kommune: str, email: str, password: str, role: str, display_name: str) -> None:
+    """Create a user account."""
+    try:
+        user = create_user(kommune, email, password, role, display_name)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Konto angelegt: {user.email} ({user.role.value}) in {user.kommune.name}")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo data (idempotent) and print how to try it."""
+    result = load_demo()
+    db.session.commit()
+    click.echo("Demodaten angelegt." if result.created else "Demodaten sind bereits vorhanden.")
+    base = current_app.config["BASE_URL"]
+    click.echo(f"\n  Adresse:     {base}/login")
+    click.echo(f"  Planung:     {result.planner}  /  Passwort: {result.password}")
+    click.echo(f"  Auswertung:  {result.analyst}  /  Passwort: {result.password}")
+    if result.link:
+        click.echo(f"  Als eingeladene Organisation antworten: {result.link}")
+    click.echo(f"  E-Mails (Demo-Postfach): {base}/mailbox\n")
+
+
+@mail_cli.command("send")
+@click.option("--watch", is_flag=True, help="Weiterlaufen und neue E-Mails laufend zustellen.")
+@click.option("--interval", default=2.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
+def send_mail_command(watch: bool, interval: float) -> None:
+    """Deliver due outbox messages once (or keep going with --watch)."""
+    pause = rate_pause(current_app.config["MAIL_RATE_PER_MINUTE"])
+    while True:
+        report = deliver_due(pause=pause)
+        db.session.remove()
+        if report.sent or report.retrying or report.failed or not watch:
+            click.echo(f"zugestellt: {report.sent}, erneuter Versuch: {report.retrying}, fehlgeschlagen: {report.failed}")
+        if not watch:
+            return
+        if not (report.sent or report.retrying or report.failed):
+            time.sleep(interval)
+
+
+@catalogue_cli.command("check")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Einen anderen Katalog-Ordner prüfen.")
+def check_catalogue_command(directory: str | None) -> None:
+    """Validate every catalogue file; exit non-zero and list each problem."""
+    try:
+        catalogue = load_catalogue(directory or current_app.config.get("CATALOGUE_DIR", QUESTIONNAIRES_DIR))
+    except CatalogueError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+    count = sum(len(m.questions) for m in catalogue.modules)
+    click.echo(f"Katalog in Ordnung: {len(catalogue.modules)} Module, {count} Fragen, {len(catalogue.templates)} Vorlagen.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(catalogue_cli)

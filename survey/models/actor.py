@@ -1,0 +1,32 @@
+"""The actor register (Akteursverzeichnis): the Kommune's organisations, reused by every survey."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utc_now
+
+
+class Actor(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    provider_type: Mapped[str] = mapped_column(sa.String(60), default="")
+    sector: Mapped[str] = mapped_column(sa.String(60), default="")
+    districts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(60), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+
+    @property
+    def code(self) -> str:
+        """The actor's code in answers and analysis (partner roster, network nodes)."""
+        return f"a{self.id}"

@@ -1,0 +1,50 @@
+"""The outbox: every e-mail is a row written in the same transaction as the change that causes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import UTCDateTime, utc_now, value_enum
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"  # waiting (also: waiting for a retry after a temporary failure)
+    SENDING = "sending"  # claimed by a worker; an attempt is recorded before talking to SMTP
+    SENT = "sent"
+    FAILED = "failed"  # permanently refused by the server, or out of retries
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Wartet auf Versand",
+            "sending": "Wird versendet",
+            "sent": "Versendet",
+            "failed": "Zustellung fehlgeschlagen",
+        }[self.value]
+
+
+class OutboxMessage(db.Model):
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))  # invitation, reminder, confirmation, link
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="SET NULL"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    reply_to: Mapped[str] = mapped_column(sa.String(254), default="")
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    message_id: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[OutboxStatus] = mapped_column(value_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

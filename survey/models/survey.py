@@ -1,0 +1,120 @@
+"""A survey (Befragung), its pages and its frozen copies of catalogue questions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from questionnaires.model import Option, Question
+from questionnaires.serialize import question_from_dict
+
+from ..extensions import db
+from .base import UTCDateTime, utc_now, value_enum
+from .kommune import Kommune
+
+
+class SurveyState(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Entwurf", "open": "Offen", "closed": "Abgeschlossen"}[self.value]
+
+
+class Survey(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    introduction: Mapped[str] = mapped_column(sa.Text, default="")
+    privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(60), default="")
+    deadline: Mapped[dt.date | None] = mapped_column(sa.Date)
+    district_scope: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    state: Mapped[SurveyState] = mapped_column(value_enum(SurveyState), default=SurveyState.DRAFT)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Waves: a follow-up survey points to the one it repeats.
+    previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id"))
+
+    kommune: Mapped[Kommune] = relationship()
+    pages: Mapped[list[SurveyPage]] = relationship(
+        back_populates="survey", order_by="SurveyPage.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[SurveyItem]] = relationship(
+        back_populates="survey", order_by="SurveyItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is SurveyState.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is SurveyState.OPEN
+
+    def questions(self) -> list[Question]:
+        """The survey's questions in order, with district options filled in from the Kommune."""
+        districts = tuple(
+            Option(d.code, d.name)
+            for d in self.kommune.districts
+            if not self.district_scope or d.code in self.district_scope
+        )
+        return [item.to_question(districts) for item in self.items]
+
+
+class SurveyPage(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    survey: Mapped[Survey] = relationship(back_populates="pages")
+    items: Mapped[list[SurveyItem]] = relationship(back_populates="page", order_by="SurveyItem.position")
+
+
+class SurveyItem(db.Model):
+    """A frozen copy of one question: later catalogue edits never change a survey already built."""
+
+    __table_args__ = (sa.UniqueConstraint("survey_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    page_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_page.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    catalogue_version: Mapped[int | None] = mapped_column()  # None for the planner's own questions
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    required: Mapped[bool] = mapped_column(default=False)
+    modified: Mapped[bool] = mapped_column(default=False)  # wording differs from the catalogue
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    survey: Mapped[Survey] = relationship(back_populates="items")
+    page: Mapped[SurveyPage] = relationship(back_populates="items")
+
+    @property
+    def is_own(self) -> bool:
+        return self.catalogue_version is None
+
+    def to_question(self, districts: tuple[Option, ...] = ()) -> Question:
+        question = question_from_dict(self.definition)
+        question = dataclasses.replace(question, prompt=self.prompt, required=self.required)
+        if question.kind == "district":
+            question = dataclasses.replace(question, options=districts)
+        if any(f.kind == "district" for f in question.fields):
+            fields = tuple(
+                dataclasses.replace(f, options=districts) if f.kind == "district" else f for f in question.fields
+            )
+            question = dataclasses.replace(question, fields=fields)
+        return question

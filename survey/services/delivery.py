@@ -1,0 +1,210 @@
+"""The mail worker: claims due outbox messages, hands them to a sender, records the outcome.
+
+Delivery is at-least-once. A claim records the attempt and a lease (`next_attempt_at` moves
+ahead by `LEASE`) and is committed *before* the SMTP conversation. If the worker dies after the
+server accepted a mail but before `sent` was committed, the lease runs out and the message is sent
+again, with the same Message-ID so receiving systems and people can recognise the duplicate. We
+prefer a rare duplicate to a lost invitation. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so
+several workers never claim the same row; on SQLite run a single worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Message
+
+from ..extensions import db, mail
+from ..models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, utc_now
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BATCH_SIZE = 50
+
+
+class TemporaryFailure(Exception):
+    """Try again later (server down, 4xx reply)."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx reply for the recipient)."""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait 1, 2, 4 … minutes (at most 2 hours) before the next attempt."""
+    return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
+
+
+def build_message(row: OutboxMessage) -> Message:
+    message = Message(
+        subject=row.subject,
+        recipients=[row.recipient],
+        body=row.body_text,
+        html=row.body_html or None,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        reply_to=row.reply_to or None,
+        date=time.time(),
+    )
+    message.msgId = row.message_id
+    return message
+
+
+class SmtpSender:
+    """Delivers through Flask-Mail's SMTP connection, one connection per batch."""
+
+    def __init__(self) -> None:
+        self._connection = None
+
+    def __enter__(self) -> SmtpSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.__exit__(None, None, None)
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._connection = None
+
+    def send(self, row: OutboxMessage) -> None:
+        try:
+            if self._connection is None:
+                self._connection = mail.connect().__enter__()
+            self._connection.send(build_message(row))
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reason = next(iter(error.recipients.values()))
+            self._connection = None if code < 500 else self._connection
+            text = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"
+            raise (PermanentFailure if code >= 500 else TemporaryFailure)(text) from error
+        except smtplib.SMTPResponseException as error:
+            text = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+            self._connection = None
+            raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(text) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self._connection = None
+            raise TemporaryFailure(f"Mailserver nicht erreichbar: {error}") from error
+
+
+class MailboxSender:
+    """Writes each mail as an .eml file into the local mailbox folder (development and demo)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def __enter__(self) -> MailboxSender:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, row: OutboxMessage) -> None:
+        path = self.directory / f"{row.id:08d}.eml"
+        path.write_bytes(build_message(row).as_bytes())
+
+
+def make_sender() -> SmtpSender | MailboxSender:
+    if current_app.config["MAIL_SERVER"]:
+        return SmtpSender()
+    return MailboxSender(current_app.config["MAILBOX_DIR"])
+
+
+def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages and commit the claim (attempt + lease) before sending."""
+    now = utc_now()
+    query = (
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(db.session.scalars(query))
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+        row.next_attempt_at = now + LEASE
+    db.session.commit()
+    return rows
+
+
+def _record_sent(row: OutboxMessage) -> None:
+    row.status = OutboxStatus.SENT
+    row.sent_at = utc_now()
+    row.last_error = ""
+    if row.kind == "invitation" and row.invitation_id:
+        invitation = db.session.get(Invitation, row.invitation_id)
+        if invitation is not None:
+            invitation.sent_at = row.sent_at
+            if invitation.status in (InvitationStatus.CREATED, InvitationStatus.FAILED):
+                invitation.status = InvitationStatus.SENT
+            invitation.failed_reason = ""
+
+
+def _record_failure(row: OutboxMessage, error: Exception) -> None:
+    row.last_error = str(error)
+    permanent = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
+    if permanent:
+        row.status = OutboxStatus.FAILED
+        if row.invitation_id:
+            invitation = db.session.get(Invitation, row.invitation_id)
+            if invitation is not None and invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT):
+                invitation.status = InvitationStatus.FAILED
+                invitation.failed_reason = str(error)
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = utc_now() + backoff(row.attempts)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None) -> DeliveryReport:
+    """Deliver one batch of due messages; each outcome is committed on its own."""
+    report = DeliveryReport()
+    rows = claim_due(limit)
+    if not rows:
+        return report
+    with make_sender() as sender:
+        for row in rows:
+            try:
+                sender.send(row)
+            except (TemporaryFailure, PermanentFailure) as error:
+                _record_failure(row, error)
+                if row.status is OutboxStatus.FAILED:
+                    report.failed += 1
+                else:
+                    report.retrying += 1
+                log.warning("mail %s to outbox id %s not delivered: %s", row.kind, row.id, error)
+            else:
+                _record_sent(row)
+                report.sent += 1
+            db.session.commit()
+            if pause:
+                pause()
+    return report
+
+
+def rate_pause(per_minute: int) -> Callable[[], None] | None:
+    """A pause between two mails that keeps to `per_minute` (None: no limit)."""
+    if per_minute <= 0:
+        return None
+    return lambda: time.sleep(60.0 / per_minute)

@@ -1,0 +1,251 @@
+"""Demo data: Kreis Düren, a planner and an analyst, actors, a survey and realistic answers.
+
+Answers are produced through the same services a respondent's browser uses (draft pages, then
+submit), so the demo exercises the real path. Loading is idempotent: a second run adds nothing
+but gives one untouched invitation a fresh link to print.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from questionnaires.kinds import KINDS, OTHER, field_name
+from questionnaires.model import Question
+
+from ..extensions import db
+from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, SurveyPage, User
+from . import responses as response_service
+from .accounts import create_user, get_or_create_kommune, set_districts
+from .invitations import invite, respondent_link
+from .surveys import add_question, create_survey, open_survey, pages_with_questions
+from .tokens import hash_token, new_token
+
+KOMMUNE = "Kreis Düren"
+DISTRICTS = [
+    "Aldenhoven", "Düren", "Heimbach", "Hürtgenwald", "Inden", "Jülich", "Kreuzau", "Langerwehe",
+    "Linnich", "Merzenich", "Nideggen", "Niederzier", "Nörvenich", "Titz", "Vettweiß",
+]
+PLANNER = ("planung@kreis-dueren.example", "Birgit Schäfer")
+ANALYST = ("auswertung@kreis-dueren.example", "Jonas Weber")
+DEMO_PASSWORD = "demo-passwort"  # demo accounts only; printed by `make run`
+
+# (name, provider type, sector)
+ACTORS = [
+    ("Familienzentrum Regenbogen", "freier_traeger", "kita"),
+    ("Kita Sonnenschein", "kita_traeger", "kita"),
+    ("Städtische Kita Am Markt", "oeffentlicher_traeger", "kita"),
+    ("Erziehungsberatungsstelle des Kreises", "oeffentlicher_traeger", "kinder_jugendhilfe"),
+    ("Allgemeiner Sozialer Dienst", "oeffentlicher_traeger", "kinder_jugendhilfe"),
+    ("Jugendzentrum Jülich", "verein", "kinder_jugendhilfe"),
+    ("Caritasverband für die Region Düren-Jülich", "wohlfahrtsverband", "soziales"),
+    ("Diakonisches Werk", "wohlfahrtsverband", "soziales"),
+    ("AWO Kreisverband", "wohlfahrtsverband", "soziales"),
+    ("Schwangerschaftsberatung donum vitae", "freier_traeger", "gesundheit"),
+    ("Familienhebammen im Kreis Düren", "oeffentlicher_traeger", "fruehe_hilfen"),
+    ("Gesundheitsamt Kreis Düren", "oeffentlicher_traeger", "gesundheit"),
+    ("Kinderarztpraxis Dr. Özdemir", "praxis", "gesundheit"),
+    ("Frühförderstelle Lebenshilfe", "freier_traeger", "gesundheit"),
+    ("Grundschule Am Burgauer Wald", "schule", "schule"),
+    ("Gesamtschule Niederzier/Merzenich", "schule", "schule"),
+    ("OGS-Träger Kinderwelt e. V.", "verein", "schule"),
+    ("Regionales Bildungsbüro", "oeffentlicher_traeger", "schule"),
+    ("Jobcenter rurAGENTUR", "oeffentlicher_traeger", "ausbildung_arbeit"),
+    ("Agentur für Arbeit, Berufsberatung", "oeffentlicher_traeger", "ausbildung_arbeit"),
+    ("Kommunales Integrationszentrum", "oeffentlicher_traeger", "integration"),
+    ("Migrationsdienst der Caritas", "wohlfahrtsverband", "integration"),
+    ("Sportverein TuS Langerwehe", "verein", "sport"),
+    ("Kreissportbund Düren", "verein", "sport"),
+    ("Volkshochschule Rur-Eifel", "oeffentlicher_traeger", "kultur"),
+    ("Stadtbibliothek Düren", "oeffentlicher_traeger", "kultur"),
+    ("Familienbildungsstätte Düren", "freier_traeger", "kinder_jugendhilfe"),
+    ("Polizei Düren, Kriminalprävention", "oeffentlicher_traeger", "polizei_justiz"),
+    ("Quartiersmanagement Düren-Nord", "oeffentlicher_traeger", "stadtentwicklung"),
+    ("Katholische Pfarrgemeinde St. Lukas", "kirche", "soziales"),
+]
+
+SURVEY_TITLE = "Bestandsaufnahme Präventionskette 2026"
+# Page title -> catalogue keys (missing keys are skipped, so the demo follows the catalogue).
+PAGES = [
+    ("Ihre Organisation", ["akteur.name", "akteur.traegerart", "akteur.sektor", "akteur.stadtteile", "akteur.mitarbeitende"]),
+    ("Ihre Angebote", ["angebote.angebote"]),
+    ("Netzwerke", ["netzwerk.wirkungskreis", "netzwerk.lebensphasen", "netzwerk.fokus"]),
+    ("Zusammenarbeit", ["kooperation.partner"]),
+]
+FREE_TEXTS = [
+    "Frühe Hilfen und Übergang Kita – Grundschule",
+    "Wir vernetzen Angebote für Familien mit kleinen Kindern im Quartier.",
+    "Schwerpunkt ist der Übergang Schule – Beruf.",
+    "Erreichen von Familien mit Migrationsgeschichte.",
+    "",
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    link: str
+    planner: str
+    analyst: str
+    password: str
+
+
+def _actors(kommune: Kommune, rng: random.Random) -> list[Actor]:
+    actors = []
+    codes = [d.code for d in kommune.districts]
+    for n, (name, provider_type, sector) in enumerate(ACTORS):
+        local = name.lower().replace(" ", ".").replace(",", "")[:20].strip(".")
+        actor = Actor(
+            kommune_id=kommune.id, name=name, provider_type=provider_type, sector=sector,
+            districts=rng.sample(codes, k=1 + n % 3), contact_name=rng.choice(
+                ["Anna Becker", "Mehmet Yılmaz", "Sabine Krüger", "Thomas Hoffmann", "Julia Schmitz", "Olga Nowak"]),
+            email=f"{local}@traeger.example",
+        )
+        db.session.add(actor)
+        actors.append(actor)
+    db.session.flush()
+    return actors
+
+
+def _build_survey(kommune: Kommune, planner: User) -> Survey:
+    catalogue = current_app.extensions["catalogue"]
+    survey = create_survey(
+        kommune, planner, SURVEY_TITLE,
+        introduction=(
+            "Der Kreis Düren baut mit den Städten und Gemeinden eine Präventionskette für Kinder, Jugendliche und "
+            "Familien auf. Mit dieser Bestandsaufnahme möchten wir wissen, welche Angebote es wo gibt, wen sie "
+            "erreichen und wer mit wem zusammenarbeitet – damit wir Lücken und Doppelstrukturen erkennen."
+        ),
+        privacy_notice=(
+            "Ihre Antworten sehen nur die Jugendhilfeplanung und die Sozialplanung des Kreises. Ergebnisse werden "
+            "nur zusammengefasst veröffentlicht. Namen und E-Mail-Adressen von Ansprechpersonen werden nach "
+            "Abschluss der Auswertung gelöscht."
+        ),
+        contact_name=planner.display_name, contact_email=planner.email, contact_phone="02421 22-0",
+    )
+    first = True
+    for title, keys in PAGES:
+        questions = [q for k in keys if (q := catalogue.get(k)) is not None]
+        if not questions:
+            continue
+        if first:
+            survey.pages[0].title = title
+            first = False
+        else:
+            survey.pages.append(SurveyPage(position=len(survey.pages), title=title))
+            db.session.flush()
+        for question in questions:
+            add_question(survey, question, survey.pages[-1])
+    open_survey(survey)
+    return survey
+
+
+def _raw_answer(question: Question, name: str, rng: random.Random, actor: Actor, actors: list[Actor]) -> dict[str, list[str]]:
+    """Plausible raw form fields for one question, as a browser would post them."""
+    kind = question.kind
+    if kind in ("single_choice", "likert"):
+        if question.key == "akteur.sektor" and actor.sector in question.option_codes:
+            return {name: [actor.sector]}
+        if question.key == "akteur.traegerart" and actor.provider_type in question.option_codes:
+            return {name: [actor.provider_type]}
+        return {name: [rng.choice(question.option_codes)]} if question.options else {}
+    if kind in ("multiple_choice", "district"):
+        if kind == "district" and actor.districts:
+            return {name: list(actor.districts)}
+        codes = list(question.option_codes)
+        raw = {name: rng.sample(codes, k=min(len(codes), rng.randint(1, 3)))} if codes else {}
+        if question.other and rng.random() < 0.15:
+            raw[name] = raw.get(name, []) + [OTHER]
+            raw[f"{name}/{OTHER}"] = ["Aufsuchende Elternarbeit"]
+        return raw
+    if kind == "short_text":
+        return {name: [actor.name if question.key == "akteur.name" else rng.choice(["Elterncafé", "Babyclub", "Sprechstunde"])]}
+    if kind == "long_text":
+        return {name: [rng.choice(FREE_TEXTS)]}
+    if kind == "number":
+        low = int(question.minimum or 0)
+        high = int(question.maximum or 50)
+        return {name: [str(rng.randint(low, min(high, low + 60)))]}
+    if kind == "year":
+        return {name: [str(rng.randint(2005, 2025))]}
+    if kind == "date":
+        return {name: [f"{rng.randint(1, 28):02d}.0{rng.randint(1, 9)}.2025"]}
+    if kind == "matrix":
+        return {f"{name}/{item.code}": [rng.choice(question.option_codes)] for item in question.items}
+    if kind == "list":
+        topics = ["Sprachförderung", "Übergang Kita–Grundschule", "Elternarbeit", "Kinderschutz", "Gesundheit"]
+        return {f"{name}/{n}": [t] for n, t in enumerate(rng.sample(topics, k=min(3, question.max_entries or 3)))}
+    if kind == "group":
+        raw: dict[str, list[str]] = {}
+        for n in range(rng.randint(1, 4)):
+            for sub in question.fields:
+                raw.update(_raw_answer(sub, f"{name}/{n}/{field_name(sub)}", rng, actor, actors))
+        return raw
+    if kind == "partner_roster":
+        raw = {}
+        partners = rng.sample([a for a in actors if a is not actor], k=rng.randint(1, 5))
+        for n, partner in enumerate(partners):
+            raw[f"{name}/{n}/actor"] = [partner.code]
+            raw[f"{name}/{n}/name"] = [partner.name]
+            for sub in question.fields:
+                raw.update(_raw_answer(sub, f"{name}/{n}/{field_name(sub)}", rng, actor, actors))
+        return raw
+    return {}
+
+
+def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: random.Random, pages_done: int,
+            submit: bool) -> None:
+    response = response_service.start(invitation)
+    pages = pages_with_questions(invitation.survey)
+    for index, (_page, questions) in enumerate(pages[:pages_done]):
+        raw: dict[str, list[str]] = {}
+        for question in questions:
+            if KINDS[question.kind].answerable:
+                raw.update(_raw_answer(question, question.key, rng, actor, actors))
+        response_service.save_page(response, questions, raw, index, response.revision)
+    if submit:
+        errors = response_service.submit(response)
+        if errors:
+            raise RuntimeError(f"demo answer not accepted: {errors}")
+
+
+def _fresh_link(survey: Survey) -> str:
+    """Give one untouched invitation a new token and return its link (only hashes are stored)."""
+    untouched = db.session.scalar(
+        sa.select(Invitation)
+        .where(Invitation.survey_id == survey.id, Invitation.opened_at.is_(None),
+               Invitation.status != InvitationStatus.WITHDRAWN)
+        .order_by(Invitation.id)
+    )
+    if untouched is None:
+        return ""
+    token = new_token()
+    untouched.token_hash = hash_token(token)
+    return respondent_link(token)
+
+
+def load_demo(seed: int = 2026) -> DemoResult:
+    """Create the demo data unless it exists; always return a working respondent link."""
+    rng = random.Random(seed)
+    kommune = get_or_create_kommune(KOMMUNE)
+    survey = db.session.scalar(sa.select(Survey).where(Survey.kommune_id == kommune.id, Survey.title == SURVEY_TITLE))
+    created = survey is None
+    if created:
+        set_districts(kommune, DISTRICTS)
+        planner = create_user(KOMMUNE, PLANNER[0], DEMO_PASSWORD, "planner", PLANNER[1])
+        create_user(KOMMUNE, ANALYST[0], DEMO_PASSWORD, "analyst", ANALYST[1])
+        actors = _actors(kommune, rng)
+        survey = _build_survey(kommune, planner)
+        page_count = len(pages_with_questions(survey))
+        for n, actor in enumerate(actors):
+            invitation, _token = invite(survey, actor.email, actor=actor)
+            if n % 10 < 6:
+                _answer(invitation, actor, actors, rng, page_count, submit=True)
+            elif n % 10 < 8:
+                _answer(invitation, actor, actors, rng, max(1, page_count // 2), submit=False)
+    link = _fresh_link(survey)
+    db.session.flush()
+    return DemoResult(created=created, link=link, planner=PLANNER[0], analyst=ANALYST[0], password=DEMO_PASSWORD)

@@ -1,0 +1,50 @@
+"""Writing e-mails into the outbox: rendered from templates/email/<name>/ in the caller's transaction."""
+
+from __future__ import annotations
+
+import email.utils
+from typing import Any
+
+from flask import current_app, render_template
+
+from ..extensions import db
+from ..models import OutboxMessage
+
+
+def render_email(name: str, **context: Any) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of the e-mail template `name`."""
+    subject = render_template(f"email/{name}/subject.txt", **context).strip()
+    text = render_template(f"email/{name}/body.txt", **context)
+    html = render_template(f"email/{name}/body.html", **context)
+    return " ".join(subject.split()), text, html
+
+
+def new_message_id() -> str:
+    domain = current_app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return email.utils.make_msgid(domain=domain or "lueckenlos.invalid")
+
+
+def enqueue(
+    kind: str,
+    recipient: str,
+    template: str,
+    *,
+    reply_to: str = "",
+    invitation_id: int | None = None,
+    **context: Any,
+) -> OutboxMessage:
+    """Add a rendered e-mail to the outbox; it is delivered after the caller's commit."""
+    subject, text, html = render_email(template, **context)
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        reply_to=reply_to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        message_id=new_message_id(),
+        invitation_id=invitation_id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

@@ -1,0 +1,14 @@
+"""Respondent tokens: random, at least 128 bits, stored only as a SHA-256 hash."""
+
+import hashlib
+import secrets
+
+TOKEN_BYTES = 24  # 192 bits
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

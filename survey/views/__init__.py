@@ -1,0 +1,15 @@
+"""Blueprints, one per user group, and the error pages."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, errors, health, mailbox, planner, respond, results
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(planner.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(mailbox.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
