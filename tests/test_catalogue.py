@@ -87,8 +87,8 @@ def test_traegerarten_and_sektoren(catalogue):
     traegerart = catalogue.get("akteur.traegerart")
     assert traegerart.other
     assert {
-        "oeffentlich", "freier_traeger_jugendhilfe", "wohlfahrtsverband", "verein", "kirche",
-        "unternehmen", "praxis_heilberuf", "schule", "kita_traeger",
+        "oeffentlicher_traeger", "freier_traeger", "wohlfahrtsverband", "verein", "kirche",
+        "unternehmen", "praxis", "schule", "kita_traeger",
     } <= set(traegerart.option_codes)
     assert {
         "kinder_jugendhilfe", "gesundheit", "schule", "kita", "soziales", "sport", "kultur",
