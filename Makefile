@@ -1,0 +1,45 @@
+# Lückenlos: `make run` to try it, `make test` to check it. Nothing else needs to be installed by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask
+export FLASK_APP := wsgi.py
+
+.PHONY: run test test-sqlite test-postgres check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Lückenlos läuft auf http://127.0.0.1:5000 (beenden mit Strg+C)"
+	$(FLASK) mail send --watch & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+check: $(VENV)/.installed
+	$(FLASK) catalogue check
+
+test: $(VENV)/.installed-test
+	bash scripts/ensure-chromium.sh
+	$(FLASK) catalogue check
+	bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-test
+	bash scripts/ensure-chromium.sh
+	bash scripts/with-postgres.sh bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,66 @@
+"""Builders for test data, going through the same services the app uses."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+
+from survey.extensions import db
+from survey.models import Survey, User
+from survey.services import invitations, surveys
+from survey.services.delivery import deliver_due
+
+PASSWORD = "geheim-genug-123"
+THIN_PATH_KEYS = ["netzwerk.wirkungskreis", "netzwerk.lebensphasen", "netzwerk.fokus"]
+
+
+def make_survey(user_id: int, keys: list[str] = THIN_PATH_KEYS, open_it: bool = True, title: str = "Netzwerke 2026") -> Survey:
+    """A survey of the user's Kommune with the catalogue questions `keys` (call inside an app context)."""
+    user = db.session.get(User, user_id)
+    survey = surveys.create_survey(user.kommune, user, title, contact_name="Petra Plan", contact_email=user.email)
+    catalogue = current_app.extensions["catalogue"]
+    for key in keys:
+        surveys.add_question(survey, catalogue.get(key))
+    if open_it:
+        surveys.open_survey(survey)
+    db.session.commit()
+    return survey
+
+
+def invite(survey: Survey, address: str = "kita@traeger.example", organisation: str = "Kita Sonnenschein") -> str:
+    """Invite one address; returns the respondent link's token."""
+    _invitation, token = invitations.invite(survey, address, organisation=organisation)
+    db.session.commit()
+    return token
+
+
+def token_from_mail(text: str) -> str:
+    match = re.search(r"/r/([A-Za-z0-9_-]{20,})", text)
+    assert match, "no respondent link in the mail"
+    return match.group(1)
+
+
+def make_user(app, role: str, kommune: str = "Stadt Musterhausen", email: str | None = None):
+    from survey.services.accounts import create_user, set_districts
+
+    with app.app_context():
+        user = create_user(kommune, email or f"{role}@{kommune.split()[-1].lower()}.example", PASSWORD, role,
+                           f"{role.title()} Test")
+        set_districts(user.kommune, ["Nordstadt", "Südstadt", "Oststadt"])
+        db.session.commit()
+        return user.id, user.email
+
+
+def login(client, email: str, password: str = PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, "login failed"
+    return client
+
+
+def deliver(app):
+    """Run the mail worker once, as `flask mail send` does."""
+    with app.app_context():
+        report = deliver_due()
+        db.session.remove()
+        return report
