@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from questionnaires import CatalogueError, load_catalogue
 
@@ -39,6 +39,7 @@ def create_user_command(kommune: str, email: str, password: str, role: str, disp
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo data (idempotent) and print how to try it."""
     result = load_demo()

@@ -93,6 +93,8 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as error:
             self._connection = None
             raise TemporaryFailure(f"Mailserver nicht erreichbar: {error}") from error
+        except UnicodeEncodeError as error:  # non-ASCII address, server without SMTPUTF8
+            raise PermanentFailure("Die Adresse enthält Sonderzeichen, die der Mailserver nicht annimmt.") from error
 
 
 class MailboxSender:
@@ -186,7 +188,13 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
     with make_sender() as sender:
         for row in rows:
             try:
-                sender.send(row)
+                try:
+                    sender.send(row)
+                except (TemporaryFailure, PermanentFailure):
+                    raise
+                except Exception as error:  # one broken message must not stop the batch
+                    log.exception("unexpected error delivering outbox id %s", row.id)
+                    raise TemporaryFailure(f"Unerwarteter Fehler: {error}") from error
             except (TemporaryFailure, PermanentFailure) as error:
                 _record_failure(row, error)
                 if row.status is OutboxStatus.FAILED:

@@ -19,7 +19,7 @@ from questionnaires.model import Question
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, SurveyPage, User
 from . import responses as response_service
-from .accounts import create_user, get_or_create_kommune, set_districts
+from .accounts import create_user, slug, get_or_create_kommune, set_districts
 from .invitations import invite, respondent_link
 from .surveys import add_question, create_survey, open_survey, pages_with_questions
 from .tokens import hash_token, new_token
@@ -97,7 +97,7 @@ def _actors(kommune: Kommune, rng: random.Random) -> list[Actor]:
     actors = []
     codes = [d.code for d in kommune.districts]
     for n, (name, provider_type, sector) in enumerate(ACTORS):
-        local = name.lower().replace(" ", ".").replace(",", "")[:20].strip(".")
+        local = slug(name).replace("_", ".")[:24].strip(".")
         actor = Actor(
             kommune_id=kommune.id, name=name, provider_type=provider_type, sector=sector,
             districts=rng.sample(codes, k=1 + n % 3), contact_name=rng.choice(

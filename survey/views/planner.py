@@ -6,9 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import InviteForm, SurveyForm
+from ..forms import SurveyForm
 from ..models import SurveyItem
-from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services.surveys import SurveyError
 from .access import own_survey, planner_required
@@ -129,31 +128,3 @@ def close(survey_id: int):
         db.session.commit()
         flash("Die Befragung ist abgeschlossen.", "success")
     return redirect(url_for("planner.detail", survey_id=survey.id))
-
-
-@bp.route("/<int:survey_id>/invitations", methods=["GET", "POST"])
-@planner_required
-def invitations(survey_id: int):
-    survey = own_survey(survey_id)
-    form = InviteForm()
-    if form.validate_on_submit():
-        invited, problems, kept = 0, [], []
-        for line in form.addresses.data.splitlines():
-            if not line.strip():
-                continue
-            try:
-                invitation_service.invite(survey, line)
-                invited += 1
-            except SurveyError as error:
-                problems.append(str(error))
-                kept.append(line.strip())
-        form.addresses.data = "\n".join(kept)  # only what still needs attention stays in the box
-        if invited:
-            db.session.commit()
-            flash(f"{invited} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
-        for problem in problems:
-            flash(problem, "error")
-        if not problems:
-            return redirect(url_for("planner.invitations", survey_id=survey.id))
-    rows = invitation_service.invitations_of_survey(survey)
-    return render_template("planner/invitations.html", survey=survey, form=form, invitations=rows)

@@ -1,0 +1,66 @@
+"""The flask commands: users, demo, mail send, catalogue check."""
+
+from survey.extensions import db
+from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Response, Role, User
+
+
+def test_users_create_makes_kommune_and_account(app, runner):
+    result = runner.invoke(args=["users", "create", "--kommune", "Stadt Wuppertal", "--email", "P@Wuppertal.example",
+                                 "--password", "sehr-geheim-1", "--role", "planner"])
+    assert result.exit_code == 0, result.output
+    assert "Konto angelegt: p@wuppertal.example" in result.output
+    with app.app_context():
+        user = db.session.query(User).one()
+        assert user.kommune.name == "Stadt Wuppertal" and user.role is Role.PLANNER
+        assert user.check_password("sehr-geheim-1") and user.password_hash != "sehr-geheim-1"
+
+
+def test_users_create_refuses_duplicate_and_short_password(app, runner):
+    args = ["users", "create", "--kommune", "K", "--email", "a@k.example", "--role", "analyst", "--password"]
+    assert runner.invoke(args=args + ["kurz"]).exit_code != 0
+    assert runner.invoke(args=args + ["lang-genug-1"]).exit_code == 0
+    again = runner.invoke(args=args + ["lang-genug-1"])
+    assert again.exit_code != 0 and "bereits ein Konto" in again.output
+
+
+def test_demo_is_idempotent_and_prints_a_working_link(app, runner, client):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "planung@kreis-dueren.example" in first.output and "auswertung@kreis-dueren.example" in first.output
+    with app.app_context():
+        counts = (db.session.query(Invitation).count(), db.session.query(Response).count())
+        statuses = {i.status for i in db.session.query(Invitation)}
+        assert counts[0] >= 24
+        assert {InvitationStatus.SUBMITTED, InvitationStatus.IN_PROGRESS} <= statuses
+        assert db.session.query(Response).filter(Response.submitted_at.isnot(None)).count() >= 10
+    second = runner.invoke(args=["demo"])
+    assert "bereits vorhanden" in second.output
+    with app.app_context():
+        assert (db.session.query(Invitation).count(), db.session.query(Response).count()) == counts
+    link = second.output.split("antworten: ")[1].split()[0]
+    page = client.get(link.replace("http://127.0.0.1:5000", ""))
+    assert page.status_code == 200 and "Befragung beginnen" in page.get_data(as_text=True)
+
+
+def test_mail_send_delivers_outbox_to_smtp(app, runner, inbox):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "zugestellt: 30" in result.output
+    with app.app_context():
+        assert db.session.query(OutboxMessage).filter_by(status=OutboxStatus.PENDING).count() == 0
+    assert len({m["To"] for m in inbox.messages}) == 30
+
+
+def test_catalogue_check_passes_on_shipped_catalogue(runner):
+    result = runner.invoke(args=["catalogue", "check"])
+    assert result.exit_code == 0 and "Katalog in Ordnung" in result.output
+
+
+def test_catalogue_check_fails_with_precise_message(runner, tmp_path):
+    (tmp_path / "m.toml").write_text(
+        '[module]\nkey = "m"\ntitle = "M"\n[[sections]]\ntitle = "A"\n'
+        '[[sections.questions]]\nkey = "m.frage"\nkind = "single_choice"\nprompt = "Wie?"\n'
+    )
+    result = runner.invoke(args=["catalogue", "check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "m.toml: m.frage: hat keine Antwortoptionen" in result.output
