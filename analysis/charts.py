@@ -1,0 +1,581 @@
+"""Charts as matplotlib `Figure`s (never pyplot): German labels, decimal comma, one palette.
+
+Every chart states its question in the (wrapped) title and "n = …" at the top right, is sized for
+A4 width (16 cm) and is turned into bytes with `render(fig, "png" | "svg")`. Marks never rely on
+colour alone: coverage gaps are hatched and labelled "Lücke", dense cells get a thick frame, and
+respondents and non-responding partners have different marker shapes.
+
+No pyplot and no global backend switch: `Figure.savefig` renders PNG through Agg by itself, so the
+module is safe inside a web worker and leaves a notebook's backend alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+import networkx as nx
+from matplotlib import colormaps
+from matplotlib.collections import LineCollection
+from matplotlib.dates import DateFormatter, DayLocator
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from questionnaires.kinds import KINDS
+from questionnaires.model import Question
+
+from . import coverage as coverage_mod
+from . import keys
+from . import network as network_mod
+from .dataset import Dataset
+from .overview import DayPoint
+from .privacy import DEFAULT_MIN_GROUP, suppress, suppressed_label
+from .statistics import Frequencies, LikertDistribution, NumericSummary, Texts, summarise
+
+WIDTH = 16 / 2.54  # inches: A4 text width
+DPI = 150
+TITLE_WIDTH = 72  # characters per title line
+LABEL_WIDTH = 34  # characters per category label line
+MAX_BARS = 20
+MAX_TEXTS = 25
+LABEL_ALL_NODES_UP_TO = 25
+LABELLED_NODES = 15
+LAYOUT_SEED = 7
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PRIMARY = PALETTE[0]
+MUTED = "#8C8C8C"
+GRID = "#DDDDDD"
+HEAT = "Blues"
+DIVERGING = "PuOr"
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8.5,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "hatch.linewidth": 0.6,
+    "svg.hashsalt": "lueckenlos",
+    "text.parse_math": False,  # answers and labels may contain "$": never read them as TeX
+}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    with matplotlib.rc_context(RC):
+        yield
+
+
+# -- numbers in German notation ---------------------------------------------------------------------
+
+
+def de_number(value: float, decimals: int = 0) -> str:
+    """1234.5 → "1.234,5"."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def de_percent(value: float, decimals: int = 0) -> str:
+    return f"{de_number(value, decimals)}\u00a0%"
+
+
+def _tick_number(value: float, _pos: Any = None) -> str:
+    return de_number(value, 0 if float(value).is_integer() else 1)
+
+
+def _tick_percent(value: float, _pos: Any = None) -> str:
+    return de_percent(abs(value))
+
+
+def _tick_plain(value: float, _pos: Any = None) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+
+
+NUMBER = FuncFormatter(_tick_number)
+PERCENT = FuncFormatter(_tick_percent)
+PLAIN = FuncFormatter(_tick_plain)  # years: no thousands separator
+
+
+def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 3) -> str:
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) or text
+
+
+# -- figure scaffolding ----------------------------------------------------------------------------
+
+
+def new_figure(height: float) -> Figure:
+    with style():
+        return Figure(figsize=(WIDTH, max(2.2, min(height, 9.5))), layout="constrained")
+
+
+def head(fig: Figure, ax: Any, title: str, n_text: str, note: str = "") -> None:
+    """Wrapped title (the question), then one subtitle line "n = … · note" above the plot."""
+    with style():
+        fig.suptitle(wrap(title, TITLE_WIDTH, 4), x=0.01, ha="left", fontsize=10, fontweight="bold")
+        subtitle = f"{n_text} · {note}" if note else n_text
+        ax.set_title(wrap(subtitle, 105, 3), loc="left", fontsize=7.5, color="#444444")
+
+
+def n_label(n: int, suppressed: bool = False, min_group: int = DEFAULT_MIN_GROUP) -> str:
+    return f"n {suppressed_label(min_group)}" if suppressed else f"n = {de_number(n)}"
+
+
+def placeholder(title: str, message: str, n_text: str) -> Figure:
+    """A chart-sized notice instead of a chart (no answers yet, or suppressed)."""
+    fig = new_figure(2.2)
+    with style():
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, wrap(message, 70), ha="center", va="center", fontsize=9, color="#444444",
+                transform=ax.transAxes)
+        head(fig, ax, title, n_text)
+    return fig
+
+
+def render(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure as PNG or SVG bytes."""
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"unknown chart format {fmt!r}")
+    buffer = io.BytesIO()
+    with style():
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata={"Software": None} if fmt == "png" else None)
+    return buffer.getvalue()
+
+
+# -- frequencies -----------------------------------------------------------------------------------
+
+
+def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
+    """Horizontal bars: percentage of respondents per option, labelled with count and share."""
+    title = summary.question.prompt
+    if summary.suppressed:
+        return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
+                           n_label(summary.n, True, min_group))
+    if summary.n == 0:
+        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    rows = list(summary.rows)
+    note = "Mehrfachnennungen möglich; Anteile bezogen auf alle Antwortenden." if summary.multiple else ""
+    if len(rows) > MAX_BARS:
+        rows = sorted(rows, key=lambda r: -(r.count or 0))[:MAX_BARS]
+        note = f"Die {MAX_BARS} häufigsten Nennungen. " + note
+    labels = [wrap(r.label) for r in rows]
+    line_count = sum(label.count("\n") + 1 for label in labels)
+    fig = new_figure(1.3 + 0.2 * line_count + 0.12 * len(rows))
+    with style():
+        ax = fig.add_subplot()
+        positions = range(len(rows))
+        values = [r.percent or 0 for r in rows]
+        ax.barh(positions, values, color=PRIMARY, height=0.65)
+        ax.set_yticks(list(positions), labels)
+        ax.invert_yaxis()
+        top = max(values + [1])
+        ax.set_xlim(0, top * 1.3)
+        ax.xaxis.set_major_formatter(PERCENT)
+        step = next(s for s in (5, 10, 20, 25) if top / s <= 5)
+        ax.set_xticks(range(0, int(min(top, 100)) + 1, step))
+        ax.set_xlabel("Anteil der Antwortenden")
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="y", length=0)
+        for y, row in zip(positions, rows):
+            if row.count is None:
+                text = suppressed_label(min_group)
+            else:
+                text = f"{de_number(row.count)} ({de_percent(row.percent or 0)})"
+            ax.text((row.percent or 0) + top * 0.015, y, text, va="center", fontsize=7.5)
+        head(fig, ax, title, n_label(summary.n), note)
+    return fig
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
+    """Histogram with median marked; the five-number summary in the note."""
+    title = summary.question.prompt
+    if summary.suppressed:
+        return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
+                           n_label(summary.n, True, min_group))
+    if summary.n == 0:
+        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    is_year = summary.question.kind == "year"
+    fmt = _tick_plain if is_year else _tick_number
+    values = list(summary.values)
+    low, high = min(values), max(values)
+    whole = all(float(v).is_integer() for v in values)
+    if whole and high - low <= 30:
+        bins: Any = [x - 0.5 for x in range(int(low), int(high) + 2)]
+    else:
+        bins = min(20, max(5, int(math.sqrt(len(values))) + 1))
+    fig = new_figure(3.2)
+    with style():
+        ax = fig.add_subplot()
+        ax.hist(values, bins=bins, color=PRIMARY, edgecolor="white", linewidth=0.8)
+        ax.axvline(summary.median, color=PALETTE[5], linestyle="--", linewidth=1.2,
+                   label=f"Median {fmt(summary.median)}")
+        ax.legend(frameon=True, framealpha=0.9, edgecolor="none", loc="best")
+        ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+        ax.xaxis.set_major_locator(MaxNLocator(8, integer=whole))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(NUMBER)
+        ax.set_ylabel("Anzahl")
+        ax.set_xlabel("Jahr" if is_year else "Wert")
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        mean = fmt(round(summary.mean, 1))
+        note = (f"Mittelwert {mean} · Median {fmt(summary.median)} · Min. {fmt(summary.minimum)} · "
+                f"Max. {fmt(summary.maximum)} · Quartile {fmt(summary.q1)} / {fmt(summary.q3)}")
+        head(fig, ax, title, n_label(summary.n), note)
+    return fig
+
+
+# -- Likert and matrix -----------------------------------------------------------------------------
+
+
+def _scale_colours(count: int) -> list[Any]:
+    cmap = colormaps[DIVERGING]
+    if count == 1:
+        return [PRIMARY]
+    colours = [cmap(0.1 + 0.8 * i / (count - 1)) for i in range(count)]
+    if count % 2:
+        colours[count // 2] = "#BDBDBD"  # the neutral midpoint in grey
+    return colours
+
+
+def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
+    """Diverging stacked bars: the first half of the scale left of zero, the second half right,
+    a neutral midpoint (odd scales) centred on zero; "weiß nicht" and similar answers are listed
+    beside the bars instead of stacked."""
+    title = summary.question.prompt
+    if summary.suppressed:
+        return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
+                           n_label(summary.n, True, min_group))
+    if summary.n == 0:
+        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    substantive = summary.substantive
+    other = [i for i in range(len(summary.scale)) if i not in substantive]
+    colours = _scale_colours(len(substantive))
+    half = len(substantive) / 2
+    labels = [wrap(row.label, 30) if len(summary.rows) > 1 else "" for row in summary.rows]
+    line_count = sum(max(1, label.count("\n") + 1) for label in labels)
+    fig = new_figure(1.9 + 0.22 * line_count + 0.1 * len(summary.rows))
+    hidden_any = False
+    with style():
+        ax = fig.add_subplot()
+        for y, (counts, n) in enumerate(zip(summary.counts, summary.row_n)):
+            if n == 0 or all(c is None for c in counts):
+                ax.text(0, y, "zu wenige Antworten" if n else "keine Antworten", ha="center", va="center",
+                        fontsize=7.5, color="#555555")
+                continue
+            hidden = n - sum(c for c in counts if c is not None)
+            base = sum(counts[i] or 0 for i in substantive) + hidden  # "weiß nicht" is not on the scale
+            if base == 0:
+                ax.text(0, y, "nur „weiß nicht“", ha="center", va="center", fontsize=7.5, color="#555555")
+                continue
+            if all(counts[i] is None for i in substantive if counts[i] != 0):
+                ax.text(0, y, f"Werte unterdrückt ({suppressed_label(min_group)})", ha="center", va="center",
+                        fontsize=7.5, color="#555555")
+                continue
+            shares = [100 * (counts[i] or 0) / base for i in substantive]
+            left = -sum(shares[: int(half)]) - (shares[int(half)] / 2 if len(substantive) % 2 else 0)
+            for share, colour in zip(shares, colours):
+                ax.barh(y, share, left=left, color=colour, height=0.6, edgecolor="white", linewidth=0.5)
+                if share >= 8:
+                    ax.text(left + share / 2, y, de_percent(share), ha="center", va="center", fontsize=7,
+                            color="black")
+                left += share
+            if any(c is None for c in counts) and hidden:
+                hidden_any = True
+                share = 100 * hidden / base
+                ax.barh(y, share, left=left, color="white", edgecolor=MUTED, hatch="///", height=0.6, linewidth=0.5)
+                left += share
+            extra = [f"n = {de_number(base)}"]
+            extra += [f"{summary.scale[i].label}: {de_number(counts[i])}" for i in other if counts[i]]
+            ax.text(left + 2, y, " · ".join(extra), va="center", fontsize=7, color="#333333")
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_yticks(range(len(summary.rows)), labels)
+        ax.set_ylim(len(summary.rows) - 0.5, -0.5)
+        ax.set_xlim(-100, 130)
+        ax.xaxis.set_major_formatter(PERCENT)
+        ax.set_xticks([-100, -50, 0, 50, 100])
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        handles = [Patch(facecolor=c, edgecolor="white", label=wrap(summary.scale[i].label, 18, 2))
+                   for i, c in zip(substantive, colours)]
+        if hidden_any:
+            handles.append(Patch(facecolor="white", edgecolor=MUTED, hatch="///",
+                                 label=f"unterdrückt ({suppressed_label(min_group)})"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 5), frameon=False)
+        note = "Anteile je Zeile, ohne „weiß nicht“ u. Ä."
+        if len(substantive) % 2:
+            note += "; die Skalenmitte liegt bei 0"
+        head(fig, ax, title, n_label(summary.n), note)
+    return fig
+
+
+# -- texts -----------------------------------------------------------------------------------------
+
+
+def text_list(summary: Texts) -> Figure:
+    """The first free-text answers as a readable list (the full list is in the export)."""
+    title = summary.question.prompt
+    if summary.n == 0:
+        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    shown = [wrap(text, 95, 3) for text in summary.texts[:MAX_TEXTS]]
+    lines = sum(t.count("\n") + 1 for t in shown)
+    fig = new_figure(1.0 + 0.17 * lines + 0.05 * len(shown))
+    with style():
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        body = "\n".join("• " + t.replace("\n", "\n   ") for t in shown)
+        if summary.n > len(shown):
+            body += f"\n… und {de_number(summary.n - len(shown))} weitere Antworten (siehe Export)"
+        ax.text(0, 1, body, va="top", ha="left", fontsize=7.5, transform=ax.transAxes, linespacing=1.35)
+        head(fig, ax, title, n_label(summary.n))
+    return fig
+
+
+# -- response over time ----------------------------------------------------------------------------
+
+
+def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str = "Rücklauf im Zeitverlauf") -> Figure:
+    """Cumulative submissions per day; the response rate on the right axis when invited is known."""
+    if not points:
+        return placeholder(title, "Noch keine eingereichten Antworten.", n_label(0))
+    fig = new_figure(3.0)
+    with style():
+        ax = fig.add_subplot()
+        days = [p.day for p in points] + [points[-1].day + dt.timedelta(days=1)]
+        totals = [p.submitted for p in points] + [points[-1].submitted]
+        ax.step(days, totals, where="post", color=PRIMARY, linewidth=1.8)
+        ax.fill_between(days, totals, step="post", color=PRIMARY, alpha=0.12)
+        ax.set_ylabel("Eingereicht (kumuliert)")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(NUMBER)
+        ax.set_ylim(0, max(max(totals), invited) * 1.08 or 1)
+        ax.xaxis.set_major_formatter(DateFormatter("%d.%m."))
+        ax.xaxis.set_major_locator(DayLocator(interval=max(1, math.ceil(len(days) / 8))))
+        ax.set_xlim(days[0], days[-1])
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        if invited:
+            ax.axhline(invited, color=MUTED, linestyle=":", linewidth=1)
+            ax.text(days[0], invited, f" eingeladen: {de_number(invited)}", va="bottom", fontsize=7.5, color="#444444")
+            right = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / invited, lambda p: p * invited / 100))
+            right.yaxis.set_major_formatter(PERCENT)
+            right.set_ylabel("Rücklaufquote")
+        n_text = f"n = {de_number(totals[-1])}" + (f" von {de_number(invited)}" if invited else "")
+        head(fig, ax, title, n_text)
+    return fig
+
+
+# -- heatmaps --------------------------------------------------------------------------------------
+
+
+def _heatmap_axes(fig: Figure, counts: Sequence[Sequence[int]], rows: list[str], columns: list[str]) -> Any:
+    ax = fig.add_subplot()
+    data = [list(row) for row in counts]
+    top = max([max(row) for row in data if row] + [1])
+    ax.imshow(data, cmap=HEAT, vmin=0, vmax=top * 1.15, aspect="auto")
+    ax.set_xticks(range(len(columns)), columns, rotation=40 if len(columns) > 4 else 0,
+                  ha="right" if len(columns) > 4 else "center", rotation_mode="anchor")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for r, row in enumerate(data):
+        for c, value in enumerate(row):
+            if value:
+                ax.text(c, r, de_number(value), ha="center", va="center", fontsize=7.5,
+                        color="white" if value > top * 0.6 else "black")
+    return ax
+
+
+def coverage_heatmap(matrix: coverage_mod.CoverageMatrix) -> Figure:
+    """Counts per cell; gaps hatched and labelled "Lücke", dense cells framed."""
+    title = matrix.title
+    if not matrix.rows or not matrix.columns:
+        return placeholder(title, "Keine Angaben zu Angeboten.", n_label(matrix.offers))
+    row_labels = [wrap(o.label, 26, 2) for o in matrix.rows]
+    column_labels = [wrap(o.label, 18, 2) for o in matrix.columns]
+    label_lines = sum(label.count("\n") + 1 for label in row_labels)
+    longest = max(len(label.split("\n")[0]) for label in column_labels)
+    fig = new_figure(1.8 + 0.3 * max(len(matrix.rows), label_lines * 0.7) + 0.055 * longest)
+    with style():
+        ax = _heatmap_axes(fig, matrix.counts, row_labels, column_labels)
+        small = len(matrix.columns) > 10
+        for r, c in matrix.gaps:
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", edgecolor="#9A9A9A", hatch="////",
+                                   linewidth=0.4))
+            ax.text(c, r, "Lücke", ha="center", va="center", fontsize=5.5 if small else 6.5, color="#333333",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
+        for r, c in matrix.dense:
+            ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor="black", linewidth=2.2))
+        for c in matrix.excluded_columns:
+            ax.axvline(c - 0.5, color="white", linewidth=3)
+        handles = [
+            Patch(facecolor="white", edgecolor="#9A9A9A", hatch="////", label="Lücke: kein Angebot"),
+            Patch(facecolor="none", edgecolor="black", linewidth=2, label=wrap(coverage_mod.DENSE_RULE, 60, 2)),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
+        ax.set_xlabel(matrix.column_title)
+        ax.set_ylabel(matrix.row_title)
+        ax.xaxis.set_label_position("bottom")
+        note = f"{de_number(matrix.offers)} Angebote von {de_number(matrix.respondents)} Einrichtungen; ein Angebot zählt in jeder Zelle, zu der es gehört."
+        head(fig, ax, title, f"n = {de_number(matrix.offers)} Angebote", note)
+    return fig
+
+
+def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen zwischen Handlungsfeldern") -> Figure:
+    """Sector × sector ties; the diagonal (ties within a sector) is framed."""
+    if not matrix.sectors:
+        return placeholder(title, "Keine Kooperationsangaben.", n_label(0))
+    labels = [wrap(o.label, 22, 2) for o in matrix.sectors]
+    fig = new_figure(2.4 + 0.42 * len(labels))
+    with style():
+        ax = _heatmap_axes(fig, matrix.counts, labels, labels)
+        for i in range(len(labels)):
+            ax.add_patch(Rectangle((i - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="black", linewidth=1.6,
+                                   linestyle="--"))
+        within = sum(matrix.counts[i][i] for i in range(len(labels)) if matrix.sectors[i].code)
+        note = f"Gestrichelt: innerhalb eines Handlungsfeldes ({de_number(within)})"
+        if matrix.cross_share is not None:
+            note += f"; über Handlungsfelder hinweg: {de_percent(100 * matrix.cross_share)} der Kooperationen"
+            note += " mit bekanntem Handlungsfeld beider Seiten"
+        head(fig, ax, title, f"n = {de_number(matrix.ties)} Kooperationen", note)
+    return fig
+
+
+# -- network ---------------------------------------------------------------------------------------
+
+
+def _layout(graph: nx.Graph) -> dict[Any, Any]:
+    """Spring layout (fixed seed) of the connected actors; actors without ties in a row below."""
+    isolated = [n for n in graph.nodes if graph.degree(n) == 0]
+    connected = graph.subgraph([n for n in graph.nodes if graph.degree(n) > 0])
+    pos: dict[Any, Any] = {}
+    if connected.number_of_nodes():
+        k = 1.8 / math.sqrt(connected.number_of_nodes())
+        try:
+            pos = nx.spring_layout(connected, seed=LAYOUT_SEED, k=k, iterations=200)
+        except ImportError:  # networkx needs scipy for 500 nodes or more
+            pos = nx.circular_layout(connected)
+    per_row = 8
+    for i, node in enumerate(sorted(isolated, key=lambda n: str(graph.nodes[n].get("name", n)))):
+        row, column = divmod(i, per_row)
+        in_row = min(per_row, len(isolated) - row * per_row)
+        pos[node] = (-1 + 2 * (column + 0.5) / in_row, -1.45 - 0.22 * row)
+    return pos
+
+
+def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
+                  title: str = "Kooperationsnetzwerk") -> Figure:
+    """Spring layout (fixed seed); colour = sector (legend), size = ties, circle = answered,
+    square = named partner who did not answer; thick lines = mutual ties."""
+    ties = network_mod.undirected(graph)
+    if ties.number_of_nodes() == 0:
+        return placeholder(title, "Keine Kooperationsangaben.", n_label(0))
+    pos = _layout(ties)
+    sectors: dict[str, str] = {}
+    for _node, data in ties.nodes(data=True):
+        sectors.setdefault(data.get("sector", ""), data.get("sector_label") or data.get("sector") or "ohne Angabe")
+    ordered = sorted((code for code in sectors if code), key=lambda c: sectors[c]) + ([""] if "" in sectors else [])
+    colour = {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(c for c in ordered if c)}
+    colour[""] = "#BDBDBD"
+    degree = dict(ties.degree())
+    top_degree = max(degree.values()) or 1
+    fig = new_figure(5.8)
+    with style():
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        for mutual, width, alpha in ((False, 0.6, 0.45), (True, 1.8, 0.7)):
+            segments = [(pos[u], pos[v]) for u, v, d in ties.edges(data=True) if bool(d.get("reciprocated")) == mutual]
+            if segments:
+                ax.add_collection(LineCollection(segments, colors="#555555", linewidths=width, alpha=alpha, zorder=1))
+        for responded, marker in ((True, "o"), (False, "s")):
+            nodes = [n for n, d in ties.nodes(data=True) if bool(d.get("responded")) == responded]
+            if not nodes:
+                continue
+            ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes],
+                       s=[25 + 260 * degree[n] / top_degree for n in nodes],
+                       c=[colour[ties.nodes[n].get("sector", "")] for n in nodes],
+                       marker=marker, edgecolors="#333333", linewidths=0.6, zorder=2)
+        if ties.number_of_nodes() <= LABEL_ALL_NODES_UP_TO:
+            labelled = list(ties.nodes)
+        else:
+            labelled = sorted(ties.nodes, key=lambda n: -degree[n])[:LABELLED_NODES]
+        for node in labelled:
+            x, y = pos[node]
+            ax.annotate(wrap(str(ties.nodes[node].get("name", node)), 22, 2), (x, y), xytext=(0, 7),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=6.5, zorder=3,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
+        isolated = [n for n in ties.nodes if ties.degree(n) == 0]
+        if isolated:
+            ax.axhline(-1.25, color=GRID, linewidth=0.8)
+            ax.text(-1.15, -1.3, "ohne Kooperation:", fontsize=7, color="#444444", va="top")
+        ax.update_datalim([p for p in pos.values()])
+        ax.autoscale_view()
+        ax.margins(0.12)
+        handles = [Line2D([], [], linestyle="", marker="o", markersize=7, markerfacecolor=colour[c],
+                          markeredgecolor="#333333", label=wrap(sectors[c], 24, 2)) for c in ordered]
+        handles += [
+            Line2D([], [], linestyle="", marker="o", markersize=7, markerfacecolor="white", markeredgecolor="#333333",
+                   label="hat geantwortet"),
+            Line2D([], [], linestyle="", marker="s", markersize=7, markerfacecolor="white", markeredgecolor="#333333",
+                   label="genannt, nicht geantwortet"),
+            Line2D([], [], color="#555555", linewidth=1.8, label="gegenseitige Nennung"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+        note = "Größe = Zahl der Kooperationen"
+        if len(labelled) < ties.number_of_nodes():
+            note += f"; beschriftet sind die {len(labelled)} am stärksten vernetzten Akteure"
+        head(fig, ax, title, f"n = {de_number(ties.number_of_nodes())} Akteure, "
+                              f"{de_number(ties.number_of_edges())} Kooperationen", note + ".")
+    return fig
+
+
+# -- defaults --------------------------------------------------------------------------------------
+
+
+def summary_chart(summary: Any, min_group: int = DEFAULT_MIN_GROUP) -> Figure | None:
+    """The chart of a (possibly suppressed) summary."""
+    if isinstance(summary, Frequencies):
+        return bar_chart(summary, min_group)
+    if isinstance(summary, NumericSummary):
+        return histogram(summary, min_group)
+    if isinstance(summary, LikertDistribution):
+        return likert_chart(summary, min_group)
+    if isinstance(summary, Texts):
+        return text_list(summary)
+    return None
+
+
+def chart_for(dataset: Dataset, question: Question, *, min_group: int = DEFAULT_MIN_GROUP,
+              planner: bool = False) -> Figure | None:
+    """The default chart of a question (by `KINDS[kind].chart`); None when there is none.
+
+    The offers group gets the coverage heatmap and the partner roster the network drawing.
+    `planner=False` applies small-number suppression.
+    """
+    if question.key == keys.OFFERS:
+        return coverage_heatmap(coverage_mod.phase_by_district(dataset))
+    if question.key == keys.PARTNERS:
+        return network_chart(network_mod.build_graph(dataset), dataset)
+    chart = KINDS[question.kind].chart if question.kind in KINDS else "none"
+    if chart == "none":
+        return None
+    summary = suppress(summarise(dataset, question), min_group, planner)
+    return summary_chart(summary, min_group)

@@ -1,0 +1,205 @@
+"""Read our own CSV export (either dialect) back into a `Dataset`.
+
+The kinds registry knows how to write export cells but not how to read them back, so the inverse of
+`Kind.export_cells` lives here, keyed by kind name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from questionnaires.kinds import OTHER, field_name
+from questionnaires.model import Option, Question
+
+from . import keys
+from .csvdialect import Dialect, parse_number, read_rows
+from .dataset import ActorRecord, Dataset, ResponseRecord
+from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION, ROSTER_COLUMNS
+
+SPLIT = "|"
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.split(SPLIT) if part] if text else []
+
+
+def cells_to_values(question: Question, row: Mapping[str, str], dialect: Dialect) -> dict[str, Any]:
+    """The typed value(s) of `question` read from a row of export cells (key → value)."""
+    key, kind = question.key, question.kind
+    cell = row.get(key, "")
+    values: dict[str, Any] = {}
+    if kind in ("single_choice", "likert"):
+        values[key] = cell or None
+        if question.other:
+            values[f"{key}/{OTHER}"] = row.get(f"{key}/{OTHER}") or None
+    elif kind == "multiple_choice":
+        indicators = [row.get(f"{key}/{code}", "") for code in question.option_codes]
+        values[key] = _split(cell) if cell or any(indicators) else None
+        if question.other:
+            values[f"{key}/{OTHER}"] = row.get(f"{key}/{OTHER}_text") or None
+    elif kind == "district":
+        values[key] = _split(cell)
+    elif kind in ("short_text", "long_text", "date"):
+        values[key] = cell or None
+    elif kind in ("number", "year"):
+        values[key] = parse_number(cell, dialect, integer=question.integer or kind == "year")
+    elif kind == "matrix":
+        values[key] = {item.code: row[f"{key}/{item.code}"] for item in question.items if row.get(f"{key}/{item.code}")}
+    elif kind == "list":
+        count = question.max_entries or 3
+        values[key] = [row[f"{key}/{n}"] for n in range(1, count + 1) if row.get(f"{key}/{n}")]
+    return values
+
+
+def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
+    return read_rows(Path(path).read_bytes())
+
+
+def _optional_number(text: str) -> float | None:
+    return float(text.replace(",", ".")) if text.strip() else None
+
+
+def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
+    """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
+    missing = set(CODEBOOK_COLUMNS) - set(rows[0] if rows else CODEBOOK_COLUMNS)
+    if missing:
+        raise ValueError(f"kein Codebuch dieses Werkzeugs: Spalten fehlen ({', '.join(sorted(missing))})")
+    heads: dict[str, dict[str, str]] = {}
+    options: dict[str, list[Option]] = {}
+    items: dict[str, list[Option]] = {}
+    for row in rows:
+        if row["role"] == ROLE_QUESTION:
+            heads[row["key"]] = row
+        elif row["role"] == ROLE_OPTION:
+            options.setdefault(row["key"], []).append(Option(row["code"], row["label"]))
+        elif row["role"] == ROLE_ITEM:
+            items.setdefault(row["key"], []).append(Option(row["code"], row["label"]))
+
+    def build(key: str) -> Question:
+        head = heads[key]
+        max_entries = head["max_entries"].strip()
+        return Question(
+            key=key,
+            kind=head["kind"],
+            prompt=head["prompt"],
+            version=int(head["version"] or 1),
+            module=head["module"],
+            section=head["section"],
+            required=head["required"] == "1",
+            options=tuple(options.get(key, ())),
+            other=head["other"] == "1",
+            items=tuple(items.get(key, ())),
+            minimum=_optional_number(head["minimum"]),
+            maximum=_optional_number(head["maximum"]),
+            integer=head["integer"] != "0",
+            max_entries=int(max_entries) if max_entries else None,
+            fields=tuple(build(k) for k, h in heads.items() if h["parent"] == key),
+        )
+
+    questions = tuple(build(k) for k, h in heads.items() if not h["parent"] and h["kind"] != "meta")
+    meta = {
+        "title": heads.get(META_KEYS["title"], {}).get("prompt", ""),
+        **{name: tuple(options.get(META_KEYS[name], ())) for name in ("districts", "sectors", "provider_types")},
+    }
+    return questions, meta
+
+
+def _read_entries(path: str | Path, questions: tuple[Question, ...]) -> tuple[str, dict[int, list[dict[str, Any]]]]:
+    """Entries of one group/roster question from an entries CSV, by response id."""
+    dialect, rows = _read(path)
+    columns = list(rows[0]) if rows else []
+    group = next(
+        (q for q in questions if q.fields and any(c.startswith(q.key + ".") for c in columns[2:])),
+        None,
+    )
+    if group is None:
+        raise ValueError(f"{path}: keine Gruppenfrage des Codebuchs passt zu den Spalten")
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        entry: dict[str, Any] = {}
+        if group.kind == "partner_roster":
+            for name in ROSTER_COLUMNS:
+                if f"{group.key}.{name}" in row:
+                    entry[name] = row[f"{group.key}.{name}"]
+        for sub in group.fields:
+            short = field_name(sub)
+            for name, value in cells_to_values(sub, row, dialect).items():
+                entry[short + name[len(sub.key):]] = value
+        found.setdefault(int(row["response_id"]), []).append(entry)
+    return group.key, found
+
+
+def _parse_time(text: str) -> dt.datetime | None:
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def read_dataset(
+    responses_csv: str | Path,
+    codebook_csv: str | Path,
+    *,
+    entries: Iterable[str | Path] = (),
+    actors_csv: str | Path | None = None,
+) -> Dataset:
+    """The `Dataset` of our own export files (see `export` for their layouts)."""
+    _dialect, codebook = _read(codebook_csv)
+    questions, meta = read_codebook(codebook)
+    groups = {key: by_response for key, by_response in (_read_entries(p, questions) for p in entries)}
+    dialect, rows = _read(responses_csv)
+    responses = []
+    for row in rows:
+        response_id = int(row["id"])
+        values: dict[str, Any] = {}
+        for question in questions:
+            if question.fields or question.kind in ("group", "partner_roster"):
+                if question.key in groups:
+                    values[question.key] = groups[question.key].get(response_id, [])
+                continue
+            values.update(cells_to_values(question, row, dialect))
+        responses.append(
+            ResponseRecord(
+                id=response_id,
+                status=row["status"],
+                submitted_at=_parse_time(row["submitted_at"]),
+                actor=row.get("actor") or None,
+                organisation=row["organisation"],
+                values=values,
+            )
+        )
+    if actors_csv is not None:
+        actors = tuple(
+            ActorRecord(r["code"], r["name"], r["sector"], r["provider_type"], tuple(_split(r["districts"])))
+            for r in _read(actors_csv)[1]
+        )
+    else:
+        actors = _actors_from_responses(responses)
+    return Dataset(
+        questions=questions,
+        responses=tuple(responses),
+        actors=actors,
+        districts=meta["districts"],
+        sectors=meta["sectors"],
+        provider_types=meta["provider_types"],
+        title=meta["title"],
+    )
+
+
+def _actors_from_responses(responses: list[ResponseRecord]) -> tuple[ActorRecord, ...]:
+    """Without an actors file, the respondents describe themselves through the akteur questions."""
+    actors: dict[str, ActorRecord] = {}
+    for response in responses:
+        if response.actor and response.actor not in actors:
+            values = response.values
+            actors[response.actor] = ActorRecord(
+                code=response.actor,
+                name=response.organisation,
+                sector=values.get(keys.SECTOR) or "",
+                provider_type=values.get(keys.PROVIDER_TYPE) or "",
+                districts=tuple(values.get(keys.DISTRICTS) or ()),
+            )
+    return tuple(actors.values())
