@@ -12,6 +12,8 @@ from .base import UTCDateTime, utc_now
 
 
 class Actor(db.Model):
+    __table_args__ = (sa.Index("ix_actor_kommune_email", "kommune_id", "email"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(300))

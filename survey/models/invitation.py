@@ -54,6 +54,25 @@ class Invitation(db.Model):
     last_saved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last reminder delivered
+    reminder_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey: Mapped[Survey] = relationship()
     actor: Mapped[Actor | None] = relationship()
+
+    @property
+    def retrying(self) -> bool:
+        """The mail could not be delivered yet and the worker tries again (server down, 4xx)."""
+        return self.status is InvitationStatus.CREATED and bool(self.failed_reason)
+
+    @property
+    def status_label(self) -> str:
+        return "Wird erneut versucht" if self.retrying else self.status.label
+
+    @property
+    def can_be_reminded(self) -> bool:
+        """Only delivered invitations that have not been submitted (or withdrawn) get reminders."""
+        return self.status in REMINDABLE
+
+
+REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS)

@@ -17,6 +17,7 @@ class OutboxStatus(enum.Enum):
     SENDING = "sending"  # claimed by a worker; an attempt is recorded before talking to SMTP
     SENT = "sent"
     FAILED = "failed"  # permanently refused by the server, or out of retries
+    CANCELLED = "cancelled"  # no longer needed (invitation withdrawn, reminder after submission)
 
     @property
     def label(self) -> str:
@@ -25,6 +26,7 @@ class OutboxStatus(enum.Enum):
             "sending": "Wird versendet",
             "sent": "Versendet",
             "failed": "Zustellung fehlgeschlagen",
+            "cancelled": "Nicht versendet (nicht mehr nötig)",
         }[self.value]
 
 

@@ -46,6 +46,14 @@ class Survey(db.Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Waves: a follow-up survey points to the one it repeats.
     previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id"))
+    # The planner's own mail texts with {Platzhalter}; empty means the default text.
+    invitation_subject: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    invitation_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    reminder_subject: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    reminder_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Scheduled reminder: N days before the deadline the worker reminds everyone who has not submitted.
+    remind_days_before: Mapped[int | None] = mapped_column()
+    scheduled_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     kommune: Mapped[Kommune] = relationship()
     pages: Mapped[list[SurveyPage]] = relationship(
