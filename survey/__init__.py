@@ -13,7 +13,7 @@ from flask import Flask
 
 from questionnaires import load_catalogue
 
-from . import config, question_types
+from . import config, logging_setup, question_types
 from .extensions import csrf, db, login, mail, migrate
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(instance_dir)
     instance_dir.mkdir(parents=True, exist_ok=True)
+    logging_setup.init_app(app)
 
     app.extensions["catalogue"] = load_catalogue(app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR))
 
