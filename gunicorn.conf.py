@@ -8,6 +8,7 @@ coordination beyond the shared PostgreSQL.
 
 import multiprocessing
 import os
+import sys
 
 
 def _int(name: str, default: int) -> int:
@@ -56,11 +57,10 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
 def post_fork(server, worker):  # noqa: ARG001 (gunicorn's hook signature)
     """Drop any database connection inherited from the master: each worker opens its own."""
-    try:
-        from survey.extensions import db
-        from wsgi import app
+    wsgi = sys.modules.get("wsgi")  # only when preload_app loaded our app in the master
+    if wsgi is None or not hasattr(wsgi, "app"):
+        return
+    from survey.extensions import db
 
-        with app.app_context():
-            db.engine.dispose(close=False)
-    except Exception:  # noqa: BLE001 (a hook must never keep a worker from starting)
-        pass
+    with wsgi.app.app_context():
+        db.engine.dispose(close=False)
