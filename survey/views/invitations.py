@@ -38,4 +38,4 @@ def index(survey_id: int):
         if not problems:
             return redirect(url_for("invitations.index", survey_id=survey.id))
     rows = invitation_service.invitations_of_survey(survey)
-    return render_template("invitations.index.html", survey=survey, form=form, invitations=rows)
+    return render_template("planner/invitations.html", survey=survey, form=form, invitations=rows)
