@@ -124,9 +124,10 @@ def test_stale_tab_does_not_silently_overwrite_newer_answers(app, planner, clien
 def test_invitation_list_shows_who_got_what(app, planner, planner_client, inbox):
     with app.app_context():
         survey = make_survey(planner[0])
+        survey_id = survey.id
         invite(survey, "kita@traeger.example", organisation="Kita Sonnenschein")
     deliver(app)
-    page = planner_client.get(f"/surveys/{survey.id}/invitations")
+    page = planner_client.get(f"/surveys/{survey_id}/invitations")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Kita Sonnenschein" in text and "kita@traeger.example" in text and "Versendet" in text
