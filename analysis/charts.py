@@ -46,7 +46,7 @@ LABEL_WIDTH = 34  # characters per category label line
 MAX_BARS = 20
 MAX_TEXTS = 25
 LABEL_ALL_NODES_UP_TO = 25
-LABELLED_NODES = 15
+LABELLED_NODES = 12
 LAYOUT_SEED = 7
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -54,6 +54,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 PRIMARY = PALETTE[0]
 MUTED = "#8C8C8C"
 GRID = "#DDDDDD"
+NOTICE_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 2}
 HEAT = "Blues"
 DIVERGING = "PuOr"
 RC = {
@@ -121,12 +122,21 @@ def new_figure(height: float) -> Figure:
         return Figure(figsize=(WIDTH, max(2.2, min(height, 9.5))), layout="constrained")
 
 
-def head(fig: Figure, ax: Any, title: str, n_text: str, note: str = "") -> None:
-    """Wrapped title (the question), then one subtitle line "n = … · note" above the plot."""
+def head(fig: Figure, title: str, n_text: str, note: str = "") -> None:
+    """The wrapped title (the question) and below it one subtitle "n = … · note".
+
+    The subtitle is a figure text; blank lines at the end of the title reserve its room, so the
+    constrained layout keeps the plot clear of it wherever the axes begin.
+    """
+    title_text = wrap(title, TITLE_WIDTH, 4)
+    subtitle = wrap(f"{n_text} · {note}" if note else n_text, 110, 3)
+    title_lines, subtitle_lines = title_text.count("\n") + 1, subtitle.count("\n") + 1
     with style():
-        fig.suptitle(wrap(title, TITLE_WIDTH, 4), x=0.01, ha="left", fontsize=10, fontweight="bold")
-        subtitle = f"{n_text} · {note}" if note else n_text
-        ax.set_title(wrap(subtitle, 105, 3), loc="left", fontsize=7.5, color="#444444")
+        # No x/y given besides x: the constrained layout then places the title 3 pt below the top.
+        fig.suptitle(title_text + "\n" * subtitle_lines, x=0.01, ha="left", fontsize=10, fontweight="bold")
+        top_pt = 3 + (title_lines - 1) * 14 + 10 + 4  # pad, further title lines (1.4 × 10 pt), first line, gap
+        fig.text(0.01, 1 - top_pt / 72 / fig.get_figheight(), subtitle, ha="left", va="top", fontsize=7.5,
+                 color="#444444")
 
 
 def n_label(n: int, suppressed: bool = False, min_group: int = DEFAULT_MIN_GROUP) -> str:
@@ -141,7 +151,7 @@ def placeholder(title: str, message: str, n_text: str) -> Figure:
         ax.set_axis_off()
         ax.text(0.5, 0.5, wrap(message, 70), ha="center", va="center", fontsize=9, color="#444444",
                 transform=ax.transAxes)
-        head(fig, ax, title, n_text)
+        head(fig, title, n_text)
     return fig
 
 
@@ -196,7 +206,7 @@ def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figur
             else:
                 text = f"{de_number(row.count)} ({de_percent(row.percent or 0)})"
             ax.text((row.percent or 0) + top * 0.015, y, text, va="center", fontsize=7.5)
-        head(fig, ax, title, n_label(summary.n), note)
+        head(fig, title, n_label(summary.n), note)
     return fig
 
 
@@ -238,7 +248,7 @@ def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Fi
         mean = fmt(round(summary.mean, 1))
         note = (f"Mittelwert {mean} · Median {fmt(summary.median)} · Min. {fmt(summary.minimum)} · "
                 f"Max. {fmt(summary.maximum)} · Quartile {fmt(summary.q1)} / {fmt(summary.q3)}")
-        head(fig, ax, title, n_label(summary.n), note)
+        head(fig, title, n_label(summary.n), note)
     return fig
 
 
@@ -278,16 +288,17 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
         for y, (counts, n) in enumerate(zip(summary.counts, summary.row_n)):
             if n == 0 or all(c is None for c in counts):
                 ax.text(0, y, "zu wenige Antworten" if n else "keine Antworten", ha="center", va="center",
-                        fontsize=7.5, color="#555555")
+                        fontsize=7.5, color="#555555", bbox=NOTICE_BOX)
                 continue
             hidden = n - sum(c for c in counts if c is not None)
             base = sum(counts[i] or 0 for i in substantive) + hidden  # "weiß nicht" is not on the scale
             if base == 0:
-                ax.text(0, y, "nur „weiß nicht“", ha="center", va="center", fontsize=7.5, color="#555555")
+                ax.text(0, y, "nur „weiß nicht“", ha="center", va="center", fontsize=7.5, color="#555555",
+                        bbox=NOTICE_BOX)
                 continue
             if all(counts[i] is None for i in substantive if counts[i] != 0):
                 ax.text(0, y, f"Werte unterdrückt ({suppressed_label(min_group)})", ha="center", va="center",
-                        fontsize=7.5, color="#555555")
+                        fontsize=7.5, color="#555555", bbox=NOTICE_BOX)
                 continue
             shares = [100 * (counts[i] or 0) / base for i in substantive]
             left = -sum(shares[: int(half)]) - (shares[int(half)] / 2 if len(substantive) % 2 else 0)
@@ -323,7 +334,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
         note = "Anteile je Zeile, ohne „weiß nicht“ u. Ä."
         if len(substantive) % 2:
             note += "; die Skalenmitte liegt bei 0"
-        head(fig, ax, title, n_label(summary.n), note)
+        head(fig, title, n_label(summary.n), note)
     return fig
 
 
@@ -345,7 +356,7 @@ def text_list(summary: Texts) -> Figure:
         if summary.n > len(shown):
             body += f"\n… und {de_number(summary.n - len(shown))} weitere Antworten (siehe Export)"
         ax.text(0, 1, body, va="top", ha="left", fontsize=7.5, transform=ax.transAxes, linespacing=1.35)
-        head(fig, ax, title, n_label(summary.n))
+        head(fig, title, n_label(summary.n))
     return fig
 
 
@@ -378,7 +389,7 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
             right.yaxis.set_major_formatter(PERCENT)
             right.set_ylabel("Rücklaufquote")
         n_text = f"n = {de_number(totals[-1])}" + (f" von {de_number(invited)}" if invited else "")
-        head(fig, ax, title, n_text)
+        head(fig, title, n_text)
     return fig
 
 
@@ -435,7 +446,7 @@ def coverage_heatmap(matrix: coverage_mod.CoverageMatrix) -> Figure:
         ax.set_ylabel(matrix.row_title)
         ax.xaxis.set_label_position("bottom")
         note = f"{de_number(matrix.offers)} Angebote von {de_number(matrix.respondents)} Einrichtungen; ein Angebot zählt in jeder Zelle, zu der es gehört."
-        head(fig, ax, title, f"n = {de_number(matrix.offers)} Angebote", note)
+        head(fig, title, f"n = {de_number(matrix.offers)} Angebote", note)
     return fig
 
 
@@ -455,7 +466,7 @@ def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen
         if matrix.cross_share is not None:
             note += f"; über Handlungsfelder hinweg: {de_percent(100 * matrix.cross_share)} der Kooperationen"
             note += " mit bekanntem Handlungsfeld beider Seiten"
-        head(fig, ax, title, f"n = {de_number(matrix.ties)} Kooperationen", note)
+        head(fig, title, f"n = {de_number(matrix.ties)} Kooperationen", note)
     return fig
 
 
@@ -468,16 +479,16 @@ def _layout(graph: nx.Graph) -> dict[Any, Any]:
     connected = graph.subgraph([n for n in graph.nodes if graph.degree(n) > 0])
     pos: dict[Any, Any] = {}
     if connected.number_of_nodes():
-        k = 1.8 / math.sqrt(connected.number_of_nodes())
+        k = 1.5 / math.sqrt(connected.number_of_nodes())
         try:
             pos = nx.spring_layout(connected, seed=LAYOUT_SEED, k=k, iterations=200)
         except ImportError:  # networkx needs scipy for 500 nodes or more
             pos = nx.circular_layout(connected)
-    per_row = 8
+    per_row = 10
     for i, node in enumerate(sorted(isolated, key=lambda n: str(graph.nodes[n].get("name", n)))):
         row, column = divmod(i, per_row)
         in_row = min(per_row, len(isolated) - row * per_row)
-        pos[node] = (-1 + 2 * (column + 0.5) / in_row, -1.45 - 0.22 * row)
+        pos[node] = (-1 + 2 * (column + 0.5) / in_row, -1.42 - 0.16 * row)
     return pos
 
 
@@ -497,9 +508,14 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
     colour[""] = "#BDBDBD"
     degree = dict(ties.degree())
     top_degree = max(degree.values()) or 1
+    small = ties.number_of_nodes() <= LABEL_ALL_NODES_UP_TO
     fig = new_figure(5.8)
     with style():
-        ax = fig.add_subplot()
+        if small:
+            ax = fig.add_subplot()
+        else:
+            ax, key_ax = fig.subplots(1, 2, width_ratios=[3.3, 1])
+            key_ax.set_axis_off()
         ax.set_axis_off()
         for mutual, width, alpha in ((False, 0.6, 0.45), (True, 1.8, 0.7)):
             segments = [(pos[u], pos[v]) for u, v, d in ties.edges(data=True) if bool(d.get("reciprocated")) == mutual]
@@ -510,22 +526,31 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
             if not nodes:
                 continue
             ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes],
-                       s=[25 + 260 * degree[n] / top_degree for n in nodes],
+                       s=[(25 + 260 * degree[n] / top_degree) * (1 if small else 0.6) for n in nodes],
                        c=[colour[ties.nodes[n].get("sector", "")] for n in nodes],
                        marker=marker, edgecolors="#333333", linewidths=0.6, zorder=2)
-        if ties.number_of_nodes() <= LABEL_ALL_NODES_UP_TO:
+        if small:  # every actor by name
             labelled = list(ties.nodes)
-        else:
-            labelled = sorted(ties.nodes, key=lambda n: -degree[n])[:LABELLED_NODES]
-        for node in labelled:
-            x, y = pos[node]
-            ax.annotate(wrap(str(ties.nodes[node].get("name", node)), 22, 2), (x, y), xytext=(0, 7),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=6.5, zorder=3,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
+            for node in labelled:
+                ax.annotate(wrap(str(ties.nodes[node].get("name", node)), 22, 2), pos[node], xytext=(0, 7),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=6.5, zorder=3,
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
+        else:  # numbers on the best connected actors, their names in a key beside the drawing
+            labelled = sorted(ties.nodes, key=lambda n: (-degree[n], str(ties.nodes[n].get("name", n))))
+            labelled = labelled[:LABELLED_NODES]
+            for number, node in enumerate(labelled, start=1):
+                ax.annotate(str(number), pos[node], xytext=(5, 5), textcoords="offset points", fontsize=7,
+                            fontweight="bold", zorder=3,
+                            bbox={"facecolor": "white", "edgecolor": "#333333", "linewidth": 0.5, "pad": 0.8,
+                                  "boxstyle": "round,pad=0.15"})
+            key = "\n".join(f"{number:>2}  {wrap(str(ties.nodes[node].get('name', node)), 24, 1)}"
+                            for number, node in enumerate(labelled, start=1))
+            key_ax.text(0, 1, "Am stärksten vernetzt:\n" + key, va="top", ha="left", fontsize=7,
+                        transform=key_ax.transAxes, linespacing=1.5)
         isolated = [n for n in ties.nodes if ties.degree(n) == 0]
         if isolated:
-            ax.axhline(-1.25, color=GRID, linewidth=0.8)
-            ax.text(-1.15, -1.3, "ohne Kooperation:", fontsize=7, color="#444444", va="top")
+            ax.axhline(-1.2, color=GRID, linewidth=0.8)
+            ax.text(-1.1, -1.23, "ohne Kooperation:", fontsize=7, color="#444444", va="top")
         ax.update_datalim([p for p in pos.values()])
         ax.autoscale_view()
         ax.margins(0.12)
@@ -541,8 +566,8 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         note = "Größe = Zahl der Kooperationen"
         if len(labelled) < ties.number_of_nodes():
-            note += f"; beschriftet sind die {len(labelled)} am stärksten vernetzten Akteure"
-        head(fig, ax, title, f"n = {de_number(ties.number_of_nodes())} Akteure, "
+            note += f"; nummeriert sind die {len(labelled)} am stärksten vernetzten Akteure"
+        head(fig, title, f"n = {de_number(ties.number_of_nodes())} Akteure, "
                               f"{de_number(ties.number_of_edges())} Kooperationen", note + ".")
     return fig
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from . import charts, coverage, keys, network, overview
 from .charts import de_number, de_percent, wrap
 from .dataset import Dataset
-from .privacy import DEFAULT_MIN_GROUP, suppress_table
+from .privacy import DEFAULT_MIN_GROUP, suppress_table, suppressed_label
 
 A4 = (8.27, 11.69)
 TABLE_ROWS_PER_PAGE = 32
@@ -49,12 +49,12 @@ def table_figures(title: str, header: Sequence[str], rows: Sequence[Sequence[Any
                 if r == 0:
                     cell.set_text_props(fontweight="bold")
                     cell.set_facecolor("#EEF3F8")
-            suffix = f" (Fortsetzung)" if start else ""
-            charts.head(fig, ax, title + suffix, f"{de_number(len(rows))} Zeilen", note)
+            suffix = " (Fortsetzung)" if start else ""
+            charts.head(fig, title + suffix, f"{de_number(len(rows))} Zeilen", note)
         yield fig
 
 
-def title_page(dataset: Dataset, today: dt.date, description: str = "") -> Figure:
+def title_page(dataset: Dataset, today: dt.date, description: str = "", suppression: str = "") -> Figure:
     with charts.style():
         fig = Figure(figsize=A4)
         fig.text(0.1, 0.75, wrap(dataset.title or "Bestandsaufnahme", 40, 4), fontsize=22, fontweight="bold",
@@ -64,6 +64,8 @@ def title_page(dataset: Dataset, today: dt.date, description: str = "") -> Figur
         lines = [f"Stand: {today.strftime('%d.%m.%Y')}", f"Eingereichte Antworten: {de_number(submitted)}"]
         if description:
             lines.append(description)
+        if suppression:
+            lines.append(suppression)
         fig.text(0.1, 0.52, "\n".join(lines), fontsize=10, va="top", linespacing=1.6)
         fig.text(0.1, 0.08, "Zahlen zeigen, wo etwas fehlt oder sich häuft – nicht, wie gut es ist.\n"
                             "Freitexte und das Wissen der Fachleute vor Ort gehören zur Deutung dazu.",
@@ -131,7 +133,8 @@ def _network_pages(dataset: Dataset) -> Iterator[Figure]:
 def pages(dataset: Dataset, *, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False,
           today: dt.date | None = None, description: str = "") -> Iterator[Figure]:
     """Every page of the report, in order."""
-    yield title_page(dataset, today or dt.date.today(), description)
+    note = "" if planner else f"Werte aus weniger als {min_group} Antworten sind unterdrückt ({suppressed_label(min_group)})."
+    yield title_page(dataset, today or dt.datetime.now(overview.BERLIN).date(), description, note)
     yield from _overview_pages(dataset, min_group, planner)
     for question in dataset.questions:
         if question.key in (keys.OFFERS, keys.PARTNERS):
