@@ -220,6 +220,7 @@ class Dataset:
         return replace(self, responses=responses, actors=actors, invitations=invitations)
 
     def invitation_attributes(self, invitation: InvitationRecord) -> tuple[tuple[str, ...], str, str]:
+        """(districts, sector, provider type) of an invitation, from the register when not given."""
         actor = self.actor(invitation.actor)
         return (
             invitation.districts or (actor.districts if actor else ()),
