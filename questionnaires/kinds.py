@@ -144,6 +144,16 @@ class Kind:
         return str(value)
 
 
+def _parse_other(question: Question, raw: Raw, name: str, chosen: bool, parsed: Parsed) -> None:
+    """The "Sonstiges, und zwar" text, kept only when "Sonstiges" is chosen (and then required)."""
+    if not question.other:
+        return
+    text = _first(raw, f"{name}/{OTHER}") if chosen else ""
+    parsed.values[f"{question.key}/{OTHER}"] = text or None
+    if chosen and not text:
+        parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
+
+
 class SingleChoice(Kind):
     name, label, needs_options, chart = "single_choice", "Einfachauswahl", True, "bars"
 
@@ -154,11 +164,7 @@ class SingleChoice(Kind):
             parsed.errors[question.key] = "Bitte eine der angebotenen Antworten wählen."
             return parsed
         parsed.values[question.key] = code or None
-        if question.other:
-            text = _first(raw, f"{name}/{OTHER}")
-            parsed.values[f"{question.key}/{OTHER}"] = text or None
-            if code == OTHER and not text:
-                parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
+        _parse_other(question, raw, name, code == OTHER, parsed)
         return parsed
 
     def export_columns(self, question):
@@ -194,11 +200,7 @@ class MultipleChoice(Kind):
         if question.other and OTHER in codes:
             ordered.append(OTHER)
         parsed.values[question.key] = ordered
-        if question.other:
-            text = _first(raw, f"{name}/{OTHER}")
-            parsed.values[f"{question.key}/{OTHER}"] = text or None
-            if OTHER in codes and not text:
-                parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
+        _parse_other(question, raw, name, OTHER in codes, parsed)
         return parsed
 
     def export_columns(self, question):

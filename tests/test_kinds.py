@@ -493,3 +493,15 @@ def test_condition_with_several_values():
     question = q(key="x.ziele", kind="long_text", condition=Condition("x.festgeschrieben", ("ja", "in_arbeit")))
     assert condition_met(question, {"x.festgeschrieben": "in_arbeit"})
     assert not condition_met(question, {"x.festgeschrieben": "nein"})
+
+
+def test_other_text_is_dropped_when_sonstiges_is_not_chosen():
+    from questionnaires.kinds import KINDS
+    from questionnaires.model import Option, Question
+
+    question = Question(key="m.q", kind="single_choice", prompt="?", options=(Option("a", "A"),), other=True)
+    parsed = KINDS["single_choice"].parse(question, {"m.q": ["a"], "m.q/other": ["vergessener Text"]}, "m.q")
+    assert parsed.values == {"m.q": "a", "m.q/other": None}
+    multiple = Question(key="m.r", kind="multiple_choice", prompt="?", options=(Option("a", "A"),), other=True)
+    parsed = KINDS["multiple_choice"].parse(multiple, {"m.r": ["a", "other"], "m.r/other": ["Elterncafé"]}, "m.r")
+    assert parsed.values == {"m.r": ["a", "other"], "m.r/other": "Elterncafé"}
