@@ -6,11 +6,13 @@ form markup is the macro of the same name in `templates/respond/fields.html`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from questionnaires.kinds import KINDS, OTHER, field_name
 from questionnaires.model import Question
@@ -41,6 +43,98 @@ def display_answer(question: Question, values: Mapping[str, Any]) -> str:
     return text
 
 
+def entry_title(question: Question, raw: Mapping[str, list[str]], number: int) -> str:
+    """How an entry is named in lists: the partner's name, or the group's first text field."""
+    prefix = f"{question.key}/{number}/"
+    if question.kind == "partner_roster":
+        return first(raw, prefix + "name").strip() or "Organisation ohne Namen"
+    for sub in question.fields:
+        if sub.kind in ("short_text", "long_text"):
+            text = first(raw, prefix + field_name(sub)).strip()
+            if text:
+                return text if len(text) <= 80 else text[:77] + "…"
+            break
+    return "Eintrag ohne Namen"
+
+
+def entry_detail(question: Question, raw: Mapping[str, list[str]], number: int) -> str:
+    """A short second line for an entry in a list: the first answered choice field, as text."""
+    prefix = f"{question.key}/{number}/"
+    for sub in question.fields:
+        if sub.kind in ("single_choice", "likert", "multiple_choice", "district"):
+            name = prefix + field_name(sub)
+            parsed = KINDS[sub.kind].parse(sub, raw, name)
+            value = parsed.values.get(sub.key)
+            if not parsed.errors and not KINDS[sub.kind].is_empty(value):
+                return KINDS[sub.kind].display(sub, value)
+    return ""
+
+
+def entry_errors(errors: Mapping[str, str], question: Question, number: int) -> list[str]:
+    prefix = f"{question.key}/{number}/"
+    return [message for name, message in errors.items() if name.startswith(prefix)]
+
+
+def entries_display(question: Question, value: Any, actor_names: Mapping[str, str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each entry of a group or roster as (title, [(field prompt, answer text)]), for review and mail."""
+    rows = []
+    for n, entry in enumerate(value or [], start=1):
+        if question.kind == "partner_roster":
+            title = entry.get("name") or (actor_names or {}).get(entry.get("actor", ""), "") or f"Partner {n}"
+        else:
+            title = f"Eintrag {n}"
+        fields = []
+        for sub in question.fields:
+            short = field_name(sub)
+            answer = entry.get(short)
+            if KINDS[sub.kind].is_empty(answer):
+                continue
+            text = KINDS[sub.kind].display(sub, answer)
+            other = entry.get(f"{short}/{OTHER}")
+            fields.append((sub.prompt, f"{text} ({other})" if other else text))
+        if question.kind == "group" and fields:
+            title = f"{n}. {fields[0][1]}" if question.fields[0].kind == "short_text" else title
+        rows.append((title, fields))
+    return rows
+
+
+def condition_attrs(question: Question) -> str:
+    """data-* attributes that let respond.js show or hide a question as soon as it is answered."""
+    if question.condition is None:
+        return ""
+    values = escape(json.dumps(list(question.condition.values)))
+    return Markup(f' data-if="{escape(question.condition.question)}" data-in="{values}"')
+
+
+def _entry_of(name: str, questions: list[Question]) -> tuple[Question, int] | None:
+    for q in questions:
+        if q.kind in ("group", "partner_roster") and name.startswith(q.key + "/"):
+            number = name[len(q.key) + 1:].split("/", 1)[0]
+            if number.isdigit():
+                return q, int(number)
+    return None
+
+
+def error_anchor(name: str, questions: list[Question]) -> str:
+    """Where an error message in the summary leads: the message at the field, or the entry's row."""
+    entry = _entry_of(name, questions)
+    if entry:
+        return f"{dom_id(entry[0].key)}-{entry[1]}"
+    return f"{dom_id(name)}-error"
+
+
+def error_label(name: str, questions: list[Question]) -> str:
+    """The question an error belongs to, as the respondent reads it."""
+    entry = _entry_of(name, questions)
+    if entry:
+        question, number = entry
+        sub = name.rsplit("/", 1)[-1]
+        prompt = next((f.prompt for f in question.fields if field_name(f) == sub), "")
+        return f"{question.prompt} – Eintrag {number + 1}" + (f", {prompt}" if prompt else "")
+    question = next((q for q in questions if q.key == name), None)
+    return question.prompt if question else name
+
+
 def dom_id(name: str) -> str:
     """An HTML id for a field name ("netzwerk.fokus/other" -> "f-netzwerk-fokus-other")."""
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
@@ -49,5 +143,7 @@ def dom_id(name: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         KINDS=KINDS, OTHER=OTHER, first=first, chosen=chosen, entry_numbers=entry_numbers,
-        display_answer=display_answer, dom_id=dom_id, field_name=field_name,
+        display_answer=display_answer, dom_id=dom_id, field_name=field_name, entry_title=entry_title,
+        entry_detail=entry_detail, entry_errors=entry_errors, entries_display=entries_display,
+        condition_attrs=condition_attrs, error_anchor=error_anchor, error_label=error_label,
     )

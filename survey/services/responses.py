@@ -7,17 +7,30 @@ computed from the draft on submit; until then nothing typed is ever thrown away.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from questionnaires.conditions import visible
-from questionnaires.kinds import KINDS, Parsed
+from questionnaires.kinds import KINDS, OTHER, Parsed, field_name
 from questionnaires.model import Question
 
+import datetime as dt
+
+import sqlalchemy as sa
+
 from ..extensions import db
-from ..models import Invitation, InvitationStatus, Response, utc_now
+from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
+from . import outbox
+from .invitations import respondent_link
 from .surveys import pages_with_questions
+
+# Kinds whose entries are edited one at a time on their own sub-page, never through the page form.
+ENTRY_KINDS = ("group", "partner_roster")
+LINK_RESEND_INTERVAL = dt.timedelta(minutes=10)
 
 
 def belongs_to(name: str, question: Question) -> bool:
@@ -26,12 +39,38 @@ def belongs_to(name: str, question: Question) -> bool:
 
 
 def page_fields(raw: Mapping[str, list[str]], questions: list[Question]) -> dict[str, list[str]]:
-    """The posted fields that belong to `questions`, exactly as typed."""
+    """The posted fields that belong to `questions`, exactly as typed (entry kinds excluded).
+
+    Entries of repeatable groups and partner rosters are saved through their own sub-page, so a
+    page form (which does not carry them) never replaces or wipes them.
+    """
+    form_questions = [q for q in questions if q.kind not in ENTRY_KINDS]
     return {
         name: [str(v) for v in values]
         for name, values in raw.items()
-        if any(belongs_to(name, q) for q in questions)
+        if any(belongs_to(name, q) for q in form_questions)
     }
+
+
+def entry_prefix(question: Question, number: int) -> str:
+    return f"{question.key}/{number}/"
+
+
+def entry_fields(raw: Mapping[str, list[str]], question: Question, number: int) -> dict[str, list[str]]:
+    """The fields of entry `number` of a group or partner roster, exactly as typed."""
+    prefix = entry_prefix(question, number)
+    return {name: [str(v) for v in values] for name, values in raw.items() if name.startswith(prefix)}
+
+
+def entry_numbers(raw: Mapping[str, list[str]], question: Question) -> list[int]:
+    """The entry numbers present in the draft, ascending."""
+    pattern = re.compile(re.escape(question.key) + r"/(\d+)/")
+    return sorted({int(m.group(1)) for name in raw if (m := pattern.match(name))})
+
+
+def next_entry_number(raw: Mapping[str, list[str]], question: Question) -> int:
+    numbers = entry_numbers(raw, question)
+    return numbers[-1] + 1 if numbers else 0
 
 
 def parse(questions: list[Question], raw: Mapping[str, list[str]]) -> Parsed:
@@ -62,29 +101,56 @@ def start(invitation: Invitation) -> Response:
 
 
 @dataclass
+class Difference:
+    """One answer whose stored value differs from what a stale tab posted."""
+
+    label: str
+    saved: str
+    posted: str
+
+
+@dataclass
 class SaveResult:
     saved: bool
     conflict: bool = False
     errors: dict[str, str] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
 
 
-def save_page(response: Response, page_questions: list[Question], raw: Mapping[str, list[str]],
-              page_index: int, base_revision: int | None, force: bool = False) -> SaveResult:
-    """Store the page's raw fields in the draft; refuse (conflict) if the draft changed meanwhile.
+def fingerprint(fields: Mapping[str, list[str]]) -> str:
+    """A short digest of saved answers; a form carries the one it was rendered from (`_base`)."""
+    data = json.dumps(_meaningful(fields), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
-    `base_revision` is the draft revision the page was rendered from. A different current revision
-    means another tab or device saved in between; the caller shows both and the second save
-    (`force`) wins.
+
+def page_fingerprint(draft: Mapping[str, list[str]], questions: list[Question]) -> str:
+    return fingerprint(page_fields(draft, questions))
+
+
+def entry_fingerprint(draft: Mapping[str, list[str]], question: Question, number: int) -> str:
+    return fingerprint(entry_fields(draft, question, number))
+
+
+def _changed_since(saved: Mapping[str, list[str]], base: str | None, base_revision: int | None,
+                   response: Response) -> bool:
+    """Did another tab change these answers since the form was rendered?
+
+    With the form's fingerprint of the answers it showed (`base`) the check is exact: a save from
+    another tab to a different page is no conflict. Without it, any newer revision counts.
     """
-    fields = page_fields(raw, page_questions)
-    if base_revision is not None and base_revision != response.revision and not force:
-        old = {n: v for n, v in response.draft.items() if any(belongs_to(n, q) for q in page_questions)}
-        if _meaningful(old) != _meaningful(fields):
-            return SaveResult(saved=False, conflict=True)
-    draft = {n: v for n, v in response.draft.items() if not any(belongs_to(n, q) for q in page_questions)}
+    if base:
+        return fingerprint(saved) != base
+    return base_revision is not None and base_revision != response.revision
+
+
+def _store(response: Response, drop: Callable[[str], bool], fields: Mapping[str, list[str]],
+           resume_page: int | None) -> None:
+    """Replace the draft fields selected by `drop` with `fields` and record the save."""
+    draft = {n: v for n, v in response.draft.items() if not drop(n)}
     draft.update(fields)
     response.draft = draft
-    response.current_page = page_index
+    if resume_page is not None:
+        response.current_page = resume_page
     response.revision += 1
     response.saved_at = utc_now()
     invitation = response.invitation
@@ -92,7 +158,119 @@ def save_page(response: Response, page_questions: list[Question], raw: Mapping[s
     if invitation.status is not InvitationStatus.SUBMITTED:
         invitation.status = InvitationStatus.IN_PROGRESS
     db.session.flush()
-    return SaveResult(saved=True, errors=parse(page_questions, fields).errors)
+
+
+def save_page(response: Response, page_questions: list[Question], raw: Mapping[str, list[str]],
+              page_index: int, base_revision: int | None, force: bool = False,
+              resume_page: int | None = None, base: str | None = None) -> SaveResult:
+    """Store the page's raw fields in the draft; refuse (conflict) if the draft changed meanwhile.
+
+    `base_revision` is the draft revision the page was rendered from. A different current revision
+    means another tab or device saved in between; when that would change an answer on this page the
+    save is refused with the differences, and the second save (`force`) wins. A missing revision (a
+    form from before a deploy, a hand-made post) is treated like a current one: it never costs input.
+    `resume_page` is where the respondent continues next time (default: this page).
+    """
+    if response.is_submitted:
+        return SaveResult(saved=False)
+    fields = page_fields(raw, page_questions)
+    form_questions = [q for q in page_questions if q.kind not in ENTRY_KINDS]
+    old = page_fields(response.draft, page_questions)
+    if not force and _changed_since(old, base, base_revision, response):
+        differences = differing(form_questions, old, fields)
+        if differences:
+            return SaveResult(saved=False, conflict=True, differences=differences)
+    _store(response, lambda n: any(belongs_to(n, q) for q in form_questions), fields,
+           page_index if resume_page is None else resume_page)
+    return SaveResult(saved=True, errors=parse(form_questions, fields).errors)
+
+
+def save_entry(response: Response, question: Question, number: int, raw: Mapping[str, list[str]],
+               page_index: int, base_revision: int | None, force: bool = False, base: str | None = None) -> SaveResult:
+    """Store one entry of a group or partner roster (its sub-page), with the same conflict rule."""
+    if response.is_submitted:
+        return SaveResult(saved=False)
+    prefix = entry_prefix(question, number)
+    fields = entry_fields(raw, question, number)
+    old = entry_fields(response.draft, question, number)
+    if not force and _changed_since(old, base, base_revision, response):
+        differences = differing(question.fields, old, fields, prefix=prefix,
+                                extra=_roster_labels(question))
+        if differences:
+            return SaveResult(saved=False, conflict=True, differences=differences)
+    _store(response, lambda n: n.startswith(prefix), fields, page_index)
+    errors = KINDS[question.kind].parse(question, fields, question.key).errors if fields else {}
+    return SaveResult(saved=True, errors=errors)
+
+
+def remove_entry(response: Response, question: Question, number: int, page_index: int) -> dict[str, list[str]]:
+    """Remove entry `number`; returns its fields (so the page can offer to restore them)."""
+    prefix = entry_prefix(question, number)
+    removed = entry_fields(response.draft, question, number)
+    _store(response, lambda n: n.startswith(prefix), {}, page_index)
+    return removed
+
+
+def restore_entry(response: Response, question: Question, fields: Mapping[str, list[str]],
+                  page_index: int) -> int:
+    """Put back a removed entry's fields under a new entry number; returns that number."""
+    return _copy_entry(response, question, fields, page_index)
+
+
+def duplicate_entry(response: Response, question: Question, number: int, page_index: int) -> int:
+    """Copy entry `number` to a new entry at the end; returns the new entry's number."""
+    return _copy_entry(response, question, entry_fields(response.draft, question, number), page_index,
+                       source=number)
+
+
+def _copy_entry(response: Response, question: Question, fields: Mapping[str, list[str]], page_index: int,
+                source: int | None = None) -> int:
+    new = next_entry_number(response.draft, question)
+    pattern = re.compile(re.escape(question.key) + r"/\d+/")
+    copied = {pattern.sub(entry_prefix(question, new), name, count=1): list(values) for name, values in fields.items()}
+    if source is not None and question.kind == "group" and question.fields:
+        # Mark the copy so the two entries can be told apart in the list.
+        first_name = f"{entry_prefix(question, new)}{field_name(question.fields[0])}"
+        if question.fields[0].kind == "short_text" and copied.get(first_name, [""])[0].strip():
+            copied[first_name] = [copied[first_name][0] + " (Kopie)"]
+    _store(response, lambda n: False, copied, page_index)
+    return new
+
+
+def _roster_labels(question: Question) -> dict[str, str]:
+    return {"name": "Name der Organisation", "actor": "Organisation aus der Liste"} if question.kind == "partner_roster" else {}
+
+
+def differing(questions: Iterable[Question], old: Mapping[str, list[str]], new: Mapping[str, list[str]],
+              prefix: str = "", extra: Mapping[str, str] | None = None) -> list[Difference]:
+    """The answers whose saved raw value differs from the posted one, as the respondent reads them."""
+    differences = []
+    for short, label in (extra or {}).items():
+        name = prefix + short
+        if _meaningful({name: old.get(name, [])}) != _meaningful({name: new.get(name, [])}):
+            differences.append(Difference(label, _text(old.get(name, [])), _text(new.get(name, []))))
+    for question in questions:
+        name = prefix + field_name(question) if prefix else question.key
+        mine = {n: v for n, v in old.items() if n == name or n.startswith(name + "/")}
+        theirs = {n: v for n, v in new.items() if n == name or n.startswith(name + "/")}
+        if _meaningful(mine) != _meaningful(theirs):
+            differences.append(Difference(question.prompt, _shown(question, mine, name), _shown(question, theirs, name)))
+    return differences
+
+
+def _text(values: list[str]) -> str:
+    return ", ".join(v for v in values if v.strip()) or "–"
+
+
+def _shown(question: Question, raw: Mapping[str, list[str]], name: str) -> str:
+    """An answer as text: the typed value when it can be read, else exactly what was typed."""
+    kind = KINDS[question.kind]
+    parsed = kind.parse(question, raw, name)
+    if parsed.errors:
+        return "; ".join(_text(v) for v in raw.values()) or "–"
+    text = kind.display(question, parsed.values.get(question.key))
+    other = parsed.values.get(f"{question.key}/{OTHER}")
+    return f"{text} ({other})" if other else text
 
 
 def _meaningful(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -117,11 +295,26 @@ def missing_required(questions: list[Question], values: Mapping[str, Any]) -> di
     }
 
 
+def too_many_entries(questions: list[Question], raw: Mapping[str, list[str]]) -> dict[str, str]:
+    """Groups with more entries than the survey allows (never cut off silently on submit)."""
+    messages = {}
+    for q in questions:
+        if q.kind in ENTRY_KINDS and q.max_entries:
+            kept = len([n for n in entry_numbers(raw, q)
+                        if any(any(v.strip() for v in vs) for vs in entry_fields(raw, q, n).values())])
+            if kept > q.max_entries:
+                messages[q.key] = f"Bitte höchstens {q.max_entries} Einträge angeben (jetzt: {kept})."
+    return messages
+
+
 def submit(response: Response) -> dict[str, str]:
     """Write the typed answers and mark the response submitted; returns messages if not possible."""
+    if response.is_submitted:
+        return {}
     questions = shown_questions(all_questions(response), response.draft)
     parsed = parse(questions, response.draft)
-    errors = {**missing_required(questions, parsed.values), **parsed.errors}
+    errors = {**missing_required(questions, parsed.values), **parsed.errors,
+              **too_many_entries(questions, response.draft)}
     if errors:
         return errors
     response.answers = {k: v for k, v in parsed.values.items() if v not in (None, "", [], {})}
@@ -131,3 +324,86 @@ def submit(response: Response) -> dict[str, str]:
     invitation.submitted_at = response.submitted_at
     db.session.flush()
     return {}
+
+
+def reopen(response: Response) -> None:
+    """Make a submitted response editable again (the planner does this on the respondent's request).
+
+    The draft was never discarded, so the respondent finds every answer as submitted; the typed
+    answers are cleared until the next submit so results only count submitted responses.
+    """
+    if not response.is_submitted:
+        return
+    response.submitted_at = None
+    response.answers = None
+    invitation = response.invitation
+    invitation.submitted_at = None
+    invitation.status = InvitationStatus.IN_PROGRESS
+    db.session.flush()
+
+
+def link_resend_wait(invitation: Invitation, now: dt.datetime | None = None) -> dt.timedelta | None:
+    """How long until the link may be mailed again (None: now); at most once per interval."""
+    now = now or utc_now()
+    last = db.session.scalar(
+        sa.select(sa.func.max(OutboxMessage.created_at)).where(
+            OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "link"
+        )
+    )
+    if last is None:
+        return None
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    wait = last + LINK_RESEND_INTERVAL - now
+    return wait if wait > dt.timedelta(0) else None
+
+
+def send_link(invitation: Invitation, token: str) -> dt.timedelta | None:
+    """Mail the respondent link again, only to the invited address; returns the wait if too soon."""
+    wait = link_resend_wait(invitation)
+    if wait is not None:
+        return wait
+    survey = invitation.survey
+    outbox.enqueue("link", invitation.email, "link", reply_to=survey.contact_email, invitation_id=invitation.id,
+                   survey=survey, invitation=invitation, link=respondent_link(token))
+    return None
+
+
+def actors_of(kommune_id: int) -> list[Actor]:
+    """The Kommune's active actors, by name (the partner roster's list)."""
+    return list(db.session.scalars(
+        sa.select(Actor).where(Actor.kommune_id == kommune_id, Actor.active.is_(True)).order_by(Actor.name)
+    ))
+
+
+def filter_actors(actors: list[Actor], search: str = "", sector: str = "", district: str = "") -> list[Actor]:
+    """Actors whose name contains every word of `search`, in `sector` and `district` (if given)."""
+    words = search.casefold().split()
+    return [
+        a for a in actors
+        if all(w in a.name.casefold() for w in words)
+        and (not sector or a.sector == sector)
+        and (not district or district in (a.districts or []))
+    ]
+
+
+def add_partners(response: Response, question: Question, partners: list[tuple[str, str]], page_index: int) -> int:
+    """Add partners (actor code or "", name) to a roster, skipping actors already chosen; returns how many."""
+    chosen = {v[0] for n, v in response.draft.items()
+              if n.startswith(question.key + "/") and n.endswith("/actor") and v and v[0]}
+    names = {v[0].strip().casefold() for n, v in response.draft.items()
+             if n.startswith(question.key + "/") and n.endswith("/name") and v and v[0].strip()}
+    fields: dict[str, list[str]] = {}
+    number = next_entry_number(response.draft, question)
+    for code, name in partners:
+        if (code and code in chosen) or (not code and name.casefold() in names):
+            continue
+        prefix = entry_prefix(question, number)
+        fields[prefix + "actor"] = [code]
+        fields[prefix + "name"] = [name]
+        chosen.add(code)
+        names.add(name.casefold())
+        number += 1
+    if fields:
+        _store(response, lambda n: False, fields, page_index)
+    return len(fields) // 2

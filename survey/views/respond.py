@@ -3,12 +3,16 @@
 These pages are exempt from the session-based CSRF check. The respondent's credential is the
 token in the URL, not a cookie, so a forged cross-site post cannot act as the respondent; and a
 session-bound CSRF token would expire under a respondent who left the tab open overnight and
-cost them their input.
+cost them their input. For the same reason nothing here depends on the session cookie: messages
+after a redirect travel in the query string, not in flashed session data.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, Response, SurveyState
@@ -16,9 +20,15 @@ from ..services import outbox
 from ..services import responses as response_service
 from ..services.invitations import find_by_token
 from ..services.surveys import pages_with_questions
+from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
 csrf.exempt(bp)
+
+# Planner-only actions on a response; a separate blueprint so the planner's CSRF check applies.
+admin_bp = Blueprint("respond_admin", __name__, url_prefix="/r-admin")
+
+NAV_ACTIONS = ("back", "save", "next", "review")
 
 
 def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
@@ -42,6 +52,10 @@ def _existing_response(invitation: Invitation) -> Response | None:
     return db.session.query(Response).filter_by(invitation_id=invitation.id).one_or_none()
 
 
+def _posted() -> dict[str, list[str]]:
+    return request.form.to_dict(flat=False)
+
+
 @bp.route("/<token>")
 def welcome(token: str):
     invitation, page = _invitation_or_page(token)
@@ -51,9 +65,23 @@ def welcome(token: str):
     if response and response.is_submitted:
         return redirect(url_for("respond.done", token=token))
     pages = _pages(invitation)
-    question_count = sum(len(qs) for _p, qs in pages)
+    question_count = sum(1 for _p, qs in pages for q in qs if q.kind != "info")
+    resume = None
+    if response and response.saved_at:
+        resume = min(response.current_page, len(pages) - 1) + 1
     return render_template("respond/welcome.html", invitation=invitation, survey=invitation.survey,
-                           token=token, response=response, question_count=question_count)
+                           token=token, response=response, question_count=question_count,
+                           page_count=len(pages), resume=resume, minutes=_minutes(pages),
+                           link_state=request.args.get("link"), wait=request.args.get("warten", type=int))
+
+
+def _minutes(pages) -> int:
+    """A rough, honest estimate: half a minute per question, more for lists of entries."""
+    seconds = 0
+    for _page, questions in pages:
+        for q in questions:
+            seconds += 300 if q.kind in response_service.ENTRY_KINDS else 0 if q.kind == "info" else 30
+    return max(5, round(seconds / 300) * 5)
 
 
 @bp.route("/<token>/start", methods=["POST"])
@@ -63,7 +91,31 @@ def start(token: str):
         return page
     response = response_service.start(invitation)
     db.session.commit()
-    return redirect(url_for("respond.page", token=token, number=response.current_page + 1))
+    last = max(len(_pages(invitation)), 1)
+    return redirect(url_for("respond.page", token=token, number=min(response.current_page + 1, last)))
+
+
+@bp.route("/<token>/link", methods=["POST"])
+def send_link(token: str):
+    """Mail the link again, to the invited address only, at most once per ten minutes."""
+    invitation, page = _invitation_or_page(token)
+    if page:
+        return page
+    wait = response_service.send_link(invitation, token)
+    db.session.commit()
+    if wait is not None:
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        return redirect(url_for("respond.welcome", token=token, link="warten", warten=minutes) + "#link")
+    return redirect(url_for("respond.welcome", token=token, link="gesendet") + "#link")
+
+
+def _destination(action: str, number: int, page_count: int) -> int:
+    """The page index the respondent continues on after `action` (also where they resume)."""
+    if action == "next" and number < page_count:
+        return number
+    if action == "back" and number > 1:
+        return number - 2
+    return number - 1
 
 
 @bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
@@ -72,50 +124,243 @@ def page(token: str, number: int):
     if error_page:
         return error_page
     response = response_service.start(invitation)
+    pages = _pages(invitation)
     if response.is_submitted:
         db.session.commit()
+        if request.form.get("_autosave"):
+            return jsonify(ok=False, submitted=True, message="Ihre Antworten sind bereits abgeschickt."), 409
         return redirect(url_for("respond.done", token=token))
-    pages = _pages(invitation)
     if not 1 <= number <= len(pages):
         abort(404)
     survey_page, questions = pages[number - 1]
     raw = response.draft
-    conflict = False
+    conflict = None
+    picks: dict[str, list[str]] = {}
     if request.method == "POST":
-        posted = request.form.to_dict(flat=False)
-        base = request.form.get("_revision", type=int)
+        posted = _posted()
+        action = request.form.get("_action", "save")
+        autosave = request.form.get("_autosave") == "1"
         result = response_service.save_page(
-            response, questions, posted, number - 1, base, force=request.form.get("_force") == "1"
+            response, questions, posted, number - 1, request.form.get("_revision", type=int),
+            force=request.form.get("_force") == "1",
+            resume_page=_destination(action, number, len(pages)) if action in NAV_ACTIONS else number - 1,
+            base=request.form.get("_base"),
         )
+        if autosave:
+            return _autosave_reply(response, result, response_service.page_fingerprint(response.draft, questions))
         if result.conflict:
-            conflict = True
+            conflict = result.differences
             raw = {**response.draft, **response_service.page_fields(posted, questions)}
+            picks = {k: v for k, v in posted.items() if k.startswith(("_pick/", "_new/"))}
         else:
+            added = _add_partners(response, questions, posted, number - 1)
             db.session.commit()
-            return _after_save(token, number, len(pages), result.errors)
+            return _after_save(token, number, len(pages), questions, response, action, result.errors, added)
     db.session.commit()
     shown = response_service.shown_questions(questions, raw)
     errors = response_service.parse(shown, raw).errors
+    errors.update(response_service.too_many_entries(shown, raw))
     return render_template(
         "respond/page.html", invitation=invitation, survey=invitation.survey, token=token, response=response,
-        page=survey_page, number=number, page_count=len(pages), questions=shown, raw=raw, errors=errors,
-        conflict=conflict, server_draft=response.draft,
-    )
+        page=survey_page, number=number, page_count=len(pages), questions=questions,
+        shown_keys={q.key for q in shown}, raw=raw, errors=errors, conflict=conflict, picks=picks,
+        saved=request.args.get("gespeichert") is not None, notice=request.args.get("hinweis", ""),
+        rosters=_rosters(invitation, questions, raw),
+        base=response_service.page_fingerprint(response.draft, questions),
+    ), 200 if conflict is None else 409
 
 
-def _after_save(token: str, number: int, page_count: int, errors: dict[str, str]):
-    action = request.form.get("_action", "save")
+def _autosave_reply(response: Response, result: response_service.SaveResult, base: str = ""):
+    if result.conflict:
+        db.session.rollback()
+        return jsonify(ok=False, conflict=True, message=(
+            "Nicht automatisch gespeichert: Diese Seite wurde inzwischen in einem anderen Fenster geändert. "
+            "Klicken Sie auf „Zwischenspeichern“, um beide Fassungen zu vergleichen.")), 409
+    db.session.commit()
+    time = current_app.jinja_env.filters["berlin"](response.saved_at, "%H:%M")
+    return jsonify(ok=True, revision=response.revision, base=base, time=time,
+                   message=f"Automatisch gespeichert um {time}.")
+
+
+def _add_partners(response: Response, questions: list[Question], posted: dict[str, list[str]],
+                  page_index: int) -> int:
+    """Add the partners picked from the list or typed in, for every roster on the page."""
+    added = 0
+    for q in questions:
+        if q.kind != "partner_roster":
+            continue
+        names = {a.code: a.name for a in response_service.actors_of(response.invitation.survey.kommune_id)}
+        codes = [c for c in posted.get(f"_pick/{q.key}", []) if c in names]
+        typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip()]
+        added += response_service.add_partners(response, q, [(c, names[c]) for c in codes] + [("", t) for t in typed],
+                                                page_index)
+    return added
+
+
+def _after_save(token: str, number: int, page_count: int, questions: list[Question], response: Response,
+                action: str, errors: dict[str, str], added: int):
+    here = url_for("respond.page", token=token, number=number)
+    if action.startswith(("add:", "edit:", "dup:", "del:", "filter:", "pick:")):
+        return _entry_action(token, number, questions, response, action, added)
     if errors and action in ("next", "review"):
-        flash("Ihre Eingaben sind gespeichert. Bitte prüfen Sie die markierten Angaben.", "error")
-        return redirect(url_for("respond.page", token=token, number=number))
+        return redirect(url_for("respond.page", token=token, number=number, hinweis="pruefen") + "#fehler")
     if action == "next" and number < page_count:
         return redirect(url_for("respond.page", token=token, number=number + 1))
     if action == "back" and number > 1:
         return redirect(url_for("respond.page", token=token, number=number - 1))
     if action in ("next", "review"):
         return redirect(url_for("respond.review", token=token))
-    flash("saved", "saved")
-    return redirect(url_for("respond.page", token=token, number=number))
+    return redirect(here + "?gespeichert=1#gespeichert" if not errors else here + "?gespeichert=1#fehler")
+
+
+def _entry_action(token: str, number: int, questions: list[Question], response: Response, action: str, added: int):
+    """Buttons of the entry lists: the page was saved first, so nothing typed on it is lost."""
+    verb, _, rest = action.partition(":")
+    key, _, index = rest.partition(":")
+    question = next((q for q in questions if q.key == key and q.kind in response_service.ENTRY_KINDS), None)
+    if question is None:
+        abort(400)
+    if verb == "filter":
+        args = {k: request.form.get(f"_{k}/{key}", "").strip() for k in ("suche", "sektor", "stadtteil")}
+        return redirect(url_for("respond.page", token=token, number=number, **{k: v for k, v in args.items() if v})
+                        + f"#{_anchor(key)}-auswahl")
+    if verb == "pick":
+        hint = "partner" if added else "keinpartner"
+        return redirect(url_for("respond.page", token=token, number=number, hinweis=hint) + f"#{_anchor(key)}")
+    if verb == "add":
+        new = response_service.next_entry_number(response.draft, question)
+        return redirect(url_for("respond.entry", token=token, number=number, key=key, index=new))
+    if not index.isdigit():
+        abort(400)
+    entry_index = int(index)
+    if verb == "edit":
+        return redirect(url_for("respond.entry", token=token, number=number, key=key, index=entry_index))
+    if verb == "dup":
+        copy = response_service.duplicate_entry(response, question, entry_index, number - 1)
+        db.session.commit()
+        return redirect(url_for("respond.entry", token=token, number=number, key=key, index=copy, kopie=1))
+    return redirect(url_for("respond.remove_entry", token=token, number=number, key=key, index=entry_index))
+
+
+def _anchor(key: str) -> str:
+    from ..question_types import dom_id
+
+    return dom_id(key)
+
+
+def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str, dict]:
+    """For each partner roster on the page: the Kommune's actors, filtered as asked (server side)."""
+    rosters = {}
+    for q in questions:
+        if q.kind != "partner_roster":
+            continue
+        kommune = invitation.survey.kommune
+        actors = response_service.actors_of(kommune.id)
+        search = request.args.get("suche", "").strip()
+        sector = request.args.get("sektor", "").strip()
+        district = request.args.get("stadtteil", "").strip()
+        chosen = {v[0] for n, v in raw.items() if n.startswith(q.key + "/") and n.endswith("/actor") and v and v[0]}
+        catalogue = current_app.extensions["catalogue"]
+        sector_question = catalogue.get("akteur.sektor")
+        sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
+        rosters[q.key] = {
+            "actors": actors,
+            "shown": response_service.filter_actors(actors, search, sector, district),
+            "search": search, "sector": sector, "district": district,
+            "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
+                                                       key=lambda c: sectors.get(c, c)),
+            "districts": kommune.district_names(), "chosen": chosen,
+        }
+    return rosters
+
+
+def _entry_question(invitation: Invitation, number: int, key: str):
+    pages = _pages(invitation)
+    if not 1 <= number <= len(pages):
+        abort(404)
+    survey_page, questions = pages[number - 1]
+    question = next((q for q in questions if q.key == key and q.kind in response_service.ENTRY_KINDS), None)
+    if question is None:
+        abort(404)
+    return pages, survey_page, question
+
+
+@bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>", methods=["GET", "POST"])
+def entry(token: str, number: int, key: str, index: int):
+    """One entry of a repeatable group or partner roster, edited on its own (stays quick with 40)."""
+    invitation, error_page = _invitation_or_page(token)
+    if error_page:
+        return error_page
+    response = response_service.start(invitation)
+    if response.is_submitted:
+        db.session.commit()
+        if request.form.get("_autosave"):
+            return jsonify(ok=False, submitted=True, message="Ihre Antworten sind bereits abgeschickt."), 409
+        return redirect(url_for("respond.done", token=token))
+    pages, survey_page, question = _entry_question(invitation, number, key)
+    raw = response.draft
+    conflict = None
+    numbers = response_service.entry_numbers(raw, question)
+    if request.method == "POST":
+        posted = _posted()
+        result = response_service.save_entry(response, question, index, posted, number - 1,
+                                             request.form.get("_revision", type=int),
+                                             force=request.form.get("_force") == "1", base=request.form.get("_base"))
+        if request.form.get("_autosave") == "1":
+            return _autosave_reply(response, result, response_service.entry_fingerprint(response.draft, question, index))
+        if result.conflict:
+            conflict = result.differences
+            raw = {**response.draft, **response_service.entry_fields(posted, question, index)}
+        else:
+            db.session.commit()
+            action = request.form.get("_action", "list")
+            if action == "another":
+                new = response_service.next_entry_number(response.draft, question)
+                return redirect(url_for("respond.entry", token=token, number=number, key=key, index=new,
+                                        gespeichert=1))
+            if action == "save" or result.errors:
+                return redirect(url_for("respond.entry", token=token, number=number, key=key, index=index,
+                                        gespeichert=1) + ("#fehler" if result.errors else "#gespeichert"))
+            return redirect(url_for("respond.page", token=token, number=number, gespeichert=1)
+                            + f"#{_anchor(key)}-{index}")
+    db.session.commit()
+    fields = response_service.entry_fields(raw, question, index)
+    errors = response_service.KINDS[question.kind].parse(question, fields, question.key).errors if fields else {}
+    position = numbers.index(index) + 1 if index in numbers else len(numbers) + 1
+    full = (question.max_entries is not None and index not in numbers and len(numbers) >= question.max_entries)
+    return render_template(
+        "respond/entry.html", invitation=invitation, survey=invitation.survey, token=token, response=response,
+        page=survey_page, number=number, page_count=len(pages), question=question, index=index,
+        position=position, is_new=index not in numbers, raw=raw, errors=errors, conflict=conflict,
+        saved=request.args.get("gespeichert") is not None, copied=request.args.get("kopie") is not None,
+        full=full, base=response_service.entry_fingerprint(response.draft, question, index), actor_names={a.code: a.name for a in response_service.actors_of(invitation.survey.kommune_id)},
+    ), 200 if conflict is None else 409
+
+
+@bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])
+def remove_entry(token: str, number: int, key: str, index: int):
+    """Ask before removing an entry (works without JavaScript; nothing disappears by a slip)."""
+    invitation, error_page = _invitation_or_page(token)
+    if error_page:
+        return error_page
+    response = response_service.start(invitation)
+    if response.is_submitted:
+        db.session.commit()
+        return redirect(url_for("respond.done", token=token))
+    pages, survey_page, question = _entry_question(invitation, number, key)
+    if index not in response_service.entry_numbers(response.draft, question):
+        db.session.commit()
+        return redirect(url_for("respond.page", token=token, number=number) + f"#{_anchor(key)}")
+    if request.method == "POST":
+        response_service.remove_entry(response, question, index, number - 1)
+        db.session.commit()
+        return redirect(url_for("respond.page", token=token, number=number, hinweis="entfernt") + f"#{_anchor(key)}")
+    db.session.commit()
+    from ..question_types import entry_title
+
+    return render_template("respond/remove.html", invitation=invitation, survey=invitation.survey, token=token,
+                           response=response, page=survey_page, number=number, question=question, index=index,
+                           title=entry_title(question, response.draft, index))
 
 
 @bp.route("/<token>/pruefen", methods=["GET", "POST"])
@@ -134,9 +379,9 @@ def review(token: str):
             _queue_confirmation(invitation, response)
             db.session.commit()
             return redirect(url_for("respond.done", token=token))
-        flash("Bitte ergänzen oder korrigieren Sie die markierten Angaben, bevor Sie absenden.", "error")
     db.session.commit()
-    return render_template("respond/review.html", **_answer_sheet(invitation, response), token=token, errors=errors)
+    return render_template("respond/review.html", **_answer_sheet(invitation, response), token=token,
+                           errors=errors), 200 if not errors else 422
 
 
 def _answer_sheet(invitation: Invitation, response: Response) -> dict:
@@ -146,7 +391,8 @@ def _answer_sheet(invitation: Invitation, response: Response) -> dict:
         shown = response_service.shown_questions(questions, response.draft)
         values = response_service.parse(shown, response.draft).values
         sheet.append((number, page, [(q, values) for q in shown]))
-    return {"invitation": invitation, "survey": invitation.survey, "response": response, "sheet": sheet}
+    return {"invitation": invitation, "survey": invitation.survey, "response": response, "sheet": sheet,
+            "actor_names": {a.code: a.name for a in response_service.actors_of(invitation.survey.kommune_id)}}
 
 
 def _queue_confirmation(invitation: Invitation, response: Response) -> None:
@@ -165,3 +411,25 @@ def done(token: str):
     if response is None or not response.is_submitted:
         return redirect(url_for("respond.welcome", token=token))
     return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token)
+
+
+@admin_bp.route("/<int:invitation_id>/reopen", methods=["POST"])
+@planner_required
+def reopen(invitation_id: int):
+    """Reopen a submitted response on the respondent's request (planner of the same Kommune only)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.survey.kommune_id != current_user.kommune_id:
+        abort(404)
+    response = _existing_response(invitation)
+    back = url_for("invitations.index", survey_id=invitation.survey_id)
+    if response is None or not response.is_submitted:
+        flash("Diese Antwort ist nicht abgeschickt; sie kann bereits bearbeitet werden.", "info")
+        return redirect(back)
+    if not invitation.survey.is_open:
+        flash("Die Befragung ist abgeschlossen; Antworten können nicht mehr geöffnet werden.", "error")
+        return redirect(back)
+    response_service.reopen(response)
+    db.session.commit()
+    who = invitation.organisation or invitation.email
+    flash(f"Die Antwort von {who} ist wieder geöffnet. Der bisherige Link gilt weiter.", "success")
+    return redirect(back)
