@@ -43,6 +43,14 @@ CURRENT_YEAR_SLACK = 5
 
 
 @dataclass
+class Prefill:
+    """Raw form fields rebuilt from a typed answer; `clean` is False when the answer did not fit."""
+
+    raw: dict[str, list[str]]
+    clean: bool
+
+
+@dataclass
 class Parsed:
     """The typed values read from raw input (key → value) and the messages for the respondent."""
 
@@ -143,6 +151,16 @@ class Kind:
             return "–"
         return str(value)
 
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
+        """Form fields that reproduce a typed `value` (to pre-fill a later wave).
+
+        `clean` is False when part of the old answer has no place in `question` any more (an
+        option code that was removed, say); such an answer is left out entirely.
+        """
+        if self.is_empty(value) or not self.answerable:
+            return Prefill({}, True)
+        return Prefill({name: [str(value)]}, True)
+
 
 def _parse_other(question: Question, raw: Raw, name: str, chosen: bool, parsed: Parsed) -> None:
     """The "Sonstiges, und zwar" text, kept only when "Sonstiges" is chosen (and then required)."""
@@ -180,6 +198,15 @@ class SingleChoice(Kind):
         if self.is_empty(value):
             return "–"
         return "Sonstiges" if value == OTHER else question.option_label(value)
+
+    def to_raw(self, question, value, name, extra):
+        if self.is_empty(value):
+            return Prefill({}, True)
+        if value == OTHER and question.other:
+            return Prefill({name: [OTHER], f"{name}/{OTHER}": [extra.get(f"{question.key}/{OTHER}") or ""]}, True)
+        if value not in question.option_codes:
+            return Prefill({}, False)
+        return Prefill({name: [value]}, True)
 
 
 class Likert(SingleChoice):
@@ -223,6 +250,17 @@ class MultipleChoice(Kind):
         if self.is_empty(value):
             return "–"
         return ", ".join("Sonstiges" if c == OTHER else question.option_label(c) for c in value)
+
+    def to_raw(self, question, value, name, extra):
+        if self.is_empty(value):
+            return Prefill({}, True)
+        allowed = set(question.option_codes) | ({OTHER} if question.other else set())
+        if any(code not in allowed for code in value):
+            return Prefill({}, False)
+        raw = {name: list(value)}
+        if OTHER in value:
+            raw[f"{name}/{OTHER}"] = [extra.get(f"{question.key}/{OTHER}") or ""]
+        return Prefill(raw, True)
 
 
 class ShortText(Kind):
@@ -287,6 +325,12 @@ class Number(Kind):
 
     def display(self, question, value):
         return "–" if self.is_empty(value) else format_number(value)
+
+    def to_raw(self, question, value, name, extra):
+        if self.is_empty(value):
+            return Prefill({}, True)
+        text = str(value) if isinstance(value, int) else str(value).replace(".", ",")
+        return Prefill({name: [text]}, True)
 
 
 class Year(Number):
@@ -356,6 +400,12 @@ class Matrix(Kind):
     def export_columns(self, question):
         return [f"{question.key}/{item.code}" for item in question.items]
 
+    def to_raw(self, question, value, name, extra):
+        value = value or {}
+        items = {item.code for item in question.items}
+        raw = {f"{name}/{item}": [code] for item, code in value.items() if item in items and code in question.option_codes}
+        return Prefill(raw, len(raw) == len(value))
+
     def export_cells(self, question, value, extra):
         value = value or {}
         return [value.get(item.code, "") for item in question.items]
@@ -391,6 +441,10 @@ class EntryList(Kind):
 
     def display(self, question, value):
         return "–" if self.is_empty(value) else "; ".join(value)
+
+    def to_raw(self, question, value, name, extra):
+        entries = list(value or [])
+        return Prefill({f"{name}/{n}": [entry] for n, entry in enumerate(entries)}, True)
 
 
 class District(MultipleChoice):
@@ -461,6 +515,26 @@ class Group(Kind):
     def export_columns(self, question):
         return [f"{question.key}/anzahl"]
 
+    def entry_to_raw(self, question: Question, entry: Mapping[str, Any], prefix: str) -> Prefill:
+        raw: dict[str, list[str]] = {}
+        clean = True
+        for sub in question.fields:
+            short = field_name(sub)
+            extra = {f"{sub.key}/{OTHER}": entry.get(f"{short}/{OTHER}")}
+            result = KINDS[sub.kind].to_raw(sub, entry.get(short), f"{prefix}/{short}", extra)
+            raw.update(result.raw)
+            clean = clean and result.clean
+        return Prefill(raw, clean)
+
+    def to_raw(self, question, value, name, extra):
+        raw: dict[str, list[str]] = {}
+        clean = True
+        for n, entry in enumerate(value or []):
+            result = self.entry_to_raw(question, entry, f"{name}/{n}")
+            raw.update(result.raw)
+            clean = clean and result.clean
+        return Prefill(raw, clean)
+
     def export_cells(self, question, value, extra):
         return [len(value or [])]
 
@@ -501,6 +575,18 @@ class PartnerRoster(Group):
         if self.is_empty(value):
             return "–"
         return ", ".join(p.get("name") or p.get("actor") for p in value)
+
+    def to_raw(self, question, value, name, extra):
+        raw: dict[str, list[str]] = {}
+        clean = True
+        for n, partner in enumerate(value or []):
+            prefix = f"{name}/{n}"
+            raw[f"{prefix}/actor"] = [partner.get("actor") or ""]
+            raw[f"{prefix}/name"] = [partner.get("name") or ""]
+            result = self.entry_to_raw(question, partner, prefix)
+            raw.update(result.raw)
+            clean = clean and result.clean
+        return Prefill(raw, clean)
 
 
 class Info(Kind):
