@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+from questionnaires.kinds import KINDS, parse_number
+
+from .services.surveys import OWN_KINDS, options_from_lines
 
 
 class SurveyForm(FlaskForm):
@@ -28,6 +33,86 @@ class SurveyForm(FlaskForm):
             "contact_phone": self.contact_phone.data or "",
             "deadline": self.deadline.data,
         }
+
+
+class NewSurveyForm(SurveyForm):
+    """A new survey: empty or from one of the catalogue's templates (then the title may stay empty)."""
+
+    title = StringField("Titel der Befragung", validators=[Optional(), Length(max=300)])
+    start = RadioField("Womit möchten Sie beginnen?", default="", validate_choice=True)
+
+    def set_templates(self, templates) -> None:
+        self.start.choices = [SelectChoice("", "Leere Befragung: Fragen selbst aus dem Katalog wählen")] + [
+            SelectChoice(t.key, t.title) for t in templates
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not (self.title.data or "").strip() and not self.start.data:
+            self.title.errors = ["Bitte geben Sie einen Titel ein oder wählen Sie eine Vorlage."]
+            return False
+        return ok
+
+
+class OwnQuestionForm(FlaskForm):
+    """A planner's own question of one of the simple kinds."""
+
+    kind = SelectField("Art der Frage", choices=[SelectChoice(k, KINDS[k].label) for k in OWN_KINDS])
+    prompt = TextAreaField("Fragetext", validators=[DataRequired("Bitte geben Sie den Fragetext ein."), Length(max=2000)],
+                           render_kw={"rows": 2})
+    help = TextAreaField("Hinweis unter der Frage (optional)", validators=[Optional(), Length(max=2000)],
+                         render_kw={"rows": 2})
+    options = TextAreaField("Antwortmöglichkeiten, eine pro Zeile (nur bei Einfach- und Mehrfachauswahl)",
+                            validators=[Optional()], render_kw={"rows": 5})
+    minimum = StringField("Kleinster erlaubter Wert (nur bei Zahl und Jahr, optional)", validators=[Optional()])
+    maximum = StringField("Größter erlaubter Wert (nur bei Zahl und Jahr, optional)", validators=[Optional()])
+    integer = BooleanField("Nur ganze Zahlen (bei Zahl)", default=True)
+    required = BooleanField("Pflichtfrage")
+    page = SelectField("Auf Seite", coerce=int, validate_choice=True)
+
+    def set_pages(self, pages) -> None:
+        self.page.choices = [SelectChoice(page.id, f"Seite {n}: {page.title}") for n, page in enumerate(pages, start=1)]
+
+    def bound(self, field) -> float | int | None:
+        text = (field.data or "").strip()
+        if not text:
+            return None
+        return parse_number(text, integer=self.kind.data == "year" or bool(self.integer.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind in ("single_choice", "multiple_choice"):
+            if len(options_from_lines(self.options.data or "")) < 2:
+                self.options.errors = list(self.options.errors) + [
+                    "Bitte geben Sie mindestens zwei Antwortmöglichkeiten ein, jede in einer eigenen Zeile."]
+                ok = False
+        if kind in ("number", "year"):
+            bounds = []
+            for field in (self.minimum, self.maximum):
+                try:
+                    bounds.append(self.bound(field))
+                except ValueError:
+                    whole = kind == "year" or self.integer.data
+                    field.errors = list(field.errors) + [
+                        "Bitte eine ganze Zahl eingeben, z. B. 0 oder 2020." if whole
+                        else "Bitte eine Zahl eingeben, z. B. 0 oder 2,5."]
+                    bounds.append(None)
+                    ok = False
+            low, high = bounds
+            if low is not None and high is not None and low > high:
+                self.maximum.errors = list(self.maximum.errors) + [
+                    "Der größte Wert muss mindestens so groß sein wie der kleinste."]
+                ok = False
+        return ok
+
+
+class RewordForm(FlaskForm):
+    """The wording of one question for this survey (option labels are read from `option-<code>` fields)."""
+
+    prompt = TextAreaField("Fragetext", validators=[DataRequired("Der Fragetext darf nicht leer sein."), Length(max=2000)],
+                           render_kw={"rows": 3})
+    help = TextAreaField("Hinweis unter der Frage", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 class InviteForm(FlaskForm):

@@ -1,15 +1,35 @@
-"""Building surveys: create, add catalogue questions, open (freeze) and close."""
+"""Building surveys: create (empty, from a template, as a copy), pick and arrange questions, open, close.
+
+A survey holds *copies* of catalogue questions (`SurveyItem.definition`), so later catalogue edits
+never reach it. Every change to the questions goes through `require_draft`: once a survey is open
+its questions are frozen.
+
+Order: items are ordered by page, then by position within the page. After every change the
+positions are renumbered survey-wide (0, 1, 2 …), so `Survey.items` (ordered by position) and
+`SurveyPage.items` agree.
+"""
 
 from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from questionnaires.kinds import KINDS
-from questionnaires.model import Question
+from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
 from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+
+OWN_PREFIX = "eigene"
+# Kinds a planner may use for an own question ("eigene Frage").
+OWN_KINDS = ("single_choice", "multiple_choice", "short_text", "long_text", "number", "year", "date", "likert")
 
 
 class SurveyError(ValueError):
@@ -44,31 +64,409 @@ def require_draft(survey: Survey) -> None:
         )
 
 
-def add_question(survey: Survey, question: Question, page: SurveyPage | None = None, own: bool = False) -> SurveyItem:
-    """Copy `question` into the survey (at the end of `page`, default: the last page)."""
-    require_draft(survey)
-    if any(item.key == question.key for item in survey.items):
-        raise SurveyError(f"Die Frage „{question.prompt}“ ist bereits in der Befragung.")
-    page = page or survey.pages[-1]
-    item = SurveyItem(
+# --- order ------------------------------------------------------------------------------------
+
+
+def _layout(survey: Survey) -> list[tuple[SurveyPage, list[SurveyItem]]]:
+    """Pages in order, each with its items in order (from the current in-memory state)."""
+    pages = sorted(survey.pages, key=lambda p: p.position)
+    by_page: dict[int, list[SurveyItem]] = {id(p): [] for p in pages}
+    for item in sorted(survey.items, key=lambda i: i.position):
+        by_page.setdefault(id(item.page), []).append(item)
+    return [(page, by_page[id(page)]) for page in pages]
+
+
+def _apply(survey: Survey, layout: list[tuple[SurveyPage, list[SurveyItem]]]) -> None:
+    """Store `layout`: page positions, each item's page and survey-wide position; then reload."""
+    position = 0
+    for page_position, (page, items) in enumerate(layout):
+        page.position = page_position
+        for item in items:
+            item.page = page
+            item.position = position
+            position += 1
+    db.session.flush()
+    # The ordered relationships were loaded before the change; read them again in the new order.
+    db.session.expire(survey, ["items", "pages"])
+    for page, _items in layout:
+        db.session.expire(page, ["items"])
+
+
+def ordered_items(survey: Survey) -> list[SurveyItem]:
+    return [item for _page, items in _layout(survey) for item in items]
+
+
+def _page_of(survey: Survey, page: SurveyPage | None) -> SurveyPage:
+    if page is None:
+        return sorted(survey.pages, key=lambda p: p.position)[-1]
+    if page.survey_id != survey.id and page not in survey.pages:
+        raise SurveyError("Diese Seite gehört nicht zu der Befragung.")
+    return page
+
+
+# --- adding questions -------------------------------------------------------------------------
+
+
+def _new_item(question: Question, own: bool) -> SurveyItem:
+    return SurveyItem(
         key=question.key,
         kind=question.kind,
         catalogue_version=None if own else question.version,
         prompt=question.prompt,
         required=question.required,
         definition=question_to_dict(question),
-        position=max((i.position for i in survey.items), default=-1) + 1,
-        page=page,
+        position=0,
     )
+
+
+def add_question(
+    survey: Survey, question: Question, page: SurveyPage | None = None, own: bool = False,
+    before: SurveyItem | None = None,
+) -> SurveyItem:
+    """Copy `question` into the survey: at the end of `page` (default: the last page) or before `before`."""
+    require_draft(survey)
+    if any(item.key == question.key for item in survey.items):
+        raise SurveyError(f"Die Frage „{question.prompt}“ ist bereits in der Befragung.")
+    page = before.page if before is not None else _page_of(survey, page)
+    layout = _layout(survey)
+    item = _new_item(question, own)
+    item.page = page
     survey.items.append(item)
-    db.session.flush()
+    for layout_page, items in layout:
+        if layout_page is page:
+            items.insert(items.index(before) if before is not None else len(items), item)
+    _apply(survey, layout)
     return item
+
+
+@dataclasses.dataclass
+class Added:
+    """What `add_questions` did, for the message to the planner."""
+
+    added: list[SurveyItem] = dataclasses.field(default_factory=list)
+    targets: list[tuple[Question, Question]] = dataclasses.field(default_factory=list)  # (target, dependant)
+    skipped: list[Question] = dataclasses.field(default_factory=list)  # already in the survey
+
+
+def add_questions(
+    survey: Survey, questions: Iterable[Question], catalogue: Catalogue, page: SurveyPage | None = None
+) -> Added:
+    """Add catalogue questions in order, skipping those already present.
+
+    A question with a condition is only shown when the question it depends on was answered
+    earlier. If that question is missing, it is added too, just before the dependant (a question
+    that can never be shown would be a silent trap). The result says what was pulled in.
+    """
+    require_draft(survey)
+    page = _page_of(survey, page)
+    result = Added()
+    for question in questions:
+        present = {item.key: item for item in survey.items}
+        if question.key in present:
+            result.skipped.append(question)
+            continue
+        cond = question.condition
+        target = catalogue.get(cond.question) if cond else None
+        if target is not None and target.key not in present:
+            result.added.append(add_question(survey, target, page))
+            result.targets.append((target, question))
+        result.added.append(add_question(survey, question, page))
+    return result
+
+
+def dependants(survey: Survey, item: SurveyItem) -> list[SurveyItem]:
+    """Items whose condition refers to `item`."""
+    return [
+        other for other in survey.items
+        if (other.definition.get("condition") or {}).get("question") == item.key
+    ]
 
 
 def remove_item(survey: Survey, item: SurveyItem) -> None:
     require_draft(survey)
+    waiting = dependants(survey, item)
+    if waiting:
+        names = ", ".join(f"„{other.prompt}“" for other in waiting)
+        raise SurveyError(
+            f"Diese Frage wird noch gebraucht: {names} wird nur abhängig von ihrer Antwort gezeigt. "
+            "Entfernen Sie zuerst diese Frage."
+        )
+    layout = _layout(survey)
     survey.items.remove(item)
+    _apply(survey, [(page, [i for i in items if i is not item]) for page, items in layout])
+
+
+# --- arranging -----------------------------------------------------------------------------------
+
+
+def move_item(survey: Survey, item: SurveyItem, step: int) -> None:
+    """Move `item` one place up (-1) or down (+1); at a page's edge it moves to the neighbouring page."""
+    require_draft(survey)
+    layout = _layout(survey)
+    for number, (page, items) in enumerate(layout):
+        if item not in items:
+            continue
+        index = items.index(item)
+        target = index + step
+        if 0 <= target < len(items):
+            items[index], items[target] = items[target], items[index]
+        elif 0 <= number + step < len(layout):
+            items.remove(item)
+            neighbour = layout[number + step][1]
+            if step < 0:
+                neighbour.append(item)
+            else:
+                neighbour.insert(0, item)
+        else:
+            return  # already first (or last) of the survey
+        break
+    _apply(survey, layout)
+
+
+def move_to_page(survey: Survey, item: SurveyItem, page: SurveyPage) -> None:
+    """Put `item` at the end of `page`."""
+    require_draft(survey)
+    page = _page_of(survey, page)
+    layout = _layout(survey)
+    for layout_page, items in layout:
+        if item in items:
+            items.remove(item)
+    for layout_page, items in layout:
+        if layout_page is page:
+            items.append(item)
+    _apply(survey, layout)
+
+
+def set_required(survey: Survey, item: SurveyItem, required: bool) -> None:
+    require_draft(survey)
+    if required and not KINDS[item.kind].answerable:
+        raise SurveyError("Ein Hinweistext hat keine Antwort und kann keine Pflichtfrage sein.")
+    item.required = required
     db.session.flush()
+
+
+def add_page(survey: Survey, title: str) -> SurveyPage:
+    require_draft(survey)
+    title = title.strip() or f"Seite {len(survey.pages) + 1}"
+    page = SurveyPage(position=max((p.position for p in survey.pages), default=-1) + 1, title=title[:300])
+    survey.pages.append(page)
+    db.session.flush()
+    return page
+
+
+def rename_page(survey: Survey, page: SurveyPage, title: str) -> None:
+    require_draft(survey)
+    title = title.strip()
+    if not title:
+        raise SurveyError("Bitte geben Sie der Seite einen Titel; die Antwortenden sehen ihn als Überschrift.")
+    page.title = title[:300]
+    db.session.flush()
+
+
+def delete_page(survey: Survey, page: SurveyPage) -> None:
+    require_draft(survey)
+    if page.items:
+        raise SurveyError("Die Seite enthält noch Fragen. Verschieben oder entfernen Sie diese zuerst.")
+    if len(survey.pages) <= 1:
+        raise SurveyError("Eine Befragung braucht mindestens eine Seite.")
+    layout = [(p, items) for p, items in _layout(survey) if p is not page]
+    survey.pages.remove(page)
+    db.session.delete(page)
+    _apply(survey, layout)
+
+
+# --- wording -------------------------------------------------------------------------------------
+
+
+def _wording(definition: dict) -> dict:
+    return {
+        "prompt": definition.get("prompt", ""),
+        "help": definition.get("help", ""),
+        "options": [dict(o) for o in definition.get("options", [])],
+        "items": [dict(o) for o in definition.get("items", [])],
+    }
+
+
+def catalogue_wording(item: SurveyItem) -> dict:
+    """The wording as copied from the catalogue (before any change for this survey)."""
+    return item.definition.get("original") or _wording(item.definition)
+
+
+def reword(
+    survey: Survey, item: SurveyItem, prompt: str, help: str = "",
+    option_labels: dict[str, str] | None = None, item_labels: dict[str, str] | None = None,
+) -> None:
+    """Change the wording of `item` for this survey only. Key and option codes stay, so answers stay comparable."""
+    require_draft(survey)
+    prompt = prompt.strip()
+    if not prompt:
+        raise SurveyError("Der Fragetext darf nicht leer sein.")
+    definition = copy.deepcopy(item.definition)
+    original = definition.pop("original", None) or _wording(definition)
+    definition["prompt"] = prompt
+    definition["help"] = help.strip()
+    for name, labels in (("options", option_labels or {}), ("items", item_labels or {})):
+        for option in definition.get(name, []):
+            label = (labels.get(option["code"]) or "").strip()
+            if label:
+                option["label"] = label
+    if _wording(definition) != original:
+        definition["original"] = original
+    item.definition = definition  # a new dict, so the JSON column sees the change
+    item.prompt = prompt
+    item.modified = item.catalogue_version is not None and "original" in definition
+    db.session.flush()
+
+
+def reset_wording(survey: Survey, item: SurveyItem) -> None:
+    """Go back to the catalogue wording the item was copied with."""
+    require_draft(survey)
+    definition = copy.deepcopy(item.definition)
+    original = definition.pop("original", None)
+    if original:
+        definition.update(original)
+    item.definition = definition
+    item.prompt = definition["prompt"]
+    item.modified = False
+    db.session.flush()
+
+
+# --- own questions --------------------------------------------------------------------------------
+
+
+def option_code(label: str) -> str:
+    text = label.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:40].strip("_")
+
+
+def options_from_lines(text: str) -> tuple[Option, ...]:
+    """One option per non-empty line; codes derived from the labels, made unique."""
+    options: list[Option] = []
+    seen: set[str] = set()
+    for number, line in enumerate((line.strip() for line in text.splitlines() if line.strip()), start=1):
+        code = option_code(line) or f"option_{number}"
+        if code == "other":
+            code = "sonstiges"
+        base, suffix = code, 2
+        while code in seen:
+            code = f"{base}_{suffix}"
+            suffix += 1
+        seen.add(code)
+        options.append(Option(code, line))
+    return tuple(options)
+
+
+def next_own_key(survey: Survey) -> str:
+    numbers = [
+        int(item.key.split(".", 1)[1]) for item in survey.items
+        if item.key.startswith(OWN_PREFIX + ".") and item.key.split(".", 1)[1].isdigit()
+    ]
+    return f"{OWN_PREFIX}.{max(numbers, default=0) + 1}"
+
+
+def add_own_question(
+    survey: Survey, kind: str, prompt: str, *, help: str = "", options: tuple[Option, ...] = (),
+    minimum: float | None = None, maximum: float | None = None, integer: bool = True, required: bool = False,
+    page: SurveyPage | None = None,
+) -> SurveyItem:
+    """Add a planner's own question with the survey-local key `eigene.<n>` (no catalogue version)."""
+    require_draft(survey)
+    if kind not in OWN_KINDS:
+        raise SurveyError("Diese Art von Frage kann nicht als eigene Frage angelegt werden.")
+    prompt = prompt.strip()
+    if not prompt:
+        raise SurveyError("Bitte geben Sie den Fragetext ein.")
+    question = Question(
+        key=next_own_key(survey), kind=kind, prompt=prompt, version=1, module=OWN_PREFIX, section="Eigene Fragen",
+        help=help.strip(), required=required,
+        options=options if KINDS[kind].needs_options else (),
+        minimum=minimum if kind in ("number", "year") else None,
+        maximum=maximum if kind in ("number", "year") else None,
+        integer=integer if kind == "number" else True,
+    )
+    problems = KINDS[kind].check_definition(question)
+    if problems:
+        raise SurveyError("Die Frage ist so nicht vollständig: " + "; ".join(problems))
+    return add_question(survey, question, page, own=True)
+
+
+# --- templates and copies ----------------------------------------------------------------------------
+
+
+def create_from_template(
+    kommune: Kommune, creator: User | None, template: SurveyTemplate, catalogue: Catalogue,
+    title: str = "", **settings: object,
+) -> Survey:
+    """A new draft with the template's pages and questions."""
+    survey = create_survey(kommune, creator, title.strip() or template.title, **settings)
+    for number, (page_title, keys) in enumerate(template.pages):
+        if number == 0:
+            page = survey.pages[0]
+            page.title = page_title or page.title
+        else:
+            page = add_page(survey, page_title)
+        add_questions(survey, [q for key in keys if (q := catalogue.get(key)) is not None], catalogue, page)
+    return survey
+
+
+def copy_survey(source: Survey, creator: User | None) -> Survey:
+    """A new draft with the same pages, questions (own ones and wording changes included) and settings."""
+    today = dt.date.today()
+    survey = Survey(
+        kommune_id=source.kommune_id, title=f"Kopie von {source.title}"[:300],
+        created_by_id=creator.id if creator else None,
+        introduction=source.introduction, privacy_notice=source.privacy_notice,
+        contact_name=source.contact_name, contact_email=source.contact_email, contact_phone=source.contact_phone,
+        # A deadline that has passed belongs to the old survey; the copy needs a new one.
+        deadline=source.deadline if source.deadline and source.deadline >= today else None,
+        district_scope=list(source.district_scope or []),
+    )
+    db.session.add(survey)
+    position = 0
+    for page, items in _layout(source):
+        new_page = SurveyPage(position=page.position, title=page.title)
+        survey.pages.append(new_page)
+        for item in items:
+            survey.items.append(SurveyItem(
+                page=new_page, position=position, key=item.key, kind=item.kind,
+                catalogue_version=item.catalogue_version, prompt=item.prompt, required=item.required,
+                modified=item.modified, definition=copy.deepcopy(item.definition),
+            ))
+            position += 1
+    db.session.flush()
+    return survey
+
+
+# --- checks, opening, closing --------------------------------------------------------------------------
+
+
+def condition_problems(survey: Survey) -> list[str]:
+    """Conditions that cannot work as arranged: the question they depend on is missing or comes later."""
+    order = {item.key: n for n, item in enumerate(ordered_items(survey))}
+    prompts = {item.key: item.prompt for item in survey.items}
+    problems = []
+    for item in ordered_items(survey):
+        target = (item.definition.get("condition") or {}).get("question")
+        if not target:
+            continue
+        if target not in order:
+            problems.append(f"„{item.prompt}“ wird nur abhängig von einer Frage gezeigt, die nicht in der Befragung "
+                            "ist; so würde sie nie angezeigt. Fügen Sie die Frage hinzu oder entfernen Sie diese.")
+        elif order[target] > order[item.key]:
+            problems.append(f"„{item.prompt}“ hängt von der Antwort auf „{prompts[target]}“ ab und muss danach "
+                            "kommen. Verschieben Sie sie nach unten.")
+    return problems
+
+
+def newer_in_catalogue(survey: Survey, catalogue: Catalogue) -> dict[int, int]:
+    """item id -> catalogue version, for items copied from an older version of their question."""
+    newer = {}
+    for item in survey.items:
+        question = catalogue.get(item.key)
+        if item.catalogue_version is not None and question is not None and question.version > item.catalogue_version:
+            newer[item.id] = question.version
+    return newer
 
 
 def open_survey(survey: Survey) -> None:
@@ -76,6 +474,9 @@ def open_survey(survey: Survey) -> None:
     require_draft(survey)
     if not any(KINDS[item.kind].answerable for item in survey.items):
         raise SurveyError("Die Befragung braucht mindestens eine Frage, bevor sie geöffnet werden kann.")
+    problems = condition_problems(survey)
+    if problems:
+        raise SurveyError("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
     survey.state = SurveyState.OPEN
     survey.opened_at = utc_now()
     db.session.flush()

@@ -1,18 +1,158 @@
-"""Planner pages: the survey list, building a survey from the catalogue, opening it, inviting."""
+"""Planner pages: the survey list, the questionnaire builder, the preview, opening and closing.
+
+Every builder action is a small POST form (works without JavaScript) that calls one service,
+commits and redirects back to where the planner was. A survey that is no longer a draft refuses
+every change with the German message of `surveys.require_draft`.
+"""
 
 from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires.model import Catalogue, Option, Question
+from questionnaires.serialize import question_to_dict
+
+from .. import config
 from ..extensions import db
-from ..forms import SurveyForm
-from ..models import SurveyItem
+from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
+from ..models import Survey, SurveyItem, SurveyPage
 from ..services import surveys as survey_service
-from ..services.surveys import SurveyError
+from ..services.surveys import SurveyError, options_from_lines
 from .access import own_survey, planner_required
 
 bp = Blueprint("planner", __name__, url_prefix="/surveys")
+
+# Used when the catalogue folder has no lists.toml with this scale.
+ZUSTIMMUNG_5 = (
+    Option("trifft_gar_nicht_zu", "Trifft gar nicht zu"),
+    Option("trifft_eher_nicht_zu", "Trifft eher nicht zu"),
+    Option("teils_teils", "Teils, teils"),
+    Option("trifft_eher_zu", "Trifft eher zu"),
+    Option("trifft_voll_zu", "Trifft voll zu"),
+)
+
+
+def _catalogue() -> Catalogue:
+    return current_app.extensions["catalogue"]
+
+
+def _agreement_scale() -> tuple[Option, ...]:
+    """The catalogue's `zustimmung_5` list, the scale of an own Likert question."""
+    path = Path(current_app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR)) / "lists.toml"
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)["lists"]["zustimmung_5"]["options"]
+        return tuple(Option(str(o["code"]), str(o["label"])) for o in raw)
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return ZUSTIMMUNG_5
+
+
+def _districts(survey: Survey) -> tuple[Option, ...]:
+    return tuple(
+        Option(d.code, d.name) for d in survey.kommune.districts
+        if not survey.district_scope or d.code in survey.district_scope
+    )
+
+
+def _as_respondent_sees(question: Question, survey: Survey) -> Question:
+    """A catalogue question as it would appear in `survey` (district options filled in)."""
+    item = SurveyItem(definition=question_to_dict(question), prompt=question.prompt, required=question.required)
+    return item.to_question(_districts(survey))
+
+
+def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
+    """What the respondent's partner-roster macro needs: the Kommune's actors to pick from (unfiltered)."""
+    rosters = {}
+    if not any(q.kind == "partner_roster" for q in questions):
+        return rosters
+    from ..services.responses import actors_of
+
+    actors = actors_of(survey.kommune_id)
+    sector_question = _catalogue().get("akteur.sektor")
+    sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
+    for q in questions:
+        if q.kind == "partner_roster":
+            rosters[q.key] = {
+                "actors": actors, "shown": actors, "search": "", "sector": "", "district": "",
+                "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
+                                                           key=lambda c: sectors.get(c, c)),
+                "districts": survey.kommune.district_names(), "chosen": set(),
+            }
+    return rosters
+
+
+def _own_item(survey: Survey, item_id: int) -> SurveyItem:
+    item = db.session.get(SurveyItem, item_id)
+    if item is None or item.survey_id != survey.id:
+        abort(404)
+    return item
+
+
+def _own_page(survey: Survey, page_id: int | None) -> SurveyPage | None:
+    if page_id is None:
+        return None
+    page = db.session.get(SurveyPage, page_id)
+    if page is None or page.survey_id != survey.id:
+        abort(404)
+    return page
+
+
+def _act(action: Callable[[], object], success: str | Callable[[object], str]) -> object | None:
+    """Run a service call: on a broken rule flash its message (nothing changes), else commit and confirm."""
+    try:
+        result = action()
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return None
+    db.session.commit()
+    flash(success(result) if callable(success) else success, "success")
+    return result if result is not None else True
+
+
+def _back_to_builder(survey: Survey, anchor: str | None = None):
+    return redirect(url_for("planner.detail", survey_id=survey.id, _anchor=anchor))
+
+
+def _refuse_unless_draft(survey: Survey):
+    """For GET pages that only make sense while building: the freeze message and back to the survey."""
+    try:
+        survey_service.require_draft(survey)
+    except SurveyError as error:
+        flash(str(error), "error")
+        return _back_to_builder(survey)
+    return None
+
+
+def _condition_texts(survey: Survey) -> dict[str, str]:
+    """item key -> "Nur wenn „…“: Ja" for the items that have a condition."""
+    by_key = {item.key: item for item in survey.items}
+    texts = {}
+    for item in survey.items:
+        cond = item.definition.get("condition")
+        if not cond:
+            continue
+        texts[item.key] = _condition_text(cond, by_key.get(cond["question"]), _catalogue())
+    return texts
+
+
+def _condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
+    if target_item is not None:
+        target = target_item.to_question()
+    else:
+        target = catalogue.get(cond["question"])
+    if target is None:
+        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
+    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
+    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
+
+
+# --- surveys ------------------------------------------------------------------------------------
 
 
 @bp.route("/")
@@ -25,31 +165,47 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @planner_required
 def new():
-    form = SurveyForm()
+    catalogue = _catalogue()
+    form = NewSurveyForm()
+    form.set_templates(catalogue.templates)
     if form.validate_on_submit():
+        template = next((t for t in catalogue.templates if t.key == form.start.data), None)
         try:
-            survey = survey_service.create_survey(
-                current_user.kommune, current_user, form.title.data, **form.settings()
-            )
+            if template:
+                survey = survey_service.create_from_template(
+                    current_user.kommune, current_user, template, catalogue, form.title.data or "", **form.settings()
+                )
+            else:
+                survey = survey_service.create_survey(
+                    current_user.kommune, current_user, form.title.data or "", **form.settings()
+                )
         except SurveyError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash("Die Befragung ist angelegt. Wählen Sie nun Fragen aus dem Katalog.", "success")
+            if template:
+                flash(f"Die Befragung ist aus der Vorlage „{template.title}“ angelegt "
+                      f"({len(survey.items)} Fragen). Passen Sie sie nun an.", "success")
+            else:
+                flash("Die Befragung ist angelegt. Wählen Sie nun Fragen aus dem Katalog.", "success")
             return redirect(url_for("planner.detail", survey_id=survey.id))
     elif request.method == "GET":
         form.contact_name.data = current_user.display_name
         form.contact_email.data = current_user.email
-    return render_template("planner/edit.html", form=form, survey=None)
+    return render_template("planner/edit.html", form=form, survey=None, templates=catalogue.templates)
 
 
 @bp.route("/<int:survey_id>")
 @planner_required
 def detail(survey_id: int):
     survey = own_survey(survey_id)
-    catalogue = current_app.extensions["catalogue"]
-    chosen = {item.key for item in survey.items}
-    return render_template("planner/detail.html", survey=survey, catalogue=catalogue, chosen=chosen)
+    return render_template(
+        "planner/detail.html", survey=survey,
+        conditions=_condition_texts(survey),
+        problems=survey_service.condition_problems(survey) if survey.is_draft else [],
+        newer=survey_service.newer_in_catalogue(survey, _catalogue()) if survey.is_draft else {},
+    )
 
 
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
@@ -67,64 +223,281 @@ def edit(survey_id: int):
     return render_template("planner/edit.html", form=form, survey=survey)
 
 
+@bp.route("/<int:survey_id>/copy", methods=["POST"])
+@planner_required
+def copy(survey_id: int):
+    survey = own_survey(survey_id)
+    duplicate = survey_service.copy_survey(survey, current_user)
+    db.session.commit()
+    flash(f"Die Kopie ist angelegt: „{duplicate.title}“. Sie ist ein Entwurf; ändern Sie, was nötig ist.", "success")
+    return redirect(url_for("planner.detail", survey_id=duplicate.id))
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+@bp.route("/<int:survey_id>/katalog")
+@planner_required
+def catalogue(survey_id: int):
+    survey = own_survey(survey_id)
+    refused = _refuse_unless_draft(survey)
+    if refused:
+        return refused
+    catalogue = _catalogue()
+    words = request.args.get("suche", "").strip()
+    module = catalogue.module(request.args.get("modul", "")) or catalogue.modules[0]
+    target_page = _target_page(survey)
+    if words:
+        found = catalogue.search(words)
+        sections = [("", found)]
+    else:
+        sections = [(title, [q for q in module.questions if q.section == title]) for title in module.sections]
+    shown = [q for _title, questions in sections for q in questions]
+    return render_template(
+        "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
+        sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
+        previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
+        conditions={q.key: _condition_text({"question": q.condition.question, "values": q.condition.values},
+                                           None, catalogue) for q in shown if q.condition},
+    )
+
+
+def _target_page(survey: Survey) -> SurveyPage:
+    page_id = request.values.get("seite", type=int)
+    page = _own_page(survey, page_id) if page_id else None
+    return page or survey.pages[-1]
+
+
+def _back_to_catalogue(survey: Survey, anchor: str | None = None):
+    args = {k: v for k in ("modul", "suche", "seite") if (v := request.form.get(k))}
+    return redirect(url_for("planner.catalogue", survey_id=survey.id, _anchor=anchor, **args))
+
+
+def _added_message(result: survey_service.Added) -> str:
+    parts = []
+    if len(result.added) == 1:
+        parts.append(f"Hinzugefügt: „{result.added[0].prompt}“.")
+    elif result.added:
+        parts.append(f"{len(result.added)} Fragen hinzugefügt.")
+    for target, dependant in result.targets:
+        parts.append(f"„{dependant.prompt}“ wird nur abhängig von der Antwort auf „{target.prompt}“ gezeigt; "
+                     "diese Frage ist deshalb davor mit aufgenommen.")
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} waren schon in der Befragung.")
+    return " ".join(parts) or "Alle Fragen dieses Abschnitts sind schon in der Befragung."
+
+
 @bp.route("/<int:survey_id>/items", methods=["POST"])
 @planner_required
 def add_item(survey_id: int):
     survey = own_survey(survey_id)
-    catalogue = current_app.extensions["catalogue"]
+    catalogue = _catalogue()
     question = catalogue.get(request.form.get("key", ""))
     if question is None:
         abort(404)
-    try:
-        survey_service.add_question(survey, question)
-    except SurveyError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Hinzugefügt: {question.prompt}", "success")
-    return redirect(url_for("planner.detail", survey_id=survey.id, _anchor=f"m-{question.module}"))
+    page = _own_page(survey, request.form.get("seite", type=int))
+    _act(lambda: survey_service.add_questions(survey, [question], catalogue, page), _added_message)
+    if request.form.get("from") == "catalogue":
+        return _back_to_catalogue(survey, f"q-{question.key}")
+    return _back_to_builder(survey)
+
+
+@bp.route("/<int:survey_id>/items/section", methods=["POST"])
+@planner_required
+def add_section(survey_id: int):
+    survey = own_survey(survey_id)
+    catalogue = _catalogue()
+    module = catalogue.module(request.form.get("modul", ""))
+    section = request.form.get("section", "")
+    if module is None or section not in module.sections:
+        abort(404)
+    page = _own_page(survey, request.form.get("seite", type=int))
+    questions = [q for q in module.questions if q.section == section]
+    _act(lambda: survey_service.add_questions(survey, questions, catalogue, page), _added_message)
+    return _back_to_catalogue(survey)
+
+
+# --- arranging ------------------------------------------------------------------------------------
 
 
 @bp.route("/<int:survey_id>/items/<int:item_id>/delete", methods=["POST"])
 @planner_required
 def remove_item(survey_id: int, item_id: int):
     survey = own_survey(survey_id)
-    item = db.session.get(SurveyItem, item_id)
-    if item is None or item.survey_id != survey.id:
+    item = _own_item(survey, item_id)
+    prompt = item.prompt
+    _act(lambda: survey_service.remove_item(survey, item), f"Entfernt: „{prompt}“.")
+    return _back_to_builder(survey)
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/move", methods=["POST"])
+@planner_required
+def move_item(survey_id: int, item_id: int):
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    _act(lambda: survey_service.move_item(survey, item, step),
+         "Nach oben verschoben." if step < 0 else "Nach unten verschoben.")
+    return _back_to_builder(survey, f"item-{item.id}")
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/page", methods=["POST"])
+@planner_required
+def move_to_page(survey_id: int, item_id: int):
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    page = _own_page(survey, request.form.get("page_id", type=int))
+    if page is None:
+        abort(400)
+    _act(lambda: survey_service.move_to_page(survey, item, page), f"Verschoben auf die Seite „{page.title}“.")
+    return _back_to_builder(survey, f"item-{item.id}")
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/required", methods=["POST"])
+@planner_required
+def set_required(survey_id: int, item_id: int):
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    required = request.form.get("required") == "1"
+    _act(lambda: survey_service.set_required(survey, item, required),
+         "Als Pflichtfrage markiert." if required else "Die Frage ist keine Pflichtfrage mehr.")
+    return _back_to_builder(survey, f"item-{item.id}")
+
+
+@bp.route("/<int:survey_id>/pages", methods=["POST"])
+@planner_required
+def add_page(survey_id: int):
+    survey = own_survey(survey_id)
+    page = _act(lambda: survey_service.add_page(survey, request.form.get("title", "")),
+                lambda p: f"Die Seite „{p.title}“ ist angelegt.")
+    return _back_to_builder(survey, f"page-{page.id}" if isinstance(page, SurveyPage) else None)
+
+
+@bp.route("/<int:survey_id>/pages/<int:page_id>/rename", methods=["POST"])
+@planner_required
+def rename_page(survey_id: int, page_id: int):
+    survey = own_survey(survey_id)
+    page = _own_page(survey, page_id)
+    _act(lambda: survey_service.rename_page(survey, page, request.form.get("title", "")),
+         "Der Seitentitel ist gespeichert.")
+    return _back_to_builder(survey, f"page-{page_id}")
+
+
+@bp.route("/<int:survey_id>/pages/<int:page_id>/delete", methods=["POST"])
+@planner_required
+def delete_page(survey_id: int, page_id: int):
+    survey = own_survey(survey_id)
+    page = _own_page(survey, page_id)
+    _act(lambda: survey_service.delete_page(survey, page), "Die Seite ist gelöscht.")
+    return _back_to_builder(survey)
+
+
+# --- wording and own questions ---------------------------------------------------------------------
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@planner_required
+def reword(survey_id: int, item_id: int):
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    if request.method == "GET":
+        refused = _refuse_unless_draft(survey)
+        if refused:
+            return refused
+    form = RewordForm(data={"prompt": item.prompt, "help": item.definition.get("help", "")})
+    question = item.to_question()
+    labels = {f"option-{o.code}": o.label for o in question.options}
+    labels.update({f"item-{o.code}": o.label for o in question.items})
+    if request.method == "POST":
+        labels.update({name: request.form.get(name, "") for name in labels})
+        if form.validate_on_submit():
+            options = {o.code: labels[f"option-{o.code}"] for o in question.options}
+            rows = {o.code: labels[f"item-{o.code}"] for o in question.items}
+            if _act(lambda: survey_service.reword(survey, item, form.prompt.data, form.help.data or "", options, rows),
+                    "Die Formulierung ist für diese Befragung gespeichert."):
+                return _back_to_builder(survey, f"item-{item.id}")
+            if not survey.is_draft:
+                return _back_to_builder(survey)
+    return render_template("planner/reword.html", survey=survey, item=item, form=form, question=question,
+                           labels=labels, original=survey_service.catalogue_wording(item))
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/reset", methods=["POST"])
+@planner_required
+def reset_wording(survey_id: int, item_id: int):
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    _act(lambda: survey_service.reset_wording(survey, item), "Die Formulierung aus dem Katalog gilt wieder.")
+    return _back_to_builder(survey, f"item-{item.id}")
+
+
+@bp.route("/<int:survey_id>/eigene-frage", methods=["GET", "POST"])
+@planner_required
+def own_question(survey_id: int):
+    survey = own_survey(survey_id)
+    refused = _refuse_unless_draft(survey)
+    if refused:
+        return refused
+    form = OwnQuestionForm()
+    form.set_pages(survey.pages)
+    if request.method == "GET":
+        form.page.data = survey.pages[-1].id
+    if form.validate_on_submit():
+        kind = form.kind.data
+        options = _agreement_scale() if kind == "likert" else options_from_lines(form.options.data or "")
+        page = _own_page(survey, form.page.data)
+        item = _act(
+            lambda: survey_service.add_own_question(
+                survey, kind, form.prompt.data, help=form.help.data or "", options=options,
+                minimum=form.bound(form.minimum), maximum=form.bound(form.maximum),
+                integer=bool(form.integer.data), required=bool(form.required.data), page=page,
+            ),
+            lambda i: f"Die eigene Frage „{i.prompt}“ ist angelegt.",
+        )
+        if item:
+            return _back_to_builder(survey, f"item-{item.id}")
+    return render_template("planner/own_question.html", survey=survey, form=form, scale=_agreement_scale())
+
+
+# --- preview ---------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:survey_id>/vorschau", defaults={"number": 1})
+@bp.route("/<int:survey_id>/vorschau/<int:number>")
+@planner_required
+def preview(survey_id: int, number: int):
+    """The questionnaire as respondents see it, page by page. Nothing is stored; no response is created."""
+    survey = own_survey(survey_id)
+    pages = survey_service.pages_with_questions(survey)
+    if not pages:
+        flash("Die Befragung hat noch keine Fragen. Fügen Sie zuerst Fragen hinzu.", "info")
+        return _back_to_builder(survey)
+    if not 1 <= number <= len(pages):
         abort(404)
-    try:
-        survey_service.remove_item(survey, item)
-    except SurveyError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Die Frage ist entfernt.", "success")
-    return redirect(url_for("planner.detail", survey_id=survey.id))
+    page, questions = pages[number - 1]
+    # Typed values come back as GET parameters (e.g. "Weiteren Eintrag hinzufügen"); they are never stored.
+    raw = {name: values for name, values in request.args.to_dict(flat=False).items() if not name.startswith("_")}
+    return render_template(
+        "planner/preview.html", survey=survey, page=page, questions=questions, number=number,
+        page_count=len(pages), raw=raw, conditions=_condition_texts(survey), rosters=_rosters(survey, questions),
+    )
+
+
+# --- opening and closing ----------------------------------------------------------------------------
 
 
 @bp.route("/<int:survey_id>/open", methods=["POST"])
 @planner_required
 def open_(survey_id: int):
     survey = own_survey(survey_id)
-    try:
-        survey_service.open_survey(survey)
-    except SurveyError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken.", "success")
-    return redirect(url_for("planner.detail", survey_id=survey.id))
+    _act(lambda: survey_service.open_survey(survey),
+         "Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken.")
+    return _back_to_builder(survey)
 
 
 @bp.route("/<int:survey_id>/close", methods=["POST"])
 @planner_required
 def close(survey_id: int):
     survey = own_survey(survey_id)
-    try:
-        survey_service.close_survey(survey)
-    except SurveyError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Die Befragung ist abgeschlossen.", "success")
-    return redirect(url_for("planner.detail", survey_id=survey.id))
+    _act(lambda: survey_service.close_survey(survey), "Die Befragung ist abgeschlossen.")
+    return _back_to_builder(survey)
