@@ -14,6 +14,7 @@ from .config import QUESTIONNAIRES_DIR
 from .extensions import db
 from .services.accounts import AccountError, create_user
 from .services.delivery import deliver_due, rate_pause
+from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
 
 users = AppGroup("users", help="Benutzerkonten verwalten.")
@@ -58,9 +59,13 @@ def demo_command() -> None:
 @click.option("--watch", is_flag=True, help="Weiterlaufen und neue E-Mails laufend zustellen.")
 @click.option("--interval", default=2.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
 def send_mail_command(watch: bool, interval: float) -> None:
-    """Deliver due outbox messages once (or keep going with --watch)."""
+    """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
     pause = rate_pause(current_app.config["MAIL_RATE_PER_MINUTE"])
     while True:
+        reminders = due_scheduled_reminders()
+        db.session.commit()
+        if reminders:
+            click.echo(f"geplante Erinnerungen: {reminders}")
         report = deliver_due(pause=pause)
         db.session.remove()
         if report.sent or report.retrying or report.failed or not watch:

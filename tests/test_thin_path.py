@@ -26,7 +26,7 @@ def test_planner_builds_survey_invites_and_respondent_answers_in_two_sittings(ap
     page = planner_client.get(f"/surveys/{survey_id}").get_data(as_text=True)
     assert "Auf welchen Wirkungskreis bezieht sich das Netzwerk?" in page and "Offen" in page
 
-    response = planner_client.post(f"/surveys/{survey_id}/invitations", data={"addresses": "Kita@Traeger.example\n"})
+    response = planner_client.post(f"/surveys/{survey_id}/invitations", data={"addresses": "Kita@Traeger.example\n", "action": "send"})
     assert response.status_code == 302
     assert deliver(app).sent == 1
     [mail] = inbox.to("kita@traeger.example")

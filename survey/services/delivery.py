@@ -5,7 +5,13 @@ ahead by `LEASE`) and is committed *before* the SMTP conversation. If the worker
 server accepted a mail but before `sent` was committed, the lease runs out and the message is sent
 again, with the same Message-ID so receiving systems and people can recognise the duplicate. We
 prefer a rare duplicate to a lost invitation. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so
-several workers never claim the same row; on SQLite run a single worker.
+several workers never claim the same row; on SQLite run a single worker (SQLite has no row
+locks: two workers could claim the same row between their SELECT and UPDATE).
+
+Before each send the worker checks that the mail is still wanted: a reminder to an organisation
+that has submitted in the meantime, or any mail of a withdrawn invitation, is cancelled instead.
+When the server cannot be reached at all, the rest of the batch is put back for a retry without
+knocking on the closed door once per mail.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ BATCH_SIZE = 50
 
 class TemporaryFailure(Exception):
     """Try again later (server down, 4xx reply)."""
+
+    def __init__(self, message: str, server_down: bool = False):
+        super().__init__(message)
+        self.server_down = server_down
 
 
 class PermanentFailure(Exception):
@@ -92,7 +102,7 @@ class SmtpSender:
             raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(text) from error
         except (OSError, smtplib.SMTPException) as error:
             self._connection = None
-            raise TemporaryFailure(f"Mailserver nicht erreichbar: {error}") from error
+            raise TemporaryFailure(f"Mailserver nicht erreichbar: {error}", server_down=True) from error
         except UnicodeEncodeError as error:  # non-ASCII address, server without SMTPUTF8
             raise PermanentFailure("Die Adresse enthält Sonderzeichen, die der Mailserver nicht annimmt.") from error
 
@@ -144,32 +154,54 @@ def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
     return rows
 
 
+def _obsolete(row: OutboxMessage) -> str:
+    """Why the mail is no longer wanted ("" if it is)."""
+    if not row.invitation_id or row.kind not in ("invitation", "reminder"):
+        return ""
+    invitation = db.session.get(Invitation, row.invitation_id)
+    if invitation is None:
+        return ""
+    if invitation.status is InvitationStatus.WITHDRAWN:
+        return "Einladung zurückgezogen."
+    if row.kind == "reminder" and invitation.status is InvitationStatus.SUBMITTED:
+        return "Die Organisation hat inzwischen geantwortet."
+    return ""
+
+
 def _record_sent(row: OutboxMessage) -> None:
     row.status = OutboxStatus.SENT
     row.sent_at = utc_now()
     row.last_error = ""
-    if row.kind == "invitation" and row.invitation_id:
+    if row.invitation_id and row.kind in ("invitation", "reminder"):
         invitation = db.session.get(Invitation, row.invitation_id)
-        if invitation is not None:
-            invitation.sent_at = row.sent_at
-            if invitation.status in (InvitationStatus.CREATED, InvitationStatus.FAILED):
-                invitation.status = InvitationStatus.SENT
-            invitation.failed_reason = ""
+        if invitation is None:
+            return
+        if row.kind == "reminder":
+            invitation.reminded_at = row.sent_at
+            invitation.reminder_count += 1
+            return
+        invitation.sent_at = row.sent_at
+        if invitation.status in (InvitationStatus.CREATED, InvitationStatus.FAILED):
+            invitation.status = InvitationStatus.SENT
+        invitation.failed_reason = ""
 
 
 def _record_failure(row: OutboxMessage, error: Exception) -> None:
     row.last_error = str(error)
     permanent = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
+    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
+    if row.kind != "invitation":
+        invitation = None  # a failed reminder does not change the invitation's status
     if permanent:
         row.status = OutboxStatus.FAILED
-        if row.invitation_id:
-            invitation = db.session.get(Invitation, row.invitation_id)
-            if invitation is not None and invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT):
-                invitation.status = InvitationStatus.FAILED
-                invitation.failed_reason = str(error)
+        if invitation is not None and invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT):
+            invitation.status = InvitationStatus.FAILED
+            invitation.failed_reason = str(error)
     else:
         row.status = OutboxStatus.PENDING
         row.next_attempt_at = utc_now() + backoff(row.attempts)
+        if invitation is not None and invitation.status is InvitationStatus.CREATED:
+            invitation.failed_reason = str(error)  # shown as "Wird erneut versucht"
 
 
 @dataclass
@@ -185,10 +217,19 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
     rows = claim_due(limit)
     if not rows:
         return report
+    server_down: TemporaryFailure | None = None
     with make_sender() as sender:
         for row in rows:
+            reason = _obsolete(row)
+            if reason:
+                row.status = OutboxStatus.CANCELLED
+                row.last_error = reason
+                db.session.commit()
+                continue
             try:
                 try:
+                    if server_down is not None:
+                        raise server_down
                     sender.send(row)
                 except (TemporaryFailure, PermanentFailure):
                     raise
@@ -196,6 +237,8 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                     log.exception("unexpected error delivering outbox id %s", row.id)
                     raise TemporaryFailure(f"Unerwarteter Fehler: {error}") from error
             except (TemporaryFailure, PermanentFailure) as error:
+                if isinstance(error, TemporaryFailure) and error.server_down:
+                    server_down = error
                 _record_failure(row, error)
                 if row.status is OutboxStatus.FAILED:
                     report.failed += 1
@@ -206,8 +249,8 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                 _record_sent(row)
                 report.sent += 1
             db.session.commit()
-            if pause:
-                pause()
+            if pause and server_down is None:
+                pause()  # also after the last one, so the rate holds across batches
     return report
 
 

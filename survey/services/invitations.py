@@ -1,16 +1,94 @@
-"""Inviting organisations to a survey: one invitation each, its mail written to the outbox."""
+"""Inviting organisations to a survey and following up: one invitation each, every mail via the outbox.
+
+Mail texts are the planner's own (per survey, with {Platzhalter}) or the German defaults below.
+Rendering fails loudly on an unknown placeholder, so no mail ever leaves with "{Something}" in it.
+
+The respondent link is shown only in mails. The token itself is never stored (only its hash);
+a resend or a reminder takes the link from the invitation's earlier mail in the outbox (verified
+against the hash). If that mail is gone, a new link is issued, which invalidates the old one.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, render_template
+from markupsafe import Markup, escape
 
 from ..extensions import db
-from ..models import Actor, Invitation, InvitationStatus, Survey
+from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, SurveyState, utc_now
+from ..models.invitation import REMINDABLE
 from . import outbox
+from .address_paste import PastedAddress, check_address, parse_paste
 from .surveys import SurveyError
 from .tokens import hash_token, new_token
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+PLACEHOLDERS = {
+    "Anrede": "„Guten Tag Anna Becker“ oder „Guten Tag“, wenn keine Ansprechperson bekannt ist",
+    "Organisation": "Name der eingeladenen Organisation (sonst „Ihre Organisation“)",
+    "Ansprechperson": "Name der Ansprechperson (kann leer sein)",
+    "Befragung": "Titel der Befragung",
+    "Kommune": "Name Ihrer Kommune",
+    "Frist": "Antwortfrist, z. B. 15.12.2026 (oder „keine feste Frist“)",
+    "Link": "der persönliche Link zur Befragung (Pflicht)",
+    "Einleitung": "die Einleitung der Befragung",
+    "Kontakt": "Ansprechperson für Rückfragen mit E-Mail und Telefon",
+    "Absender": "Ihr Name (Ansprechperson der Befragung) oder der Name der Kommune",
+}
+
+DEFAULT_TEXTS = {
+    "invitation": (
+        "Einladung zur Befragung „{Befragung}“ – {Kommune}",
+        """{Anrede},
+
+{Kommune} lädt {Organisation} zur Befragung „{Befragung}“ ein.
+
+{Einleitung}
+
+Ihr persönlicher Link zur Befragung:
+{Link}
+
+Sie können Ihre Antworten zwischenspeichern und später über diesen Link weitermachen.
+Antwortfrist: {Frist}
+
+Bitte geben Sie den Link nicht weiter: er gilt nur für Ihre Organisation.
+
+Bei Fragen: {Kontakt}
+
+Mit freundlichen Grüßen
+{Absender}""",
+    ),
+    "reminder": (
+        "Erinnerung: Befragung „{Befragung}“ – {Kommune}",
+        """{Anrede},
+
+vor einiger Zeit haben wir {Organisation} zur Befragung „{Befragung}“ eingeladen. Ihre Antworten sind bei uns noch nicht angekommen.
+
+Wenn Sie schon begonnen haben: Ihre bisherigen Antworten sind gespeichert. Über Ihren persönlichen Link können Sie direkt weitermachen:
+{Link}
+
+Antwortfrist: {Frist}
+
+Bei Fragen: {Kontakt}
+
+Mit freundlichen Grüßen
+{Absender}""",
+    ),
+}
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_LOOKUP = {name.lower(): name for name in PLACEHOLDERS}
+
+
+class TemplateError(SurveyError):
+    """A mail text uses a placeholder that does not exist (German message for the planner)."""
 
 
 def respondent_link(token: str) -> str:
@@ -19,10 +97,10 @@ def respondent_link(token: str) -> str:
 
 def normalise_address(address: str) -> str:
     """The address in canonical form; raises SurveyError with a German reason when it is invalid."""
-    try:
-        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise SurveyError(f"„{address.strip()}“ ist keine gültige E-Mail-Adresse ({error}).") from None
+    email, reason = check_address(address)
+    if reason:
+        raise SurveyError(f"„{address.strip()}“ ist keine gültige E-Mail-Adresse: {reason}")
+    return email
 
 
 def find_by_token(token: str) -> Invitation | None:
@@ -33,40 +111,492 @@ def find_by_token(token: str) -> Invitation | None:
     return invitation
 
 
-def invitations_of_survey(survey: Survey) -> list[Invitation]:
-    return list(db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id).order_by(Invitation.id)))
+# --- mail texts -----------------------------------------------------------------------------------
+
+
+def check_template(text: str, *, require_link: bool = False) -> list[str]:
+    """German problems of a mail text: unknown placeholders, a missing {Link}."""
+    problems = []
+    names = set()
+    for match in _PLACEHOLDER.finditer(text):
+        if match.group(1) is None:
+            continue
+        name = match.group(1).strip()
+        if name.lower() not in _LOOKUP:
+            problems.append(f"Den Platzhalter {{{name}}} gibt es nicht. Möglich sind: "
+                            + ", ".join(f"{{{n}}}" for n in PLACEHOLDERS) + ".")
+        else:
+            names.add(_LOOKUP[name.lower()])
+    if require_link and "Link" not in names:
+        problems.append("Der Text muss den Platzhalter {Link} enthalten, sonst erhält niemand seinen persönlichen Link.")
+    return problems
+
+
+def fill(text: str, values: dict[str, str], escape_values: bool = False) -> str:
+    """Replace every {Platzhalter}; an unknown one raises TemplateError ("{{" and "}}" are literal braces)."""
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = _LOOKUP.get(match.group(1).strip().lower())
+        if name is None:
+            raise TemplateError(f"Den Platzhalter {token} gibt es nicht.")
+        return str(escape(values[name])) if escape_values and name != "Link" else values[name]
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def texts_of(survey: Survey, kind: str) -> tuple[str, str]:
+    """(subject, body) the planner wrote for `kind`, or the defaults."""
+    default_subject, default_body = DEFAULT_TEXTS[kind]
+    if kind == "invitation":
+        return survey.invitation_subject or default_subject, survey.invitation_text or default_body
+    return survey.reminder_subject or default_subject, survey.reminder_text or default_body
+
+
+def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dict[str, str]:
+    contact = ", ".join(p for p in (
+        survey.contact_name or survey.kommune.name,
+        survey.contact_email,
+        f"Tel. {survey.contact_phone}" if survey.contact_phone else "",
+    ) if p)
+    return {
+        "Anrede": f"Guten Tag {invitation.contact_name}" if invitation.contact_name else "Guten Tag",
+        "Organisation": invitation.organisation or "Ihre Organisation",
+        "Ansprechperson": invitation.contact_name,
+        "Befragung": survey.title,
+        "Kommune": survey.kommune.name,
+        "Frist": survey.deadline.strftime("%d.%m.%Y") if survey.deadline else "keine feste Frist",
+        "Link": link,
+        "Einleitung": survey.introduction.strip(),
+        "Kontakt": contact,
+        "Absender": survey.contact_name or survey.kommune.name,
+    }
+
+
+def _html_body(body: str, values: dict[str, str]) -> Markup:
+    """Paragraphs of the escaped text; the link becomes a button and a visible address."""
+    link = values["Link"]
+    link_html = (
+        f'<a href="{escape(link)}" style="display: inline-block; background: #0b5394; color: #ffffff; '
+        f'padding: 10px 18px; text-decoration: none; border-radius: 4px;">Zur Befragung</a><br>'
+        f'<a href="{escape(link)}">{escape(link)}</a>'
+    )
+    html_values = dict(values, Link=link_html)
+    rendered = fill(str(escape(body)), html_values, escape_values=True)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", rendered) if p.strip()]
+    return Markup("\n".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs))
+
+
+@dataclass
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+    reply_to: str
+
+
+def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "invitation",
+                subject: str | None = None, body: str | None = None) -> RenderedMail:
+    """The mail for one recipient (both parts); `subject`/`body` override the survey's texts (preview)."""
+    saved_subject, saved_body = texts_of(survey, kind)
+    subject = subject if subject is not None and subject.strip() else saved_subject
+    body = body if body is not None and body.strip() else saved_body
+    values = placeholder_values(survey, invitation, link)
+    subject_text = " ".join(fill(subject, values).split())
+    text = re.sub(r"\n{3,}", "\n\n", fill(body.replace("\r\n", "\n"), values)).strip() + "\n"
+    html_body = _html_body(body.replace("\r\n", "\n"), values)
+    template = "invitation" if kind == "invitation" else "reminder"
+    return RenderedMail(
+        subject=subject_text,
+        text=render_template(f"email/{template}/body.txt", body=text),
+        html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text),
+        reply_to=reply_address(survey),
+    )
+
+
+def reply_address(survey: Survey) -> str:
+    if survey.contact_email:
+        return survey.contact_email
+    from ..models import User
+
+    creator = db.session.get(User, survey.created_by_id) if survey.created_by_id else None
+    return creator.email if creator else ""
+
+
+def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, reminder_subject: str,
+               reminder_text: str, remind_days_before: int | None) -> None:
+    """Store the planner's texts (empty = default); raises TemplateError listing every problem."""
+    problems = (check_template(invitation_subject) + check_template(invitation_text, require_link=bool(invitation_text.strip()))
+                + check_template(reminder_subject) + check_template(reminder_text, require_link=bool(reminder_text.strip())))
+    if remind_days_before is not None and not 0 <= remind_days_before <= 90:
+        problems.append("Die Erinnerung kann 0 bis 90 Tage vor der Frist verschickt werden.")
+    if problems:
+        raise TemplateError(" ".join(dict.fromkeys(problems)))
+    defaults = DEFAULT_TEXTS
+    survey.invitation_subject = "" if invitation_subject.strip() == defaults["invitation"][0] else invitation_subject.strip()
+    survey.invitation_text = "" if _same(invitation_text, defaults["invitation"][1]) else invitation_text.strip()
+    survey.reminder_subject = "" if reminder_subject.strip() == defaults["reminder"][0] else reminder_subject.strip()
+    survey.reminder_text = "" if _same(reminder_text, defaults["reminder"][1]) else reminder_text.strip()
+    if survey.remind_days_before != remind_days_before:
+        survey.scheduled_reminder_sent_at = None
+    survey.remind_days_before = remind_days_before
+    db.session.flush()
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n").strip() == b.strip()
+
+
+# --- inviting --------------------------------------------------------------------------------------
+
+
+def _require_open(survey: Survey) -> None:
+    if not survey.is_open:
+        raise SurveyError("Einladungen können erst verschickt werden, wenn die Befragung geöffnet ist.")
+
+
+def _enqueue(invitation: Invitation, token: str, kind: str) -> OutboxMessage:
+    survey = invitation.survey
+    mail = render_mail(survey, invitation, respondent_link(token), kind)
+    return outbox.enqueue_rendered(kind, invitation.email, mail.subject, mail.text, mail.html,
+                                   reply_to=mail.reply_to, invitation_id=invitation.id)
 
 
 def invite(survey: Survey, address: str, organisation: str = "", contact_name: str = "",
            actor: Actor | None = None) -> tuple[Invitation, str]:
     """Create an invitation and queue its e-mail; returns the invitation and its (unstored) token."""
-    if not survey.is_open:
-        raise SurveyError("Einladungen können erst verschickt werden, wenn die Befragung geöffnet ist.")
+    _require_open(survey)
     email = normalise_address(address)
     already = db.session.scalar(
-        sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.email == email)
+        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email)
     )
     if already is not None:
         raise SurveyError(f"{email} ist zu dieser Befragung bereits eingeladen.")
+    if actor is not None:
+        already = db.session.scalar(
+            sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.actor_id == actor.id))
+        if already is not None:
+            raise SurveyError(f"{actor.name} ist zu dieser Befragung bereits eingeladen ({already.email}).")
     token = new_token()
     invitation = Invitation(
-        survey_id=survey.id,
+        survey=survey,
         actor=actor,
         email=email,
-        organisation=organisation or (actor.name if actor else ""),
-        contact_name=contact_name or (actor.contact_name if actor else ""),
+        organisation=(organisation or (actor.name if actor else "")).strip()[:300],
+        contact_name=(contact_name or (actor.contact_name if actor else "")).strip()[:200],
         token_hash=hash_token(token),
     )
     db.session.add(invitation)
     db.session.flush()
-    outbox.enqueue(
-        "invitation",
-        email,
-        "invitation",
-        reply_to=survey.contact_email,
-        invitation_id=invitation.id,
-        survey=survey,
-        invitation=invitation,
-        link=respondent_link(token),
-    )
+    _enqueue(invitation, token, "invitation")
     return invitation, token
+
+
+@dataclass
+class CheckedEntry:
+    """One pasted entry after checking: state is valid, invalid, duplicate or invited."""
+
+    entry: PastedAddress
+    email: str
+    state: str
+    reason: str = ""
+    actor: Actor | None = None
+    duplicate_of: int | None = None  # the row (1-based) this one repeats
+
+    @property
+    def organisation_label(self) -> str:
+        return self.actor.name if self.actor else "neu"
+
+
+STATE_LABELS = {
+    "valid": "Gültig",
+    "invalid": "Ungültig",
+    "duplicate": "Doppelt in der Liste",
+    "invited": "Bereits eingeladen",
+}
+
+
+def _actors_by_email(kommune_id: int, emails: Iterable[str]) -> dict[str, Actor]:
+    emails = [e for e in set(emails) if e]
+    if not emails:
+        return {}
+    actors = db.session.scalars(sa.select(Actor).where(
+        Actor.kommune_id == kommune_id, sa.func.lower(Actor.email).in_(emails)).order_by(Actor.active.desc(), Actor.id))
+    found: dict[str, Actor] = {}
+    for actor in actors:
+        found.setdefault(actor.email.lower(), actor)
+    return found
+
+
+def check_entries(survey: Survey, entries: list[PastedAddress]) -> list[CheckedEntry]:
+    """Classify entries for the preview: valid (with register match), invalid, duplicate, invited."""
+    normalised = [check_address(e.address) for e in entries]
+    valid_emails = [email for email, reason in normalised if not reason]
+    invited = set()
+    if valid_emails:
+        invited = set(db.session.scalars(sa.select(sa.func.lower(Invitation.email)).where(
+            Invitation.survey_id == survey.id, sa.func.lower(Invitation.email).in_(set(valid_emails)))))
+    actors = _actors_by_email(survey.kommune_id, valid_emails)
+    seen: dict[str, int] = {}
+    checked = []
+    for index, (entry, (email, reason)) in enumerate(zip(entries, normalised, strict=True), start=1):
+        if reason:
+            checked.append(CheckedEntry(entry, email, "invalid", reason))
+            continue
+        actor = actors.get(email)
+        if email in seen:
+            checked.append(CheckedEntry(entry, email, "duplicate",
+                                        f"Steht schon in Eintrag {seen[email]}.", actor, seen[email]))
+        elif email in invited:
+            checked.append(CheckedEntry(entry, email, "invited", "Ist zu dieser Befragung bereits eingeladen.", actor))
+        else:
+            checked.append(CheckedEntry(entry, email, "valid", "", actor))
+        seen.setdefault(email, index)
+    return checked
+
+
+def check_paste(survey: Survey, text: str) -> list[CheckedEntry]:
+    return check_entries(survey, parse_paste(text))
+
+
+def invite_checked(survey: Survey, checked: list[CheckedEntry], add_to_register: bool = False) -> list[Invitation]:
+    """Invite every valid entry; new organisations optionally go into the register."""
+    _require_open(survey)
+    created = []
+    for item in checked:
+        if item.state != "valid":
+            continue
+        actor = item.actor
+        if actor is None and add_to_register:
+            actor = Actor(kommune_id=survey.kommune_id,
+                          name=(item.entry.organisation or item.entry.name or item.email)[:300],
+                          contact_name=item.entry.name[:200], email=item.email)
+            db.session.add(actor)
+            db.session.flush()
+        invitation, _token = invite(survey, item.email, item.entry.organisation, item.entry.name, actor)
+        created.append(invitation)
+    return created
+
+
+def actors_for_invitation(survey: Survey, sector: str = "", district: str = "", provider_type: str = "") -> list[Actor]:
+    """Active register entries with an address, matching the filter, not yet invited to `survey`."""
+    invited = sa.select(Invitation.actor_id).where(Invitation.survey_id == survey.id, Invitation.actor_id.is_not(None))
+    invited_emails = sa.select(sa.func.lower(Invitation.email)).where(Invitation.survey_id == survey.id)
+    query = sa.select(Actor).where(
+        Actor.kommune_id == survey.kommune_id, Actor.active.is_(True), Actor.email != "",
+        Actor.id.not_in(invited), sa.func.lower(Actor.email).not_in(invited_emails),
+    ).order_by(Actor.name)
+    if sector:
+        query = query.where(Actor.sector == sector)
+    if provider_type:
+        query = query.where(Actor.provider_type == provider_type)
+    actors = list(db.session.scalars(query))
+    if district:
+        actors = [a for a in actors if district in (a.districts or [])]
+    return actors
+
+
+def invite_actors(survey: Survey, actor_ids: Iterable[int]) -> tuple[list[Invitation], list[str]]:
+    """Invite register entries by id (of the survey's Kommune); returns invitations and German problems."""
+    _require_open(survey)
+    ids = set(actor_ids)
+    actors = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == survey.kommune_id, Actor.id.in_(ids))
+                                     .order_by(Actor.name))) if ids else []
+    created, problems = [], []
+    for actor in actors:
+        try:
+            invitation, _token = invite(survey, actor.email, actor=actor)
+        except SurveyError as error:
+            problems.append(f"{actor.name}: {error}")
+        else:
+            created.append(invitation)
+    return created, problems
+
+
+# --- following the response ------------------------------------------------------------------------
+
+
+def invitations_of_survey(survey: Survey, status: str = "") -> list[Invitation]:
+    """The survey's invitations (one query, no lazy loads needed by the list page)."""
+    query = sa.select(Invitation).where(Invitation.survey_id == survey.id).order_by(
+        sa.func.lower(Invitation.organisation), Invitation.email, Invitation.id)
+    if status == "retrying":
+        query = query.where(Invitation.status == InvitationStatus.CREATED, Invitation.failed_reason != "")
+    elif status == "not_submitted":
+        query = query.where(Invitation.status.in_(REMINDABLE))
+    elif status:
+        query = query.where(Invitation.status == InvitationStatus(status))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Counts:
+    by_status: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    retrying: int = 0
+
+    def __getitem__(self, status: str) -> int:
+        return self.by_status.get(status, 0)
+
+    @property
+    def active(self) -> int:
+        """Invitations that count for the response rate (withdrawn ones do not)."""
+        return self.total - self["withdrawn"]
+
+    @property
+    def rate(self) -> float:
+        return 100.0 * self["submitted"] / self.active if self.active else 0.0
+
+    @property
+    def not_submitted(self) -> int:
+        return self["sent"] + self["opened"] + self["in_progress"]
+
+
+def counts(survey: Survey) -> Counts:
+    """Invitations per status in one query."""
+    result = Counts()
+    retrying = sa.case((sa.and_(Invitation.status == InvitationStatus.CREATED, Invitation.failed_reason != ""), 1),
+                       else_=0)
+    rows = db.session.execute(sa.select(Invitation.status, sa.func.count(), sa.func.sum(retrying))
+                              .where(Invitation.survey_id == survey.id).group_by(Invitation.status))
+    for status, number, retry in rows:
+        result.by_status[status.value] = number
+        result.total += number
+        result.retrying += int(retry or 0)
+    return result
+
+
+def invitation_of_survey(survey: Survey, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(sa.select(Invitation).where(Invitation.id == invitation_id,
+                                                         Invitation.survey_id == survey.id))
+
+
+def current_token(invitation: Invitation) -> str | None:
+    """The invitation's valid token, taken from its latest mail in the outbox (None if none is left)."""
+    bodies = db.session.scalars(sa.select(OutboxMessage.body_text).where(
+        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_(["invitation", "reminder"]))
+        .order_by(OutboxMessage.id.desc()))
+    base = re.escape(current_app.config["BASE_URL"])
+    for body in bodies:
+        for token in re.findall(base + r"/r/([A-Za-z0-9_-]{16,})", body):
+            if hash_token(token) == invitation.token_hash:
+                return token
+    return None
+
+
+def _cancel_pending(invitation: Invitation, kinds: tuple[str, ...] = ("invitation", "reminder")) -> int:
+    result = db.session.execute(sa.update(OutboxMessage).where(
+        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_(kinds),
+        OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.CANCELLED,
+                                                              last_error="Durch eine neuere E-Mail ersetzt."))
+    return result.rowcount or 0
+
+
+def resend(invitation: Invitation, new_link: bool = False) -> str | None:
+    """Send the invitation again; with `new_link` (or when the old link is unknown) the old link stops working."""
+    _require_open(invitation.survey)
+    if invitation.status is InvitationStatus.WITHDRAWN:
+        raise SurveyError("Diese Einladung wurde zurückgezogen. Laden Sie die Organisation bitte neu ein.")
+    token = None if new_link else current_token(invitation)
+    if token is None:
+        token = new_token()
+        invitation.token_hash = hash_token(token)
+        new_link = True
+    _cancel_pending(invitation)
+    if invitation.status is InvitationStatus.FAILED:
+        invitation.status = InvitationStatus.CREATED
+    invitation.failed_reason = ""
+    _enqueue(invitation, token, "invitation")
+    db.session.flush()
+    return token if new_link else None
+
+
+def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
+    """Queue a reminder for each invitation that may get one; returns (queued, skipped)."""
+    queued = skipped = 0
+    for invitation in invitations:
+        if not invitation.can_be_reminded or not invitation.survey.is_open:
+            skipped += 1
+            continue
+        token = current_token(invitation)
+        if token is None:  # the earlier mail is gone: a fresh link (the old one cannot be recovered)
+            token = new_token()
+            invitation.token_hash = hash_token(token)
+        _cancel_pending(invitation, ("reminder",))
+        _enqueue(invitation, token, "reminder")
+        queued += 1
+    db.session.flush()
+    return queued, skipped
+
+
+def remind_not_submitted(survey: Survey) -> int:
+    _require_open(survey)
+    queued, _skipped = remind(invitations_of_survey(survey, "not_submitted"))
+    return queued
+
+
+def remind_selected(survey: Survey, invitation_ids: Iterable[int]) -> tuple[int, int]:
+    _require_open(survey)
+    ids = set(invitation_ids)
+    if not ids:
+        raise SurveyError("Bitte wählen Sie mindestens eine Einladung aus.")
+    rows = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.id.in_(ids)))
+    return remind(rows)
+
+
+def withdraw(invitation: Invitation) -> None:
+    """The link stops working and no further mail goes out; submitted answers stay."""
+    if invitation.status is InvitationStatus.SUBMITTED:
+        raise SurveyError("Diese Organisation hat bereits geantwortet; die Einladung kann nicht mehr zurückgezogen werden.")
+    invitation.status = InvitationStatus.WITHDRAWN
+    invitation.withdrawn_at = utc_now()
+    _cancel_pending(invitation)
+    db.session.flush()
+
+
+def correct_address(invitation: Invitation, address: str, update_register: bool = True) -> None:
+    """Fix a wrong address and send the invitation (same link) to the new one."""
+    email = normalise_address(address)
+    if email == invitation.email:
+        raise SurveyError("Die neue Adresse ist dieselbe wie die bisherige.")
+    clash = db.session.scalar(sa.select(Invitation).where(
+        Invitation.survey_id == invitation.survey_id, sa.func.lower(Invitation.email) == email,
+        Invitation.id != invitation.id))
+    if clash is not None:
+        raise SurveyError(f"{email} ist zu dieser Befragung bereits eingeladen.")
+    old = invitation.email
+    invitation.email = email
+    if update_register and invitation.actor_id:
+        actor = db.session.get(Actor, invitation.actor_id)
+        if actor is not None and actor.email.lower() == old:
+            actor.email = email
+    if invitation.status in (InvitationStatus.CREATED, InvitationStatus.FAILED, InvitationStatus.SENT):
+        resend(invitation)
+    db.session.flush()
+
+
+def due_scheduled_reminders(now: dt.datetime | None = None) -> int:
+    """Queue the scheduled reminders of every open survey whose reminder day has come; returns mails queued."""
+    now = now or utc_now()
+    today = now.astimezone(BERLIN).date()
+    query = sa.select(Survey).where(
+        Survey.state == SurveyState.OPEN, Survey.remind_days_before.is_not(None), Survey.deadline.is_not(None),
+        Survey.scheduled_reminder_sent_at.is_(None))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    queued = 0
+    for survey in db.session.scalars(query).all():
+        day = survey.deadline - dt.timedelta(days=survey.remind_days_before or 0)
+        if not day <= today <= survey.deadline:
+            continue
+        queued += remind(invitations_of_survey(survey, "not_submitted"))[0]
+        survey.scheduled_reminder_sent_at = now
+    db.session.flush()
+    return queued
+
+
+def reminder_day(survey: Survey) -> dt.date | None:
+    if survey.deadline is None or survey.remind_days_before is None:
+        return None
+    return survey.deadline - dt.timedelta(days=survey.remind_days_before)

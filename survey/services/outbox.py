@@ -35,6 +35,20 @@ def enqueue(
 ) -> OutboxMessage:
     """Add a rendered e-mail to the outbox; it is delivered after the caller's commit."""
     subject, text, html = render_email(template, **context)
+    return enqueue_rendered(kind, recipient, subject, text, html, reply_to=reply_to, invitation_id=invitation_id)
+
+
+def enqueue_rendered(
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    *,
+    reply_to: str = "",
+    invitation_id: int | None = None,
+) -> OutboxMessage:
+    """Add an already rendered e-mail to the outbox (same transaction as the caller's change)."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,

@@ -4,11 +4,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, errors, health, invitations, mailbox, planner, respond, results
+    from . import actors, auth, errors, health, invitations, mailbox, planner, respond, results
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(planner.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(actors.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(respond.admin_bp)
     app.register_blueprint(results.bp)

@@ -1,41 +1,347 @@
-"""Planner pages for a survey's invitations: invite, follow the response."""
+"""Planner pages for a survey's invitations: paste and check, invite from the register, mail texts, follow up."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
-from ..forms import InviteForm
+from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
+from ..services import actors as actor_service
 from ..services import invitations as invitation_service
+from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
 from .access import own_survey, planner_required
 
 bp = Blueprint("invitations", __name__, url_prefix="/surveys")
+
+STATUS_FILTERS = [
+    ("", "Alle"),
+    ("not_submitted", "Noch nicht abgeschickt"),
+    ("created", "Wartet auf Versand"),
+    ("retrying", "Wird erneut versucht"),
+    ("sent", "Versendet"),
+    ("opened", "Geöffnet"),
+    ("in_progress", "In Bearbeitung"),
+    ("submitted", "Abgeschickt"),
+    ("failed", "Zustellung fehlgeschlagen"),
+    ("withdrawn", "Zurückgezogen"),
+]
+
+
+def _own_invitation(survey, invitation_id: int) -> Invitation:
+    invitation = invitation_service.invitation_of_survey(survey, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
 
 
 @bp.route("/<int:survey_id>/invitations", methods=["GET", "POST"])
 @planner_required
 def index(survey_id: int):
     survey = own_survey(survey_id)
-    form = InviteForm()
-    if form.validate_on_submit():
-        invited, problems, kept = 0, [], []
-        for line in form.addresses.data.splitlines():
-            if not line.strip():
-                continue
+    addresses = ""
+    if request.method == "POST":
+        addresses = request.form.get("addresses", "")
+        if not addresses.strip():
+            flash("Bitte fügen Sie mindestens eine E-Mail-Adresse ein.", "error")
+        else:
+            checked = invitation_service.check_paste(survey, addresses)
+            if not checked:
+                flash("In Ihrer Eingabe wurde keine E-Mail-Adresse gefunden.", "error")
+            elif request.form.get("action") == "send":  # scripted use: check and send in one step
+                return _send(survey, checked, add_to_register=bool(request.form.get("add_to_register")))
+            else:
+                return render_template("invitations/check.html", survey=survey, checked=checked,
+                                       add_to_register=True)
+    status = request.args.get("status", "")
+    if status not in dict(STATUS_FILTERS):
+        status = ""
+    rows = invitation_service.invitations_of_survey(survey, status)
+    return render_template(
+        "planner/invitations.html", survey=survey, invitations=rows, addresses=addresses,
+        counts=invitation_service.counts(survey), status=status, status_filters=STATUS_FILTERS,
+        reminder_day=invitation_service.reminder_day(survey),
+    )
+
+
+def _entries_from_form() -> list[PastedAddress]:
+    entries = []
+    count = min(int(request.form.get("count", "0") or 0), 5000)
+    for i in range(count):
+        if request.form.get(f"row-{i}-drop"):
+            continue
+        address = request.form.get(f"row-{i}-address", "")
+        organisation = request.form.get(f"row-{i}-organisation", "")
+        name = request.form.get(f"row-{i}-name", "")
+        if not (address.strip() or organisation.strip() or name.strip()):
+            continue
+        entries.append(PastedAddress(line=i + 1, raw=address, address=address.strip(),
+                                     name=" ".join(name.split()), organisation=" ".join(organisation.split())))
+    return entries
+
+
+def _send(survey, checked, add_to_register: bool):
+    try:
+        created = invitation_service.invite_checked(survey, checked, add_to_register=add_to_register)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("invitations.index", survey_id=survey.id))
+    db.session.commit()
+    left = [c for c in checked if c.state == "invalid"]
+    if created:
+        flash(f"{len(created)} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
+    if left:
+        flash(f"{len(left)} Eintrag/Einträge sind noch ungültig und wurden nicht verschickt. "
+              "Korrigieren Sie sie unten oder entfernen Sie sie.", "error")
+        return render_template("invitations/check.html", survey=survey, checked=left,
+                               add_to_register=add_to_register, after_send=True)
+    return redirect(url_for("invitations.index", survey_id=survey.id))
+
+
+@bp.route("/<int:survey_id>/invitations/check", methods=["POST"])
+@planner_required
+def check(survey_id: int):
+    """The preview's buttons: check the edited entries again, or send the valid ones."""
+    survey = own_survey(survey_id)
+    checked = invitation_service.check_entries(survey, _entries_from_form())
+    add_to_register = bool(request.form.get("add_to_register"))
+    if not checked:
+        flash("Es ist kein Eintrag mehr übrig.", "error")
+        return redirect(url_for("invitations.index", survey_id=survey.id))
+    if request.form.get("action") == "send":
+        return _send(survey, checked, add_to_register)
+    return render_template("invitations/check.html", survey=survey, checked=checked,
+                           add_to_register=add_to_register)
+
+
+@bp.route("/<int:survey_id>/invitations/register", methods=["GET", "POST"])
+@planner_required
+def from_register(survey_id: int):
+    survey = own_survey(survey_id)
+    filters = {k: request.values.get(k, "") for k in ("sector", "district", "provider_type")}
+    if request.method == "POST":
+        ids = [int(i) for i in request.form.getlist("actor") if i.isdigit()]
+        if not ids:
+            flash("Bitte wählen Sie mindestens eine Organisation aus.", "error")
+        else:
             try:
-                invitation_service.invite(survey, line)
-                invited += 1
+                created, problems = invitation_service.invite_actors(survey, ids)
             except SurveyError as error:
-                problems.append(str(error))
-                kept.append(line.strip())
-        form.addresses.data = "\n".join(kept)  # only what still needs attention stays in the box
-        if invited:
-            db.session.commit()
-            flash(f"{invited} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
-        for problem in problems:
-            flash(problem, "error")
-        if not problems:
-            return redirect(url_for("invitations.index", survey_id=survey.id))
-    rows = invitation_service.invitations_of_survey(survey)
-    return render_template("planner/invitations.html", survey=survey, form=form, invitations=rows)
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                flash(f"{len(created)} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
+                for problem in problems:
+                    flash(problem, "error")
+                return redirect(url_for("invitations.index", survey_id=survey.id))
+    actors = invitation_service.actors_for_invitation(survey, **filters)
+    return render_template(
+        "invitations/register.html", survey=survey, actors=actors, filters=filters,
+        sectors=actor_service.options("sector"), provider_types=actor_service.options("provider_type"),
+        districts=survey.kommune.districts, district_names=survey.kommune.district_names(),
+        selected={int(i) for i in request.form.getlist("actor") if i.isdigit()} if request.method == "POST" else None,
+    )
+
+
+@dataclass
+class _Recipient:
+    """A register entry (not yet invited) as the preview's recipient."""
+
+    email: str
+    organisation: str
+    contact_name: str
+
+
+def _preview_recipient(survey, recipient: str) -> Invitation | _Recipient:
+    """A real recipient for the preview: one of the survey's invitations or a register entry."""
+    kind, _sep, number = recipient.partition("-")
+    if kind == "i" and number.isdigit():
+        invitation = invitation_service.invitation_of_survey(survey, int(number))
+        if invitation is not None:
+            return invitation
+    if kind == "a" and number.isdigit():
+        actor = actor_service.actor_of_kommune(survey.kommune_id, int(number))
+        if actor is not None:
+            return _Recipient(actor.email, actor.name, actor.contact_name)
+    first = next(iter(invitation_service.invitations_of_survey(survey)), None)
+    if first is not None:
+        return first
+    actor = next(iter(actor_service.actors_of_kommune(survey.kommune_id, active="1")), None)
+    if actor is not None:
+        return _Recipient(actor.email, actor.name, actor.contact_name)
+    return _Recipient("kontakt@beispiel-traeger.de", "Beispiel-Träger e. V.", "Anna Beispiel")
+
+
+@bp.route("/<int:survey_id>/invitations/text", methods=["GET", "POST"])
+@planner_required
+def texts(survey_id: int):
+    survey = own_survey(survey_id)
+    inv_subject, inv_body = invitation_service.texts_of(survey, "invitation")
+    rem_subject, rem_body = invitation_service.texts_of(survey, "reminder")
+    form = {
+        "invitation_subject": inv_subject, "invitation_text": inv_body,
+        "reminder_subject": rem_subject, "reminder_text": rem_body,
+        "remind_days_before": "" if survey.remind_days_before is None else str(survey.remind_days_before),
+        "recipient": request.values.get("recipient", ""), "kind": request.values.get("kind", "invitation"),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form.update({k: request.form.get(k, "") for k in form if k in request.form})
+        for key in ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text"):
+            problems = invitation_service.check_template(form[key], require_link=key.endswith("_text"))
+            if problems:
+                errors[key] = problems
+        days_text = form["remind_days_before"].strip()
+        days = None
+        if days_text:
+            if not days_text.isdigit() or int(days_text) > 90:
+                errors["remind_days_before"] = ["Bitte eine ganze Zahl von 0 bis 90 eingeben (oder leer lassen)."]
+            else:
+                days = int(days_text)
+        if days is not None and survey.deadline is None and "remind_days_before" not in errors:
+            errors["remind_days_before"] = ["Die Befragung hat noch keine Antwortfrist. Tragen Sie zuerst eine Frist ein."]
+        if request.form.get("action") == "save" and not errors:
+            try:
+                invitation_service.save_texts(survey, form["invitation_subject"], form["invitation_text"],
+                                              form["reminder_subject"], form["reminder_text"], days)
+            except SurveyError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                flash("Die Texte sind gespeichert. Neue Einladungen und Erinnerungen verwenden sie.", "success")
+                return redirect(url_for("invitations.texts", survey_id=survey.id, recipient=form["recipient"],
+                                        kind=form["kind"]))
+        if errors:
+            flash("Bitte prüfen Sie die markierten Felder. Ihr Text ist noch nicht gespeichert.", "error")
+    kind = "reminder" if form["kind"] == "reminder" else "invitation"
+    recipient = _preview_recipient(survey, form["recipient"])
+    preview, preview_error = None, ""
+    if not any(k.startswith(kind) for k in errors):
+        try:
+            preview = invitation_service.render_mail(
+                survey, recipient, f"{survey_link_base()}/r/persoenlicher-link-wird-beim-versand-erzeugt", kind,
+                subject=form[f"{kind}_subject"], body=form[f"{kind}_text"])
+        except SurveyError as error:
+            preview_error = str(error)
+    recipients = [(f"i-{i.id}", f"{i.organisation or i.email} ({i.email})")
+                  for i in invitation_service.invitations_of_survey(survey)[:300]]
+    if not recipients:
+        recipients = [(f"a-{a.id}", f"{a.name} ({a.email or 'ohne Adresse'})")
+                      for a in actor_service.actors_of_kommune(survey.kommune_id, active="1")[:300]]
+    return render_template(
+        "invitations/texts.html", survey=survey, form=form, errors=errors, preview=preview,
+        preview_error=preview_error, recipient=recipient, recipients=recipients, kind=kind,
+        placeholders=invitation_service.PLACEHOLDERS, sender=_sender(),
+    )
+
+
+def survey_link_base() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def _sender() -> str:
+    return current_app.config["MAIL_DEFAULT_SENDER"]
+
+
+def _detail_page(survey, invitation: Invitation, address: str, address_error: str = ""):
+    mails = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
+                                    .order_by(OutboxMessage.id.desc())))
+    actor = db.session.get(Actor, invitation.actor_id) if invitation.actor_id else None
+    return render_template("invitations/detail.html", survey=survey, invitation=invitation, mails=mails,
+                           actor=actor, address=address, address_error=address_error)
+
+
+@bp.route("/<int:survey_id>/invitations/remind", methods=["POST"])
+@planner_required
+def remind(survey_id: int):
+    survey = own_survey(survey_id)
+    try:
+        if request.form.get("mode") == "all":
+            queued = invitation_service.remind_not_submitted(survey)
+            skipped = 0
+        else:
+            ids = [int(i) for i in request.form.getlist("invitation") if i.isdigit()]
+            queued, skipped = invitation_service.remind_selected(survey, ids)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if queued:
+            flash(f"{queued} Erinnerung(en) werden jetzt verschickt.", "success")
+        else:
+            flash("Es gibt niemanden, der eine Erinnerung bekommen kann.", "error")
+        if skipped:
+            flash(f"{skipped} ausgewählte Einladung(en) bekommen keine Erinnerung (bereits abgeschickt, "
+                  "zurückgezogen, noch nicht versendet oder nicht zustellbar).", "error")
+    return redirect(url_for("invitations.index", survey_id=survey.id, status=request.form.get("status", "")))
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>", methods=["GET"])
+@planner_required
+def detail(survey_id: int, invitation_id: int):
+    survey = own_survey(survey_id)
+    invitation = _own_invitation(survey, invitation_id)
+    return _detail_page(survey, invitation, invitation.email)
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
+@planner_required
+def resend(survey_id: int, invitation_id: int):
+    survey = own_survey(survey_id)
+    invitation = _own_invitation(survey, invitation_id)
+    try:
+        token = invitation_service.resend(invitation, new_link=bool(request.form.get("new_link")))
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Die Einladung wird erneut verschickt" + (" – mit einem neuen Link; der alte gilt nicht mehr." if token
+                                                        else " (mit demselben Link)."), "success")
+    return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+@planner_required
+def withdraw(survey_id: int, invitation_id: int):
+    survey = own_survey(survey_id)
+    invitation = _own_invitation(survey, invitation_id)
+    try:
+        invitation_service.withdraw(invitation)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Die Einladung ist zurückgezogen; der Link funktioniert nicht mehr.", "success")
+    return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/address", methods=["POST"])
+@planner_required
+def correct_address(survey_id: int, invitation_id: int):
+    survey = own_survey(survey_id)
+    invitation = _own_invitation(survey, invitation_id)
+    address = request.form.get("address", "")
+    try:
+        invitation_service.correct_address(invitation, address, update_register=bool(request.form.get("update_register")))
+    except SurveyError as error:
+        db.session.rollback()
+        invitation = _own_invitation(survey, invitation_id)
+        return _detail_page(survey, invitation, address, str(error)), 422
+    db.session.commit()
+    sent_again = invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT)
+    flash(f"Die Adresse ist korrigiert: {invitation.email}."
+          + (" Die Einladung geht an die neue Adresse." if sent_again else ""), "success")
+    return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
+
+
+@bp.context_processor
+def _labels():
+    return {"paste_state_labels": invitation_service.STATE_LABELS}

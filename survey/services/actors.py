@@ -1,0 +1,433 @@
+"""The actor register: edit, import (CSV/XLSX with preview), export, find and merge duplicates.
+
+Provider types and sectors use the codes of the catalogue questions `akteur.traegerart` and
+`akteur.sektor`, so the register, the answers and the analysis speak the same language. Imports
+accept the code or the label; districts by name or code. An import is checked first (`preview_import`)
+and only written by `apply_import`, which checks every row again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..models import Actor, Invitation, Kommune
+from .address_paste import check_address
+
+COLUMNS = [  # (field, German header in exports, accepted headers in imports)
+    ("name", "Name", ("name", "organisation", "einrichtung", "akteur", "name der einrichtung", "organisation/einrichtung")),
+    ("provider_type", "Trägerart", ("trägerart", "traegerart", "träger", "art des trägers", "provider_type")),
+    ("sector", "Sektor", ("sektor", "handlungsfeld", "bereich", "sector")),
+    ("districts", "Stadtteile", ("stadtteile", "stadtteil", "sozialräume", "sozialraum", "gemeinden", "gemeinde",
+                                 "districts", "planungsräume")),
+    ("contact_name", "Ansprechperson", ("ansprechperson", "ansprechpartner", "ansprechpartnerin", "kontakt",
+                                        "kontaktperson", "contact_name")),
+    ("email", "E-Mail", ("e-mail", "email", "e-mail-adresse", "mail", "emailadresse")),
+    ("phone", "Telefon", ("telefon", "tel", "tel.", "telefonnummer", "phone")),
+    ("notes", "Notizen", ("notizen", "notiz", "bemerkungen", "bemerkung", "anmerkungen", "notes")),
+    ("active", "Aktiv", ("aktiv", "active")),
+]
+HEADER_OF = {key: header for key, header, _accepted in COLUMNS}
+FALSE_WORDS = {"nein", "no", "false", "0", "inaktiv", "n"}
+
+
+class ActorError(ValueError):
+    """German message for the planner."""
+
+
+def options(key: str) -> list[tuple[str, str]]:
+    """(code, label) of the catalogue question behind a register field (provider type, sector)."""
+    question = current_app.extensions["catalogue"].get({"provider_type": "akteur.traegerart", "sector": "akteur.sektor"}[key])
+    return [(o.code, o.label) for o in question.options] if question else []
+
+
+def label(key: str, code: str) -> str:
+    return dict(options(key)).get(code, code)
+
+
+def normalised_name(name: str) -> str:
+    """A name for comparison: case, accents, punctuation, "e. V." and spacing do not matter."""
+    text = unicodedata.normalize("NFKD", name.casefold().replace("ß", "ss"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\be\.?\s*v\.?$", "", text.strip())
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def actors_of_kommune(kommune_id: int, *, search: str = "", sector: str = "", provider_type: str = "",
+                      district: str = "", active: str = "") -> list[Actor]:
+    query = sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(sa.func.lower(Actor.name), Actor.id)
+    if sector:
+        query = query.where(Actor.sector == sector)
+    if provider_type:
+        query = query.where(Actor.provider_type == provider_type)
+    if active in ("1", "0"):
+        query = query.where(Actor.active.is_(active == "1"))
+    actors = list(db.session.scalars(query))
+    if district:
+        actors = [a for a in actors if district in (a.districts or [])]
+    if search:
+        terms = search.casefold().split()
+        actors = [a for a in actors
+                  if all(t in f"{a.name} {a.contact_name} {a.email} {a.notes}".casefold() for t in terms)]
+    return actors
+
+
+def actor_of_kommune(kommune_id: int, actor_id: int) -> Actor | None:
+    return db.session.scalar(sa.select(Actor).where(Actor.id == actor_id, Actor.kommune_id == kommune_id))
+
+
+@dataclass
+class ActorData:
+    name: str = ""
+    provider_type: str = ""
+    sector: str = ""
+    districts: list[str] = field(default_factory=list)
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+    active: bool = True
+
+
+def validate(kommune: Kommune, data: ActorData, actor_id: int | None = None) -> dict[str, str]:
+    """Problems per field (German); empty when the data may be saved. Normalises the e-mail in place."""
+    problems: dict[str, str] = {}
+    data.name = " ".join(data.name.split())
+    if not data.name:
+        problems["name"] = "Bitte geben Sie den Namen der Organisation ein."
+    elif len(data.name) > 300:
+        problems["name"] = "Der Name ist zu lang (höchstens 300 Zeichen)."
+    if data.email.strip():
+        email, reason = check_address(data.email)
+        if reason:
+            problems["email"] = f"„{data.email.strip()}“ ist keine gültige E-Mail-Adresse: {reason}"
+        else:
+            data.email = email
+            clash = db.session.scalar(sa.select(Actor).where(
+                Actor.kommune_id == kommune.id, sa.func.lower(Actor.email) == email,
+                Actor.id != (actor_id or 0)))
+            if clash is not None:
+                problems["email"] = f"Diese Adresse gehört schon zu „{clash.name}“ im Verzeichnis."
+    else:
+        data.email = ""
+    if data.provider_type and data.provider_type not in dict(options("provider_type")):
+        problems["provider_type"] = "Bitte wählen Sie eine Trägerart aus der Liste."
+    if data.sector and data.sector not in dict(options("sector")):
+        problems["sector"] = "Bitte wählen Sie einen Sektor aus der Liste."
+    known = kommune.district_names()
+    unknown = [d for d in data.districts if d not in known]
+    if unknown:
+        problems["districts"] = "Unbekannte Stadtteile: " + ", ".join(unknown)
+    for key, limit in (("contact_name", 200), ("phone", 60)):
+        if len(getattr(data, key)) > limit:
+            problems[key] = f"Höchstens {limit} Zeichen."
+    return problems
+
+
+def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor:
+    problems = validate(kommune, data, actor.id if actor else None)
+    if problems:
+        raise ActorError(" ".join(problems.values()))
+    if actor is None:
+        actor = Actor(kommune_id=kommune.id)
+        db.session.add(actor)
+    for key in ("name", "provider_type", "sector", "contact_name", "email", "phone", "notes", "active"):
+        setattr(actor, key, getattr(data, key))
+    actor.districts = list(data.districts)
+    db.session.flush()
+    return actor
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+def decode_csv(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on German Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_table(filename: str, raw: bytes) -> list[list[str]]:
+    """Rows of cells from a CSV (comma or semicolon) or XLSX file; raises ActorError if unreadable."""
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise ActorError("Die Excel-Datei lässt sich nicht lesen. Bitte speichern Sie sie erneut als .xlsx.") from error
+        sheet = workbook.worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if name.endswith(".xls"):
+        raise ActorError("Alte Excel-Dateien (.xls) kann Lückenlos nicht lesen. Bitte speichern Sie die Datei als .xlsx oder .csv.")
+    text = decode_csv(raw)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";,\t", key=first.count)
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _map_header(header: list[str]) -> dict[str, int]:
+    mapping: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        cell = cell.strip().lower().rstrip(":")
+        for key, _header, accepted in COLUMNS:
+            if cell in accepted and key not in mapping:
+                mapping[key] = index
+    return mapping
+
+
+def _code(key: str, value: str) -> tuple[str, str]:
+    """(code, problem) for a provider type/sector given as code or label."""
+    value = value.strip()
+    if not value:
+        return "", ""
+    for code, text in options(key):
+        if value.casefold() in (code.casefold(), text.casefold()) or text.casefold().startswith(value.casefold() + " ("):
+            return code, ""
+    what = "Trägerart" if key == "provider_type" else "Sektor"
+    return "", f"{what} „{value}“ ist unbekannt."
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict[str, str]
+    state: str = "new"  # new, update, unchanged, rejected
+    reason: str = ""
+    actor_id: int | None = None
+    actor_name: str = ""
+    data: ActorData | None = None
+
+
+STATE_LABELS = {"new": "Neu", "update": "Aktualisiert", "unchanged": "Unverändert", "rejected": "Abgelehnt"}
+
+
+def _row_data(kommune: Kommune, values: dict[str, str]) -> tuple[ActorData, list[str]]:
+    problems = []
+    data = ActorData(name=values.get("name", ""), contact_name=values.get("contact_name", ""),
+                     email=values.get("email", ""), phone=values.get("phone", ""), notes=values.get("notes", ""))
+    data.active = values.get("active", "").strip().lower() not in FALSE_WORDS
+    for key in ("provider_type", "sector"):
+        code, problem = _code(key, values.get(key, ""))
+        setattr(data, key, code)
+        if problem:
+            problems.append(problem)
+    by_name = {normalised_name(n): c for c, n in kommune.district_names().items()}
+    codes = kommune.district_names()
+    for part in re.split(r"[,;|/\n]", values.get("districts", "")):
+        part = part.strip()
+        if not part:
+            continue
+        code = part if part in codes else by_name.get(normalised_name(part))
+        if code is None:
+            problems.append(f"Stadtteil „{part}“ ist unbekannt.")
+        elif code not in data.districts:
+            data.districts.append(code)
+    return data, problems
+
+
+def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
+    """What an import would do with each row; nothing is written."""
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ActorError("Die Datei enthält keine Zeilen.")
+    mapping = _map_header(rows[0])
+    if "name" not in mapping:
+        raise ActorError("In der ersten Zeile fehlt die Spalte „Name“ (oder „Organisation“). Erwartet werden die "
+                         "Spalten: " + ", ".join(h for _k, h, _a in COLUMNS) + ".")
+    existing = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == kommune.id)))
+    by_email = {a.email.lower(): a for a in existing if a.email}
+    by_name = {normalised_name(a.name): a for a in existing}
+    seen_email: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    result = []
+    for line, cells in enumerate(rows[1:], start=2):
+        values = {k: (cells[i].strip() if i < len(cells) else "") for k, i in mapping.items()}
+        row = ImportRow(line=line, values=values)
+        result.append(row)
+        data, problems = _row_data(kommune, values)
+        if not data.name.strip():
+            problems.insert(0, "Der Name fehlt.")
+        if data.email.strip():
+            email, reason = check_address(data.email)
+            if reason:
+                problems.append(f"E-Mail „{data.email}“: {reason}")
+            data.email = email if not reason else data.email
+        key = normalised_name(data.name)
+        if data.email and data.email in seen_email:
+            problems.append(f"Dieselbe E-Mail-Adresse steht schon in Zeile {seen_email[data.email]}.")
+        elif key and key in seen_name:
+            problems.append(f"Derselbe Name steht schon in Zeile {seen_name[key]}.")
+        if problems:
+            row.state, row.reason = "rejected", " ".join(problems)
+            continue
+        seen_email.setdefault(data.email, line) if data.email else None
+        seen_name.setdefault(key, line)
+        match = by_email.get(data.email) if data.email else None
+        match = match or by_name.get(key)
+        row.data = data
+        if match is None:
+            row.state = "new"
+            continue
+        other = by_email.get(data.email) if data.email else None
+        if other is not None and other.id != match.id:
+            row.state, row.reason = "rejected", f"Die E-Mail-Adresse gehört schon zu „{other.name}“."
+            continue
+        row.actor_id, row.actor_name = match.id, match.name
+        changes = _changes(match, data, mapping)
+        row.state = "update" if changes else "unchanged"
+        row.reason = ", ".join(changes)
+    return result
+
+
+def _changes(actor: Actor, data: ActorData, mapping: dict[str, int]) -> list[str]:
+    """German names of the fields an import row would change (only columns present in the file)."""
+    changed = []
+    for key, header, _accepted in COLUMNS:
+        if key not in mapping:
+            continue
+        new = getattr(data, key)
+        if key in ("provider_type", "sector", "email", "phone", "contact_name", "notes") and new == "":
+            continue  # an empty cell does not erase what the register knows
+        if key == "districts":
+            if new and sorted(new) != sorted(actor.districts or []):
+                changed.append(header)
+        elif new != getattr(actor, key):
+            changed.append(header)
+    return changed
+
+
+def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int]:
+    """Check the rows again and write them; returns (new, updated, rejected)."""
+    preview = preview_import(kommune, rows)
+    mapping = _map_header([r for r in rows if any(c.strip() for c in r)][0])
+    new = updated = rejected = 0
+    for row in preview:
+        if row.state == "rejected" or row.data is None:
+            rejected += row.state == "rejected"
+            continue
+        if row.state == "new":
+            actor = Actor(kommune_id=kommune.id)
+            db.session.add(actor)
+            new += 1
+        elif row.state == "update":
+            actor = db.session.get(Actor, row.actor_id)
+            updated += 1
+        else:
+            continue
+        for key, _header, _accepted in COLUMNS:
+            if key not in mapping and row.state == "update":
+                continue
+            value = getattr(row.data, key)
+            if row.state == "update" and value in ("", []) and key != "active":
+                continue
+            setattr(actor, key, list(value) if key == "districts" else value)
+        db.session.flush()
+    return new, updated, rejected
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+def _export_rows(kommune: Kommune, actors: Iterable[Actor]) -> list[list[str]]:
+    districts = kommune.district_names()
+    rows = [[header for _k, header, _a in COLUMNS]]
+    for actor in actors:
+        rows.append([
+            actor.name, label("provider_type", actor.provider_type) if actor.provider_type else "",
+            label("sector", actor.sector) if actor.sector else "",
+            ", ".join(districts.get(d, d) for d in actor.districts or []),
+            actor.contact_name, actor.email, actor.phone, actor.notes, "ja" if actor.active else "nein",
+        ])
+    return rows
+
+
+def _safe_cell(value: str) -> str:
+    """Neutralise cells a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_csv(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
+    """Semicolon-separated UTF-8 with BOM: opens correctly in German Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for row in _export_rows(kommune, actors):
+        writer.writerow([_safe_cell(c) for c in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Akteure"
+    for row in _export_rows(kommune, actors):
+        sheet.append([_safe_cell(c) for c in row])
+    for column, width in zip("ABCDEFGHI", (40, 28, 28, 28, 24, 32, 18, 30, 8), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- duplicates ------------------------------------------------------------------------------------
+
+
+def duplicate_groups(kommune_id: int) -> list[list[Actor]]:
+    """Groups of actors with the same e-mail or the same normalised name (connected, oldest first)."""
+    actors = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(Actor.id)))
+    parent = {a.id: a.id for a in actors}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for actor in actors:
+        keys = ["n:" + normalised_name(actor.name)] + (["e:" + actor.email.lower()] if actor.email else [])
+        for key in keys:
+            if key in first:
+                parent[root(actor.id)] = root(first[key])
+            else:
+                first[key] = actor.id
+    groups: dict[int, list[Actor]] = {}
+    for actor in actors:
+        groups.setdefault(root(actor.id), []).append(actor)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
+    """Merge `other_ids` into `keep_id`: invitations move over, empty fields are filled, the others go."""
+    keep = actor_of_kommune(kommune_id, keep_id)
+    others = [a for a in (actor_of_kommune(kommune_id, i) for i in set(other_ids) - {keep_id}) if a is not None]
+    if keep is None or not others:
+        raise ActorError("Bitte wählen Sie aus, welcher Eintrag bleibt und welche zusammengeführt werden.")
+    for other in others:
+        for key in ("provider_type", "sector", "contact_name", "email", "phone"):
+            if not getattr(keep, key) and getattr(other, key):
+                setattr(keep, key, getattr(other, key))
+        keep.districts = list(dict.fromkeys((keep.districts or []) + (other.districts or [])))
+        if other.notes and other.notes not in keep.notes:
+            keep.notes = f"{keep.notes}\n{other.notes}".strip()
+        keep.active = keep.active or other.active
+        db.session.execute(sa.update(Invitation).where(Invitation.actor_id == other.id).values(actor_id=keep.id))
+        db.session.delete(other)
+    db.session.flush()
+    return keep

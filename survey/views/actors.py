@@ -1,0 +1,136 @@
+"""The actor register (Akteursverzeichnis) of the planner's Kommune: list, edit, import, export, merge."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import actors as actor_service
+from ..services.actors import ActorData, ActorError
+from .access import planner_required
+
+bp = Blueprint("actors", __name__, url_prefix="/actors")
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args.get(k, "") for k in ("search", "sector", "provider_type", "district", "active")}
+
+
+def _choices() -> dict:
+    kommune = current_user.kommune
+    return {"sectors": actor_service.options("sector"), "provider_types": actor_service.options("provider_type"),
+            "districts": kommune.districts, "district_names": kommune.district_names(),
+            "sector_labels": dict(actor_service.options("sector")),
+            "provider_labels": dict(actor_service.options("provider_type"))}
+
+
+@bp.route("")
+@planner_required
+def index():
+    filters = _filters()
+    actors = actor_service.actors_of_kommune(current_user.kommune_id, **filters)
+    return render_template("actors/index.html", actors=actors, filters=filters, **_choices())
+
+
+def _form_data() -> ActorData:
+    return ActorData(
+        name=request.form.get("name", ""), provider_type=request.form.get("provider_type", ""),
+        sector=request.form.get("sector", ""), districts=request.form.getlist("districts"),
+        contact_name=request.form.get("contact_name", "").strip(), email=request.form.get("email", "").strip(),
+        phone=request.form.get("phone", "").strip(), notes=request.form.get("notes", "").strip(),
+        active=bool(request.form.get("active")),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:actor_id>", methods=["GET", "POST"])
+@planner_required
+def edit(actor_id: int | None = None):
+    actor = None
+    if actor_id is not None:
+        actor = actor_service.actor_of_kommune(current_user.kommune_id, actor_id)
+        if actor is None:
+            abort(404)
+    data = ActorData(**{k: getattr(actor, k) for k in ActorData.__dataclass_fields__}) if actor else ActorData()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = _form_data()
+        errors = actor_service.validate(current_user.kommune, data, actor.id if actor else None)
+        if not errors:
+            actor = actor_service.save(current_user.kommune, data, actor)
+            db.session.commit()
+            flash(f"„{actor.name}“ ist gespeichert.", "success")
+            return redirect(url_for("actors.index"))
+        flash("Bitte prüfen Sie die markierten Felder.", "error")
+    return render_template("actors/edit.html", actor=actor, data=data, errors=errors, **_choices())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@planner_required
+def import_file():
+    if request.method == "GET":
+        return render_template("actors/import.html", preview=None, error="")
+    kommune = current_user.kommune
+    try:
+        if request.form.get("rows"):
+            rows = json.loads(request.form["rows"])
+            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+                raise ActorError("Die Vorschau ist beschädigt. Bitte laden Sie die Datei erneut hoch.")
+            rows = [[str(c) for c in r] for r in rows]
+        else:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise ActorError("Bitte wählen Sie eine Datei aus (CSV oder Excel .xlsx).")
+            rows = actor_service.read_table(upload.filename, upload.read())
+        if request.form.get("action") == "confirm":
+            new, updated, rejected = actor_service.apply_import(kommune, rows)
+            db.session.commit()
+            flash(f"Import abgeschlossen: {new} neu, {updated} aktualisiert"
+                  + (f", {rejected} abgelehnte Zeile(n) nicht übernommen." if rejected else "."), "success")
+            return redirect(url_for("actors.index"))
+        preview = actor_service.preview_import(kommune, rows)
+    except (ActorError, ValueError) as error:
+        db.session.rollback()
+        return render_template("actors/import.html", preview=None, error=str(error)), 422
+    return render_template("actors/import.html", preview=preview, rows_json=json.dumps(rows, ensure_ascii=False),
+                           labels=actor_service.STATE_LABELS, error="")
+
+
+@bp.route("/export.<fmt>")
+@planner_required
+def export(fmt: str):
+    kommune = current_user.kommune
+    actors = actor_service.actors_of_kommune(kommune.id, **_filters())
+    if fmt == "csv":
+        body, mimetype = actor_service.export_csv(kommune, actors), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = actor_service.export_xlsx(kommune, actors)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="akteursverzeichnis.{fmt}"'})
+
+
+@bp.route("/duplicates", methods=["GET", "POST"])
+@planner_required
+def duplicates():
+    if request.method == "POST":
+        keep = request.form.get("keep", "")
+        others = [int(i) for i in request.form.getlist("member") if i.isdigit()]
+        try:
+            if not keep.isdigit():
+                raise ActorError("Bitte wählen Sie aus, welcher Eintrag bleiben soll.")
+            actor = actor_service.merge(current_user.kommune_id, int(keep), others)
+        except ActorError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Zusammengeführt in „{actor.name}“.", "success")
+        return redirect(url_for("actors.duplicates"))
+    groups = actor_service.duplicate_groups(current_user.kommune_id)
+    return render_template("actors/duplicates.html", groups=groups, **_choices())

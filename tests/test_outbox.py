@@ -1,0 +1,202 @@
+"""The outbox under failure: server down, refusal, crash and restart, rate limit, two workers, rendered mails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from survey import create_app
+from survey.extensions import db
+from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, utc_now
+from survey.services import delivery, invitations
+
+from conftest import Inbox, free_port
+from factories import deliver, make_survey
+
+
+def _invite_many(app, planner, n: int) -> int:
+    with app.app_context():
+        survey = make_survey(planner[0])
+        for i in range(n):
+            invitations.invite(survey, f"traeger{i:03d}@beispiel-dueren.de", organisation=f"Träger {i}")
+        db.session.commit()
+        return survey.id
+
+
+def _dispose(other) -> None:
+    """Close the pooled connections of a second app (PostgreSQL warns about leaked connections)."""
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _statuses(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
+        return {status.value: n for status, n in rows}
+
+
+def test_rendered_invitation_has_both_parts_headers_and_no_placeholder(app, planner, inbox):
+    with app.app_context():
+        survey = make_survey(planner[0])
+        survey.invitation_text = "{Anrede},\n\nbitte machen Sie mit bei {Befragung} ({Kommune}): {Link}\nFrist: {Frist}\n\n{Absender}"
+        db.session.commit()
+        invitations.invite(survey, "anna@kita.example", organisation="Kita <Sonnenschein>", contact_name="Anna Becker")
+        db.session.commit()
+    assert deliver(app).sent == 1
+    [mail] = inbox.to("anna@kita.example")
+    assert mail["Reply-To"] == "planner@musterhausen.example"
+    assert mail["Message-ID"].startswith("<") and mail["Date"]
+    assert "Netzwerke 2026" in mail["Subject"] and "Stadt Musterhausen" in mail["Subject"]
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert text.startswith("Guten Tag Anna Becker,") and "http://127.0.0.1:5000/r/" in text
+    assert "keine feste Frist" in text and "Petra Plan" in text
+    assert re.search(r'href="http://127.0.0.1:5000/r/[\w-]+"', html)
+    for part in (mail["Subject"], text, html):
+        assert not re.search(r"\{\w+\}", part), part
+    assert "<Sonnenschein>" not in html  # escaped in HTML
+
+
+def test_unknown_placeholder_fails_loudly(app, planner):
+    with app.app_context():
+        survey = make_survey(planner[0])
+        survey.invitation_text = "Hallo {Vorname}, {Link}"
+        with pytest.raises(invitations.TemplateError, match=r"\{Vorname\}"):
+            invitations.invite(survey, "a@b.example")
+        db.session.rollback()
+        assert invitations.check_template("Hallo {Vorname}", require_link=True)[0].startswith("Den Platzhalter {Vorname}")
+
+
+def test_refused_recipient_fails_with_reason_others_arrive(app, planner, inbox):
+    survey_id = _invite_many(app, planner, 3)
+    inbox.refuse.add("traeger001@beispiel-dueren.de")
+    report = deliver(app)
+    assert (report.sent, report.failed) == (2, 1)
+    with app.app_context():
+        bad = db.session.scalar(sa.select(Invitation).where(Invitation.email == "traeger001@beispiel-dueren.de"))
+        assert bad.status is InvitationStatus.FAILED and "550" in bad.failed_reason
+        assert bad.status_label == "Zustellung fehlgeschlagen"
+    assert len(inbox.messages) == 2 and survey_id
+
+
+def test_server_down_is_retried_with_backoff_and_shown_as_retrying(app, planner, inbox, planner_client):
+    survey_id = _invite_many(app, planner, 2)
+    unreachable = create_app(dict(app.config, MAIL_PORT=free_port()))  # nobody listens there
+    with unreachable.app_context():
+        report = delivery.deliver_due()
+        assert (report.sent, report.retrying) == (0, 2)
+        rows = list(db.session.scalars(sa.select(OutboxMessage)))
+        assert all(r.status is OutboxStatus.PENDING and r.next_attempt_at > utc_now() for r in rows)
+        db.session.remove()
+    _dispose(unreachable)
+    page = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
+    assert "Wird erneut versucht" in page
+    assert deliver(app).sent == 0  # not due yet: back-off
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utc_now()))
+        db.session.commit()
+    assert deliver(app).sent == 2 and len(inbox.messages) == 2
+
+
+def test_server_stopping_mid_batch_delivers_the_rest_exactly_once(app, planner, inbox, tmp_path):
+    """A second app talks to our own SMTP server, which we stop after three mails and start again."""
+    _invite_many(app, planner, 8)
+    own = Inbox()
+    port = free_port()
+    controller = Controller(own, hostname="127.0.0.1", port=port)
+    controller.start()
+    second = create_app(dict(app.config, MAIL_PORT=port))
+    stopped = threading.Event()
+
+    def pause() -> None:
+        if len(own.messages) == 3 and not stopped.is_set():
+            controller.stop()
+            stopped.set()
+
+    with second.app_context():
+        report = delivery.deliver_due(pause=pause)
+        db.session.remove()
+    assert stopped.is_set() and report.sent == 3 and report.retrying == 5
+    controller = Controller(own, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with second.app_context():
+            db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+                               .values(next_attempt_at=utc_now()))
+            db.session.commit()
+            assert delivery.deliver_due().sent == 5
+            assert delivery.deliver_due().sent == 0
+            db.session.remove()
+    finally:
+        controller.stop()
+        _dispose(second)
+    recipients = sorted(m["To"] for m in own.messages)
+    assert len(recipients) == 8 and len(set(recipients)) == 8
+    assert _statuses(app) == {"sent": 8}
+
+
+def test_crash_leaves_rows_sending_and_restart_sends_each_exactly_once(app, planner, inbox):
+    _invite_many(app, planner, 4)
+    with app.app_context():
+        claimed = delivery.claim_due()  # the worker died right after committing its claim
+        assert len(claimed) == 4
+        db.session.remove()
+    assert deliver(app).sent == 0  # the lease still holds: nobody else sends them
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utc_now() - dt.timedelta(seconds=1)))
+        db.session.commit()
+    report = deliver(app)
+    assert report.sent == 4 and deliver(app).sent == 0
+    assert sorted(m["To"] for m in inbox.messages) == [f"traeger{i:03d}@beispiel-dueren.de" for i in range(4)]
+    with app.app_context():
+        assert {r.attempts for r in db.session.scalars(sa.select(OutboxMessage))} == {2}
+
+
+def test_rate_limit_pauses_after_every_mail(app, planner, inbox, monkeypatch):
+    _invite_many(app, planner, 3)
+    sleeps: list[float] = []
+    monkeypatch.setattr(delivery.time, "sleep", sleeps.append)
+    with app.app_context():
+        report = delivery.deliver_due(pause=delivery.rate_pause(30))
+    assert report.sent == 3 and sleeps == [2.0, 2.0, 2.0]
+    assert delivery.rate_pause(0) is None
+
+
+@pytest.mark.postgres_only
+def test_two_workers_on_postgresql_never_send_the_same_mail_twice(app, planner, inbox):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
+    _invite_many(app, planner, 40)
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def worker() -> None:
+        with app.app_context():
+            barrier.wait()
+            total = 0
+            while True:
+                report = delivery.deliver_due(limit=5, pause=lambda: None)
+                if not (report.sent or report.retrying or report.failed):
+                    break
+                total += report.sent
+            reports.append(total)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    recipients = [m["To"] for m in inbox.messages]
+    assert len(recipients) == 40 and len(set(recipients)) == 40
+    assert sum(reports) == 40 and all(reports)
+
+
+def test_survey_model_has_reminder_settings(app):
+    assert {"remind_days_before", "invitation_text", "reminder_text"} <= set(Survey.__table__.columns.keys())
