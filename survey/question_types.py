@@ -92,8 +92,9 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
             text = KINDS[sub.kind].display(sub, answer)
             other = entry.get(f"{short}/{OTHER}")
             fields.append((sub.prompt, f"{text} ({other})" if other else text))
-        if question.kind == "group" and fields:
-            title = f"{n}. {fields[0][1]}" if question.fields[0].kind == "short_text" else title
+        first_field = question.fields[0] if question.fields else None
+        if question.kind == "group" and fields and first_field.kind == "short_text" and fields[0][0] == first_field.prompt:
+            title, fields = f"{n}. {fields[0][1]}", fields[1:]
         rows.append((title, fields))
     return rows
 
