@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from questionnaires.kinds import KINDS, field_name
@@ -147,6 +148,58 @@ def actor_rows(actors: Iterable[ActorRecord]) -> Iterator[list[Any]]:
     yield ACTOR_COLUMNS
     for actor in actors:
         yield [actor.code, actor.name, actor.sector, actor.provider_type, "|".join(actor.districts)]
+
+
+def merge_questions(question_lists: Iterable[Sequence[Question]]) -> list[Question]:
+    """The union of several surveys' questions by key, in first-appearance order (for a series).
+
+    A key asked in several waves keeps its first definition, but its options and matrix rows are
+    the union by code (the newest label wins), `other` is set when any wave offered it, and
+    `max_entries` is the largest: so every wave's answers fit into the same columns.
+    """
+    merged: dict[str, Question] = {}
+    for questions in question_lists:
+        for question in questions:
+            known = merged.get(question.key)
+            if known is None:
+                merged[question.key] = question
+                continue
+            merged[question.key] = replace(
+                known,
+                options=_merge_options(known.options, question.options),
+                items=_merge_options(known.items, question.items),
+                other=known.other or question.other,
+                max_entries=max(known.max_entries or 0, question.max_entries or 0) or None,
+            )
+    return list(merged.values())
+
+
+def _merge_options(first: Sequence[Option], second: Sequence[Option]) -> tuple[Option, ...]:
+    labels = {o.code: o.label for o in first} | {o.code: o.label for o in second}
+    codes = list(dict.fromkeys([o.code for o in first] + [o.code for o in second]))
+    return tuple(Option(code, labels[code]) for code in codes)
+
+
+def series_response_rows(
+    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]],
+) -> Iterator[list[Any]]:
+    """The header ``wave`` + the responses layout over the merged questions, then every response
+    of every wave (in the given order) with its wave label in the first column."""
+    questions = merge_questions(questions for _label, questions, _responses in waves)
+    rows = response_rows(questions, ())
+    yield ["wave", *next(rows)]
+    for label, _questions, responses in waves:
+        body = response_rows(questions, responses)
+        next(body)
+        for row in body:
+            yield [label, *row]
+
+
+def series_responses_csv(
+    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]], dialect: str = "excel_de"
+) -> Iterator[bytes]:
+    """Responses of several waves in one CSV with a leading ``wave`` column (streamed)."""
+    return stream_rows(series_response_rows(waves), dialect)
 
 
 # -- CSV ------------------------------------------------------------------------------------------
