@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 import threading
 
 import pytest
@@ -15,7 +16,6 @@ from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, utc_now
 from survey.services import delivery, invitations
 
-from conftest import Inbox, free_port
 from factories import deliver, make_survey
 
 
@@ -26,6 +26,12 @@ def _invite_many(app, planner, n: int) -> int:
             invitations.invite(survey, f"traeger{i:03d}@beispiel-dueren.de", organisation=f"Träger {i}")
         db.session.commit()
         return survey.id
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _dispose(other) -> None:
@@ -107,7 +113,7 @@ def test_server_down_is_retried_with_backoff_and_shown_as_retrying(app, planner,
 def test_server_stopping_mid_batch_delivers_the_rest_exactly_once(app, planner, inbox, tmp_path):
     """A second app talks to our own SMTP server, which we stop after three mails and start again."""
     _invite_many(app, planner, 8)
-    own = Inbox()
+    own = type(inbox)()  # conftest's Inbox handler, for our own server
     port = free_port()
     controller = Controller(own, hostname="127.0.0.1", port=port)
     controller.start()

@@ -192,7 +192,8 @@ def texts(survey_id: int):
     if request.method == "POST":
         form.update({k: request.form.get(k, "") for k in form if k in request.form})
         for key in ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text"):
-            problems = invitation_service.check_template(form[key], require_link=key.endswith("_text"))
+            problems = invitation_service.check_template(
+                form[key], require_link=key.endswith("_text") and bool(form[key].strip()))
             if problems:
                 errors[key] = problems
         days_text = form["remind_days_before"].strip()
