@@ -1,22 +1,109 @@
-"""The bridge from the database to `analysis`: one survey's answers as an `analysis.Dataset`.
+"""The bridge from the database to `analysis`: one survey's answers as an `analysis.Dataset`, the
+filters of the results page, and every chart of the page with its underlying table.
 
 Queries are few and independent of the number of rows (invitations, responses, actors: one query
 each). Drafts are parsed from their raw form data so "including drafts" shows what respondents
 have typed so far.
+
+Privacy decisions (analysts = users without planner rights):
+
+* No contact data: the organisation of a response falls back to the register name or a neutral
+  "Einrichtung <n>", never to the invitation's e-mail address; contact questions
+  (`CONTACT_KEYS`, e.g. "who can we ask?") are left out of every result and of the analysts'
+  exports. Planners keep them in the responses CSV, which they need for queries back.
+* Small numbers (`MIN_GROUP_SIZE`): question charts and tables, actor counts and response rates
+  hide cells of 1 … min−1 respondents. Coverage and network views are shown whole or not at all:
+  they are hidden when fewer than min respondents reported offers / partners. Their cells count
+  *offers* and *ties*, which providers publish anyway, and a cell with one offer is exactly the
+  thin spot the coverage view exists to show.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any, TypeVar
+
 import sqlalchemy as sa
 from flask import current_app
+from matplotlib.figure import Figure
 
 from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord
+from analysis import charts, coverage, network
 from analysis import keys as analysis_keys
-from questionnaires.model import Option
+from analysis import overview as overview_mod
+from analysis.privacy import suppress, suppress_counts, suppress_table, suppressed_label
+from analysis.statistics import Count, Frequencies, as_table, district_distribution, summarise
+from questionnaires.kinds import KINDS
+from questionnaires.model import Option, Question
 
 from ..extensions import db
 from ..models import Actor, Invitation, Response, Survey
 from . import responses as response_service
+
+CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
+CACHE_SIZE = 6
+CACHE_SECONDS = 300
+T = TypeVar("T")
+_cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached(key: Hashable, compute: Callable[[], T]) -> T:
+    """A small per-process cache: the results page, its ~40 chart images and the downloads all
+    need the same dataset and network; with a data stamp in the key (`data_stamp`) an entry is
+    never stale, the time limit only bounds memory held for surveys nobody looks at."""
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            _cache.move_to_end(key)
+            return hit[1]
+    value = compute()
+    with _cache_lock:
+        _cache[key] = (now, value)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def data_stamp(survey: Survey) -> tuple[Any, ...]:
+    """What changes whenever the survey's results can change: responses saved or submitted,
+    invitations changing state, register entries edited (three small aggregate queries)."""
+    responses = (sa.select(sa.func.count(Response.id), sa.func.count(Response.submitted_at),
+                           sa.func.max(Response.saved_at), sa.func.max(Response.submitted_at),
+                           sa.func.sum(Response.revision))
+                 .where(Response.survey_id == survey.id))
+    invitations = (sa.select(Invitation.status, sa.func.count(Invitation.id).label("n"),
+                             sa.func.max(Invitation.sent_at).label("sent"),
+                             sa.func.max(Invitation.opened_at).label("opened"),
+                             sa.func.max(Invitation.submitted_at).label("submitted"),
+                             sa.func.max(Invitation.withdrawn_at).label("withdrawn"))
+                   .where(Invitation.survey_id == survey.id).group_by(Invitation.status))
+    actors = sa.select(sa.func.count(Actor.id), sa.func.max(Actor.updated_at)).where(
+        Actor.kommune_id == survey.kommune_id)
+    rows = db.session.execute(invitations).all()
+    return (survey.id, survey.created_at, tuple(db.session.execute(responses).one()),
+            tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)))
+
+
+def dataset_for(survey: Survey, include_drafts: bool, contacts: bool) -> tuple[Dataset, Hashable]:
+    """`build_dataset`, cached while the data stamp is unchanged; returns the dataset and its key."""
+    key = ("dataset", data_stamp(survey), include_drafts, contacts)
+    return cached(key, lambda: build_dataset(survey, include_drafts, contacts)), key
 
 
 def _catalogue_options(key: str) -> tuple[Option, ...]:
@@ -29,9 +116,21 @@ def _actor_record(actor: Actor) -> ActorRecord:
                        districts=tuple(actor.districts or ()))
 
 
-def build_dataset(survey: Survey, include_drafts: bool = True) -> Dataset:
-    """Everything the analysis needs about `survey`, read in a handful of queries."""
+def _partner_codes(values: Mapping[str, Any]) -> set[str]:
+    return {str(p.get(analysis_keys.PARTNER_ACTOR)) for p in values.get(analysis_keys.PARTNERS) or ()
+            if isinstance(p, Mapping) and p.get(analysis_keys.PARTNER_ACTOR)}
+
+
+def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = True) -> Dataset:
+    """Everything the analysis needs about `survey`, read in a handful of queries.
+
+    `contacts=False` (analysts): no e-mail address as organisation name, no contact questions.
+    The actors are the invited organisations and every register actor named as a partner (the
+    network counts the invited ones without any tie as isolates).
+    """
     questions = survey.questions()
+    if not contacts:
+        questions = [q for q in questions if q.key not in CONTACT_KEYS]
     invitation_rows = db.session.execute(
         sa.select(Invitation, Actor).outerjoin(Actor, Invitation.actor_id == Actor.id)
         .where(Invitation.survey_id == survey.id).order_by(Invitation.id)
@@ -43,6 +142,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True) -> Dataset:
     by_invitation = {invitation.id: (invitation, actor) for invitation, actor in invitation_rows}
 
     records = []
+    named: set[str] = set()
     for response in responses:
         invitation, actor = by_invitation[response.invitation_id]
         if response.is_submitted:
@@ -52,12 +152,19 @@ def build_dataset(survey: Survey, include_drafts: bool = True) -> Dataset:
             shown = response_service.shown_questions(questions, response.draft)
             values = response_service.parse(shown, response.draft).values
             status = analysis_keys.IN_PROGRESS
+        if not contacts and CONTACT_KEYS.intersection(values):
+            values = {k: v for k, v in values.items() if k not in CONTACT_KEYS}
+        named |= _partner_codes(values)
+        fallback = invitation.email if contacts else f"Einrichtung {invitation.id}"
         records.append(ResponseRecord(
             id=response.id, status=status, submitted_at=response.submitted_at,
-            actor=actor.code if actor else None, organisation=invitation.organisation or invitation.email,
+            actor=actor.code if actor else None,
+            organisation=invitation.organisation or (actor.name if actor else "") or fallback,
             values=values,
         ))
-    actors = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == survey.kommune_id, Actor.active)))
+    register = db.session.scalars(sa.select(Actor).where(Actor.kommune_id == survey.kommune_id))
+    invited = {actor.id for _invitation, actor in invitation_rows if actor is not None}
+    actors = [a for a in register if a.id in invited or (a.active and a.code in named)]
     invitations = tuple(
         InvitationRecord(
             id=invitation.id, actor=actor.code if actor else None, status=invitation.status.value,
@@ -77,3 +184,364 @@ def build_dataset(survey: Survey, include_drafts: bool = True) -> Dataset:
         invitations=invitations,
         title=survey.title,
     )
+
+
+def analysed(dataset: Dataset) -> Dataset:
+    """The dataset without contact questions: what every chart, table and report shows."""
+    if not any(q.key in CONTACT_KEYS for q in dataset.questions):
+        return dataset
+    return replace(dataset, questions=tuple(q for q in dataset.questions if q.key not in CONTACT_KEYS))
+
+
+def file_slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe slug of a title ("Netzwerke Düren 2026" → "netzwerke-dueren-2026")."""
+    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:limit].strip("-") or "befragung"
+
+
+# -- filters ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The results page's filters, as carried in the query string of every chart and download."""
+
+    districts: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    provider_types: tuple[str, ...] = ()
+    include_drafts: bool = False
+    target_groups: tuple[str, ...] = ()  # coverage only
+    costs: tuple[str, ...] = ()  # coverage only
+    settings: tuple[str, ...] = ()  # coverage only
+
+    PARAMS = {  # attribute → query parameter
+        "districts": "stadtteil", "sectors": "handlungsfeld", "provider_types": "traegerart",
+        "target_groups": "zielgruppe", "costs": "kosten", "settings": "setting",
+    }
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        """Read the filters from `request.args` (unknown codes simply match nothing)."""
+        values = {name: tuple(v for v in dict.fromkeys(args.getlist(param)) if v) for name, param in cls.PARAMS.items()}
+        return cls(include_drafts=args.get("entwuerfe") == "1", **values)
+
+    def query(self) -> dict[str, Any]:
+        """The filters as url_for keyword arguments (lists become repeated parameters)."""
+        args: dict[str, Any] = {param: list(getattr(self, name)) for name, param in self.PARAMS.items()
+                                if getattr(self, name)}
+        if self.include_drafts:
+            args["entwuerfe"] = "1"
+        return args
+
+    def apply(self, dataset: Dataset) -> Dataset:
+        return dataset.filter(
+            districts=self.districts or None, sectors=self.sectors or None,
+            provider_types=self.provider_types or None, submitted_only=not self.include_drafts,
+        )
+
+    def coverage(self) -> dict[str, tuple[str, ...] | None]:
+        """Keyword arguments for the coverage functions (the dataset is already filtered by sector)."""
+        return {"target_groups": self.target_groups or None, "costs": self.costs or None,
+                "settings": self.settings or None}
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in self.PARAMS) or self.include_drafts
+
+
+# -- charts and their tables ------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """One chart of the results page: how to draw it and the table behind it (same numbers).
+
+    `table` may be a function: the network metrics are only computed when the table is shown."""
+
+    name: str
+    title: str
+    header: list[str]
+    table: list[list[Any]] | Callable[[], list[list[Any]]]
+    draw: Callable[[], Figure] | None = None
+    suppressed: bool = False
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        if callable(self.table):
+            self.table = self.table()
+        return self.table
+
+    def figure(self) -> Figure | None:
+        return self.draw() if self.draw else None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks: planners see everything, analysts get small-number suppression."""
+
+    planner: bool
+    min_group: int
+
+    @property
+    def suppressing(self) -> bool:
+        return not self.planner and self.min_group > 1
+
+    @property
+    def label(self) -> str:
+        return suppressed_label(self.min_group)
+
+
+def _percent(part: int | None, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if part is not None and whole else None
+
+
+def _withheld(viewer: Viewer, name: str, title: str, message: str) -> Chart:
+    text = f"Weniger als {viewer.min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt."
+
+    def draw() -> Figure:
+        return charts.placeholder(title, message or text, charts.n_label(0, True, viewer.min_group))
+
+    return Chart(name, title, ["Hinweis"], [[message or text]], draw, suppressed=True)
+
+
+def _frequency_chart(name: str, summary: Frequencies, viewer: Viewer) -> Chart:
+    shown = suppress(summary, viewer.min_group, viewer.planner)
+    header, rows = as_table(shown)
+    if shown.suppressed:
+        rows = [[f"Weniger als {viewer.min_group} Antworten – nicht dargestellt.", None, None]]
+    return Chart(name, summary.question.prompt, header, rows,
+                 lambda: charts.bar_chart(shown, viewer.min_group), suppressed=shown.suppressed)
+
+
+def _group_counts(question: Question, codes_per_response: Sequence[Iterable[str]], options: Sequence[Option]) -> Frequencies:
+    counter: Counter[str] = Counter(code for codes in codes_per_response for code in set(codes) or {""})
+    n = len(codes_per_response)
+    known = [o for o in options if o.code]
+    rows = [Count(o.code, o.label, counter[o.code], 100 * counter[o.code] / n if n else None) for o in known]
+    rows += [Count(c, c, counter[c], 100 * counter[c] / n if n else None)
+             for c in sorted(counter) if c and c not in {o.code for o in known}]
+    if counter[""]:
+        rows.append(Count("", "ohne Angabe", counter[""], 100 * counter[""] / n if n else None))
+    multiple = any(len(set(codes)) > 1 for codes in codes_per_response)
+    return Frequencies(question, n, 0, tuple(rows), multiple=multiple)
+
+
+def actor_charts(dataset: Dataset, viewer: Viewer) -> list[Chart]:
+    """Responding organisations by sector, provider type and district."""
+    responses = dataset.responses
+    by_sector = _group_counts(
+        Question("_akteure.handlungsfeld", "single_choice", "Antwortende Einrichtungen nach Handlungsfeld"),
+        [[dataset.sector_of(r)] for r in responses], dataset.sector_options)
+    by_type = _group_counts(
+        Question("_akteure.traegerart", "single_choice", "Antwortende Einrichtungen nach Trägerart"),
+        [[dataset.provider_type_of(r)] for r in responses], dataset.provider_type_options)
+    districts = district_distribution(dataset)
+    districts = replace(districts, question=Question(
+        "_akteure.stadtteil", "district", "Antwortende Einrichtungen nach Stadtteil (Mehrfachnennung möglich)"))
+    return [
+        _frequency_chart("akteure-handlungsfeld", by_sector, viewer),
+        _frequency_chart("akteure-traegerart", by_type, viewer),
+        _frequency_chart("akteure-stadtteil", districts, viewer),
+    ]
+
+
+def _matrix_chart(name: str, matrix: coverage.CoverageMatrix, viewer: Viewer) -> Chart:
+    if viewer.suppressing and matrix.respondents < viewer.min_group:
+        return _withheld(viewer, name, matrix.title,
+                         f"Angebote von weniger als {viewer.min_group} Einrichtungen – zum Schutz der Antwortenden "
+                         "nicht dargestellt.")
+    header = [f"{matrix.row_title} \\ {matrix.column_title}"] + [o.label for o in matrix.columns]
+    rows = [[row.label, *counts] for row, counts in zip(matrix.rows, matrix.counts)]
+    return Chart(name, matrix.title, header, rows, lambda: charts.coverage_heatmap(matrix),
+                 extra={"matrix": matrix})
+
+
+def coverage_charts(dataset: Dataset, filters: Filters, viewer: Viewer) -> list[Chart]:
+    """Offers per life phase × district, × sector, and target group × life phase."""
+    if dataset.question(analysis_keys.OFFERS) is None:
+        return []
+    options = filters.coverage()
+    return [
+        _matrix_chart("abdeckung-stadtteil", coverage.phase_by_district(dataset, **options), viewer),
+        _matrix_chart("abdeckung-handlungsfeld", coverage.phase_by_sector(dataset, **options), viewer),
+        _matrix_chart("abdeckung-zielgruppe", coverage.target_group_by_phase(dataset, **options), viewer),
+    ]
+
+
+def gap_sentences(matrix: coverage.CoverageMatrix) -> list[str]:
+    """The gaps of a life phase × district matrix in words, one sentence per life phase."""
+    by_row: dict[int, list[str]] = {}
+    for r, c in sorted(matrix.gaps):
+        by_row.setdefault(r, []).append(matrix.columns[c].label)
+    sentences = []
+    for r, columns in by_row.items():
+        if len(columns) == len(matrix.columns) - len(matrix.excluded_columns):
+            sentences.append(f"{matrix.rows[r].label}: in keinem {matrix.column_title} ein Angebot.")
+        else:
+            sentences.append(f"{matrix.rows[r].label}: kein Angebot in {_join_words(columns)}.")
+    return sentences
+
+
+def dense_sentences(matrix: coverage.CoverageMatrix) -> list[str]:
+    return [f"{matrix.rows[r].label} in {matrix.columns[c].label}: {charts.de_number(matrix.counts[r][c])} Angebote."
+            for r, c in sorted(matrix.dense)]
+
+
+def _join_words(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " und " + words[-1]
+
+
+class NetworkView:
+    """The partner network of a dataset; metrics (betweenness is the slow part) only when asked."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.graph = network.build_graph(dataset)
+
+    @cached_property
+    def metrics(self) -> network.NetworkMetrics:
+        return network.metrics(self.graph)
+
+    @cached_property
+    def matrix(self) -> network.SectorMatrix:
+        return network.sector_matrix(self.graph, self.dataset)
+
+
+def network_view(dataset: Dataset, key: Hashable | None = None) -> NetworkView | None:
+    """The network view, shared between requests with the same cache key (see `cached`)."""
+    if dataset.question(analysis_keys.PARTNERS) is None:
+        return None
+    if key is None:
+        return NetworkView(dataset)
+    return cached(("network", key), lambda: NetworkView(dataset))
+
+
+def _fmt_share(value: float | None, decimals: int = 0) -> str:
+    return charts.de_percent(100 * value, decimals) if value is not None else "–"
+
+
+def network_charts(dataset: Dataset, view: NetworkView | None, viewer: Viewer) -> list[Chart]:
+    """The network drawing (its table: the metrics) and the sector × sector matrix."""
+    if view is None:
+        return []
+    partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
+    title = "Kooperationsnetzwerk"
+    if viewer.suppressing and partners < viewer.min_group:
+        message = (f"Kooperationsangaben von weniger als {viewer.min_group} Einrichtungen – zum Schutz der "
+                   "Antwortenden nicht dargestellt.")
+        return [_withheld(viewer, "netzwerk", title, message),
+                _withheld(viewer, "netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message)]
+
+    def metric_rows() -> list[list[Any]]:
+        m = view.metrics
+        return [
+            ["Akteure", m.actors], ["davon geantwortet", m.respondents], ["Nennungen (gerichtet)", m.nominations],
+            ["Kooperationen (Paare)", m.ties], ["Dichte", _fmt_share(m.density, 1)],
+            ["Gegenseitigkeit der Nennungen", _fmt_share(m.reciprocity)],
+            ["Gegenseitigkeit unter Antwortenden", _fmt_share(m.reciprocity_respondents)],
+            ["Zusammenhängende Teilnetze", m.components], ["Isolierte Akteure", len(m.isolates)],
+            ["Anteil der Kooperationen über Handlungsfelder hinweg", _fmt_share(m.cross_sector_share)],
+        ]
+
+    graph = view.graph
+    sector_labels = [o.label for o in view.matrix.sectors]
+    matrix_rows = [[label, *counts] for label, counts in zip(sector_labels, view.matrix.counts)]
+    return [
+        Chart("netzwerk", title, ["Kennzahl", "Wert"], metric_rows, lambda: charts.network_chart(graph, dataset)),
+        Chart("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", ["Handlungsfeld", *sector_labels],
+              matrix_rows, lambda: charts.sector_heatmap(view.matrix)),
+    ]
+
+
+def broker_rows(dataset: Dataset, view: NetworkView) -> list[list[Any]]:
+    return [[c.name, dataset.sector_label(c.sector), round(c.value, 3)] for c in view.metrics.betweenness_top]
+
+
+def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters: Filters | None = None,
+                   key: Hashable | None = None) -> Chart | None:
+    """A question's default chart and its table (suppressed for analysts)."""
+    if question.key == analysis_keys.OFFERS:
+        found = coverage_charts(dataset, filters or Filters(), viewer)
+        return replace(found[0], name=question.key, title=question.prompt) if found else None
+    if question.key == analysis_keys.PARTNERS:
+        found = network_charts(dataset, network_view(dataset, key), viewer)
+        return replace(found[0], name=question.key, title=question.prompt) if found else None
+    if question.kind not in KINDS or KINDS[question.kind].chart == "none":
+        return None
+    summary = summarise(dataset, question)
+    if summary is None:
+        return None
+    shown = suppress(summary, viewer.min_group, viewer.planner)
+    header, rows = as_table(shown)
+    if shown.suppressed:
+        rows = [[f"Weniger als {viewer.min_group} Antworten – nicht dargestellt."] + [None] * (len(header) - 1)]
+    note = ""
+    if isinstance(shown, Frequencies) and shown.other_texts:
+        note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
+    return Chart(question.key, question.prompt, header, rows,
+                 lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed, note=note)
+
+
+def overview_chart(dataset: Dataset) -> Chart:
+    counts = overview_mod.overview(dataset.invitations)
+    points = overview_mod.submissions_over_time(dataset)
+    rows = [[p.day, p.submitted, _percent(p.submitted, counts.invited)] for p in points]
+    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", ["Tag", "Eingereicht (kumuliert)", "Rücklaufquote (%)"], rows,
+                 lambda: charts.response_over_time(points, counts.invited))
+
+
+def rate_rows(groups: Iterable[overview_mod.GroupRate], viewer: Viewer) -> list[list[Any]]:
+    """Invited, submitted, rate per group; analysts: small counts hidden, rates only from min invited."""
+    rows = []
+    for g in groups:
+        if not g.invited:
+            continue
+        rate = _percent(g.submitted, g.invited) if (not viewer.suppressing or g.invited >= viewer.min_group) else None
+        rows.append([g.label, g.invited, g.submitted, rate])
+    if viewer.suppressing:
+        counts = suppress_counts([r[2] for r in rows], viewer.min_group)
+        for row, count in zip(rows, counts):
+            if count is None:
+                row[2], row[3] = viewer.label, None
+    return rows
+
+
+SPECIAL_CHARTS = (
+    "ruecklauf", "akteure-handlungsfeld", "akteure-traegerart", "akteure-stadtteil", "abdeckung-stadtteil",
+    "abdeckung-handlungsfeld", "abdeckung-zielgruppe", "netzwerk", "netzwerk-handlungsfelder",
+)
+
+
+def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, key: Hashable | None = None) -> Chart | None:
+    """The chart `name` (a special name or a question key) of the filtered dataset."""
+    if name == "ruecklauf":
+        return overview_chart(dataset)
+    if name in SPECIAL_CHARTS:
+        if name.startswith("akteure-"):
+            found = actor_charts(dataset, viewer)
+        elif name.startswith("abdeckung-"):
+            found = coverage_charts(dataset, filters, viewer)
+        else:
+            found = network_charts(dataset, network_view(dataset, key), viewer)
+        return next((c for c in found if c.name == name), None)
+    question = dataset.question(name)
+    if question is None or question.key not in {q.key for q in dataset.questions}:
+        return None  # group fields have no chart of their own
+    return question_chart(dataset, question, viewer, filters, key)
+
+
+def export_table(chart: Chart, viewer: Viewer) -> list[list[Any]]:
+    """The chart's table for a CSV download (None cells: suppressed for analysts, else empty)."""
+    label = viewer.label if viewer.suppressing else None
+    return [[label if value is None and label and i else value for i, value in enumerate(row)] for row in chart.rows]
+
+
+def suppressed_rows(rows: Iterable[Sequence[Any]], columns: Iterable[int], viewer: Viewer) -> list[list[Any]]:
+    return suppress_table(rows, columns, viewer.min_group, viewer.planner)
+
+
+def today_berlin() -> dt.date:
+    return dt.datetime.now(overview_mod.BERLIN).date()

@@ -1,35 +1,66 @@
-"""Results for planners and analysts: overview, a chart per question, downloads."""
+"""Results for planners and analysts: overview, actors, coverage, network, a chart per question,
+downloads. Every chart and download reads the same filters from the query string."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from analysis import charts, export
-from analysis.overview import overview
+from analysis import keys as analysis_keys
+from analysis import overview as overview_mod
+from analysis.csvdialect import stream_rows
 
-from ..services.results import build_dataset
+from ..models import Survey
+from ..services import results as service
 from ..services.surveys import surveys_of_kommune
 from .access import own_survey
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
+CSV = "text/csv; charset=utf-8"
 
 
-def _options() -> dict:
-    """Filters from the query string that apply to every chart of the page."""
-    return {"include_drafts": request.args.get("entwuerfe") == "1"}
+def _viewer() -> service.Viewer:
+    return service.Viewer(planner=bool(current_user.can_plan), min_group=current_app.config["MIN_GROUP_SIZE"])
 
 
-def _dataset(survey):
-    options = _options()
-    dataset = build_dataset(survey, include_drafts=options["include_drafts"])
-    return dataset.filter(submitted_only=not options["include_drafts"])
+def _filters() -> service.Filters:
+    return service.Filters.from_args(request.args)
 
 
-def _min_group() -> int:
-    return current_app.config["MIN_GROUP_SIZE"]
+def _dataset(survey: Survey, filters: service.Filters, keyed: bool = False) -> Any:
+    """The filtered dataset the charts show (contact data only for planners' raw exports);
+    with `keyed`, also a cache key for what is computed from it (the network)."""
+    dataset, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
+    filtered = filters.apply(dataset)
+    return (filtered, (key, filters)) if keyed else filtered
+
+
+def _dialect() -> str:
+    dialect = request.args.get("format", "excel_de")
+    if dialect not in DIALECTS:
+        abort(404)
+    return dialect
+
+
+def _filename(survey: Survey, what: str, ext: str) -> str:
+    return f"befragung-{survey.id}-{service.file_slug(survey.title)}-{what}.{ext}"
+
+
+def _download(body: bytes | Iterable[bytes], mimetype: str, filename: str, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
+                                                      "Cache-Control": "private, no-store"})
+
+
+def _csv(rows: Iterable[Any] | Iterator[bytes], survey: Survey, what: str, encoded: bool = False) -> Response:
+    chunks = rows if encoded else stream_rows(rows, _dialect())
+    return _download(chunks, CSV, _filename(survey, what, "csv"))
 
 
 @bp.route("/")
@@ -38,45 +69,186 @@ def index():
     return render_template("results/index.html", surveys=surveys_of_kommune(current_user.kommune_id))
 
 
+def _offer_options(dataset: Any, short: str) -> tuple:
+    question = dataset.field(analysis_keys.OFFERS, short)
+    return question.options if question else ()
+
+
 @bp.route("/<int:survey_id>")
 @login_required
 def show(survey_id: int):
     survey = own_survey(survey_id)
-    full = build_dataset(survey, include_drafts=True)
-    dataset = full.filter(submitted_only=not _options()["include_drafts"])
-    charted = [q for q in dataset.questions if q.kind != "info"]
+    filters = _filters()
+    viewer = _viewer()
+    unfiltered, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
+    unfiltered = service.analysed(unfiltered)
+    dataset = filters.apply(unfiltered)
+    key = (key, filters)
+    counts = overview_mod.overview(dataset.invitations)
+    coverage_charts = service.coverage_charts(dataset, filters, viewer)
+    district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
+    net = service.network_view(dataset, key)
+    network_charts = service.network_charts(dataset, net, viewer)
+    questions = []
+    for question in dataset.questions:
+        if question.kind == "info":
+            continue
+        if question.key in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
+            questions.append((question, None))
+            continue
+        questions.append((question, service.question_chart(dataset, question, viewer, filters)))
+    vocab = {
+        "stadtteil": unfiltered.district_options, "handlungsfeld": unfiltered.sector_options,
+        "traegerart": unfiltered.provider_type_options,
+        "zielgruppe": _offer_options(unfiltered, analysis_keys.OFFER_TARGET_GROUPS),
+        "kosten": _offer_options(unfiltered, analysis_keys.OFFER_COST),
+        "setting": _offer_options(unfiltered, analysis_keys.OFFER_SETTING),
+    }
     return render_template(
-        "results/show.html", survey=survey, overview=overview(full.invitations), dataset=dataset,
-        questions=charted, options=_options(), dialects=DIALECTS,
+        "results/show.html", survey=survey, filters=filters, query=filters.query(), viewer=viewer,
+        dataset=dataset, overview=counts, vocab=vocab,
+        response_chart=service.overview_chart(dataset),
+        rates_district=service.rate_rows(overview_mod.rate_by_district(dataset), viewer),
+        rates_sector=service.rate_rows(overview_mod.rate_by_sector(dataset), viewer),
+        actor_charts=service.actor_charts(dataset, viewer),
+        coverage_charts=coverage_charts,
+        gaps=service.gap_sentences(district_matrix) if district_matrix else [],
+        dense=service.dense_sentences(district_matrix) if district_matrix else [],
+        network_charts=network_charts, net=net,
+        brokers=service.broker_rows(dataset, net) if net and network_charts and not network_charts[0].suppressed else [],
+        questions=questions, dialects=DIALECTS,
+        has_offers=dataset.question(analysis_keys.OFFERS) is not None,
+        has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
     )
 
 
-@bp.route("/<int:survey_id>/chart/<key>.<fmt>")
+@bp.route("/<int:survey_id>/chart/<name>.<fmt>")
 @login_required
-def chart(survey_id: int, key: str, fmt: str):
+def chart(survey_id: int, name: str, fmt: str):
+    """A chart as PNG or SVG, or its table as CSV (`fmt` = csv)."""
     survey = own_survey(survey_id)
-    if fmt not in FORMATS:
+    if fmt not in FORMATS and fmt != "csv":
         abort(404)
-    dataset = _dataset(survey)
-    question = dataset.question(key)
-    if question is None:
+    filters = _filters()
+    viewer = _viewer()
+    dataset, key = _dataset(survey, filters, keyed=True)
+    found = service.find_chart(service.analysed(dataset), name, filters, viewer, key)
+    if found is None:
         abort(404)
-    figure = charts.chart_for(dataset, question, min_group=_min_group(), planner=current_user.can_plan)
+    what = service.file_slug(name.replace(".", "-"), 60)
+    if fmt == "csv":
+        return _csv([found.header, *service.export_table(found, viewer)], survey, what)
+    figure = found.figure()
     if figure is None:
         abort(404)
-    data = charts.render(figure, fmt)
-    return Response(data, mimetype=FORMATS[fmt],
-                    headers={"Content-Disposition": f'inline; filename="{survey.id}-{key}.{fmt}"'})
+    return _download(charts.render(figure, fmt), FORMATS[fmt], _filename(survey, what, fmt), inline=True)
 
 
 @bp.route("/<int:survey_id>/antworten.csv")
 @login_required
 def responses_csv(survey_id: int):
     survey = own_survey(survey_id)
-    dialect = request.args.get("format", "excel_de")
-    if dialect not in DIALECTS:
+    dialect = _dialect()
+    dataset = _dataset(survey, _filters())
+    return _csv(export.responses_csv(dataset.questions, dataset.responses, dialect), survey, "antworten", encoded=True)
+
+
+@bp.route("/<int:survey_id>/angebote.csv")
+@login_required
+def offers_csv(survey_id: int):
+    survey = own_survey(survey_id)
+    dialect = _dialect()
+    dataset = _dataset(survey, _filters())
+    if dataset.question(analysis_keys.OFFERS) is None:
         abort(404)
-    dataset = _dataset(survey)
-    chunks = export.responses_csv(dataset.questions, dataset.responses, dialect)
-    return Response(chunks, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="befragung-{survey.id}-antworten.csv"'})
+    return _csv(export.offers_csv(dataset.questions, dataset.responses, dialect), survey, "angebote", encoded=True)
+
+
+@bp.route("/<int:survey_id>/kooperationen.csv")
+@login_required
+def partners_csv(survey_id: int):
+    survey = own_survey(survey_id)
+    dialect = _dialect()
+    dataset = _dataset(survey, _filters())
+    if dataset.question(analysis_keys.PARTNERS) is None:
+        abort(404)
+    return _csv(export.partners_csv(dataset.questions, dataset.responses, dialect), survey, "kooperationen",
+                encoded=True)
+
+
+@bp.route("/<int:survey_id>/codebuch.csv")
+@login_required
+def codebook_csv(survey_id: int):
+    survey = own_survey(survey_id)
+    dialect = _dialect()
+    dataset = _dataset(survey, _filters())
+    return _csv(export.codebook_csv(dataset, dialect), survey, "codebuch", encoded=True)
+
+
+@bp.route("/<int:survey_id>/akteure.csv")
+@login_required
+def actors_csv(survey_id: int):
+    """The organisations the survey concerns: code, name, sector, type, districts (no contact data)."""
+    survey = own_survey(survey_id)
+    dialect = _dialect()
+    dataset = _dataset(survey, _filters())
+    return _csv(export.actors_csv(dataset.actors, dialect), survey, "akteure", encoded=True)
+
+
+def _graph(survey: Survey) -> Any:
+    dataset, key = _dataset(survey, _filters(), keyed=True)
+    dataset = service.analysed(dataset)
+    if dataset.question(analysis_keys.PARTNERS) is None:
+        abort(404)
+    viewer = _viewer()
+    partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
+    if viewer.suppressing and partners < viewer.min_group:
+        abort(404)
+    return service.network_view(dataset, key).graph
+
+
+@bp.route("/<int:survey_id>/netzwerk-kanten.csv")
+@login_required
+def edges_csv(survey_id: int):
+    survey = own_survey(survey_id)
+    dialect = _dialect()
+    return _csv(export.edge_list_csv(_graph(survey), dialect), survey, "netzwerk-kanten", encoded=True)
+
+
+@bp.route("/<int:survey_id>/netzwerk.graphml")
+@login_required
+def graphml(survey_id: int):
+    survey = own_survey(survey_id)
+    return _download(export.graphml(_graph(survey)), "application/graphml+xml",
+                     _filename(survey, "netzwerk", "graphml"))
+
+
+@bp.route("/<int:survey_id>/auswertung.xlsx")
+@login_required
+def xlsx(survey_id: int):
+    survey = own_survey(survey_id)
+    dataset = _dataset(survey, _filters())
+    return _download(export.xlsx(dataset), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     _filename(survey, "auswertung", "xlsx"))
+
+
+def _filter_description(dataset: Any, filters: service.Filters) -> str:
+    parts = []
+    for codes, label in ((filters.districts, dataset.district_label), (filters.sectors, dataset.sector_label),
+                         (filters.provider_types, dataset.provider_type_label)):
+        if codes:
+            parts.append(", ".join(label(c) for c in codes))
+    text = "Filter: " + "; ".join(parts) if parts else "Alle Einrichtungen"
+    return text + (" · einschließlich noch nicht abgeschickter Antworten" if filters.include_drafts else "")
+
+
+@bp.route("/<int:survey_id>/bericht.pdf")
+@login_required
+def report(survey_id: int):
+    survey = own_survey(survey_id)
+    filters = _filters()
+    viewer = _viewer()
+    dataset = service.analysed(_dataset(survey, filters))
+    body = export.pdf_report(dataset, min_group=viewer.min_group, planner=viewer.planner,
+                             today=service.today_berlin(), description=_filter_description(dataset, filters))
+    return _download(body, "application/pdf", _filename(survey, "bericht", "pdf"))
