@@ -1,0 +1,149 @@
+"""Benchmarks 2, 3 and 5 on analysis datasets; each size runs in its own process (own memory peak).
+
+    python -m benchmarks.analysis_bench base --out FILE          # demo survey → pickled Dataset
+    python -m benchmarks.analysis_bench results --base FILE --size N
+    python -m benchmarks.analysis_bench export --base FILE --size N --format csv|xlsx
+    python -m benchmarks.analysis_bench network --base FILE
+
+Each prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from typing import Any
+
+from .common import current_rss_mb, peak_rss_mb
+
+
+def _timed(timings: dict[str, float], name: str, func, *args, **kwargs) -> Any:
+    started = time.perf_counter()
+    try:
+        return func(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 (a piece not available yet must not stop the rest)
+        timings[f"{name} (fehlgeschlagen: {type(error).__name__}: {str(error)[:80]})"] = 0.0
+        return None
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def full_results(dataset) -> dict[str, Any]:
+    """Every metric and chart the results page offers, rendered to PNG; times per part."""
+    from analysis import charts, coverage, network, overview
+
+    timings: dict[str, float] = {}
+    chart_times: dict[str, float] = {}
+    started = time.perf_counter()
+    summary = _timed(timings, "overview", overview.overview, dataset.invitations)
+    points = _timed(timings, "overview", overview.submissions_over_time, dataset)
+    _timed(timings, "overview", overview.rate_by_district, dataset)
+    _timed(timings, "overview", overview.rate_by_sector, dataset)
+    if points is not None:
+        fig = _timed(timings, "charts", charts.response_over_time, points, summary.invited if summary else 0)
+        if fig is not None:
+            _timed(timings, "charts", charts.render, fig)
+    for question in dataset.questions:
+        if question.kind == "info":
+            continue
+        one = time.perf_counter()
+        fig = _timed(timings, "charts", charts.chart_for, dataset, question, min_group=3, planner=False)
+        if fig is not None:
+            _timed(timings, "charts", charts.render, fig)
+            chart_times[question.key] = time.perf_counter() - one
+    for name in ("phase_by_district", "phase_by_sector", "target_group_by_phase"):
+        matrix = _timed(timings, "coverage", getattr(coverage, name), dataset)
+        if matrix is not None:
+            _timed(timings, "charts", lambda m: charts.render(charts.coverage_heatmap(m)), matrix)
+    graph = _timed(timings, "network", network.build_graph, dataset)
+    if graph is not None:
+        _timed(timings, "network", network.metrics, graph)
+        matrix = _timed(timings, "network", network.sector_matrix, graph, dataset)
+        if matrix is not None:
+            _timed(timings, "charts", lambda m: charts.render(charts.sector_heatmap(m)), matrix)
+    return {"seconds": time.perf_counter() - started, "timings": timings, "chart_times": chart_times}
+
+
+def cmd_base(args) -> dict:
+    from .synthetic import base_dataset
+
+    dataset = base_dataset()
+    with open(args.out, "wb") as out:
+        pickle.dump(dataset, out)
+    return {"responses": len(dataset.responses), "questions": len(dataset.questions)}
+
+
+def _load(path: str):
+    with open(path, "rb") as source:
+        return pickle.load(source)
+
+
+def cmd_results(args) -> dict:
+    from .synthetic import grow
+
+    dataset = grow(_load(args.base), args.size)
+    import analysis.charts  # noqa: F401  (import matplotlib before measuring)
+
+    rss_before = current_rss_mb()
+    result = full_results(dataset)
+    result.update(size=args.size, rss_dataset_mb=rss_before, peak_rss_mb=peak_rss_mb())
+    return result
+
+
+def cmd_export(args) -> dict:
+    from analysis import export
+
+    from .synthetic import grow
+
+    dataset = grow(_load(args.base), args.size)
+    rss_before = current_rss_mb()
+    started = time.perf_counter()
+    first = None
+    size = 0
+    if args.format == "csv":
+        for chunk in export.responses_csv(dataset.questions, dataset.responses, "excel_de"):
+            if first is None:
+                first = time.perf_counter() - started
+            size += len(chunk)
+    else:
+        data = export.xlsx(dataset)
+        first = time.perf_counter() - started  # not streamed: the whole file is built first
+        size = len(data)
+    return {"size": args.size, "format": args.format, "seconds": time.perf_counter() - started, "first_byte": first,
+            "bytes": size, "rss_dataset_mb": rss_before, "peak_rss_mb": peak_rss_mb()}
+
+
+def cmd_network(args) -> dict:
+    from analysis import charts, network
+
+    from .synthetic import network_dataset
+
+    dataset = network_dataset(_load(args.base))
+    timings: dict[str, float] = {}
+    graph = _timed(timings, "graph", network.build_graph, dataset)
+    _timed(timings, "metrics", network.metrics, graph)
+    matrix = _timed(timings, "metrics", network.sector_matrix, graph, dataset)
+    _timed(timings, "drawing", lambda: charts.render(charts.network_chart(graph, dataset)))
+    _timed(timings, "drawing", lambda: charts.render(charts.sector_heatmap(matrix)))
+    return {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(), "timings": timings,
+            "seconds": sum(timings.values()), "peak_rss_mb": peak_rss_mb()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["base", "results", "export", "network"])
+    parser.add_argument("--out")
+    parser.add_argument("--base")
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--format", default="csv")
+    args = parser.parse_args(argv)
+    result = {"base": cmd_base, "results": cmd_results, "export": cmd_export, "network": cmd_network}[args.command](args)
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
