@@ -57,6 +57,13 @@ def test_mixed_paste_with_stray_spaces_mailto_and_invisible_characters():
     assert parse_paste(MIXED)[4].name == "Anna Becker"
 
 
+def test_name_before_address_without_brackets():
+    [named] = parse_paste("Kita Sonnenschein kita@sonnenschein.de")
+    assert (named.organisation, named.address) == ("Kita Sonnenschein", "kita@sonnenschein.de")
+    [typo] = parse_paste("team koordination@ogs.de")  # a space typed into the address
+    assert typo.address == "team koordination@ogs.de" and "Leerzeichen" in check_address(typo.address)[1]
+
+
 def test_nothing_is_dropped_invalid_lines_become_entries():
     entries = parse_paste("kita-sonnenschein.de\n\n   \nkita@x.de")
     assert [e.address for e in entries] == ["kita-sonnenschein.de", "kita@x.de"]

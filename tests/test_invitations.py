@@ -72,6 +72,8 @@ def test_fixing_an_entry_inline_and_sending_invites_exactly_the_valid_ones(app, 
     with app.app_context():
         gesundheit = db.session.scalar(sa.select(Invitation).where(Invitation.email == "gesundheitsamt@kreis-dueren.de"))
         assert gesundheit.organisation == "Gesundheitsamt Kreis Düren" and gesundheit.actor_id  # added to the register
+        awo = db.session.scalar(sa.select(Invitation).where(Invitation.email == "info@awo-dueren.de"))
+        assert awo.actor_id is None and awo.organisation == ""  # no name, no register entry
         caritas = db.session.scalar(sa.select(Invitation).where(Invitation.email == "anna.mueller@caritas-dueren.de"))
         assert caritas.actor.name == "Caritasverband Düren" and caritas.contact_name == "Anna Müller"
 

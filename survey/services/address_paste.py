@@ -132,9 +132,13 @@ def _entry(line_no: int, chunk: str) -> PastedAddress | None:
         # "Kita Sonnenschein kita@…" (name and address separated by spaces only)
         words = raw.split()
         at_words = [w for w in words if "@" in w]
-        if len(words) > 1 and len(at_words) == 1 and not re.search(r"\s@|@\s", raw):
+        before = " ".join(w for w in words if w is not (at_words[0] if at_words else None))
+        # "team koordination@…" is more likely a mistyped address than a name: only a name that
+        # looks like one (capital letter or several words) is split off.
+        looks_like_name = len(before.split()) > 1 or any(c.isupper() for c in before)
+        if len(words) > 1 and len(at_words) == 1 and not re.search(r"\s@|@\s", raw) and looks_like_name:
             address = at_words[0]
-            name = _unquote(" ".join(w for w in words if w is not at_words[0]))
+            name = _unquote(before)
     entry = PastedAddress(line=line_no, raw=raw, address=_tidy_address(address))
     if name:
         if _looks_like_organisation(name):

@@ -368,9 +368,8 @@ def invite_checked(survey: Survey, checked: list[CheckedEntry], add_to_register:
         if item.state != "valid":
             continue
         actor = item.actor
-        if actor is None and add_to_register:
-            actor = Actor(kommune_id=survey.kommune_id,
-                          name=(item.entry.organisation or item.entry.name or item.email)[:300],
+        if actor is None and add_to_register and item.entry.organisation:  # a register entry needs a name
+            actor = Actor(kommune_id=survey.kommune_id, name=item.entry.organisation[:300],
                           contact_name=item.entry.name[:200], email=item.email)
             db.session.add(actor)
             db.session.flush()
