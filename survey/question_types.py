@@ -94,7 +94,7 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
             fields.append((sub.prompt, f"{text} ({other})" if other else text))
         first_field = question.fields[0] if question.fields else None
         if question.kind == "group" and fields and first_field.kind == "short_text" and fields[0][0] == first_field.prompt:
-            title, fields = f"{n}. {fields[0][1]}", fields[1:]
+            title, fields = fields[0][1], fields[1:]
         rows.append((title, fields))
     return rows
 
@@ -116,21 +116,23 @@ def _entry_of(name: str, questions: list[Question]) -> tuple[Question, int] | No
     return None
 
 
-def error_anchor(name: str, questions: list[Question]) -> str:
+def error_anchor(name: str, questions: list[Question], on_entry_page: bool = False) -> str:
     """Where an error message in the summary leads: the message at the field, or the entry's row."""
     entry = _entry_of(name, questions)
-    if entry:
+    if entry and not on_entry_page:
         return f"{dom_id(entry[0].key)}-{entry[1]}"
     return f"{dom_id(name)}-error"
 
 
-def error_label(name: str, questions: list[Question]) -> str:
+def error_label(name: str, questions: list[Question], on_entry_page: bool = False) -> str:
     """The question an error belongs to, as the respondent reads it."""
     entry = _entry_of(name, questions)
     if entry:
         question, number = entry
         sub = name.rsplit("/", 1)[-1]
         prompt = next((f.prompt for f in question.fields if field_name(f) == sub), "")
+        if on_entry_page:
+            return prompt or question.prompt
         return f"{question.prompt} – Eintrag {number + 1}" + (f", {prompt}" if prompt else "")
     question = next((q for q in questions if q.key == name), None)
     return question.prompt if question else name

@@ -253,7 +253,7 @@ def test_group_entries_add_edit_duplicate_remove(app, allkinds, client):
     form = text_of(client.get(added.headers["Location"]))
     assert "Neuer Eintrag" in form and f'name="{key}/0/name"' in form
     stay = _entry(client, token, key, 0, {f"{key}/0/name": "Babyclub", f"{key}/0/art": "gruppe",
-                                          f"{key}/0/teilnehmende": "etwa 12"})
+                                          f"{key}/0/teilnehmende": "etwa 12"}, action="save")
     assert stay.headers["Location"].endswith(f"/eintrag/{key}/0?gespeichert=1#fehler")  # saved; fix it here
     assert 'value="etwa 12"' in text_of(client.get(stay.headers["Location"]))
     listing = text_of(client.get(f"/r/{token}/seite/3"))
@@ -519,6 +519,8 @@ def test_fifty_respondents_saving_at_the_same_time_all_succeed(app, planner):
     with app.app_context():
         drafts = {r.draft["netzwerk.fokus"][0] for r in db.session.scalars(sa.select(Response))}
     assert drafts == {f"Antwort {n}" for n in range(50)}
+    with app.app_context():
+        db.engine.dispose()  # close the extra pooled connections the threads opened (PostgreSQL)
 
 
 def test_autosave_json_is_valid_even_for_a_submitted_response(app, allkinds, client):

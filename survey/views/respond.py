@@ -255,7 +255,8 @@ def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str
         if q.kind != "partner_roster":
             continue
         kommune = invitation.survey.kommune
-        actors = response_service.actors_of(kommune.id)
+        # The respondent's own organisation is no partner of itself.
+        actors = [a for a in response_service.actors_of(kommune.id) if a.id != invitation.actor_id]
         search = request.args.get("suche", "").strip()
         sector = request.args.get("sektor", "").strip()
         district = request.args.get("stadtteil", "").strip()
@@ -318,7 +319,7 @@ def entry(token: str, number: int, key: str, index: int):
                 new = response_service.next_entry_number(response.draft, question)
                 return redirect(url_for("respond.entry", token=token, number=number, key=key, index=new,
                                         gespeichert=1))
-            if action == "save" or result.errors:
+            if action == "save":
                 return redirect(url_for("respond.entry", token=token, number=number, key=key, index=index,
                                         gespeichert=1) + ("#fehler" if result.errors else "#gespeichert"))
             return redirect(url_for("respond.page", token=token, number=number, gespeichert=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,16 +20,57 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Tracking:
+    """WSGI wrapper that counts requests in flight (a test must not empty tables under one)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.active = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.active += 1
+        body = None
+        try:
+            body = self.app(environ, start_response)
+            return list(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+            with self.lock:
+                self.active -= 1
+
+    def wait_idle(self, settle: float = 0.3, timeout: float = 10) -> None:
+        """Wait until late requests (e.g. an autosave beacon sent on closing a tab) are done."""
+        time.sleep(settle)
+        deadline = time.monotonic() + timeout
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 @pytest.fixture(scope="session")
-def live_server(app):
-    """The base URL of the session app, served by werkzeug in a thread."""
+def _served(app):
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    tracking = Tracking(app)
+    server = make_server("127.0.0.1", port, tracking, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", tracking
     server.shutdown()
     thread.join(timeout=5)
+    with app.app_context():
+        from survey.extensions import db
+
+        db.engine.dispose()  # connections opened by the server's threads
+
+
+@pytest.fixture
+def live_server(_served):
+    """The base URL of the session app, served by werkzeug in a thread."""
+    url, tracking = _served
+    yield url
+    tracking.wait_idle()
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +84,13 @@ def browser():
 
 
 @pytest.fixture
-def context(browser):
+def context(browser, _served):
     """A fresh browser profile (no cookies) with German as its language."""
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     yield context
     context.close()
+    _served[1].wait_idle()
 
 
 @pytest.fixture
