@@ -36,9 +36,13 @@ def from_environment(instance_dir: Path) -> dict:
     env = os.environ.get
     database = env("DATABASE_URL") or f"sqlite:///{instance_dir / 'lueckenlos.sqlite'}"
     mail_server = env("MAIL_SERVER") or ""
+    base_url = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SQLALCHEMY_DATABASE_URI": database,
-        "BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
+        # Behind HTTPS the cookies must never travel over plain HTTP.
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),

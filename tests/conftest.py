@@ -94,6 +94,9 @@ def app(tmp_path_factory, smtp_server):
         downgrade(revision="base")  # a PostgreSQL test database may hold a previous run's schema
         upgrade()
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections before psycopg warns about them at exit
 
 
 @pytest.fixture(autouse=True)

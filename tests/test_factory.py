@@ -64,3 +64,11 @@ def test_pages_are_german_with_friendly_404(client):
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert '<html lang="de">' in page and "Seite nicht gefunden" in page
+
+
+def test_cookies_are_secure_behind_https(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("BASE_URL", "https://umfrage.kreis.example")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:5000")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SESSION_COOKIE_SECURE"] is False
