@@ -392,6 +392,7 @@ def test_review_lists_answers_with_edit_links_and_blocks_missing_required(app, a
     for number in range(1, 5):
         assert f'href="/r/{token}/seite/{number}"' in review
     assert "Übergänge" in review
+    assert "Noch 1 Pflichtfrage offen" in review and "Noch offen: Bitte beantworten Sie diese Pflichtfrage." in review
     refused = client.post(f"/r/{token}/pruefen")
     text = text_of(refused)
     assert refused.status_code == 422

@@ -381,8 +381,13 @@ def review(token: str):
             db.session.commit()
             return redirect(url_for("respond.done", token=token))
     db.session.commit()
-    return render_template("respond/review.html", **_answer_sheet(invitation, response), token=token,
-                           errors=errors), 200 if not errors else 422
+    sheet = _answer_sheet(invitation, response)
+    pending = {}  # required questions still open, shown before the respondent tries to submit
+    for _number, _page, rows in sheet["sheet"]:
+        for q, values in rows:
+            pending.update(response_service.missing_required([q], values))
+    return render_template("respond/review.html", **sheet, token=token, errors=errors,
+                           pending=pending), 200 if not errors else 422
 
 
 def _answer_sheet(invitation: Invitation, response: Response) -> dict:
