@@ -446,6 +446,10 @@ def _submitted(app, client, token):
 def test_planner_reopens_a_submitted_response_and_the_respondent_edits_again(app, allkinds, client, planner_client):
     token = allkinds[1]
     invitation_id = _submitted(app, client, token)
+    with app.app_context():
+        survey_id = db.session.get(Invitation, invitation_id).survey_id
+    detail = text_of(planner_client.get(f"/surveys/{survey_id}/invitations/{invitation_id}"))
+    assert f'action="/r-admin/{invitation_id}/reopen"' in detail  # the planner finds the button
     reply = planner_client.post(f"/r-admin/{invitation_id}/reopen", follow_redirects=True)
     assert "ist wieder geöffnet" in text_of(reply)
     with app.app_context():
