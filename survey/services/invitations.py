@@ -293,6 +293,61 @@ def invite(survey: Survey, address: str, organisation: str = "", contact_name: s
     return invitation, token
 
 
+# --- prepared invitations (a follow-up wave, before it is opened) ------------------------------------
+
+
+def prepare(survey: Survey, address: str, organisation: str = "", contact_name: str = "",
+            actor: Actor | None = None) -> Invitation:
+    """An invitation for a draft survey, without mail: `send_prepared` queues it when the survey opens.
+
+    Its token hash is a placeholder for a token nobody ever sees; opening issues the real one.
+    """
+    if not survey.is_draft:
+        raise SurveyError("Einladungen vorbereiten geht nur, solange die Befragung ein Entwurf ist.")
+    email = normalise_address(address)
+    already = db.session.scalar(
+        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email))
+    if already is not None:
+        raise SurveyError(f"{email} ist für diese Befragung bereits vorgesehen.")
+    if actor is not None:
+        already = db.session.scalar(
+            sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.actor_id == actor.id))
+        if already is not None:
+            raise SurveyError(f"{actor.name} ist für diese Befragung bereits vorgesehen ({already.email}).")
+    invitation = Invitation(
+        survey=survey, actor=actor, email=email,
+        organisation=(organisation or (actor.name if actor else "")).strip()[:300],
+        contact_name=(contact_name or (actor.contact_name if actor else "")).strip()[:200],
+        token_hash=hash_token(new_token()),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def remove_prepared(invitation: Invitation) -> None:
+    """Drop a prepared invitation of a draft survey (nothing was sent, so nothing is kept)."""
+    if not invitation.survey.is_draft:
+        raise SurveyError("Die Befragung ist geöffnet; ziehen Sie die Einladung stattdessen zurück.")
+    db.session.delete(invitation)
+    db.session.flush()
+
+
+def send_prepared(survey: Survey) -> int:
+    """Queue the invitation mail of every prepared invitation of a just-opened survey; returns how many."""
+    _require_open(survey)
+    has_mail = sa.select(OutboxMessage.invitation_id).where(OutboxMessage.invitation_id == Invitation.id).exists()
+    prepared = db.session.scalars(sa.select(Invitation).where(
+        Invitation.survey_id == survey.id, Invitation.status == InvitationStatus.CREATED, ~has_mail)
+        .order_by(Invitation.id)).all()
+    for invitation in prepared:
+        token = new_token()
+        invitation.token_hash = hash_token(token)
+        _enqueue(invitation, token, "invitation")
+    db.session.flush()
+    return len(prepared)
+
+
 @dataclass
 class CheckedEntry:
     """One pasted entry after checking: state is valid, invalid, duplicate or invited."""

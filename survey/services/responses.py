@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
 from . import outbox
+from . import waves
 from .invitations import respondent_link
 from .surveys import pages_with_questions
 
@@ -90,7 +91,10 @@ def start(invitation: Invitation) -> Response:
     """The invitation's response, created (and the invitation marked opened) on first visit."""
     response = db.session.query(Response).filter_by(invitation_id=invitation.id).one_or_none()
     if response is None:
-        response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id, draft={})
+        # A follow-up wave starts with the organisation's answers to the previous wave (see waves).
+        questions = [q for _page, qs in pages_with_questions(invitation.survey) for q in qs]
+        response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id,
+                            draft=waves.prefill(invitation, questions))
         db.session.add(response)
         if invitation.opened_at is None:
             invitation.opened_at = utc_now()
@@ -199,8 +203,46 @@ def save_entry(response: Response, question: Question, number: int, raw: Mapping
         if differences:
             return SaveResult(saved=False, conflict=True, differences=differences)
     _store(response, lambda n: n.startswith(prefix), fields, page_index)
+    _checked(response, question, number)
     errors = KINDS[question.kind].parse(question, fields, question.key).errors if fields else {}
     return SaveResult(saved=True, errors=errors)
+
+
+def _checked(response: Response, question: Question, number: int, forget: bool = False) -> None:
+    """A pre-filled entry was looked at (saved, confirmed, marked ended) or removed (`forget`)."""
+    names = [waves.open_key(question.key)] + ([waves.entries_key(question.key)] if forget else [])
+    if not any(str(number) in response.draft.get(name, []) for name in names):
+        return
+    draft = dict(response.draft)
+    for name in names:
+        if name in draft:
+            draft[name] = [n for n in draft[name] if n != str(number)]
+    response.draft = draft
+    db.session.flush()
+
+
+def confirm_entry(response: Response, question: Question, number: int, page_index: int, ended: bool = False) -> None:
+    """A pre-filled entry stays as it is ("unverändert") or is marked as ended ("beendet")."""
+    if response.is_submitted or number not in entry_numbers(response.draft, question):
+        return
+    fields: dict[str, list[str]] = {}
+    if waves.has_status(question):
+        fields[f"{entry_prefix(question, number)}{waves.STATUS}"] = [waves.ENDED if ended else waves.RUNNING]
+    _store(response, lambda n: n in fields, fields, page_index)
+    _checked(response, question, number)
+
+
+def confirm_page(response: Response, page_questions: list[Question], page_number: int) -> None:
+    """"Seite unverändert bestätigen": every pre-filled entry still open counts as unchanged."""
+    for question in page_questions:
+        if question.kind not in ENTRY_KINDS:
+            continue
+        for number in [int(n) for n in response.draft.get(waves.open_key(question.key), []) if n.isdigit()]:
+            confirm_entry(response, question, number, page_number - 1)
+    pages = response.draft.get(waves.PAGES, [])
+    if str(page_number) not in pages:
+        response.draft = {**response.draft, waves.PAGES: [*pages, str(page_number)]}
+        db.session.flush()
 
 
 def remove_entry(response: Response, question: Question, number: int, page_index: int) -> dict[str, list[str]]:
@@ -208,6 +250,7 @@ def remove_entry(response: Response, question: Question, number: int, page_index
     prefix = entry_prefix(question, number)
     removed = entry_fields(response.draft, question, number)
     _store(response, lambda n: n.startswith(prefix), {}, page_index)
+    _checked(response, question, number, forget=True)
     return removed
 
 

@@ -410,12 +410,22 @@ def create_from_template(
     return survey
 
 
-def copy_survey(source: Survey, creator: User | None) -> Survey:
-    """A new draft with the same pages, questions (own ones and wording changes included) and settings."""
+def copy_survey(source: Survey, creator: User | None, title: str | None = None,
+                previous: Survey | None = None) -> Survey:
+    """A new draft with the same pages, questions (own ones and wording changes included) and settings.
+
+    With `previous` the draft is the next wave of that survey (`previous_id`); a plain copy has none.
+    """
     today = dt.date.today()
     survey = Survey(
-        kommune_id=source.kommune_id, title=f"Kopie von {source.title}"[:300],
+        kommune_id=source.kommune_id, title=(title or f"Kopie von {source.title}").strip()[:300],
         created_by_id=creator.id if creator else None,
+        previous_id=previous.id if previous is not None else None,
+        invitation_subject=source.invitation_subject if previous is not None else "",
+        invitation_text=source.invitation_text if previous is not None else "",
+        reminder_subject=source.reminder_subject if previous is not None else "",
+        reminder_text=source.reminder_text if previous is not None else "",
+        remind_days_before=source.remind_days_before if previous is not None else None,
         introduction=source.introduction, privacy_notice=source.privacy_notice,
         contact_name=source.contact_name, contact_email=source.contact_email, contact_phone=source.contact_phone,
         # A deadline that has passed belongs to the old survey; the copy needs a new one.

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actors, auth, errors, health, invitations, mailbox, planner, respond, results
+    from . import actors, auth, errors, health, invitations, mailbox, planner, respond, results, waves
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(planner.bp)
@@ -15,4 +15,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(results.bp)
     app.register_blueprint(mailbox.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(waves.bp)
     errors.register(app)

@@ -21,7 +21,9 @@ from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Survey, SurveyItem, SurveyPage
+from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
+from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
 from .access import own_survey, planner_required
 
@@ -205,6 +207,9 @@ def detail(survey_id: int):
         conditions=_condition_texts(survey),
         problems=survey_service.condition_problems(survey) if survey.is_draft else [],
         newer=survey_service.newer_in_catalogue(survey, _catalogue()) if survey.is_draft else {},
+        previous=survey_service.survey_of_kommune(survey.kommune_id, survey.previous_id) if survey.previous_id else None,
+        follow_ups=wave_service.follow_ups(survey),
+        prepared=len(invitation_service.invitations_of_survey(survey)) if survey.is_draft else 0,
     )
 
 
@@ -490,8 +495,14 @@ def preview(survey_id: int, number: int):
 @planner_required
 def open_(survey_id: int):
     survey = own_survey(survey_id)
-    _act(lambda: survey_service.open_survey(survey),
-         "Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken.")
+
+    def open_and_invite() -> int:
+        survey_service.open_survey(survey)
+        return invitation_service.send_prepared(survey)  # a follow-up wave's prepared invitations
+
+    _act(open_and_invite, lambda sent: (
+        f"Die Befragung ist geöffnet. {sent} vorbereitete Einladungen werden jetzt verschickt." if sent
+        else "Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken."))
     return _back_to_builder(survey)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires.kinds import field_name
 from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, Response, SurveyState
 from ..services import outbox
+from ..services import waves as wave_service
 from ..services import responses as response_service
 from ..services.invitations import find_by_token
 from ..services.surveys import pages_with_questions
@@ -28,7 +30,7 @@ csrf.exempt(bp)
 # Planner-only actions on a response; a separate blueprint so the planner's CSRF check applies.
 admin_bp = Blueprint("respond_admin", __name__, url_prefix="/r-admin")
 
-NAV_ACTIONS = ("back", "save", "next", "review")
+NAV_ACTIONS = ("back", "save", "next", "review", "confirm")
 
 
 def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
@@ -111,7 +113,7 @@ def send_link(token: str):
 
 def _destination(action: str, number: int, page_count: int) -> int:
     """The page index the respondent continues on after `action` (also where they resume)."""
-    if action == "next" and number < page_count:
+    if action in ("next", "confirm") and number < page_count:
         return number
     if action == "back" and number > 1:
         return number - 2
@@ -154,6 +156,9 @@ def page(token: str, number: int):
             picks = {k: v for k, v in posted.items() if k.startswith(("_pick/", "_new/"))}
         else:
             added = _add_partners(response, questions, posted, number - 1)
+            if action == "confirm":  # "Seite unverändert bestätigen": saved as shown, then on
+                response_service.confirm_page(response, questions, number)
+                action = "next" if number < len(pages) else "review"
             db.session.commit()
             return _after_save(token, number, len(pages), questions, response, action, result.errors, added)
     db.session.commit()
@@ -167,6 +172,7 @@ def page(token: str, number: int):
         saved=request.args.get("gespeichert") is not None, notice=request.args.get("hinweis", ""),
         rosters=_rosters(invitation, questions, raw),
         base=response_service.page_fingerprint(response.draft, questions),
+        prefill=wave_service.prefill_info(response.draft),
     ), 200 if conflict is None else 409
 
 
@@ -200,7 +206,7 @@ def _add_partners(response: Response, questions: list[Question], posted: dict[st
 def _after_save(token: str, number: int, page_count: int, questions: list[Question], response: Response,
                 action: str, errors: dict[str, str], added: int):
     here = url_for("respond.page", token=token, number=number)
-    if action.startswith(("add:", "edit:", "dup:", "del:", "filter:", "pick:")):
+    if action.startswith(("add:", "edit:", "dup:", "del:", "filter:", "pick:", "keep:", "end:")):
         return _entry_action(token, number, questions, response, action, added)
     if errors and action in ("next", "review"):
         return redirect(url_for("respond.page", token=token, number=number, hinweis="pruefen") + "#fehler")
@@ -235,6 +241,11 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     entry_index = int(index)
     if verb == "edit":
         return redirect(url_for("respond.entry", token=token, number=number, key=key, index=entry_index))
+    if verb in ("keep", "end"):  # a pre-filled entry: unchanged, or ended
+        response_service.confirm_entry(response, question, entry_index, number - 1, ended=verb == "end")
+        db.session.commit()
+        return redirect(url_for("respond.page", token=token, number=number, hinweis=f"eintrag-{verb}")
+                        + f"#{_anchor(key)}-{entry_index}")
     if verb == "dup":
         copy = response_service.duplicate_entry(response, question, entry_index, number - 1)
         db.session.commit()
@@ -334,7 +345,12 @@ def entry(token: str, number: int, key: str, index: int):
         page=survey_page, number=number, page_count=len(pages), question=question, index=index,
         position=position, is_new=index not in numbers, raw=raw, errors=errors, conflict=conflict,
         saved=request.args.get("gespeichert") is not None, copied=request.args.get("kopie") is not None,
-        full=full, base=response_service.entry_fingerprint(response.draft, question, index), actor_names={a.code: a.name for a in response_service.actors_of(invitation.survey.kommune_id)},
+        full=full, base=response_service.entry_fingerprint(response.draft, question, index),
+        prefill=wave_service.prefill_info(response.draft),
+        prefilled=str(index) in response.draft.get(wave_service.entries_key(key), []),
+        unfit=[f for f in question.fields
+               if field_name(f) in response.draft.get(wave_service.entry_changed_key(key, index), [])],
+        actor_names={a.code: a.name for a in response_service.actors_of(invitation.survey.kommune_id)},
     ), 200 if conflict is None else 409
 
 

@@ -1,0 +1,366 @@
+"""Waves: create a follow-up survey, edit its prepared invitations, see the series and compare waves.
+
+Comparison pages follow the results rules: login, own Kommune only (404 otherwise); analysts
+(no planner rights) read without contact data and with small-number suppression, and coverage and
+network comparisons are hidden when a wave has fewer submitted responses than MIN_GROUP_SIZE.
+Every chart is available as PNG/SVG and its table as CSV (two dialects); the series CSV has a
+`wave` column; the PDF holds every comparison chart.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask_login import current_user, login_required
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from analysis import charts, wave_charts
+from analysis import waves as analysis_waves
+from analysis.csvdialect import stream_rows
+
+from ..extensions import db
+from ..models import Invitation, Survey
+from ..services import invitations as invitation_service
+from ..services import results as results_service
+from ..services import waves as service
+from ..services.surveys import SurveyError
+from .access import own_survey, planner_required
+
+bp = Blueprint("waves", __name__, url_prefix="/waves")
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
+CSV = "text/csv; charset=utf-8"
+
+
+def _catalogue():
+    return current_app.extensions["catalogue"]
+
+
+# --- creating a follow-up ------------------------------------------------------------------------------
+
+
+@bp.route("/<int:survey_id>/folgebefragung", methods=["GET", "POST"])
+@planner_required
+def follow_up(survey_id: int):
+    survey = own_survey(survey_id)
+    if survey.is_draft:
+        flash("Eine Folgebefragung kann erst angelegt werden, wenn die Befragung geöffnet oder abgeschlossen ist.",
+              "error")
+        return redirect(url_for("planner.detail", survey_id=survey.id))
+    updates = service.question_updates(survey, _catalogue())
+    plan = service.invitation_plan(survey)
+    title = service.suggest_title(survey)
+    chosen = {u.item.key for u in updates}  # default: take the newest wording
+    error = ""
+    if request.method == "POST":
+        title = request.form.get("title", "")
+        chosen = set(request.form.getlist("update"))
+        try:
+            result = service.create_follow_up(survey, current_user, _catalogue(), title, chosen)
+        except SurveyError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            message = (f"Die Folgebefragung „{result.survey.title}“ ist als Entwurf angelegt; "
+                       f"{result.invited} Einladungen sind vorbereitet und werden beim Öffnen verschickt.")
+            if result.updated:
+                message += f" {len(result.updated)} Fragen haben die neue Katalogfassung."
+            flash(message, "success")
+            for problem in result.problems:
+                flash(f"Nicht vorbereitet: {problem}", "info")
+            return redirect(url_for("planner.detail", survey_id=result.survey.id))
+    return render_template("waves/follow_up.html", survey=survey, updates=updates, plan=plan, title=title,
+                           chosen=chosen, error=error), 200 if not error else 422
+
+
+@bp.route("/<int:survey_id>/einladungen", methods=["GET", "POST"])
+@planner_required
+def prepared(survey_id: int):
+    """The prepared invitations of a draft wave: remove, add (they are mailed when it opens)."""
+    survey = own_survey(survey_id)
+    if not survey.is_draft:
+        return redirect(url_for("invitations.index", survey_id=survey.id))
+    form = {"email": "", "organisation": "", "contact_name": ""}
+    error = ""
+    if request.method == "POST":
+        if request.form.get("remove"):
+            invitation = db.session.get(Invitation, request.form.get("remove", type=int) or 0)
+            if invitation is None or invitation.survey_id != survey.id:
+                abort(404)
+            who = invitation.organisation or invitation.email
+            invitation_service.remove_prepared(invitation)
+            db.session.commit()
+            flash(f"{who} wird nicht eingeladen.", "success")
+            return redirect(url_for("waves.prepared", survey_id=survey.id))
+        form = {k: request.form.get(k, "").strip() for k in form}
+        try:
+            invitation = invitation_service.prepare(survey, form["email"], form["organisation"], form["contact_name"])
+        except SurveyError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash(f"{invitation.organisation or invitation.email} ist vorgesehen.", "success")
+            return redirect(url_for("waves.prepared", survey_id=survey.id))
+    rows = invitation_service.invitations_of_survey(survey)
+    return render_template("waves/prepared.html", survey=survey, invitations=rows, form=form,
+                           error=error), 200 if not error else 422
+
+
+# --- series and comparison ------------------------------------------------------------------------------
+
+
+def _planner() -> bool:
+    return bool(current_user.can_plan)
+
+
+def _min_group() -> int:
+    return int(current_app.config["MIN_GROUP_SIZE"])
+
+
+def _compared(survey: Survey) -> list[Survey]:
+    """The waves compared on `survey`'s page: the series up to it, or `?von=<id>` and it."""
+    series = service.series_of(survey)
+    upto = series[: series.index(survey) + 1]
+    start = request.args.get("von", type=int)
+    if start is not None:
+        first = next((s for s in upto[:-1] if s.id == start), None)
+        if first is None:
+            abort(404)
+        upto = [first, survey]
+    return upto
+
+
+def _waves(surveys: list[Survey], analysed: bool = True) -> list[analysis_waves.Wave]:
+    contacts = _planner()
+
+    def dataset_of(s: Survey):
+        dataset, _key = results_service.dataset_for(s, False, contacts)
+        return results_service.analysed(dataset) if analysed else dataset
+
+    return service.waves_of(surveys, dataset_of)
+
+
+def _fmt(value: Any, decimals: int = 1) -> Any:
+    if isinstance(value, float):
+        return round(value, decimals)
+    return value
+
+
+@dataclass
+class WaveChart:
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    draw: Callable[[], Figure] | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Comparison:
+    labels: list[str]
+    surveys: list[Survey]
+    charts: list[WaveChart]
+    hidden: str = ""  # why coverage and networks are not shown
+    coverage: Any = None
+    networks: Any = None
+
+    def chart(self, name: str) -> WaveChart | None:
+        return next((c for c in self.charts if c.name == name), None)
+
+    def section(self, prefix: str) -> list[WaveChart]:
+        return [c for c in self.charts if c.name.startswith(prefix)]
+
+
+def _response_chart(waves, labels) -> WaveChart:
+    rows = []
+    for w in analysis_waves.compare_response(waves):
+        o = w.overview
+        rate = round(100 * w.response_rate, 1) if w.response_rate is not None else "–"
+        rows.append([w.label, o.invited, o.submitted, rate])
+    _labels, indicators = analysis_waves.series(waves, ("response_rate",))
+    return WaveChart("ruecklauf", "Rücklauf je Befragung", ["Befragung", "Eingeladen", "Abgeschickt", "Rücklaufquote (%)"],
+                     rows, lambda: wave_charts.trend_chart(_labels, indicators, "Rücklaufquote je Befragung"))
+
+
+def _coverage_charts(comparison, labels) -> list[WaveChart]:
+    header = ["Befragung", "Lebensphase"] + [c.label for c in comparison.columns]
+    rows = []
+    for label, grid in zip(labels, comparison.counts):
+        for row, line in zip(comparison.rows, grid):
+            rows.append([label, row.label, *["–" if v is None else v for v in line]])
+    change = comparison.overall
+    for row, line in zip(comparison.rows, change.deltas):
+        rows.append([f"Veränderung {change.earlier} → {change.later}", row.label,
+                     *["–" if v is None else v for v in line]])
+    offers = change.offers
+    offer_rows = ([["neu", r.organisation, r.name] for r in offers.new]
+                  + [["beendet", r.organisation, r.name] for r in offers.ended]
+                  + [["nicht gemeldet", r.organisation, r.name] for r in offers.not_reported])
+    return [
+        WaveChart("abdeckung", "Angebote nach Lebensphase und Stadtteil", header, rows,
+                  lambda: wave_charts.coverage_change_heatmap(comparison),
+                  extra={"change": change, "comparison": comparison}),
+        WaveChart("angebote", f"Angebote {change.earlier} → {change.later}: neu, beendet, nicht gemeldet",
+                  ["Veränderung", "Organisation", "Angebot"], offer_rows),
+    ]
+
+
+def _network_chart(comparison) -> WaveChart:
+    header = ["Befragung", "Akteure", "Antwortende", "Kooperationen", "Dichte", "Zentralisierung",
+              "Anteil über Handlungsfelder (%)"]
+    rows = [[f.label, f.actors, f.respondents, f.ties, round(f.density, 3),
+             "–" if f.centralisation is None else round(f.centralisation, 2),
+             "–" if f.cross_sector_share is None else round(100 * f.cross_sector_share, 1)]
+            for f in comparison.figures]
+    return WaveChart("netzwerk", "Kooperationsnetzwerk je Befragung", header, rows,
+                     lambda: wave_charts.network_change_chart(comparison), extra={"comparison": comparison})
+
+
+def _question_charts(waves) -> list[WaveChart]:
+    found = []
+    for item in analysis_waves.compare_questions(waves, min_group=_min_group(), planner=_planner()):
+        header, rows = analysis_waves.comparison_table(item)
+        rows = [[_fmt(c) for c in row] for row in rows]
+        draw = None
+        if isinstance(item, analysis_waves.FrequencyComparison):
+            draw = (lambda c=item: wave_charts.comparison_chart(c, _min_group()))
+        name = "frage-" + item.key.replace("/", "--")
+        found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key}))
+    return found
+
+
+def _trend_chart(waves) -> WaveChart:
+    labels, indicators = analysis_waves.series(waves)
+    header = ["Kennzahl", *labels]
+    rows = [[i.label, *["–" if v is None else round(v, 3 if i.decimals > 1 else 1) for v in i.values]]
+            for i in indicators]
+    return WaveChart("trend", "Entwicklung über die Befragungen", header, rows,
+                     lambda: wave_charts.trend_chart(labels, indicators))
+
+
+def _comparison(survey: Survey) -> Comparison:
+    surveys = _compared(survey)
+    stamp = tuple(results_service.data_stamp(s) for s in surveys)
+    key = ("waves", tuple(s.id for s in surveys), stamp, _planner(), _min_group())
+    return results_service.cached(key, lambda: _build(surveys))
+
+
+def _build(surveys: list[Survey]) -> Comparison:
+    waves = _waves(surveys)
+    labels = [w.label for w in waves]
+    charts_: list[WaveChart] = [_response_chart(waves, labels)]
+    result = Comparison(labels, surveys, charts_)
+    if len(waves) < 2:
+        return result
+    charts_ += _question_charts(waves)
+    if not _planner() and service.smallest_wave(waves) < _min_group():
+        result.hidden = (f"Angebote und Netzwerk werden erst gezeigt, wenn in jeder Befragung mindestens "
+                         f"{_min_group()} Antworten eingegangen sind (Schutz kleiner Zahlen).")
+    else:
+        result.coverage = analysis_waves.compare_coverage(waves)
+        result.networks = analysis_waves.compare_networks(waves)
+        charts_ += _coverage_charts(result.coverage, labels)
+        charts_.append(_network_chart(result.networks))
+    if len(waves) >= 3:
+        charts_.append(_trend_chart(waves))
+    return result
+
+
+@bp.route("/<int:survey_id>")
+@login_required
+def series(survey_id: int):
+    survey = own_survey(survey_id)
+    surveys = service.series_of(survey)
+    waves = _waves(surveys)
+    rows = []
+    for label, s, w in zip([w.label for w in waves], surveys, waves):
+        overview = analysis_waves.compare_response([w])[0]
+        rows.append({"label": label, "survey": s, "invited": overview.overview.invited,
+                     "submitted": overview.overview.submitted, "rate": overview.response_rate})
+    trend = None
+    if len(surveys) >= 3:
+        trend = _comparison(surveys[-1]).chart("trend")
+    return render_template("waves/series.html", survey=survey, rows=rows, last=surveys[-1], trend=trend,
+                           planner=_planner(), dialects=DIALECTS)
+
+
+@bp.route("/<int:survey_id>/vergleich")
+@login_required
+def compare(survey_id: int):
+    survey = own_survey(survey_id)
+    comparison = _comparison(survey)
+    if len(comparison.surveys) < 2:
+        flash("Zu dieser Befragung gibt es noch keine frühere Befragung zum Vergleichen.", "info")
+        return redirect(url_for("waves.series", survey_id=survey.id))
+    return render_template("waves/compare.html", survey=survey, comparison=comparison, planner=_planner(),
+                           args=_args(), dialects=DIALECTS, min_group=_min_group())
+
+
+def _args() -> dict[str, Any]:
+    von = request.args.get("von", type=int)
+    return {"von": von} if von else {}
+
+
+def _filename(survey: Survey, what: str, ext: str) -> str:
+    return f"vergleich-{survey.id}-{results_service.file_slug(survey.title)}-{what}.{ext}"
+
+
+def _download(body: Any, mimetype: str, filename: str, inline: bool = False) -> HttpResponse:
+    disposition = "inline" if inline else "attachment"
+    return HttpResponse(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
+def _dialect() -> str:
+    dialect = request.args.get("format", "excel_de")
+    if dialect not in DIALECTS:
+        abort(404)
+    return dialect
+
+
+@bp.route("/<int:survey_id>/diagramm/<name>.<ext>")
+@login_required
+def chart(survey_id: int, name: str, ext: str):
+    survey = own_survey(survey_id)
+    found = _comparison(survey).chart(name)
+    if found is None:
+        abort(404)
+    if ext == "csv":
+        return _download(stream_rows([found.header, *found.rows], _dialect()), CSV, _filename(survey, name, "csv"))
+    if ext not in FORMATS or found.draw is None:
+        abort(404)
+    return _download(charts.render(found.draw(), ext), FORMATS[ext], _filename(survey, name, ext),
+                     inline=request.args.get("download") != "1")
+
+
+@bp.route("/<int:survey_id>/reihe.csv")
+@login_required
+def series_csv(survey_id: int):
+    """All submitted responses of the compared waves in one CSV with a `wave` column."""
+    survey = own_survey(survey_id)
+    waves = _waves(_compared(survey), analysed=not _planner())
+    return _download(analysis_waves.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
+
+
+@bp.route("/<int:survey_id>/vergleich.pdf")
+@login_required
+def pdf(survey_id: int):
+    survey = own_survey(survey_id)
+    comparison = _comparison(survey)
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": f"Vergleich: {survey.title}", "Creator": "Lückenlos"}) as document:
+        for item in comparison.charts:
+            if item.draw is not None:
+                with charts.style():
+                    document.savefig(item.draw())
+    return _download(buffer.getvalue(), "application/pdf", _filename(survey, "vergleich", "pdf"))
