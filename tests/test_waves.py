@@ -266,6 +266,9 @@ def test_prefill_and_comparison_on_the_hand_checked_example(app, planner, planne
         assert rows[0][0] == "wave"
         assert sorted(r[0] for r in rows[1:]) == ["2025", "2025", "2026", "2026"]
 
+    panel = planner_client.get(f"/waves/{wave}/vergleich?beide=1").get_data(as_text=True)
+    assert "Verglichen werden nur Organisationen, die in allen gezeigten Befragungen geantwortet haben" in panel
+
     series = planner_client.get(f"/waves/{ids['survey']}").get_data(as_text=True)
     assert "Bestandsaufnahme 2025" in series and "Bestandsaufnahme 2026" in series
 

@@ -146,6 +146,8 @@ def _build_survey(kommune: Kommune, planner: User) -> Survey:
 def _raw_answer(question: Question, name: str, rng: random.Random, actor: Actor, actors: list[Actor]) -> dict[str, list[str]]:
     """Plausible raw form fields for one question, as a browser would post them."""
     kind = question.kind
+    if question.key.endswith(".status"):
+        return {}  # an offer's status ("beendet") belongs to a follow-up wave, not to a first inventory
     if kind in ("single_choice", "likert"):
         if question.key == "akteur.sektor" and actor.sector in question.option_codes:
             return {name: [actor.sector]}
@@ -206,6 +208,10 @@ def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: rand
             if KINDS[question.kind].answerable:
                 raw.update(_raw_answer(question, question.key, rng, actor, actors))
         response_service.save_page(response, questions, raw, index, response.revision)
+        for question in questions:  # offers and partners are saved one entry at a time, as in the browser
+            if question.kind in response_service.ENTRY_KINDS:
+                for number in response_service.entry_numbers(raw, question):
+                    response_service.save_entry(response, question, number, raw, index, response.revision)
     if submit:
         errors = response_service.submit(response)
         if errors:

@@ -138,14 +138,20 @@ def _compared(survey: Survey) -> list[Survey]:
     return upto
 
 
-def _waves(surveys: list[Survey], analysed: bool = True) -> list[analysis_waves.Wave]:
+def _both() -> bool:
+    """`?beide=1`: only organisations that answered every compared wave."""
+    return request.args.get("beide") == "1"
+
+
+def _waves(surveys: list[Survey], analysed: bool = True, both: bool = False) -> list[analysis_waves.Wave]:
     contacts = _planner()
 
     def dataset_of(s: Survey):
         dataset, _key = results_service.dataset_for(s, False, contacts)
         return results_service.analysed(dataset) if analysed else dataset
 
-    return service.waves_of(surveys, dataset_of)
+    waves = service.waves_of(surveys, dataset_of)
+    return service.only_common(waves) if both else waves
 
 
 def _fmt(value: Any, decimals: int = 1) -> Any:
@@ -171,6 +177,9 @@ class Comparison:
     surveys: list[Survey]
     charts: list[WaveChart]
     hidden: str = ""  # why coverage and networks are not shown
+    both: bool = False
+    missing: list[tuple[str, str, int, int]] = field(default_factory=list)
+    running: list[str] = field(default_factory=list)  # labels of waves still open
     coverage: Any = None
     networks: Any = None
 
@@ -251,15 +260,17 @@ def _trend_chart(waves) -> WaveChart:
 def _comparison(survey: Survey) -> Comparison:
     surveys = _compared(survey)
     stamp = tuple(results_service.data_stamp(s) for s in surveys)
-    key = ("waves", tuple(s.id for s in surveys), stamp, _planner(), _min_group())
-    return results_service.cached(key, lambda: _build(surveys))
+    key = ("waves", tuple(s.id for s in surveys), stamp, _planner(), _min_group(), _both())
+    return results_service.cached(key, lambda: _build(surveys, _both()))
 
 
-def _build(surveys: list[Survey]) -> Comparison:
-    waves = _waves(surveys)
+def _build(surveys: list[Survey], both: bool = False) -> Comparison:
+    waves = _waves(surveys, both=both)
     labels = [w.label for w in waves]
-    charts_: list[WaveChart] = [_response_chart(waves, labels)]
-    result = Comparison(labels, surveys, charts_)
+    charts_: list[WaveChart] = [_response_chart(_waves(surveys) if both else waves, labels)]
+    result = Comparison(labels, surveys, charts_, both=both,
+                        missing=service.missing_later(_waves(surveys)) if not both else [],
+                        running=[label for label, s in zip(labels, surveys) if s.is_open])
     if len(waves) < 2:
         return result
     charts_ += _question_charts(waves)
@@ -307,8 +318,13 @@ def compare(survey_id: int):
 
 
 def _args() -> dict[str, Any]:
+    args: dict[str, Any] = {}
     von = request.args.get("von", type=int)
-    return {"von": von} if von else {}
+    if von:
+        args["von"] = von
+    if _both():
+        args["beide"] = "1"
+    return args
 
 
 def _filename(survey: Survey, what: str, ext: str) -> str:
@@ -348,7 +364,7 @@ def chart(survey_id: int, name: str, ext: str):
 def series_csv(survey_id: int):
     """All submitted responses of the compared waves in one CSV with a `wave` column."""
     survey = own_survey(survey_id)
-    waves = _waves(_compared(survey), analysed=not _planner())
+    waves = _waves(_compared(survey), analysed=not _planner(), both=_both())
     return _download(analysis_waves.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
 
 
