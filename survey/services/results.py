@@ -50,6 +50,7 @@ from . import responses as response_service
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
 CACHE_SIZE = 6
+PAGE_ROWS = 60
 CACHE_SECONDS = 300
 T = TypeVar("T")
 _cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
@@ -135,29 +136,31 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         sa.select(Invitation, Actor).outerjoin(Actor, Invitation.actor_id == Actor.id)
         .where(Invitation.survey_id == survey.id).order_by(Invitation.id)
     ).all()
-    response_query = sa.select(Response).where(Response.survey_id == survey.id).order_by(Response.id)
+    # Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read.
+    draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
+    response_query = (sa.select(Response.id, Response.invitation_id, Response.submitted_at, Response.answers, draft)
+                      .where(Response.survey_id == survey.id).order_by(Response.id))
     if not include_drafts:
         response_query = response_query.where(Response.submitted_at.isnot(None))
-    responses = list(db.session.scalars(response_query))
     by_invitation = {invitation.id: (invitation, actor) for invitation, actor in invitation_rows}
 
     records = []
     named: set[str] = set()
-    for response in responses:
-        invitation, actor = by_invitation[response.invitation_id]
-        if response.is_submitted:
-            values = response.answers or {}
+    for response_id, invitation_id, submitted_at, answers, raw in db.session.execute(response_query):
+        invitation, actor = by_invitation[invitation_id]
+        if submitted_at is not None:
+            values = answers or {}
             status = analysis_keys.SUBMITTED
         else:
-            shown = response_service.shown_questions(questions, response.draft)
-            values = response_service.parse(shown, response.draft).values
+            shown = response_service.shown_questions(questions, raw or {})
+            values = response_service.parse(shown, raw or {}).values
             status = analysis_keys.IN_PROGRESS
         if not contacts and CONTACT_KEYS.intersection(values):
             values = {k: v for k, v in values.items() if k not in CONTACT_KEYS}
         named |= _partner_codes(values)
         fallback = invitation.email if contacts else f"Einrichtung {invitation.id}"
         records.append(ResponseRecord(
-            id=response.id, status=status, submitted_at=response.submitted_at,
+            id=response_id, status=status, submitted_at=submitted_at,
             actor=actor.code if actor else None,
             organisation=invitation.organisation or (actor.name if actor else "") or fallback,
             values=values,
@@ -273,6 +276,15 @@ class Chart:
         if callable(self.table):
             self.table = self.table()
         return self.table
+
+    @property
+    def page_rows(self) -> list[list[Any]]:
+        """The rows shown on the page: long lists (free texts) are cut, the CSV has them all."""
+        return self.rows[:PAGE_ROWS]
+
+    @property
+    def more_rows(self) -> int:
+        return max(0, len(self.rows) - PAGE_ROWS)
 
     def figure(self) -> Figure | None:
         return self.draw() if self.draw else None
