@@ -49,7 +49,7 @@ from ..models import Actor, Invitation, Response, Survey
 from . import responses as response_service
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
-CACHE_SIZE = 6
+CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
 PAGE_ROWS = 60
 CACHE_SECONDS = 300
 T = TypeVar("T")

@@ -84,7 +84,14 @@ def show(survey_id: int):
     unfiltered = service.analysed(unfiltered)
     dataset = filters.apply(unfiltered)
     key = (key, filters)
-    counts = overview_mod.overview(dataset.invitations)
+    data = service.cached(("page", key, viewer), lambda: _page_data(unfiltered, dataset, filters, viewer, key))
+    return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
+                           viewer=viewer, dataset=dataset, dialects=DIALECTS, **data)
+
+
+def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
+               key: Any) -> dict[str, Any]:
+    """Everything the results page shows, computed once per data stamp, filters and viewer."""
     coverage_charts = service.coverage_charts(dataset, filters, viewer)
     district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
     net = service.network_view(dataset, key)
@@ -97,6 +104,8 @@ def show(survey_id: int):
             questions.append((question, None))
             continue
         questions.append((question, service.question_chart(dataset, question, viewer, filters)))
+    for chart in network_charts + [c for _q, c in questions if c]:
+        chart.rows  # noqa: B018 - compute lazy tables now, not while rendering from the cache
     vocab = {
         "stadtteil": unfiltered.district_options, "handlungsfeld": unfiltered.sector_options,
         "traegerart": unfiltered.provider_type_options,
@@ -104,9 +113,8 @@ def show(survey_id: int):
         "kosten": _offer_options(unfiltered, analysis_keys.OFFER_COST),
         "setting": _offer_options(unfiltered, analysis_keys.OFFER_SETTING),
     }
-    return render_template(
-        "results/show.html", survey=survey, filters=filters, query=filters.query(), viewer=viewer,
-        dataset=dataset, overview=counts, vocab=vocab,
+    return dict(
+        overview=overview_mod.overview(dataset.invitations), vocab=vocab,
         response_chart=service.overview_chart(dataset),
         rates_district=service.rate_rows(overview_mod.rate_by_district(dataset), viewer),
         rates_sector=service.rate_rows(overview_mod.rate_by_sector(dataset), viewer),
@@ -116,7 +124,7 @@ def show(survey_id: int):
         dense=service.dense_sentences(district_matrix) if district_matrix else [],
         network_charts=network_charts, net=net,
         brokers=service.broker_rows(dataset, net) if net and network_charts and not network_charts[0].suppressed else [],
-        questions=questions, dialects=DIALECTS,
+        questions=questions,
         has_offers=dataset.question(analysis_keys.OFFERS) is not None,
         has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
     )
