@@ -504,7 +504,11 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
     for _node, data in ties.nodes(data=True):
         sectors.setdefault(data.get("sector", ""), data.get("sector_label") or data.get("sector") or "ohne Angabe")
     ordered = sorted((code for code in sectors if code), key=lambda c: sectors[c]) + ([""] if "" in sectors else [])
-    colour = {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(c for c in ordered if c)}
+    known = [c for c in ordered if c]
+    # More sectors than the palette has colours: repeating colours would make two sectors look the
+    # same, so then every sector gets its own colour from a 20-colour map.
+    spread = list(PALETTE) if len(known) <= len(PALETTE) else [colormaps["tab20"](i % 20) for i in range(len(known))]
+    colour = {code: spread[i] for i, code in enumerate(known)}
     colour[""] = "#BDBDBD"
     degree = dict(ties.degree())
     top_degree = max(degree.values()) or 1
