@@ -533,3 +533,17 @@ def test_autosave_json_is_valid_even_for_a_submitted_response(app, allkinds, cli
     _submitted(app, client, token)
     reply = client.post(f"/r/{token}/seite/1", data={"_autosave": "1", "akteur.name": "x"})
     assert reply.status_code == 409 and json.loads(reply.get_data())["submitted"]
+
+
+def test_renamed_district_shows_at_once_on_an_open_survey(app, allkinds, client):
+    from survey.models import District
+
+    token = allkinds[1]
+    client.post(f"/r/{token}/start")
+    assert "Nordstadt" in text_of(client.get(f"/r/{token}/seite/1"))
+    with app.app_context():
+        district = db.session.scalar(sa.select(District).where(District.name == "Nordstadt"))
+        district.name = "Nordstadt-Mitte"
+        db.session.commit()
+    page = text_of(client.get(f"/r/{token}/seite/1"))
+    assert "Nordstadt-Mitte" in page

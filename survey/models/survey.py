@@ -71,13 +71,17 @@ class Survey(db.Model):
     def is_open(self) -> bool:
         return self.state is SurveyState.OPEN
 
-    def questions(self) -> list[Question]:
-        """The survey's questions in order, with district options filled in from the Kommune."""
-        districts = tuple(
+    def district_options(self) -> tuple[Option, ...]:
+        """The Kommune's districts this survey covers, as answer options."""
+        return tuple(
             Option(d.code, d.name)
             for d in self.kommune.districts
             if not self.district_scope or d.code in self.district_scope
         )
+
+    def questions(self) -> list[Question]:
+        """The survey's questions in order, with district options filled in from the Kommune."""
+        districts = self.district_options()
         return [item.to_question(districts) for item in self.items]
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from questionnaires.kinds import KINDS
 from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
@@ -500,7 +501,44 @@ def close_survey(survey: Survey) -> None:
     db.session.flush()
 
 
-def pages_with_questions(survey: Survey) -> list[tuple[SurveyPage, list[Question]]]:
-    """Each non-empty page with its questions (district options resolved)."""
-    questions = {q.key: q for q in survey.questions()}
-    return [(page, [questions[item.key] for item in page.items]) for page in survey.pages if page.items]
+@dataclasses.dataclass(frozen=True)
+class PageView:
+    """A page as respondents see it: its title and position (no database object)."""
+
+    title: str
+    position: int
+
+
+# Opened surveys are frozen, so their pages and questions are computed once per process and key:
+# (survey id, when it was opened, the Kommune's districts as (code, name) pairs).
+_FROZEN_PAGES: dict[tuple, list[tuple[PageView, list[Question]]]] = {}
+_FROZEN_PAGES_LIMIT = 256
+
+
+def _build_pages(survey: Survey) -> list[tuple[PageView, list[Question]]]:
+    pages = db.session.scalars(
+        sa.select(SurveyPage).where(SurveyPage.survey_id == survey.id)
+        .options(selectinload(SurveyPage.items)).order_by(SurveyPage.position)
+    ).all()
+    districts = survey.district_options()
+    return [
+        (PageView(page.title, page.position), [item.to_question(districts) for item in page.items])
+        for page in pages if page.items
+    ]
+
+
+def pages_with_questions(survey: Survey) -> list[tuple[PageView, list[Question]]]:
+    """Each non-empty page with its questions (district options resolved).
+
+    Respondent pages call this on every request; for an opened (frozen) survey the result is
+    cached per process, keyed so that renamed districts still show at once.
+    """
+    if survey.is_draft:
+        return _build_pages(survey)
+    key = (survey.id, survey.opened_at, survey.district_options())
+    cached = _FROZEN_PAGES.get(key)
+    if cached is None:
+        if len(_FROZEN_PAGES) >= _FROZEN_PAGES_LIMIT:
+            _FROZEN_PAGES.clear()
+        cached = _FROZEN_PAGES[key] = _build_pages(survey)
+    return cached
