@@ -16,8 +16,9 @@ doppelt so viele Angebote wie in einer typischen versorgten Zelle, und mindesten
 from __future__ import annotations
 
 import statistics as pystats
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from questionnaires.model import Option
 
@@ -77,10 +78,17 @@ def _tuple(value: object) -> tuple[str, ...]:
     return (str(value),) if value else ()
 
 
+def is_ended(entry: Mapping[str, Any]) -> bool:
+    """Whether an offer entry is marked as ended ("beendet") in a follow-up wave."""
+    return str(entry.get(keys.OFFER_STATUS) or "").strip().casefold() == keys.OFFER_ENDED
+
+
 def offers(dataset: Dataset) -> list[Offer]:
-    """Every offer of the submitted responses in `dataset`."""
+    """Every running offer of the responses in `dataset` (offers marked as ended are left out)."""
     found = []
     for response, entry in dataset.entries(keys.OFFERS):
+        if is_ended(entry):
+            continue
         found.append(
             Offer(
                 response_id=response.id,

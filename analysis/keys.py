@@ -16,6 +16,8 @@ OFFER_TARGET_GROUPS = "zielgruppen"
 OFFER_DISTRICTS = "stadtteile"
 OFFER_SETTING = "setting"
 OFFER_COST = "kosten"
+OFFER_STATUS = "status"  # a follow-up wave marks offers that ended
+OFFER_ENDED = "beendet"
 
 PARTNERS = "kooperation.partner"
 PARTNER_ACTOR = "actor"

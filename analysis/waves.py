@@ -56,8 +56,8 @@ from .statistics import (
     numeric_summary,
 )
 
-OFFER_STATUS = "status"
-OFFER_ENDED = "beendet"
+OFFER_STATUS = keys.OFFER_STATUS
+OFFER_ENDED = keys.OFFER_ENDED
 CHOICE_KINDS = ("single_choice", "multiple_choice", "district", "likert")
 NUMERIC_KINDS = ("number", "year")
 ENTRY_KINDS = ("group", "partner_roster")
@@ -294,9 +294,7 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[Any]]
 # -- offers and coverage --------------------------------------------------------------------------
 
 
-def is_ended(entry: Mapping[str, Any]) -> bool:
-    """Whether an offer entry is marked as ended ("beendet")."""
-    return str(entry.get(OFFER_STATUS) or "").strip().casefold() == OFFER_ENDED
+is_ended = coverage_mod.is_ended  # an offer entry marked "beendet"
 
 
 def _active(dataset: Dataset) -> Dataset:

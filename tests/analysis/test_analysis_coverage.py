@@ -53,3 +53,26 @@ def test_no_offers_gives_an_all_gap_matrix(make, submitted):
                     districts=submitted.districts)
     matrix = coverage.phase_by_district(empty)
     assert matrix.offers == 0 and len(matrix.gaps) == 9 and not matrix.dense
+
+
+def test_offers_marked_as_ended_are_not_counted():
+    from analysis import coverage
+    from analysis.dataset import Dataset, ResponseRecord
+    from questionnaires.model import Option, Question
+
+    fields = (
+        Question("angebote.angebote.name", "short_text", "Name"),
+        Question("angebote.angebote.lebensphasen", "multiple_choice", "Phase", options=(Option("kita", "Kita"),)),
+        Question("angebote.angebote.stadtteile", "district", "Stadtteil", options=(Option("nord", "Nord"),)),
+        Question("angebote.angebote.status", "single_choice", "Status",
+                 options=(Option("laeuft", "läuft weiter"), Option("beendet", "beendet"))),
+    )
+    group = Question("angebote.angebote", "group", "Angebote", fields=fields)
+    entries = [
+        {"name": "Babyclub", "lebensphasen": ["kita"], "stadtteile": ["nord"], "status": "laeuft"},
+        {"name": "Elterncafé", "lebensphasen": ["kita"], "stadtteile": ["nord"], "status": "beendet"},
+    ]
+    dataset = Dataset(questions=(group,), districts=(Option("nord", "Nord"),), responses=(
+        ResponseRecord(1, "submitted", None, "a1", "Kita", {"angebote.angebote": entries}),))
+    assert [o.name for o in coverage.offers(dataset)] == ["Babyclub"]
+    assert coverage.phase_by_district(dataset).cell("kita", "nord") == 1
