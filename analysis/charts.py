@@ -473,6 +473,9 @@ def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen
 # -- network ---------------------------------------------------------------------------------------
 
 
+ISOLATES_LABELLED = 12  # isolated actors are named below the drawing up to this many
+
+
 def _layout(graph: nx.Graph) -> dict[Any, Any]:
     """Spring layout (fixed seed) of the connected actors; actors without ties in a row below."""
     isolated = [n for n in graph.nodes if graph.degree(n) == 0]
@@ -547,14 +550,20 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
                             fontweight="bold", zorder=3,
                             bbox={"facecolor": "white", "edgecolor": "#333333", "linewidth": 0.5, "pad": 0.8,
                                   "boxstyle": "round,pad=0.15"})
-            key = "\n".join(f"{number:>2}  {wrap(str(ties.nodes[node].get('name', node)), 24, 1)}"
-                            for number, node in enumerate(labelled, start=1))
+            key = "\n".join(
+                f"{number:>2}  " + wrap(str(ties.nodes[node].get("name", node)), 28, 2).replace("\n", "\n      ")
+                for number, node in enumerate(labelled, start=1)
+            )
             key_ax.text(0, 1, "Am stärksten vernetzt:\n" + key, va="top", ha="left", fontsize=7,
                         transform=key_ax.transAxes, linespacing=1.5)
         isolated = [n for n in ties.nodes if ties.degree(n) == 0]
         if isolated:
             ax.axhline(-1.2, color=GRID, linewidth=0.8)
             ax.text(-1.1, -1.23, "ohne Kooperation:", fontsize=7, color="#444444", va="top")
+            if len(isolated) <= ISOLATES_LABELLED:
+                for node in isolated:
+                    ax.annotate(wrap(str(ties.nodes[node].get("name", node)), 22, 2), pos[node], xytext=(0, -6),
+                                textcoords="offset points", ha="center", va="top", fontsize=6, color="#333333")
         ax.update_datalim([p for p in pos.values()])
         ax.autoscale_view()
         ax.margins(0.12)
