@@ -26,7 +26,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, TypeVar
@@ -122,6 +122,86 @@ def _partner_codes(values: Mapping[str, Any]) -> set[str]:
             if isinstance(p, Mapping) and p.get(analysis_keys.PARTNER_ACTOR)}
 
 
+def _response_query(survey_id: int, include_drafts: bool) -> sa.Select:
+    """The responses of a survey by id with what a `ResponseRecord` needs from the invitation and its
+    actor. Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read."""
+    draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
+    query = (sa.select(Response.id, Response.submitted_at, Response.answers, draft, Invitation.id,
+                       Invitation.email, Invitation.organisation, Actor)
+             .join(Invitation, Response.invitation_id == Invitation.id)
+             .outerjoin(Actor, Invitation.actor_id == Actor.id)
+             .where(Response.survey_id == survey_id).order_by(Response.id))
+    if not include_drafts:
+        query = query.where(Response.submitted_at.isnot(None))
+    return query
+
+
+def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts: bool) -> ResponseRecord:
+    """One row of `_response_query` as the analysis sees it: typed answers (parsed from the draft
+    while not submitted), contact questions left out for analysts, the organisation's name from the
+    invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"."""
+    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row
+    if submitted_at is not None:
+        values = answers or {}
+        status = analysis_keys.SUBMITTED
+    else:
+        shown = response_service.shown_questions(questions, raw or {})
+        values = response_service.parse(shown, raw or {}).values
+        status = analysis_keys.IN_PROGRESS
+    if not contacts and CONTACT_KEYS.intersection(values):
+        values = {k: v for k, v in values.items() if k not in CONTACT_KEYS}
+    fallback = email if contacts else f"Einrichtung {invitation_id}"
+    return ResponseRecord(
+        id=response_id, status=status, submitted_at=submitted_at,
+        actor=actor.code if actor else None,
+        organisation=organisation or (actor.name if actor else "") or fallback,
+        values=values,
+    )
+
+
+def export_questions(survey: Survey, contacts: bool) -> tuple[Question, ...]:
+    """The questions of the dataset and of the row-level exports (analysts: no contact questions)."""
+    questions = survey.questions()
+    return tuple(q for q in questions if contacts or q.key not in CONTACT_KEYS)
+
+
+STREAM_CHUNK = 500
+
+
+def stream_responses(survey: Survey, questions: Sequence[Question], filters: Filters,
+                     contacts: bool, chunk: int = STREAM_CHUNK) -> Iterator[ResponseRecord]:
+    """The responses of `filters.apply(build_dataset(survey, filters.include_drafts, contacts))`,
+    read from the database `chunk` rows at a time (keyset pagination by id: no cursor stays open
+    between chunks, and memory stays flat however many responses there are).
+
+    Lazy: the queries run while the caller iterates, so a streamed response must keep the
+    request context (`stream_with_context`). District, sector and provider-type filters are applied
+    per chunk by `Dataset.filter` against the register, loaded once (the same rules as the page).
+    """
+    survey_id, kommune_id = survey.id, survey.kommune_id
+    query = _response_query(survey_id, filters.include_drafts)
+    filtered = bool(filters.districts or filters.sectors or filters.provider_types)
+
+    def generate() -> Iterator[ResponseRecord]:
+        register: tuple[ActorRecord, ...] = ()
+        if filtered:
+            register = tuple(_actor_record(a) for a in db.session.scalars(
+                sa.select(Actor).where(Actor.kommune_id == kommune_id)))
+        last = 0
+        while True:
+            rows = db.session.execute(query.where(Response.id > last).limit(chunk)).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            records = tuple(_response_record(row, questions, contacts) for row in rows)
+            if filtered:
+                records = filters.apply(Dataset(questions=tuple(questions), responses=records,
+                                                actors=register)).responses
+            yield from records
+
+    return generate()
+
+
 def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = True) -> Dataset:
     """Everything the analysis needs about `survey`, read in a handful of queries.
 
@@ -129,42 +209,16 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
     The actors are the invited organisations and every register actor named as a partner (the
     network counts the invited ones without any tie as isolates).
     """
-    questions = survey.questions()
-    if not contacts:
-        questions = [q for q in questions if q.key not in CONTACT_KEYS]
+    questions = list(export_questions(survey, contacts))
     invitation_rows = db.session.execute(
         sa.select(Invitation, Actor).outerjoin(Actor, Invitation.actor_id == Actor.id)
         .where(Invitation.survey_id == survey.id).order_by(Invitation.id)
     ).all()
-    # Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read.
-    draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
-    response_query = (sa.select(Response.id, Response.invitation_id, Response.submitted_at, Response.answers, draft)
-                      .where(Response.survey_id == survey.id).order_by(Response.id))
-    if not include_drafts:
-        response_query = response_query.where(Response.submitted_at.isnot(None))
-    by_invitation = {invitation.id: (invitation, actor) for invitation, actor in invitation_rows}
-
-    records = []
+    records = [_response_record(row, questions, contacts)
+               for row in db.session.execute(_response_query(survey.id, include_drafts))]
     named: set[str] = set()
-    for response_id, invitation_id, submitted_at, answers, raw in db.session.execute(response_query):
-        invitation, actor = by_invitation[invitation_id]
-        if submitted_at is not None:
-            values = answers or {}
-            status = analysis_keys.SUBMITTED
-        else:
-            shown = response_service.shown_questions(questions, raw or {})
-            values = response_service.parse(shown, raw or {}).values
-            status = analysis_keys.IN_PROGRESS
-        if not contacts and CONTACT_KEYS.intersection(values):
-            values = {k: v for k, v in values.items() if k not in CONTACT_KEYS}
-        named |= _partner_codes(values)
-        fallback = invitation.email if contacts else f"Einrichtung {invitation.id}"
-        records.append(ResponseRecord(
-            id=response_id, status=status, submitted_at=submitted_at,
-            actor=actor.code if actor else None,
-            organisation=invitation.organisation or (actor.name if actor else "") or fallback,
-            values=values,
-        ))
+    for record in records:
+        named |= _partner_codes(record.values)
     register = db.session.scalars(sa.select(Actor).where(Actor.kommune_id == survey.kommune_id))
     invited = {actor.id for _invitation, actor in invitation_rows if actor is not None}
     actors = [a for a in register if a.id in invited or (a.active and a.code in named)]

@@ -3,10 +3,10 @@ downloads. Every chart and download reads the same filters from the query string
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
 from analysis import charts, export
@@ -152,36 +152,36 @@ def chart(survey_id: int, name: str, fmt: str):
     return _download(charts.render(figure, fmt), FORMATS[fmt], _filename(survey, what, fmt), inline=True)
 
 
+def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[bytes]],
+              required: str | None = None) -> Response:
+    """A row-level export (one row per response or entry) streamed straight from the database:
+    memory stays flat however many responses there are, the first rows leave at once. The rows
+    are those of the filtered dataset the page shows (`service.stream_responses`)."""
+    dialect = _dialect()
+    contacts = bool(current_user.can_plan)
+    questions = service.export_questions(survey, contacts)
+    if required and not any(q.key == required for q in questions):
+        abort(404)
+    records = service.stream_responses(survey, questions, _filters(), contacts)
+    return _csv(stream_with_context(export_csv(questions, records, dialect)), survey, what, encoded=True)
+
+
 @bp.route("/<int:survey_id>/antworten.csv")
 @login_required
 def responses_csv(survey_id: int):
-    survey = own_survey(survey_id)
-    dialect = _dialect()
-    dataset = _dataset(survey, _filters())
-    return _csv(export.responses_csv(dataset.questions, dataset.responses, dialect), survey, "antworten", encoded=True)
+    return _streamed(own_survey(survey_id), "antworten", export.responses_csv)
 
 
 @bp.route("/<int:survey_id>/angebote.csv")
 @login_required
 def offers_csv(survey_id: int):
-    survey = own_survey(survey_id)
-    dialect = _dialect()
-    dataset = _dataset(survey, _filters())
-    if dataset.question(analysis_keys.OFFERS) is None:
-        abort(404)
-    return _csv(export.offers_csv(dataset.questions, dataset.responses, dialect), survey, "angebote", encoded=True)
+    return _streamed(own_survey(survey_id), "angebote", export.offers_csv, analysis_keys.OFFERS)
 
 
 @bp.route("/<int:survey_id>/kooperationen.csv")
 @login_required
 def partners_csv(survey_id: int):
-    survey = own_survey(survey_id)
-    dialect = _dialect()
-    dataset = _dataset(survey, _filters())
-    if dataset.question(analysis_keys.PARTNERS) is None:
-        abort(404)
-    return _csv(export.partners_csv(dataset.questions, dataset.responses, dialect), survey, "kooperationen",
-                encoded=True)
+    return _streamed(own_survey(survey_id), "kooperationen", export.partners_csv, analysis_keys.PARTNERS)
 
 
 @bp.route("/<int:survey_id>/codebuch.csv")
