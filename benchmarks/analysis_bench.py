@@ -2,7 +2,9 @@
 
     python -m benchmarks.analysis_bench base --out FILE          # demo survey → pickled Dataset
     python -m benchmarks.analysis_bench results --base FILE --size N
-    python -m benchmarks.analysis_bench export --base FILE --size N --format csv|xlsx
+    python -m benchmarks.analysis_bench filldb --out DIR --size N   # SQLite database with N responses
+    python -m benchmarks.analysis_bench export --db DIR --format csv  # download it through the app
+    python -m benchmarks.analysis_bench export --base FILE --size N --format xlsx
     python -m benchmarks.analysis_bench network --base FILE
 
 Each prints one JSON line.
@@ -93,11 +95,54 @@ def cmd_results(args) -> dict:
     return result
 
 
+def cmd_filldb(args) -> dict:
+    from pathlib import Path
+
+    from .synthetic import fill_database
+
+    started = time.perf_counter()
+    result = fill_database(Path(args.out), args.size)
+    (Path(args.out) / "filled.json").write_text(json.dumps(result))
+    return {**result, "seconds": time.perf_counter() - started}
+
+
+def cmd_export_db(args) -> dict:
+    """The responses CSV as a planner downloads it: logged in, GET /results/<id>/antworten.csv
+    through the app (streamed from the SQLite database in `--db`), every chunk consumed."""
+    from pathlib import Path
+
+    from .common import make_app, quiet_logging
+
+    quiet_logging()
+    with open(Path(args.db) / "filled.json") as source:
+        filled = json.load(source)
+    app = make_app(Path(args.db))
+    client = app.test_client()
+    assert client.post("/login", data={"email": filled["planner"], "password": filled["password"]}).status_code == 302
+    rss_before = current_rss_mb()
+    started = time.perf_counter()
+    response = client.get(f"/results/{filled['survey_id']}/antworten.csv?format=excel_de", buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    first = None
+    size = rows = 0
+    for chunk in response.response:
+        if first is None:
+            first = time.perf_counter() - started
+        size += len(chunk)
+        rows += chunk.count(b"\r\n")
+    response.close()
+    return {"size": filled["responses"], "format": "csv", "seconds": time.perf_counter() - started,
+            "first_byte": first, "bytes": size, "rows": rows - 1, "rss_app_mb": rss_before,
+            "peak_rss_mb": peak_rss_mb()}
+
+
 def cmd_export(args) -> dict:
     from analysis import export
 
     from .synthetic import grow
 
+    if args.db:
+        return cmd_export_db(args)
     dataset = grow(_load(args.base), args.size)
     rss_before = current_rss_mb()
     started = time.perf_counter()
@@ -134,13 +179,16 @@ def cmd_network(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["base", "results", "export", "network"])
+    parser.add_argument("command", choices=["base", "results", "export", "filldb", "network"])
+    parser.add_argument("--db")
     parser.add_argument("--out")
     parser.add_argument("--base")
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--format", default="csv")
     args = parser.parse_args(argv)
-    result = {"base": cmd_base, "results": cmd_results, "export": cmd_export, "network": cmd_network}[args.command](args)
+    commands = {"base": cmd_base, "results": cmd_results, "export": cmd_export, "filldb": cmd_filldb,
+                "network": cmd_network}
+    result = commands[args.command](args)
     print(json.dumps(result, default=str))
     return 0
 

@@ -91,3 +91,55 @@ def network_dataset(base, organisations: int = 500, ties: int = 5000, seed: int 
         responses.append(ResponseRecord(id=n + 1, status="submitted", submitted_at=None, actor=actor.code,
                                         organisation=actor.name, values={keys.PARTNERS: entries}))
     return dataclasses.replace(base, responses=tuple(responses), actors=actors, invitations=())
+
+
+def fill_database(instance: Path, n: int, seed: int = 1) -> dict:
+    """A SQLite database in `instance` with the demo data and the demo survey grown to n responses
+    (all submitted, answers copied from the demo's), written with bulk inserts of invitations and
+    responses. Returns what the export benchmark needs to log in and download."""
+    quiet_logging()
+    import secrets
+
+    import sqlalchemy as sa
+
+    from survey.extensions import db
+    from survey.models import Actor, Invitation, InvitationStatus, Response, Survey
+    from survey.services.demo import load_demo
+
+    app = make_app(instance)
+    rng = random.Random(seed)
+    with app.app_context():
+        demo = load_demo()
+        db.session.commit()
+        survey = db.session.scalars(sa.select(Survey).order_by(Survey.id)).first()
+        pool = [a for a in db.session.scalars(sa.select(Response.answers).where(
+            Response.survey_id == survey.id, Response.submitted_at.isnot(None))) if a]
+        actors = list(db.session.scalars(sa.select(Actor.id).where(Actor.kommune_id == survey.kommune_id)))
+        existing = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
+            Response.survey_id == survey.id, Response.submitted_at.isnot(None)))
+        start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc)
+        batch = 5000
+        for first in range(0, max(n - existing, 0), batch):
+            count = min(batch, n - existing - first)
+            moments = [start + dt.timedelta(minutes=rng.randrange(60 * 24 * 42)) for _ in range(count)]
+            invitations = [
+                {"survey_id": survey.id, "actor_id": actors[(first + i) % len(actors)] if (first + i) % 4 else None,
+                 "email": f"org{first + i}@bench.example", "organisation": f"Organisation {first + i}" if i % 3 else "",
+                 "token_hash": secrets.token_hex(32), "status": InvitationStatus.SUBMITTED, "sent_at": start,
+                 "opened_at": moment, "submitted_at": moment}
+                for i, moment in enumerate(moments)
+            ]
+            ids = db.session.scalars(sa.insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True),
+                                     invitations).all()
+            db.session.execute(sa.insert(Response), [
+                {"survey_id": survey.id, "invitation_id": invitation_id, "draft": {}, "answers": pool[(first + i) % len(pool)],
+                 "revision": 1, "saved_at": moment, "submitted_at": moment}
+                for i, (invitation_id, moment) in enumerate(zip(ids, moments))
+            ])
+            db.session.commit()
+        total = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
+            Response.survey_id == survey.id, Response.submitted_at.isnot(None)))
+        result = {"survey_id": survey.id, "responses": total, "planner": demo.planner, "password": demo.password}
+        db.session.remove()
+        db.engine.dispose()
+    return result
