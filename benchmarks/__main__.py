@@ -187,24 +187,23 @@ def bench_profile(report_list: list[Report], base: str) -> None:
 FINDINGS = """\
 ## Findings and hot spots
 
-- **Respondent pages run ~13 SQL statements per request, ~9 of them ORM lazy loads** (see the profile
-  above). `survey/services/surveys.py: pages_with_questions` walks `survey.pages` → `page.items`
-  (one query per page) and `Survey.questions()` (`survey/models/survey.py:74`) walks `survey.items`
-  and `kommune.districts`; `views/respond.py` calls it once or twice per request (`_pages`, and
-  `_answer_sheet` on review/submit, `responses.all_questions` on submit). An open survey is frozen,
-  so its pages and questions could be loaded once with `selectinload` (or cached per survey id +
-  revision) instead of on every request. The invitation → survey → kommune chain in
-  `_invitation_or_page` adds two more lazy loads per request. This is the largest share of the
-  respondent path's CPU time and the main reason throughput is far below the "hello" ceiling.
+- **Respondent pages** ran ~13 SQL statements per request, ~9 of them ORM lazy loads, walking
+  pages → items → questions → districts on every request. Fixed: an opened survey is frozen, so
+  `surveys.pages_with_questions` keeps its pages and parsed questions per process (keyed by survey,
+  opening time and districts); a view + save pair went from 15 to 9 ms in-process, the profile now
+  shows ~8 statements and 4 lazy loads (invitation → survey → kommune → districts). What remains per
+  request is Jinja rendering of the page and the ORM round trips; the throughput gap to the "hello"
+  ceiling is that work plus the load generator sharing the two cores.
 - **Saturation vs. latency.** The 10/50/200 runs are closed loops without think time: every
   respondent sends its next request at once, so by Little's law latency ≈ concurrency / throughput.
   At 50 such respondents on two cores a p95 below 50 ms would need > 1,000 req/s; the realistic
   reading of the target is the paced run (50 respondents, ~1 s between requests), reported separately.
   The load generator (Python threads) runs on the same two cores and takes a part of the CPU.
-- **Each chart image on the results page rebuilds the whole dataset** (`survey/views/results.py:
-  chart` → `build_dataset`), so the page costs (number of charts) × (dataset build + drawing). A
-  per-request/per-survey cache of the built dataset (keyed by the survey's latest response change)
-  would make the chart images cost only the drawing.
+- **Chart images on the results page** used to rebuild the whole dataset each; the dataset, the
+  network and the page data are now cached per process, keyed by a data stamp (three aggregate
+  queries), so the ~17 images of a page cost only their drawing. The cold first view at 10,000
+  responses is dominated by reading and decoding the stored answers (~4 s) and the network
+  metrics; meeting 3 s cold would need the network computed in the background.
 - **Chart drawing is the constant cost**: a matplotlib figure with constrained layout costs
   ~150–400 ms to render regardless of n (the layout solver draws the text twice). The statistics
   themselves are linear and small (milliseconds per 1,000 responses).
