@@ -120,18 +120,28 @@ def _destination(action: str, number: int, page_count: int) -> int:
     return number - 1
 
 
-@bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
-def page(token: str, number: int):
+def _open_response(token: str):
+    """The invitation and its started response, or the page to show instead: the German page for an
+    unknown link or a closed survey, or for a submitted response its confirmation (JSON for autosave)."""
     invitation, error_page = _invitation_or_page(token)
     if error_page:
-        return error_page
+        return None, None, error_page
     response = response_service.start(invitation)
-    pages = _pages(invitation)
     if response.is_submitted:
         db.session.commit()
         if request.form.get("_autosave"):
-            return jsonify(ok=False, submitted=True, message="Ihre Antworten sind bereits abgeschickt."), 409
-        return redirect(url_for("respond.done", token=token))
+            done = jsonify(ok=False, submitted=True, message="Ihre Antworten sind bereits abgeschickt.")
+            return None, None, (done, 409)
+        return None, None, redirect(url_for("respond.done", token=token))
+    return invitation, response, None
+
+
+@bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
+def page(token: str, number: int):
+    invitation, response, other_page = _open_response(token)
+    if other_page:
+        return other_page
+    pages = _pages(invitation)
     if not 1 <= number <= len(pages):
         abort(404)
     survey_page, questions = pages[number - 1]
@@ -300,15 +310,9 @@ def _entry_question(invitation: Invitation, number: int, key: str):
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>", methods=["GET", "POST"])
 def entry(token: str, number: int, key: str, index: int):
     """One entry of a repeatable group or partner roster, edited on its own (stays quick with 40)."""
-    invitation, error_page = _invitation_or_page(token)
-    if error_page:
-        return error_page
-    response = response_service.start(invitation)
-    if response.is_submitted:
-        db.session.commit()
-        if request.form.get("_autosave"):
-            return jsonify(ok=False, submitted=True, message="Ihre Antworten sind bereits abgeschickt."), 409
-        return redirect(url_for("respond.done", token=token))
+    invitation, response, other_page = _open_response(token)
+    if other_page:
+        return other_page
     pages, survey_page, question = _entry_question(invitation, number, key)
     raw = response.draft
     conflict = None
@@ -357,13 +361,9 @@ def entry(token: str, number: int, key: str, index: int):
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])
 def remove_entry(token: str, number: int, key: str, index: int):
     """Ask before removing an entry (works without JavaScript; nothing disappears by a slip)."""
-    invitation, error_page = _invitation_or_page(token)
-    if error_page:
-        return error_page
-    response = response_service.start(invitation)
-    if response.is_submitted:
-        db.session.commit()
-        return redirect(url_for("respond.done", token=token))
+    invitation, response, other_page = _open_response(token)
+    if other_page:
+        return other_page
     pages, survey_page, question = _entry_question(invitation, number, key)
     if index not in response_service.entry_numbers(response.draft, question):
         db.session.commit()
@@ -382,13 +382,9 @@ def remove_entry(token: str, number: int, key: str, index: int):
 
 @bp.route("/<token>/pruefen", methods=["GET", "POST"])
 def review(token: str):
-    invitation, error_page = _invitation_or_page(token)
-    if error_page:
-        return error_page
-    response = response_service.start(invitation)
-    if response.is_submitted:
-        db.session.commit()
-        return redirect(url_for("respond.done", token=token))
+    invitation, response, other_page = _open_response(token)
+    if other_page:
+        return other_page
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = response_service.submit(response)
