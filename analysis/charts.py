@@ -168,14 +168,22 @@ def render(fig: Figure, fmt: str = "png") -> bytes:
 # -- frequencies -----------------------------------------------------------------------------------
 
 
-def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
-    """Horizontal bars: percentage of respondents per option, labelled with count and share."""
-    title = summary.question.prompt
+def _empty_placeholder(summary: Any, title: str, min_group: int) -> Figure | None:
+    """The placeholder for a suppressed or still empty summary; None when there is data to draw."""
     if summary.suppressed:
         return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
                            n_label(summary.n, True, min_group))
     if summary.n == 0:
         return placeholder(title, "Noch keine Antworten.", n_label(0))
+    return None
+
+
+def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
+    """Horizontal bars: percentage of respondents per option, labelled with count and share."""
+    title = summary.question.prompt
+    empty = _empty_placeholder(summary, title, min_group)
+    if empty is not None:
+        return empty
     rows = list(summary.rows)
     note = "Mehrfachnennungen möglich; Anteile bezogen auf alle Antwortenden." if summary.multiple else ""
     if len(rows) > MAX_BARS:
@@ -216,11 +224,9 @@ def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figur
 def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Figure:
     """Histogram with median marked; the five-number summary in the note."""
     title = summary.question.prompt
-    if summary.suppressed:
-        return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
-                           n_label(summary.n, True, min_group))
-    if summary.n == 0:
-        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    empty = _empty_placeholder(summary, title, min_group)
+    if empty is not None:
+        return empty
     is_year = summary.question.kind == "year"
     fmt = _tick_plain if is_year else _tick_number
     values = list(summary.values)
@@ -270,11 +276,9 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
     a neutral midpoint (odd scales) centred on zero; "weiß nicht" and similar answers are listed
     beside the bars instead of stacked."""
     title = summary.question.prompt
-    if summary.suppressed:
-        return placeholder(title, f"Weniger als {min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt.",
-                           n_label(summary.n, True, min_group))
-    if summary.n == 0:
-        return placeholder(title, "Noch keine Antworten.", n_label(0))
+    empty = _empty_placeholder(summary, title, min_group)
+    if empty is not None:
+        return empty
     substantive = summary.substantive
     other = [i for i in range(len(summary.scale)) if i not in substantive]
     colours = _scale_colours(len(substantive))
