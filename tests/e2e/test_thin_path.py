@@ -1,0 +1,98 @@
+"""The thin path in a real browser: planner builds and invites, respondent answers over two
+sittings, analyst sees the chart and downloads the CSV."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from factories import PASSWORD, deliver, make_user, token_from_mail
+
+pytestmark = pytest.mark.e2e
+
+QUESTIONS = [
+    "Auf welchen Wirkungskreis bezieht sich das Netzwerk?",
+    "Auf welche Lebensphasen der Präventionskette richtet sich das Netzwerk?",
+    "Gibt es einen Fokus des Netzwerks? Bitte beschreiben Sie ihn kurz.",
+]
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+
+
+def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, inbox):
+    _analyst_id, analyst_email = make_user(app, "analyst")
+    planner_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = planner_context.new_page()
+    _login(page, live_server, planner[1])
+
+    page.get_by_role("link", name="Neue Befragung").click()
+    page.get_by_label("Titel der Befragung").fill("Netzwerke im Stadtteil")
+    page.locator("form button.primary").click()
+    survey_url = re.sub(r"[?#].*$", "", page.url)
+    page.get_by_role("link", name="Fragen aus dem Katalog hinzufügen").click()
+    for prompt in QUESTIONS:
+        page.get_by_label("Fragen suchen").fill(prompt.split("?")[0])
+        page.get_by_role("button", name="Anzeigen").click()
+        page.get_by_role("button", name=f"Hinzufügen: {prompt}").click()
+    page.goto(survey_url)
+    page.get_by_role("button", name="Befragung öffnen").click()
+    expect(page.locator(".flash")).to_contain_text("geöffnet")
+
+    page.get_by_role("link", name="Einladungen").first.click()
+    page.locator("textarea").fill("Kita Sonnenschein <kita@traeger.example>")
+    page.get_by_role("button", name="Adressen prüfen").click()
+    page.get_by_role("button", name=re.compile("einladen")).click()
+    expect(page.locator(".flash")).to_contain_text("1 Einladung")
+    deliver(app)
+    [mail] = inbox.to("kita@traeger.example")
+    token = token_from_mail(mail.get_body(("plain",)).get_content())
+    planner_context.close()
+
+    # First sitting: answer and save, then close the browser.
+    first = browser.new_context(locale="de-DE")
+    respondent = first.new_page()
+    respondent.goto(f"{live_server}/r/{token}")
+    respondent.get_by_role("button", name="Befragung beginnen").click()
+    respondent.get_by_label("Stadtteil / Sozialraum").check()
+    respondent.get_by_label("Rund um die Kita").check()
+    respondent.get_by_label(QUESTIONS[2]).fill("Übergang Kita – Grundschule")
+    respondent.get_by_role("button", name="Zwischenspeichern").click()
+    expect(respondent.locator(".flash")).to_contain_text("Gespeichert um")
+    first.close()
+
+    # Second sitting, a new browser without cookies: everything is still there; submit.
+    second = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 800})
+    respondent = second.new_page()
+    respondent.goto(f"{live_server}/r/{token}")
+    respondent.get_by_role("button", name="Weiter ausfüllen").click()
+    expect(respondent.get_by_label("Stadtteil / Sozialraum")).to_be_checked()
+    expect(respondent.get_by_label(QUESTIONS[2])).to_have_value("Übergang Kita – Grundschule")
+    respondent.get_by_role("button", name="Weiter zur Übersicht").click()
+    respondent.get_by_role("button", name="Absenden").click()
+    expect(respondent.get_by_role("heading", level=1)).to_have_text("Vielen Dank!")
+    second.close()
+
+    # The analyst sees the response count, a drawn chart, and downloads the CSV.
+    analyst_context = browser.new_context(locale="de-DE", accept_downloads=True)
+    page = analyst_context.new_page()
+    _login(page, live_server, analyst_email)
+    page.goto(survey_url.replace("/surveys/", "/results/"))
+    chart = page.locator(f"img[src*='netzwerk.lebensphasen.png']").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle())
+    with page.expect_download() as download:
+        page.locator("a[href*='antworten.csv'][href*='excel_de']").first.click()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    header, row = content.splitlines()[:2]
+    assert "netzwerk.wirkungskreis" in header.split(";")
+    assert "stadtteil" in row.split(";") and "Übergang Kita – Grundschule" in row
+    analyst_context.close()
