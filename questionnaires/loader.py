@@ -55,6 +55,14 @@ class _Reader:
     def problem(self, file: str, key: str, message: str) -> None:
         self.problems.append(Problem(file, key, message))
 
+    def flag(self, file: str, key: str, raw: dict[str, Any], name: str, default: bool) -> bool:
+        """A true/false attribute; anything else (e.g. "nein") is a problem, not silently true."""
+        value = raw.get(name, default)
+        if not isinstance(value, bool):
+            self.problem(file, key, f"{name} muss true oder false sein (nicht {value!r})")
+            return default
+        return value
+
     def options(self, file: str, key: str, raw: Any, what: str = "options") -> tuple[Option, ...]:
         if raw is None:
             return ()
@@ -97,7 +105,7 @@ class _Reader:
         if not str(raw.get("prompt", "")).strip():
             self.problem(file, key, "prompt (Fragetext) fehlt")
         version = raw.get("version", 1)
-        if not isinstance(version, int) or version < 1:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             self.problem(file, key, "version muss eine ganze Zahl ab 1 sein")
             version = 1
         condition = None
@@ -121,13 +129,13 @@ class _Reader:
             module=module,
             section=section,
             help=str(raw.get("help", "")).strip(),
-            required=bool(raw.get("required", False)),
+            required=self.flag(file, key, raw, "required", False),
             options=self.options(file, key, raw.get("options")),
-            other=bool(raw.get("other", False)),
+            other=self.flag(file, key, raw, "other", False),
             items=self.options(file, key, raw.get("items"), "items"),
             minimum=raw.get("min"),
             maximum=raw.get("max"),
-            integer=bool(raw.get("integer", True)),
+            integer=self.flag(file, key, raw, "integer", True),
             max_entries=raw.get("max_entries"),
             condition=condition,
             fields=fields,

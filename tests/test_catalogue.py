@@ -228,6 +228,7 @@ BROKEN_CASES = [
     ("duplicate_key", "x.toml", "x.frage", "key kommt doppelt vor (auch in x.toml)"),
     ("duplicate_module", "b.toml", "x", "Modul-key kommt doppelt vor (auch in a.toml)"),
     ("missing_options", "x.toml", "x.frage", "hat keine Antwortoptionen (options)"),
+    ("flag_not_boolean", "m.toml", "m.frage", "required muss true oder false sein (nicht 'nein')"),
     ("missing_prompt", "x.toml", "x.frage", "prompt (Fragetext) fehlt"),
     ("matrix_without_items", "x.toml", "x.bewertung", "hat keine Zeilen (items)"),
     ("unknown_condition_target", "x.toml", "x.frage",
