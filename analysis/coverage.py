@@ -85,6 +85,12 @@ def is_ended(entry: Mapping[str, Any]) -> bool:
 
 def offers(dataset: Dataset) -> list[Offer]:
     """Every running offer of the responses in `dataset` (offers marked as ended are left out)."""
+    if "offers" not in dataset.memo:
+        dataset.memo["offers"] = _collect_offers(dataset)
+    return dataset.memo["offers"]
+
+
+def _collect_offers(dataset: Dataset) -> list[Offer]:
     found = []
     for response, entry in dataset.entries(keys.OFFERS):
         if is_ended(entry):

@@ -87,6 +87,11 @@ class Dataset:
     # -- look-ups -------------------------------------------------------------------------------
 
     @cached_property
+    def memo(self) -> dict[str, Any]:
+        """Derived tables (e.g. the offers) that several analyses of this dataset share."""
+        return {}
+
+    @cached_property
     def _questions_by_key(self) -> dict[str, Question]:
         found: dict[str, Question] = {}
         for question in self.questions:

@@ -41,6 +41,8 @@ TOP_N = 10
 # BETWEENNESS_EXACT_UP_TO nodes it is estimated from BETWEENNESS_SAMPLES sampled sources (fixed
 # seed, so repeatable): the strong brokers stand out clearly, values are estimates.
 BETWEENNESS_EXACT_UP_TO = 1000
+BETWEENNESS_BUDGET = 500_000  # sampled sources × (nodes + ties)
+BETWEENNESS_MIN_SAMPLES = 12
 BETWEENNESS_SAMPLES = 64
 NAME_PREFIX = "name:"
 UNKNOWN_SECTOR = Option("", "ohne Angabe")
@@ -177,7 +179,11 @@ def _betweenness(ties: nx.Graph) -> dict[str, float]:
     n = ties.number_of_nodes()
     if n <= BETWEENNESS_EXACT_UP_TO:
         return nx.betweenness_centrality(ties, normalized=True)
-    return nx.betweenness_centrality(ties, k=BETWEENNESS_SAMPLES, normalized=True, seed=7)
+    # Each sampled source costs one pass over the graph: keep the work (sources × size) bounded so
+    # a very large network still answers in about a second; the top brokers stand out either way.
+    size = n + ties.number_of_edges()
+    samples = max(BETWEENNESS_MIN_SAMPLES, min(BETWEENNESS_SAMPLES, BETWEENNESS_BUDGET // size))
+    return nx.betweenness_centrality(ties, k=min(samples, n), normalized=True, seed=7)
 
 
 def metrics(graph: nx.DiGraph, top_n: int = TOP_N) -> NetworkMetrics:
