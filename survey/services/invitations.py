@@ -263,32 +263,39 @@ def _enqueue(invitation: Invitation, token: str, kind: str) -> OutboxMessage:
                                    reply_to=mail.reply_to, invitation_id=invitation.id)
 
 
-def invite(survey: Survey, address: str, organisation: str = "", contact_name: str = "",
-           actor: Actor | None = None) -> tuple[Invitation, str]:
-    """Create an invitation and queue its e-mail; returns the invitation and its (unstored) token."""
-    _require_open(survey)
+def _add_invitation(survey: Survey, address: str, organisation: str, contact_name: str, actor: Actor | None,
+                    token_hash: str, taken: str) -> Invitation:
+    """One invitation per address and per organisation and survey; `taken` words the refusal."""
     email = normalise_address(address)
     already = db.session.scalar(
-        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email)
-    )
+        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email))
     if already is not None:
-        raise SurveyError(f"{email} ist zu dieser Befragung bereits eingeladen.")
+        raise SurveyError(f"{email} ist {taken}.")
     if actor is not None:
         already = db.session.scalar(
             sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.actor_id == actor.id))
         if already is not None:
-            raise SurveyError(f"{actor.name} ist zu dieser Befragung bereits eingeladen ({already.email}).")
-    token = new_token()
+            raise SurveyError(f"{actor.name} ist {taken} ({already.email}).")
     invitation = Invitation(
         survey=survey,
         actor=actor,
         email=email,
         organisation=(organisation or (actor.name if actor else "")).strip()[:300],
         contact_name=(contact_name or (actor.contact_name if actor else "")).strip()[:200],
-        token_hash=hash_token(token),
+        token_hash=token_hash,
     )
     db.session.add(invitation)
     db.session.flush()
+    return invitation
+
+
+def invite(survey: Survey, address: str, organisation: str = "", contact_name: str = "",
+           actor: Actor | None = None) -> tuple[Invitation, str]:
+    """Create an invitation and queue its e-mail; returns the invitation and its (unstored) token."""
+    _require_open(survey)
+    token = new_token()
+    invitation = _add_invitation(survey, address, organisation, contact_name, actor, hash_token(token),
+                                 "zu dieser Befragung bereits eingeladen")
     _enqueue(invitation, token, "invitation")
     return invitation, token
 
@@ -304,25 +311,8 @@ def prepare(survey: Survey, address: str, organisation: str = "", contact_name: 
     """
     if not survey.is_draft:
         raise SurveyError("Einladungen vorbereiten geht nur, solange die Befragung ein Entwurf ist.")
-    email = normalise_address(address)
-    already = db.session.scalar(
-        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email))
-    if already is not None:
-        raise SurveyError(f"{email} ist für diese Befragung bereits vorgesehen.")
-    if actor is not None:
-        already = db.session.scalar(
-            sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.actor_id == actor.id))
-        if already is not None:
-            raise SurveyError(f"{actor.name} ist für diese Befragung bereits vorgesehen ({already.email}).")
-    invitation = Invitation(
-        survey=survey, actor=actor, email=email,
-        organisation=(organisation or (actor.name if actor else "")).strip()[:300],
-        contact_name=(contact_name or (actor.contact_name if actor else "")).strip()[:200],
-        token_hash=hash_token(new_token()),
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    return invitation
+    return _add_invitation(survey, address, organisation, contact_name, actor, hash_token(new_token()),
+                           "für diese Befragung bereits vorgesehen")
 
 
 def remove_prepared(invitation: Invitation) -> None:
