@@ -143,6 +143,8 @@ class Kind:
 
     def export_cells(self, question: Question, value: Any, extra: Mapping[str, Any]) -> list[Any]:
         """Cells for `export_columns`; `extra` holds the other answers (for `/other` texts)."""
+        if not self.answerable:
+            return []
         return [value if value is not None else ""]
 
     def display(self, question: Question, value: Any) -> str:
