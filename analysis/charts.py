@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
 from questionnaires.model import Question
 
@@ -83,26 +84,16 @@ def style() -> Iterator[None]:
 # -- numbers in German notation ---------------------------------------------------------------------
 
 
-def de_number(value: float, decimals: int = 0) -> str:
-    """1234.5 → "1.234,5"."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-
-
-def de_percent(value: float, decimals: int = 0) -> str:
-    return f"{de_number(value, decimals)}\u00a0%"
-
-
 def _tick_number(value: float, _pos: Any = None) -> str:
-    return de_number(value, 0 if float(value).is_integer() else 1)
+    return fmt.number(value, 0 if float(value).is_integer() else 1)
 
 
 def _tick_percent(value: float, _pos: Any = None) -> str:
-    return de_percent(abs(value))
+    return fmt.percent(abs(value))
 
 
 def _tick_plain(value: float, _pos: Any = None) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+    return fmt.plain(value, 0 if float(value).is_integer() else 1)
 
 
 NUMBER = FuncFormatter(_tick_number)
@@ -140,7 +131,7 @@ def head(fig: Figure, title: str, n_text: str, note: str = "") -> None:
 
 
 def n_label(n: int, suppressed: bool = False, min_group: int = DEFAULT_MIN_GROUP) -> str:
-    return f"n {suppressed_label(min_group)}" if suppressed else f"n = {de_number(n)}"
+    return f"n {suppressed_label(min_group)}" if suppressed else f"n = {fmt.number(n)}"
 
 
 def placeholder(title: str, message: str, n_text: str) -> Figure:
@@ -212,7 +203,7 @@ def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figur
             if row.count is None:
                 text = suppressed_label(min_group)
             else:
-                text = f"{de_number(row.count)} ({de_percent(row.percent or 0)})"
+                text = f"{fmt.number(row.count)} ({fmt.percent(row.percent or 0)})"
             ax.text((row.percent or 0) + top * 0.015, y, text, va="center", fontsize=7.5)
         head(fig, title, n_label(summary.n), note)
     return fig
@@ -309,7 +300,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
             for share, colour in zip(shares, colours):
                 ax.barh(y, share, left=left, color=colour, height=0.6, edgecolor="white", linewidth=0.5)
                 if share >= 8:
-                    ax.text(left + share / 2, y, de_percent(share), ha="center", va="center", fontsize=7,
+                    ax.text(left + share / 2, y, fmt.percent(share), ha="center", va="center", fontsize=7,
                             color="black")
                 left += share
             if any(c is None for c in counts) and hidden:
@@ -317,8 +308,8 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
                 share = 100 * hidden / base
                 ax.barh(y, share, left=left, color="white", edgecolor=MUTED, hatch="///", height=0.6, linewidth=0.5)
                 left += share
-            extra = [f"n = {de_number(base)}"]
-            extra += [f"{summary.scale[i].label}: {de_number(counts[i])}" for i in other if counts[i]]
+            extra = [f"n = {fmt.number(base)}"]
+            extra += [f"{summary.scale[i].label}: {fmt.number(counts[i])}" for i in other if counts[i]]
             ax.text(left + 2, y, " · ".join(extra), va="center", fontsize=7, color="#333333")
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_yticks(range(len(summary.rows)), labels)
@@ -358,7 +349,7 @@ def text_list(summary: Texts) -> Figure:
         ax.set_axis_off()
         body = "\n".join("• " + t.replace("\n", "\n   ") for t in shown)
         if summary.n > len(shown):
-            body += f"\n… und {de_number(summary.n - len(shown))} weitere Antworten (siehe Export)"
+            body += f"\n… und {fmt.number(summary.n - len(shown))} weitere Antworten (siehe Export)"
         ax.text(0, 1, body, va="top", ha="left", fontsize=7.5, transform=ax.transAxes, linespacing=1.35)
         head(fig, title, n_label(summary.n))
     return fig
@@ -388,11 +379,11 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         if invited:
             ax.axhline(invited, color=MUTED, linestyle=":", linewidth=1)
-            ax.text(days[0], invited, f" eingeladen: {de_number(invited)}", va="bottom", fontsize=7.5, color="#444444")
+            ax.text(days[0], invited, f" eingeladen: {fmt.number(invited)}", va="bottom", fontsize=7.5, color="#444444")
             right = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / invited, lambda p: p * invited / 100))
             right.yaxis.set_major_formatter(PERCENT)
             right.set_ylabel("Rücklaufquote")
-        n_text = f"n = {de_number(totals[-1])}" + (f" von {de_number(invited)}" if invited else "")
+        n_text = f"n = {fmt.number(totals[-1])}" + (f" von {fmt.number(invited)}" if invited else "")
         head(fig, title, n_text)
     return fig
 
@@ -414,7 +405,7 @@ def _heatmap_axes(fig: Figure, counts: Sequence[Sequence[int]], rows: list[str],
     for r, row in enumerate(data):
         for c, value in enumerate(row):
             if value:
-                ax.text(c, r, de_number(value), ha="center", va="center", fontsize=7.5,
+                ax.text(c, r, fmt.number(value), ha="center", va="center", fontsize=7.5,
                         color="white" if value > top * 0.6 else "black")
     return ax
 
@@ -449,8 +440,8 @@ def coverage_heatmap(matrix: coverage_mod.CoverageMatrix) -> Figure:
         ax.set_xlabel(matrix.column_title)
         ax.set_ylabel(matrix.row_title)
         ax.xaxis.set_label_position("bottom")
-        note = f"{de_number(matrix.offers)} Angebote von {de_number(matrix.respondents)} Einrichtungen; ein Angebot zählt in jeder Zelle, zu der es gehört."
-        head(fig, title, f"n = {de_number(matrix.offers)} Angebote", note)
+        note = f"{fmt.number(matrix.offers)} Angebote von {fmt.number(matrix.respondents)} Einrichtungen; ein Angebot zählt in jeder Zelle, zu der es gehört."
+        head(fig, title, f"n = {fmt.number(matrix.offers)} Angebote", note)
     return fig
 
 
@@ -466,11 +457,11 @@ def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen
             ax.add_patch(Rectangle((i - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="black", linewidth=1.6,
                                    linestyle="--"))
         within = sum(matrix.counts[i][i] for i in range(len(labels)) if matrix.sectors[i].code)
-        note = f"Gestrichelt: innerhalb eines Handlungsfeldes ({de_number(within)})"
+        note = f"Gestrichelt: innerhalb eines Handlungsfeldes ({fmt.number(within)})"
         if matrix.cross_share is not None:
-            note += f"; über Handlungsfelder hinweg: {de_percent(100 * matrix.cross_share)} der Kooperationen"
+            note += f"; über Handlungsfelder hinweg: {fmt.percent(100 * matrix.cross_share)} der Kooperationen"
             note += " mit bekanntem Handlungsfeld beider Seiten"
-        head(fig, title, f"n = {de_number(matrix.ties)} Kooperationen", note)
+        head(fig, title, f"n = {fmt.number(matrix.ties)} Kooperationen", note)
     return fig
 
 
@@ -584,8 +575,8 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
         note = "Größe = Zahl der Kooperationen"
         if len(labelled) < ties.number_of_nodes():
             note += f"; nummeriert sind die {len(labelled)} am stärksten vernetzten Akteure"
-        head(fig, title, f"n = {de_number(ties.number_of_nodes())} Akteure, "
-                              f"{de_number(ties.number_of_edges())} Kooperationen", note + ".")
+        head(fig, title, f"n = {fmt.number(ties.number_of_nodes())} Akteure, "
+                              f"{fmt.number(ties.number_of_edges())} Kooperationen", note + ".")
     return fig
 
 

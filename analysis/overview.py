@@ -17,13 +17,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from questionnaires import formatting as fmt
 from questionnaires.model import Option
 
 from .dataset import Dataset, InvitationRecord
 
-BERLIN = ZoneInfo("Europe/Berlin")
 DELIVERED = frozenset({"sent", "opened", "in_progress", "submitted"})
 OPENED = frozenset({"opened", "in_progress", "submitted"})
 
@@ -67,7 +66,7 @@ class DayPoint:
 def local_day(moment: dt.datetime) -> dt.date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(BERLIN).date()
+    return fmt.local(moment).date()
 
 
 def submissions_over_time(dataset: Dataset) -> list[DayPoint]:

@@ -10,9 +10,10 @@ from typing import Any
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from questionnaires import formatting as fmt
 
 from . import charts, coverage, keys, network, overview
-from .charts import de_number, de_percent, wrap
+from .charts import wrap
 from .dataset import Dataset
 from .privacy import DEFAULT_MIN_GROUP, suppress_table, suppressed_label
 
@@ -24,9 +25,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return de_number(value, 1 if not value.is_integer() else 0)
+        return fmt.number(value, 1 if not value.is_integer() else 0)
     if isinstance(value, int):
-        return de_number(value)
+        return fmt.number(value)
     return wrap(str(value), 45, 2)
 
 
@@ -50,7 +51,7 @@ def table_figures(title: str, header: Sequence[str], rows: Sequence[Sequence[Any
                     cell.set_text_props(fontweight="bold")
                     cell.set_facecolor("#EEF3F8")
             suffix = " (Fortsetzung)" if start else ""
-            charts.head(fig, title + suffix, f"{de_number(len(rows))} Zeilen", note)
+            charts.head(fig, title + suffix, f"{fmt.number(len(rows))} Zeilen", note)
         yield fig
 
 
@@ -61,7 +62,7 @@ def title_page(dataset: Dataset, today: dt.date, description: str = "", suppress
                  va="top")
         fig.text(0.1, 0.58, "Auswertung", fontsize=14, color="#444444")
         submitted = sum(1 for r in dataset.responses if r.submitted)
-        lines = [f"Stand: {today.strftime('%d.%m.%Y')}", f"Eingereichte Antworten: {de_number(submitted)}"]
+        lines = [f"Stand: {fmt.date(today)}", f"Eingereichte Antworten: {fmt.number(submitted)}"]
         if description:
             lines.append(description)
         if suppression:
@@ -82,7 +83,7 @@ def _overview_pages(dataset: Dataset, min_group: int, planner: bool) -> Iterator
     rate = counts.response_rate
     rows = [
         ["Eingeladen", counts.invited], ["Geöffnet", counts.opened], ["In Bearbeitung", counts.in_progress],
-        ["Eingereicht", counts.submitted], ["Rücklaufquote", de_percent(100 * rate) if rate is not None else "–"],
+        ["Eingereicht", counts.submitted], ["Rücklaufquote", fmt.percent(100 * rate) if rate is not None else "–"],
         ["Noch nicht versandt", counts.not_sent], ["Nicht zustellbar", counts.failed],
         ["Zurückgezogen", counts.withdrawn],
     ]
@@ -91,7 +92,7 @@ def _overview_pages(dataset: Dataset, min_group: int, planner: bool) -> Iterator
     for title, groups in (("Rücklauf nach Stadtteil", overview.rate_by_district(dataset)),
                           ("Rücklauf nach Handlungsfeld", overview.rate_by_sector(dataset))):
         table = [[g.label, g.invited, g.submitted,
-                  de_percent(100 * g.rate) if g.rate is not None and (planner or g.invited >= min_group) else "–"]
+                  fmt.percent(100 * g.rate) if g.rate is not None and (planner or g.invited >= min_group) else "–"]
                  for g in groups]
         table = suppress_table(table, [2], min_group, planner)
         yield from table_figures(title, ["", "Eingeladen", "Eingereicht", "Quote"], table,
@@ -119,13 +120,13 @@ def _network_pages(dataset: Dataset) -> Iterator[Figure]:
     share = m.cross_sector_share
     rows = [
         ["Akteure", m.actors], ["davon geantwortet", m.respondents], ["Nennungen", m.nominations],
-        ["Kooperationen (Paare)", m.ties], ["Dichte", de_percent(100 * m.density, 1)],
-        ["Gegenseitigkeit", de_percent(100 * m.reciprocity) if m.reciprocity is not None else "–"],
+        ["Kooperationen (Paare)", m.ties], ["Dichte", fmt.percent(100 * m.density, 1)],
+        ["Gegenseitigkeit", fmt.percent(100 * m.reciprocity) if m.reciprocity is not None else "–"],
         ["Zusammenhängende Teilnetze", m.components], ["Isolierte Akteure", len(m.isolates)],
-        ["Anteil über Handlungsfelder hinweg", de_percent(100 * share) if share is not None else "–"],
+        ["Anteil über Handlungsfelder hinweg", fmt.percent(100 * share) if share is not None else "–"],
     ]
     yield from table_figures("Netzwerk-Kennzahlen", ["Kennzahl", "Wert"], rows)
-    brokers = [[c.name, dataset.sector_label(c.sector), de_number(c.value, 2)] for c in m.betweenness_top]
+    brokers = [[c.name, dataset.sector_label(c.sector), fmt.number(c.value, 2)] for c in m.betweenness_top]
     yield from table_figures("Brückenakteure (Betweenness-Zentralität)", ["Akteur", "Handlungsfeld", "Wert"], brokers,
                              "Akteure, über die viele kürzeste Wege im Netzwerk laufen.")
 
@@ -134,7 +135,7 @@ def pages(dataset: Dataset, *, min_group: int = DEFAULT_MIN_GROUP, planner: bool
           today: dt.date | None = None, description: str = "") -> Iterator[Figure]:
     """Every page of the report, in order."""
     note = "" if planner else f"Werte aus weniger als {min_group} Antworten sind unterdrückt ({suppressed_label(min_group)})."
-    yield title_page(dataset, today or dt.datetime.now(overview.BERLIN).date(), description, note)
+    yield title_page(dataset, today or dt.datetime.now(fmt.BERLIN).date(), description, note)
     yield from _overview_pages(dataset, min_group, planner)
     for question in dataset.questions:
         if question.key in (keys.OFFERS, keys.PARTNERS):

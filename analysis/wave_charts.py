@@ -16,6 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
+from questionnaires import formatting as fmt
+
 from .charts import (
     DIVERGING,
     GRID,
@@ -23,8 +25,6 @@ from .charts import (
     PALETTE,
     PERCENT,
     _layout,
-    de_number,
-    de_percent,
     head,
     n_label,
     new_figure,
@@ -42,18 +42,6 @@ KEPT = {"color": "#7A7A7A", "linestyle": "-", "linewidth": 1.0}
 CLOSED_HATCH, OPENED_HATCH, GAP_HATCH = "\\\\\\\\", "xxxx", "////"
 
 
-def de_signed(value: float, decimals: int = 0) -> str:
-    """+3,5 / −2 / ±0 with a real minus sign."""
-    if round(value, decimals) == 0:
-        return "±" + de_number(0, decimals)
-    return ("+" if value > 0 else "\u2212") + de_number(abs(value), decimals)
-
-
-def de_pp(value: float | None, decimals: int = 0) -> str:
-    """A change in percentage points ("+12 Pp."), or "–" without a value."""
-    return "–" if value is None else f"{de_signed(value, decimals)}\u00a0Pp."
-
-
 def _wave_colours(count: int) -> list[str]:
     """Older waves lighter, the newest in the primary blue; hatching tells them apart as well."""
     blues = ["#BFDCEE", "#56B4E9", PALETTE[0]]
@@ -63,7 +51,7 @@ def _wave_colours(count: int) -> list[str]:
 
 
 def _n_per_wave(labels: Sequence[str], n: Sequence[int]) -> str:
-    return "n = " + " · ".join(f"{de_number(v)} ({label})" for label, v in zip(labels, n))
+    return "n = " + " · ".join(f"{fmt.number(v)} ({label})" for label, v in zip(labels, n))
 
 
 # -- grouped bars ----------------------------------------------------------------------------------
@@ -98,12 +86,12 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
                 elif row.percents[i] is None:
                     text = suppressed_label(min_group) if comparison.n[i] else "–"
                 else:
-                    text = de_percent(value)
+                    text = fmt.percent(value)
                 ax.text(value + top * 0.012, y, text, va="center", fontsize=6.5, color="#333333")
         change_x = top * 1.55
         for y, row in enumerate(rows):
             change = row.change
-            ax.text(change_x, y, de_pp(change), va="center", ha="right", fontsize=7.5,
+            ax.text(change_x, y, fmt.points(change), va="center", ha="right", fontsize=7.5,
                     fontweight="bold" if change else "normal", color="#222222")
         ax.text(change_x, -0.75, f"{labels[0]} → {labels[-1]}", ha="right", va="bottom", fontsize=7,
                 color="#444444")
@@ -137,8 +125,8 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
     title = f"Angebote nach Lebensphase und Stadtteil: Veränderung {change.earlier} → {change.later}"
     before = comparison.counts[earlier]
     after = comparison.counts[later]
-    n_text = (f"n = {de_number(comparison.matrices[earlier].offers)} Angebote ({change.earlier}) · "
-              f"{de_number(comparison.matrices[later].offers)} Angebote ({change.later})")
+    n_text = (f"n = {fmt.number(comparison.matrices[earlier].offers)} Angebote ({change.earlier}) · "
+              f"{fmt.number(comparison.matrices[later].offers)} Angebote ({change.later})")
     if not comparison.rows or not comparison.columns:
         return placeholder(title, "Keine Angaben zu Angeboten.", n_text)
     row_labels = [wrap(o.label, 26, 2) for o in comparison.rows]
@@ -176,8 +164,8 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
                 if hatch:
                     ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="#444444", hatch=hatch,
                                            linewidth=0.4))
-                text = de_signed(delta)
-                text += f"\n{de_number(before[r][c] or 0)} → {de_number(after[r][c] or 0)}"
+                text = fmt.signed(delta)
+                text += f"\n{fmt.number(before[r][c] or 0)} → {fmt.number(after[r][c] or 0)}"
                 if word:
                     text += f"\n{word}"
                 ax.text(c, r, text, ha="center", va="center", fontsize=6 if many else 6.8, color="black",
@@ -201,11 +189,11 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         offers = change.offers
-        note = (f"Je Zelle: Veränderung und Zahl vorher → nachher. Neue Angebote: {de_number(len(offers.new))}, "
-                f"beendete: {de_number(len(offers.ended))}, weitergeführte: {de_number(len(offers.continued))}")
+        note = (f"Je Zelle: Veränderung und Zahl vorher → nachher. Neue Angebote: {fmt.number(len(offers.new))}, "
+                f"beendete: {fmt.number(len(offers.ended))}, weitergeführte: {fmt.number(len(offers.continued))}")
         if offers.not_reported:
             count = len(offers.not_reported)
-            note += (f"; {de_number(count)} {'Angebot' if count == 1 else 'Angebote'} ohne Rückmeldung "
+            note += (f"; {fmt.number(count)} {'Angebot' if count == 1 else 'Angebote'} ohne Rückmeldung "
                      f"(Einrichtung hat {change.later} nicht geantwortet)")
         head(fig, title, n_text, note + ". Beendete Angebote zählen nicht.")
     return fig
@@ -225,8 +213,8 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
     title = f"Kooperationsnetzwerk: Veränderung {change.earlier} → {change.later}"
     union = union_graph(comparison.graphs)
     a, b = comparison.figures[i], comparison.figures[j]
-    n_text = (f"n = {de_number(a.actors)} Akteure, {de_number(a.ties)} Kooperationen ({change.earlier}) · "
-              f"{de_number(b.actors)} Akteure, {de_number(b.ties)} Kooperationen ({change.later})")
+    n_text = (f"n = {fmt.number(a.actors)} Akteure, {fmt.number(a.ties)} Kooperationen ({change.earlier}) · "
+              f"{fmt.number(b.actors)} Akteure, {fmt.number(b.ties)} Kooperationen ({change.later})")
     if union.number_of_nodes() == 0:
         return placeholder(title, "Keine Kooperationsangaben.", n_text)
     pos = _layout(union)
@@ -262,20 +250,20 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
         ax.autoscale_view()
         ax.margins(0.12)
         handles = [
-            Line2D([], [], **ADDED, label=f"neu ({de_number(len(change.added))})"),
-            Line2D([], [], **LOST, label=f"weggefallen ({de_number(len(change.lost))})"),
-            Line2D([], [], **KEPT, label=f"unverändert ({de_number(len(change.kept))})"),
+            Line2D([], [], **ADDED, label=f"neu ({fmt.number(len(change.added))})"),
+            Line2D([], [], **LOST, label=f"weggefallen ({fmt.number(len(change.lost))})"),
+            Line2D([], [], **KEPT, label=f"unverändert ({fmt.number(len(change.kept))})"),
             Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor="white", markeredgecolor="#333333",
                    label=f"hat {change.later} geantwortet"),
             Line2D([], [], linestyle="", marker="s", markersize=6, markerfacecolor="white", markeredgecolor="#333333",
                    label=f"hat {change.later} nicht geantwortet"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
-        note = (f"Dichte {de_number(a.density, 2)} → {de_number(b.density, 2)}; "
+        note = (f"Dichte {fmt.number(a.density, 2)} → {fmt.number(b.density, 2)}; "
                 f"über Handlungsfelder: {_share(a.cross_sector_share)} → {_share(b.cross_sector_share)}")
         if change.lost_unanswered:
             count = len(change.lost_unanswered)
-            note += (f"; {de_number(count)} weggefallene {'Kooperation' if count == 1 else 'Kooperationen'} "
+            note += (f"; {fmt.number(count)} weggefallene {'Kooperation' if count == 1 else 'Kooperationen'} "
                      f"zwischen Akteuren, die {change.later} beide nicht geantwortet haben")
         if not small:
             note += "; beschriftet sind die Akteure mit den meisten Veränderungen"
@@ -284,14 +272,14 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else de_percent(100 * value)
+    return "–" if value is None else fmt.percent(100 * value)
 
 
 # -- trends ----------------------------------------------------------------------------------------
 
 
 def _format(indicator: Indicator, value: float) -> str:
-    return de_percent(value, indicator.decimals) if indicator.percent else de_number(value, indicator.decimals)
+    return fmt.percent(value, indicator.decimals) if indicator.percent else fmt.number(value, indicator.decimals)
 
 
 def trend_chart(labels: Sequence[str], indicators: Sequence[Indicator],
@@ -319,18 +307,18 @@ def trend_chart(labels: Sequence[str], indicators: Sequence[Indicator],
             else:
                 ax.set_ylim(0, top * 1.35 if top else 1)
                 ax.yaxis.set_major_formatter(FuncFormatter(
-                    lambda v, _p, d=indicator.decimals: de_number(v, 0 if float(v).is_integer() else d)))
+                    lambda v, _p, d=indicator.decimals: fmt.number(v, 0 if float(v).is_integer() else d)))
                 ax.yaxis.set_major_locator(MaxNLocator(4, integer=indicator.decimals == 0))
             for x, value in zip(xs, indicator.values):
                 text = "–" if value is None else _format(indicator, value)
                 ax.annotate(text, (x, value if value is not None else 0), xytext=(0, 5), textcoords="offset points",
                             ha="center", va="bottom", fontsize=7)
-            ax.set_xticks(xs, [f"{label}\nn = {de_number(n)}" for label, n in zip(labels, indicator.n)], fontsize=7)
+            ax.set_xticks(xs, [f"{label}\nn = {fmt.number(n)}" for label, n in zip(labels, indicator.n)], fontsize=7)
             ax.set_xlim(-0.4, len(labels) - 0.6)
             ax.set_title(f"{wrap(indicator.label, 44, 2)}\nn = {wrap(indicator.n_label, 50, 1)}", fontsize=8,
                          loc="left", linespacing=1.3)
             ax.grid(axis="y", color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)
-        head(fig, title, f"{de_number(len(labels))} Befragungen: {', '.join(labels)}",
+        head(fig, title, f"{fmt.number(len(labels))} Befragungen: {', '.join(labels)}",
              "Je Befragung nur eingereichte Antworten; beendete Angebote zählen nicht.")
     return fig

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import formatting as fmt
 from .model import Question
 
 Raw = Mapping[str, list[str]]
@@ -90,13 +91,6 @@ def parse_number(text: str, integer: bool) -> float | int:
             raise ValueError(text)
         return int(number)
     return number
-
-
-def format_number(number: float | int) -> str:
-    """A number in German notation with a decimal comma."""
-    if isinstance(number, int) or float(number).is_integer():
-        return f"{int(number):,}".replace(",", ".")
-    return f"{number:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".").rstrip("0").rstrip(",")
 
 
 class Kind:
@@ -319,14 +313,14 @@ class Number(Kind):
         low, high = question.minimum, question.maximum
         if low is not None and number < low or high is not None and number > high:
             if low is not None and high is not None:
-                return f"Bitte eine Zahl zwischen {format_number(low)} und {format_number(high)} eingeben."
+                return f"Bitte eine Zahl zwischen {fmt.number(low)} und {fmt.number(high)} eingeben."
             if low is not None:
-                return f"Bitte eine Zahl ab {format_number(low)} eingeben."
-            return f"Bitte eine Zahl bis {format_number(high)} eingeben."
+                return f"Bitte eine Zahl ab {fmt.number(low)} eingeben."
+            return f"Bitte eine Zahl bis {fmt.number(high)} eingeben."
         return ""
 
     def display(self, question, value):
-        return "–" if self.is_empty(value) else format_number(value)
+        return "–" if self.is_empty(value) else fmt.number(value)
 
     def to_raw(self, question, value, name, extra):
         if self.is_empty(value):
@@ -381,7 +375,7 @@ class Date(Kind):
     def display(self, question, value):
         if self.is_empty(value):
             return "–"
-        return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+        return fmt.date(value)
 
 
 class Matrix(Kind):

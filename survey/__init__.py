@@ -6,17 +6,16 @@ import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
 
 from questionnaires import load_catalogue
 
+from questionnaires import formatting as fmt
+
 from . import config, logging_setup, question_types
 from .extensions import csrf, db, login, mail, migrate
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -75,18 +74,6 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_filters(app: Flask) -> None:
-    @app.template_filter("berlin")
-    def berlin(value: dt.datetime | dt.date | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-        """A UTC timestamp shown in German local time."""
-        if value is None:
-            return "–"
-        if isinstance(value, dt.datetime):
-            return value.astimezone(BERLIN).strftime(fmt)
-        return value.strftime("%d.%m.%Y")
-
-    @app.template_filter("de_number")
-    def de_number(value: float | int | None, digits: int = 0) -> str:
-        if value is None:
-            return "–"
-        text = f"{value:,.{digits}f}"
-        return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    """German formatting for templates: every filter is a function of `questionnaires.formatting`."""
+    for name in ("number", "percent", "date", "datetime", "time"):
+        app.add_template_filter(getattr(fmt, name), f"de_{name}")

@@ -244,7 +244,7 @@ def test_invitation_list_counts_rate_filter_and_constant_query_count(app, planne
         tokens = [invite(survey, f"org{i}@traeger.de", f"Org {i}") for i in range(3)]
     _submit(app, tokens[0])
     page = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
-    assert "Rücklaufquote <strong>25 %</strong>" in page
+    assert "Rücklaufquote <strong>25\u00a0%</strong>" in page
     filtered = planner_client.get(f"/surveys/{survey_id}/invitations?status=submitted").get_data(as_text=True)
     assert "Org 0" in filtered and "Org 1" not in filtered
 

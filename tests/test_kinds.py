@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from questionnaires.conditions import condition_met, visible
-from questionnaires.kinds import KINDS, format_number, parse_number
+from questionnaires.formatting import number as format_number
+from questionnaires.kinds import KINDS, parse_number
 from questionnaires.model import Condition, Option, Question
 
 JA_NEIN = (Option("ja", "Ja"), Option("nein", "Nein"))

@@ -14,11 +14,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from markupsafe import Markup, escape
+
+from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, SurveyState, utc_now
@@ -28,7 +29,6 @@ from .address_paste import PastedAddress, check_address, parse_paste
 from .surveys import SurveyError
 from .tokens import hash_token, new_token
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 PLACEHOLDERS = {
     "Anrede": "„Guten Tag Anna Becker“ oder „Guten Tag“, wenn keine Ansprechperson bekannt ist",
@@ -166,7 +166,7 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
         "Ansprechperson": invitation.contact_name,
         "Befragung": survey.title,
         "Kommune": survey.kommune.name,
-        "Frist": survey.deadline.strftime("%d.%m.%Y") if survey.deadline else "keine feste Frist",
+        "Frist": fmt.date(survey.deadline) if survey.deadline else "keine feste Frist",
         "Link": link,
         "Einleitung": survey.introduction.strip(),
         "Kontakt": contact,
@@ -623,7 +623,7 @@ def correct_address(invitation: Invitation, address: str, update_register: bool 
 def due_scheduled_reminders(now: dt.datetime | None = None) -> int:
     """Queue the scheduled reminders of every open survey whose reminder day has come; returns mails queued."""
     now = now or utc_now()
-    today = now.astimezone(BERLIN).date()
+    today = fmt.local(now).date()
     query = sa.select(Survey).where(
         Survey.state == SurveyState.OPEN, Survey.remind_days_before.is_not(None), Survey.deadline.is_not(None),
         Survey.scheduled_reminder_sent_at.is_(None))

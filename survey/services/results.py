@@ -41,6 +41,7 @@ from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.privacy import suppress, suppress_counts, suppress_table, suppressed_label
 from analysis.statistics import Count, Frequencies, as_table, district_distribution, summarise
+from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
 
@@ -452,7 +453,7 @@ def gap_sentences(matrix: coverage.CoverageMatrix) -> list[str]:
 
 
 def dense_sentences(matrix: coverage.CoverageMatrix) -> list[str]:
-    return [f"{matrix.rows[r].label} in {matrix.columns[c].label}: {charts.de_number(matrix.counts[r][c])} Angebote."
+    return [f"{matrix.rows[r].label} in {matrix.columns[c].label}: {fmt.number(matrix.counts[r][c])} Angebote."
             for r, c in sorted(matrix.dense)]
 
 
@@ -486,7 +487,7 @@ def network_view(dataset: Dataset, key: Hashable | None = None) -> NetworkView |
 
 
 def _fmt_share(value: float | None, decimals: int = 0) -> str:
-    return charts.de_percent(100 * value, decimals) if value is not None else "–"
+    return fmt.percent(100 * value, decimals) if value is not None else "–"
 
 
 def network_charts(dataset: Dataset, view: NetworkView | None, viewer: Viewer) -> list[Chart]:
@@ -610,4 +611,4 @@ def suppressed_rows(rows: Iterable[Sequence[Any]], columns: Iterable[int], viewe
 
 
 def today_berlin() -> dt.date:
-    return dt.datetime.now(overview_mod.BERLIN).date()
+    return dt.datetime.now(fmt.BERLIN).date()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires import formatting as fmt
 from questionnaires.kinds import field_name
 from questionnaires.model import Question
 
@@ -193,7 +194,7 @@ def _autosave_reply(response: Response, result: response_service.SaveResult, bas
             "Nicht automatisch gespeichert: Diese Seite wurde inzwischen in einem anderen Fenster geändert. "
             "Klicken Sie auf „Zwischenspeichern“, um beide Fassungen zu vergleichen.")), 409
     db.session.commit()
-    time = current_app.jinja_env.filters["berlin"](response.saved_at, "%H:%M")
+    time = fmt.time(response.saved_at)
     return jsonify(ok=True, revision=response.revision, base=base, time=time,
                    message=f"Automatisch gespeichert um {time}.")
 

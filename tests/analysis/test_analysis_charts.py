@@ -6,6 +6,7 @@ import matplotlib.image
 import pytest
 
 from analysis import charts, coverage, network, overview, privacy, statistics as st
+from questionnaires import formatting as fmt
 
 
 def check(fig):
@@ -94,8 +95,8 @@ def test_dollar_signs_in_answers_are_not_read_as_tex(make):
 
 
 def test_german_number_formatting():
-    assert charts.de_number(1234.5, 1) == "1.234,5"
-    assert charts.de_percent(12.34, 1) == "12,3\u00a0%"
+    assert fmt.number(1234.5, 1) == "1.234,5"
+    assert fmt.percent(12.34, 1) == "12,3\u00a0%"
     assert charts.NUMBER(2.5, 0) == "2,5"
     assert charts.PLAIN(2015, 0) == "2015"
 
