@@ -48,5 +48,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
     def can_plan(self) -> bool:
         return self.role in (Role.PLANNER, Role.ADMIN)

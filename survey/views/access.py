@@ -24,6 +24,19 @@ def planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only the Kommune's administrators (role admin) may open the view; others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def own_survey(survey_id: int) -> Survey:
     """The survey if it belongs to the current user's Kommune, else 404 (no hint that it exists)."""
     survey = survey_of_kommune(current_user.kommune_id, survey_id)
