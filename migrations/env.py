@@ -99,6 +99,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table on SQLite (copy, drop the old one, rename); with foreign
+            # keys on, dropping the old table fires ON DELETE CASCADE and empties every child table
+            # (one `flask db downgrade` once deleted all survey items, invitations and responses).
+            # So they are off while migrating and checked afterwards. The PRAGMA only takes effect
+            # outside a transaction, hence the commit before and after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -108,6 +117,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"Migration left rows with broken foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -22,13 +22,19 @@ class Response(db.Model):
     # Typed answers (question key -> value, see questionnaires.kinds); set on submit.
     answers: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     current_page: Mapped[int] = mapped_column(default=0)
-    # Bumped on every save; a save based on an older revision is a conflict (two tabs).
+    # Bumped by SQLAlchemy on every UPDATE of the row, which carries `WHERE revision = <read>`: a
+    # write based on a stale read raises StaleDataError instead of overwriting another tab's save
+    # (the respondent views retry it on fresh data). A form's older revision is a two-tab conflict.
     revision: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     saved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
     invitation: Mapped[Invitation] = relationship()
+
+    # A new response starts at revision 0 (forms rendered before the first save post "0").
+    __mapper_args__ = {"version_id_col": revision,
+                       "version_id_generator": lambda version: 0 if version is None else version + 1}
 
     @property
     def is_submitted(self) -> bool:

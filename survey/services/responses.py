@@ -155,7 +155,6 @@ def _store(response: Response, drop: Callable[[str], bool], fields: Mapping[str,
     response.draft = draft
     if resume_page is not None:
         response.current_page = resume_page
-    response.revision += 1
     response.saved_at = utc_now()
     invitation = response.invitation
     invitation.last_saved_at = response.saved_at

@@ -9,8 +9,14 @@ after a redirect travel in the query string, not in flashed session data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires import formatting as fmt
 from questionnaires.kinds import field_name
@@ -51,6 +57,35 @@ def _pages(invitation: Invitation):
     return pages_with_questions(invitation.survey)
 
 
+RACE_RETRIES = 4
+
+
+def retried(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a respondent view again, on fresh data, when a concurrent request won a race.
+
+    Two tabs (or colleagues sharing a link) saving at the same moment: the later UPDATE of the
+    response carries the revision it read and matches no row (StaleDataError), so it is rolled back
+    and the whole request is handled again against the saved state (a save of another page then
+    keeps both pages; the same page from a stale tab shows the conflict). A double first start
+    hits the unique invitation id (IntegrityError) and finds the response on the second run; a
+    double submit finds it submitted and queues no second confirmation. Respondent views keep no
+    state outside the database session (the "saved" note travels in the URL), so a rerun is safe.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(RACE_RETRIES):
+            try:
+                return view(*args, **kwargs)
+            except (StaleDataError, IntegrityError):
+                db.session.rollback()
+                if attempt == RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapped
+
+
 def _existing_response(invitation: Invitation) -> Response | None:
     return db.session.query(Response).filter_by(invitation_id=invitation.id).one_or_none()
 
@@ -88,6 +123,7 @@ def _minutes(pages) -> int:
 
 
 @bp.route("/<token>/start", methods=["POST"])
+@retried
 def start(token: str):
     invitation, page = _invitation_or_page(token)
     if page:
@@ -138,6 +174,7 @@ def _open_response(token: str):
 
 
 @bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
+@retried
 def page(token: str, number: int):
     invitation, response, other_page = _open_response(token)
     if other_page:
@@ -309,6 +346,7 @@ def _entry_question(invitation: Invitation, number: int, key: str):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>", methods=["GET", "POST"])
+@retried
 def entry(token: str, number: int, key: str, index: int):
     """One entry of a repeatable group or partner roster, edited on its own (stays quick with 40)."""
     invitation, response, other_page = _open_response(token)
@@ -360,6 +398,7 @@ def entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])
+@retried
 def remove_entry(token: str, number: int, key: str, index: int):
     """Ask before removing an entry (works without JavaScript; nothing disappears by a slip)."""
     invitation, response, other_page = _open_response(token)
@@ -382,6 +421,7 @@ def remove_entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/pruefen", methods=["GET", "POST"])
+@retried
 def review(token: str):
     invitation, response, other_page = _open_response(token)
     if other_page:
