@@ -96,7 +96,8 @@ def test_server_down_is_retried_with_backoff_and_shown_as_retrying(app, planner,
     unreachable = create_app(dict(app.config, MAIL_PORT=free_port()))  # nobody listens there
     with unreachable.app_context():
         report = delivery.deliver_due()
-        assert (report.sent, report.retrying) == (0, 2)
+        assert (report.sent, report.retrying, report.untried) == (0, 0, 2)
+        assert all(r.attempts == 0 for r in db.session.scalars(sa.select(OutboxMessage)))  # no verdict, no attempt used
         rows = list(db.session.scalars(sa.select(OutboxMessage)))
         assert all(r.status is OutboxStatus.PENDING and r.next_attempt_at > utc_now() for r in rows)
         db.session.remove()
@@ -128,7 +129,7 @@ def test_server_stopping_mid_batch_delivers_the_rest_exactly_once(app, planner, 
     with second.app_context():
         report = delivery.deliver_due(pause=pause)
         db.session.remove()
-    assert stopped.is_set() and report.sent == 3 and report.retrying == 5
+    assert stopped.is_set() and report.sent == 3 and report.retrying + report.untried == 5
     controller = Controller(own, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -188,7 +189,7 @@ def test_two_workers_on_postgresql_never_send_the_same_mail_twice(app, planner, 
             total = 0
             while True:
                 report = delivery.deliver_due(limit=5, pause=lambda: None)
-                if not (report.sent or report.retrying or report.failed):
+                if not (report.sent or report.retrying or report.failed or report.untried):
                     break
                 total += report.sent
             reports.append(total)

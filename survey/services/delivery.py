@@ -10,8 +10,13 @@ locks: two workers could claim the same row between their SELECT and UPDATE).
 
 Before each send the worker checks that the mail is still wanted: a reminder to an organisation
 that has submitted in the meantime, or any mail of a withdrawn invitation, is cancelled instead.
-When the server cannot be reached at all, the rest of the batch is put back for a retry without
-knocking on the closed door once per mail.
+Only a real verdict gives up on a mail. A 5xx reply for the recipient is final; a 4xx reply, a
+timeout or a connection dropped while *this* mail was being sent costs this mail one attempt and
+it is retried with back-off, for `RETRY_FOR` after it was queued (a cap in time, not a count, so
+an outage of hours fails nothing). When the server cannot be reached or refuses the session itself
+(connection refused, 554 greeting, 535 authentication, 530 TLS), the mail being sent and the rest
+of the batch go back untried: their claim's attempt is given back and nobody knocks on the closed
+door once per mail.
 """
 
 from __future__ import annotations
@@ -34,16 +39,17 @@ from ..models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
-MAX_ATTEMPTS = 8
+RETRY_FOR = dt.timedelta(days=3)
+SERVER_PAUSE = dt.timedelta(minutes=1)
 BATCH_SIZE = 50
 
 
 class TemporaryFailure(Exception):
-    """Try again later (server down, 4xx reply)."""
+    """Try this mail again later (4xx reply, timeout or connection lost while sending it)."""
 
-    def __init__(self, message: str, server_down: bool = False):
-        super().__init__(message)
-        self.server_down = server_down
+
+class ServerUnavailable(Exception):
+    """The server could not be reached or refused the session: no verdict on any mail."""
 
 
 class PermanentFailure(Exception):
@@ -86,10 +92,21 @@ class SmtpSender:
                 pass
             self._connection = None
 
-    def send(self, row: OutboxMessage) -> None:
+    def _connect(self) -> None:
         try:
-            if self._connection is None:
-                self._connection = mail.connect().__enter__()
+            self._connection = mail.connect().__enter__()
+        except smtplib.SMTPResponseException as error:
+            self._connection = None
+            detail = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+            raise ServerUnavailable(f"Der Mailserver hat die Verbindung abgelehnt ({detail}).") from error
+        except (OSError, smtplib.SMTPException) as error:
+            self._connection = None
+            raise ServerUnavailable(f"Der Mailserver war nicht erreichbar ({error}).") from error
+
+    def send(self, row: OutboxMessage) -> None:
+        if self._connection is None:
+            self._connect()
+        try:
             self._connection.send(build_message(row))
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
@@ -101,8 +118,8 @@ class SmtpSender:
             self._connection = None
             raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(text) from error
         except (OSError, smtplib.SMTPException) as error:
-            self._connection = None
-            raise TemporaryFailure(f"Mailserver nicht erreichbar: {error}", server_down=True) from error
+            self._connection = None  # the next mail opens a new connection
+            raise TemporaryFailure(f"Die Verbindung zum Mailserver brach beim Senden ab ({error}).") from error
         except UnicodeEncodeError as error:  # non-ASCII address, server without SMTPUTF8
             raise PermanentFailure("Die Adresse enthält Sonderzeichen, die der Mailserver nicht annimmt.") from error
 
@@ -186,9 +203,21 @@ def _record_sent(row: OutboxMessage) -> None:
         invitation.failed_reason = ""
 
 
+def _give_back(row: OutboxMessage, error: ServerUnavailable) -> None:
+    """Put an untried mail back: no attempt used, due again after a short pause."""
+    row.attempts = max(row.attempts - 1, 0)
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_at = utc_now() + SERVER_PAUSE
+    row.last_error = str(error)
+    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id and row.kind == "invitation" else None
+    if invitation is not None and invitation.status is InvitationStatus.CREATED:
+        invitation.failed_reason = str(error)  # shown as "Wird erneut versucht"
+
+
 def _record_failure(row: OutboxMessage, error: Exception) -> None:
     row.last_error = str(error)
-    permanent = isinstance(error, PermanentFailure) or row.attempts >= MAX_ATTEMPTS
+    expired = utc_now() + backoff(row.attempts) > row.created_at + RETRY_FOR
+    permanent = isinstance(error, PermanentFailure) or expired
     invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
     if row.kind != "invitation":
         invitation = None  # a failed reminder does not change the invitation's status
@@ -209,6 +238,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    untried: int = 0  # given back because the server was unavailable
 
 
 def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None) -> DeliveryReport:
@@ -217,7 +247,7 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
     rows = claim_due(limit)
     if not rows:
         return report
-    server_down: TemporaryFailure | None = None
+    server_down: ServerUnavailable | None = None
     with make_sender() as sender:
         for row in rows:
             reason = _obsolete(row)
@@ -231,14 +261,18 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                     if server_down is not None:
                         raise server_down
                     sender.send(row)
-                except (TemporaryFailure, PermanentFailure):
+                except (TemporaryFailure, PermanentFailure, ServerUnavailable):
                     raise
                 except Exception as error:  # one broken message must not stop the batch
                     log.exception("unexpected error delivering outbox id %s", row.id)
                     raise TemporaryFailure(f"Unerwarteter Fehler: {error}") from error
+            except ServerUnavailable as error:
+                if server_down is None:
+                    log.warning("mail server unavailable, batch put back: %s", error)
+                server_down = error
+                _give_back(row, error)
+                report.untried += 1
             except (TemporaryFailure, PermanentFailure) as error:
-                if isinstance(error, TemporaryFailure) and error.server_down:
-                    server_down = error
                 _record_failure(row, error)
                 if row.status is OutboxStatus.FAILED:
                     report.failed += 1
