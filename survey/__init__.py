@@ -72,6 +72,13 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @sa.event.listens_for(db.engine, "handle_error")
+        def _discard_read_only(context: Any) -> None:
+            # A connection that went read-only (file replaced, disk remounted) stays so until it is
+            # closed: treat it as broken, so the pool drops it and the next request opens a new one.
+            if "readonly" in str(context.original_exception) or "disk I/O error" in str(context.original_exception):
+                context.is_disconnect = True
+
 
 def _register_filters(app: Flask) -> None:
     """German formatting for templates: every filter is a function of `questionnaires.formatting`."""

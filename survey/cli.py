@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -13,9 +15,11 @@ from questionnaires import CatalogueError, load_catalogue
 from .config import QUESTIONNAIRES_DIR
 from .extensions import db
 from .services.accounts import AccountError, create_user
-from .services.delivery import deliver_due, rate_pause
+from .services.delivery import deliver_due, rate_pause, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
+
+log = logging.getLogger(__name__)
 
 users = AppGroup("users", help="Benutzerkonten verwalten.")
 mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen.")
@@ -61,19 +65,39 @@ def demo_command() -> None:
 def send_mail_command(watch: bool, interval: float) -> None:
     """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
     pause = rate_pause(current_app.config["MAIL_RATE_PER_MINUTE"])
-    while True:
-        reminders = due_scheduled_reminders()
-        db.session.commit()
-        if reminders:
-            click.echo(f"geplante Erinnerungen: {reminders}")
-        report = deliver_due(pause=pause)
-        db.session.remove()
-        if report.sent or report.retrying or report.failed or not watch:
-            click.echo(f"zugestellt: {report.sent}, erneuter Versuch: {report.retrying}, fehlgeschlagen: {report.failed}")
-        if not watch:
-            return
-        if not (report.sent or report.retrying or report.failed):
-            time.sleep(interval)
+    with single_worker(current_app):
+        outage = 0  # consecutive passes the database failed
+        while True:
+            try:
+                reminders = due_scheduled_reminders()
+                db.session.commit()
+                if reminders:
+                    click.echo(f"geplante Erinnerungen: {reminders}")
+                report = deliver_due(pause=pause)
+            except sa.exc.OperationalError as error:
+                # The database restarted or is briefly away: the outbox is still there, so wait and
+                # go on (uncommitted claims run out with their lease). A single run reports it.
+                db.session.rollback()
+                db.session.remove()
+                if not watch:
+                    raise click.ClickException(f"Datenbank nicht erreichbar: {error.orig}") from error
+                outage += 1
+                wait = min(2 ** outage, 60)
+                log.warning("mail worker: database unavailable, retrying in %s s: %s", wait, error.orig)
+                time.sleep(wait)
+                continue
+            if outage:
+                log.warning("mail worker: database reachable again")
+                outage = 0
+            db.session.remove()
+            busy = report.sent or report.retrying or report.failed or report.untried
+            if busy or not watch:
+                click.echo(f"zugestellt: {report.sent}, erneuter Versuch: {report.retrying}, "
+                           f"fehlgeschlagen: {report.failed}, Server nicht erreichbar: {report.untried}")
+            if not watch:
+                return
+            if not busy or report.untried:
+                time.sleep(interval)
 
 
 @catalogue_cli.command("check")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 
+import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
@@ -115,3 +116,29 @@ def test_temporary_failures_give_up_only_after_the_retry_window(app, planner):
     finally:
         controller.stop()
         _dispose(worker)
+
+
+def test_a_second_worker_on_sqlite_waits_for_the_first(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL workers share the queue through SKIP LOCKED instead")
+    first_has_it, release, second_has_it = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with delivery.single_worker(app):
+            first_has_it.set()
+            release.wait(10)
+
+    def second() -> None:
+        first_has_it.wait(10)
+        with delivery.single_worker(app):
+            second_has_it.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_has_it.wait(10)
+    assert not second_has_it.wait(0.5)  # still waiting while the first worker runs
+    release.set()
+    assert second_has_it.wait(10)
+    for thread in threads:
+        thread.join(10)

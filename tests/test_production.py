@@ -43,7 +43,37 @@ def log_lines(app):
 def test_healthz_answers_ok_when_the_database_is_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "instance": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_read_only(tmp_path, monkeypatch, app):
+    """A database that answers SELECT but refuses writes is not healthy (e.g. a read-only file)."""
+    monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
+    source = tmp_path / "ro.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(source) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+    read_only = create_app({"TESTING": True, "SECRET_KEY": "x", "ACCESS_LOG": False,
+                            "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{source}?mode=ro&uri=true"})
+    response = read_only.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "read-only"
+    with read_only.app_context():
+        db.engine.dispose()
+
+
+def test_healthz_answers_503_when_the_instance_folder_cannot_be_written(client, app):
+    before = app.instance_path
+    blocker = os.path.join(before, "a-file")
+    open(blocker, "w").close()
+    app.instance_path = os.path.join(blocker, "instance")  # a folder below a file cannot exist
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.instance_path = before
+        os.remove(blocker)
+    assert response.status_code == 503 and response.get_json()["instance"] == "not writable"
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path, monkeypatch):

@@ -5,8 +5,8 @@ ahead by `LEASE`) and is committed *before* the SMTP conversation. If the worker
 server accepted a mail but before `sent` was committed, the lease runs out and the message is sent
 again, with the same Message-ID so receiving systems and people can recognise the duplicate. We
 prefer a rare duplicate to a lost invitation. On PostgreSQL claims use FOR UPDATE SKIP LOCKED so
-several workers never claim the same row; on SQLite run a single worker (SQLite has no row
-locks: two workers could claim the same row between their SELECT and UPDATE).
+several workers never claim the same row; on SQLite a second worker waits for the first one's
+lock file (`single_worker`: SQLite has no row locks).
 
 Before each send the worker checks that the mail is still wanted: a reminder to an organisation
 that has submitted in the meantime, or any mail of a withdrawn invitation, is cancelled instead.
@@ -21,16 +21,18 @@ door once per mail.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import logging
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask_mail import Message
 
 from ..extensions import db, mail
@@ -286,6 +288,31 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
             if pause and server_down is None:
                 pause()  # also after the last one, so the rate holds across batches
     return report
+
+
+@contextlib.contextmanager
+def single_worker(app: Flask) -> Iterator[None]:
+    """On SQLite, hold the instance folder's worker lock: a second worker waits instead of racing.
+
+    SQLite has no row locks, so two workers could claim the same rows between SELECT and UPDATE
+    (and each would keep its own rate). PostgreSQL claims with FOR UPDATE SKIP LOCKED instead, so
+    several workers may run there.
+    """
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        yield
+        return
+    path = Path(app.instance_path) / "mail-worker.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another mail worker holds %s; waiting for it to stop", path)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def rate_pause(per_minute: int) -> Callable[[], None] | None:
