@@ -142,3 +142,22 @@ def test_a_second_worker_on_sqlite_waits_for_the_first(app):
     assert second_has_it.wait(10)
     for thread in threads:
         thread.join(10)
+
+
+def test_all_failed_invitations_are_resent_at_once_after_a_preview(app, planner, inbox, planner_client):
+    survey_id = _invite_many(app, planner, 4)
+    for n in range(3):
+        inbox.refuse.add(f"traeger{n:03d}@beispiel-dueren.de")
+    with app.app_context():
+        assert delivery.deliver_due().failed == 3
+    page = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
+    assert "alle erneut senden" in page
+    preview = planner_client.get(f"/surveys/{survey_id}/invitations/fehlgeschlagen").get_data(as_text=True)
+    assert "3 Einladungen konnten nicht zugestellt werden" in preview and "550" in preview
+    inbox.refuse.clear()
+    assert planner_client.post(f"/surveys/{survey_id}/invitations/fehlgeschlagen").status_code == 302
+    with app.app_context():
+        assert delivery.deliver_due().sent == 3
+        assert set(db.session.scalars(sa.select(Invitation.status))) == {InvitationStatus.SENT}
+    tokens = {line for m in inbox.messages for line in m.get_body(("plain",)).get_content().split() if "/r/" in line}
+    assert len(inbox.messages) == 4 and len(tokens) == 4  # each organisation got its own working link once

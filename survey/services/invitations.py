@@ -556,6 +556,21 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
     return token if new_link else None
 
 
+def failed_invitations(survey: Survey) -> list[Invitation]:
+    """The survey's invitations whose delivery failed for good, oldest first."""
+    return list(db.session.scalars(sa.select(Invitation).where(
+        Invitation.survey_id == survey.id, Invitation.status == InvitationStatus.FAILED).order_by(Invitation.id)))
+
+
+def resend_failed(survey: Survey) -> int:
+    """Send every failed invitation of the survey again (same link where it is known); returns how many."""
+    _require_open(survey)
+    failed = failed_invitations(survey)
+    for invitation in failed:
+        resend(invitation)
+    return len(failed)
+
+
 def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
     """Queue a reminder for each invitation that may get one; returns (queued, skipped)."""
     queued = skipped = 0

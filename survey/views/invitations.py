@@ -283,6 +283,25 @@ def remind(survey_id: int):
     return redirect(url_for("invitations.index", survey_id=survey.id, status=request.form.get("status", "")))
 
 
+@bp.route("/<int:survey_id>/invitations/fehlgeschlagen", methods=["GET", "POST"])
+@planner_required
+def resend_failed(survey_id: int):
+    """Preview of the failed invitations, then one click sends them all again."""
+    survey = own_survey(survey_id)
+    if request.method == "POST":
+        try:
+            count = invitation_service.resend_failed(survey)
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"{count} Einladung(en) werden erneut verschickt (mit demselben Link).", "success")
+        return redirect(url_for("invitations.index", survey_id=survey.id))
+    return render_template("invitations/resend_failed.html", survey=survey,
+                           failed=invitation_service.failed_invitations(survey))
+
+
 @bp.route("/<int:survey_id>/invitations/<int:invitation_id>", methods=["GET"])
 @planner_required
 def detail(survey_id: int, invitation_id: int):
