@@ -14,7 +14,7 @@ from questionnaires import load_catalogue
 
 from questionnaires import formatting as fmt
 
-from . import config, logging_setup, question_types
+from . import config, headers, logging_setup, question_types
 from .extensions import csrf, db, login, mail, migrate
 
 
@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import register_blueprints
 
     register_blueprints(app)
+    headers.init_app(app)
     _register_filters(app)
     question_types.register(app)
 

@@ -3,6 +3,8 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from ..extensions import db
+
 MESSAGES = {
     403: ("Kein Zugriff", "Für diese Seite fehlen Ihnen die Rechte. Wenden Sie sich bei Fragen an Ihre Administration."),
     404: ("Seite nicht gefunden", "Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur Startseite."),
@@ -14,6 +16,9 @@ MESSAGES = {
 
 def register(app: Flask) -> None:
     def render(code: int):
+        # A failed statement leaves the session unusable (PendingRollbackError); the error page
+        # itself may query (the menu reads the user), so roll back first.
+        db.session.rollback()
         title, text = MESSAGES[code]
         return render_template("error.html", title=title, text=text, code=code), code
 
