@@ -38,7 +38,7 @@ def secret_key(app: Flask) -> list[str]:
                 "(erzeugen mit: python3 -c \"import secrets; print(secrets.token_hex(32))\"). / "
                 "SECRET_KEY is not set; outside demo mode it must come from the environment."]
     if key.strip().upper().startswith(EXAMPLE_SECRET_PREFIX):
-        return [f"SECRET_KEY hat noch den Beispielwert {key!r} aus deploy/lueckenlos.env.example; "
+        return ["SECRET_KEY hat noch den Beispielwert aus deploy/lueckenlos.env.example; "
                 "bitte einen eigenen zufälligen Wert eintragen. / "
                 "SECRET_KEY still has the example value; set a random one."]
     return []
