@@ -50,7 +50,8 @@ def _int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ConfigError(f"{name}={value!r} ist keine ganze Zahl. / {name} must be a whole number.") from None
+        raise ConfigError(f"Lückenlos startet nicht: {name}={value!r} ist keine ganze Zahl. / "
+                          f"{name} must be a whole number.") from None
 
 
 def secret_key(instance_dir: Path) -> str:
