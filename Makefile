@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := wsgi.py
+# Demo mode is explicit: the local mailbox at /mailbox, the demo data, a generated secret key.
+DEMO := LUECKENLOS_DEMO=1
+PORT := $(or $(FLASK_RUN_PORT),5000)
 
 .PHONY: run test test-sqlite test-postgres check bench clean
 
@@ -19,19 +22,21 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+run: export LUECKENLOS_DEMO := 1
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@echo "Lückenlos läuft auf http://127.0.0.1:5000 (beenden mit Strg+C)"
+	@echo "Lückenlos läuft auf http://127.0.0.1:$(PORT) (beenden mit Strg+C)"
 	$(FLASK) mail send --watch & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 check: $(VENV)/.installed
-	$(FLASK) catalogue check
+	$(DEMO) $(FLASK) catalogue check
 
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
-	$(FLASK) catalogue check
+	$(DEMO) $(FLASK) catalogue check
 	bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test

@@ -3,8 +3,10 @@
 #   systemd-analyze verify   on the units (in a throw-away root with the paths they expect), and
 #   nginx -t                 on the site config (inside a minimal nginx.conf, with a throw-away
 #                            self-signed certificate in place of the Let's Encrypt one).
+#   verify_wheel.py          builds the wheel, installs it into a fresh venv outside the checkout
+#                            and serves /login and a catalogue page with gunicorn (about a minute).
 # Installs Debian's systemd / nginx packages when missing (root only); never starts a service.
-# VERIFY_NO_INSTALL=1 skips the install and fails instead.
+# VERIFY_NO_INSTALL=1 skips the install and fails instead; VERIFY_SKIP_WHEEL=1 skips the wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -80,4 +82,11 @@ CONF
 echo "nginx -t: deploy/nginx/lueckenlos.conf"
 nginx -t -q -p "$WORK" -c "$WORK/nginx.conf"
 echo "  ok"
+
+# --- the installed wheel ---------------------------------------------------------------------
+if [ "${VERIFY_SKIP_WHEEL:-0}" != 1 ]; then
+  python=python3
+  [ -x .venv/bin/python ] && python=.venv/bin/python
+  "$python" scripts/verify_wheel.py
+fi
 echo "Deployment configs verified."

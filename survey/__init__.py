@@ -10,11 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from questionnaires import load_catalogue
-
 from questionnaires import formatting as fmt
 
-from . import config, headers, logging_setup, question_types
+from . import config, headers, logging_setup, question_types, startup_checks
 from .extensions import csrf, db, login, mail, migrate
 
 
@@ -31,15 +29,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment(instance_dir))
     if test_config:
         app.config.update(test_config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config.secret_key(instance_dir)
+    if not app.config.get("SECRET_KEY") and (app.testing or app.config["DEMO_MODE"]):
+        app.config["SECRET_KEY"] = config.secret_key(instance_dir)  # production must set its own
+    app.config.setdefault("CATALOGUE_DIR", str(config.QUESTIONNAIRES_DIR))
     instance_dir.mkdir(parents=True, exist_ok=True)
     logging_setup.init_app(app)
 
-    app.extensions["catalogue"] = load_catalogue(app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR))
+    app.extensions["catalogue"] = startup_checks.load(app.config["CATALOGUE_DIR"])
+    startup_checks.run(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(config.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     login.init_app(app)

@@ -46,7 +46,12 @@ def create_user_command(kommune: str, email: str, password: str, role: str, disp
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load the demo data (idempotent) and print how to try it."""
+    """Load the demo data (idempotent) and print how to try it; only in demo mode (LUECKENLOS_DEMO=1)."""
+    if not current_app.config["DEMO_MODE"]:
+        # Demo accounts have a printed password: they must never appear in a production database.
+        raise click.ClickException(
+            "Demodaten gibt es nur im Demomodus: LUECKENLOS_DEMO=1 .venv/bin/flask demo (make run setzt ihn). / "
+            "Demo data needs demo mode (LUECKENLOS_DEMO=1).")
     result = load_demo()
     db.session.commit()
     click.echo("Demodaten angelegt." if result.created else "Demodaten sind bereits vorhanden.")
@@ -56,7 +61,10 @@ def demo_command() -> None:
     click.echo(f"  Auswertung:  {result.analyst}  /  Passwort: {result.password}")
     if result.link:
         click.echo(f"  Als eingeladene Organisation antworten: {result.link}")
-    click.echo(f"  E-Mails (Demo-Postfach): {base}/mailbox\n")
+    if current_app.config["MAIL_SERVER"]:
+        click.echo(f"  E-Mails gehen an den Server {current_app.config['MAIL_SERVER']}.\n")
+    else:
+        click.echo(f"  E-Mails (Demo-Postfach): {base}/mailbox\n")
 
 
 @mail_cli.command("send")

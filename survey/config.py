@@ -1,16 +1,33 @@
-"""Configuration: safe defaults, overridden by environment variables; paths resolved once."""
+"""Configuration: safe defaults, overridden by environment variables; paths resolved once.
+
+The folders the app reads (templates, static files, migrations) live at the top of the checkout.
+An installed wheel carries copies of them inside the package, under `survey/_bundled/` (setup.py's
+build step puts them there), so the app finds them through `importlib.resources` in an install
+and in the checkout otherwise. The catalogue data is package data of `questionnaires` either way.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
+from importlib.resources import files
 from pathlib import Path
 
+from questionnaires.loader import DATA_DIR
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
-QUESTIONNAIRES_DIR = PROJECT_ROOT / "questionnaires" / "data"
-DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+BUNDLE_DIR = Path(str(files(__package__))) / "_bundled"
+# A checkout (also an editable install) has no bundle; a wheel install has one and no checkout.
+INSTALLED = BUNDLE_DIR.is_dir()
+_ROOT = BUNDLE_DIR if INSTALLED else PROJECT_ROOT
+TEMPLATES_DIR = _ROOT / "templates"
+STATIC_DIR = _ROOT / "static"
+MIGRATIONS_DIR = _ROOT / "migrations"
+QUESTIONNAIRES_DIR = DATA_DIR
+# Flask's convention for installed apps (<prefix>/var/<name>-instance); `./instance` in a checkout.
+DEFAULT_INSTANCE_DIR = Path(sys.prefix) / "var" / "lueckenlos-instance" if INSTALLED else PROJECT_ROOT / "instance"
+EXAMPLE_SECRET_PREFIX = "CHANGE-ME"  # the placeholder in deploy/lueckenlos.env.example
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -19,10 +36,26 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
+class ConfigError(SystemExit):
+    """A setting that makes no sense; stops the start with a message naming the variable.
+
+    A SystemExit, so `flask …`, gunicorn and `python -c` all end with the message, not a traceback.
+    """
+
+
+def _int(name: str, default: int) -> int:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"Lückenlos startet nicht: {name}={value!r} ist keine ganze Zahl. / "
+                          f"{name} must be a whole number.") from None
+
+
 def secret_key(instance_dir: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in instance/secret_key."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    """One generated once and kept in instance/secret_key (demo and tests; production sets SECRET_KEY)."""
     path = instance_dir / "secret_key"
     if not path.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
@@ -38,13 +71,14 @@ def from_environment(instance_dir: Path) -> dict:
     mail_server = env("MAIL_SERVER") or ""
     base_url = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
+        "SECRET_KEY": env("SECRET_KEY") or "",
         "SQLALCHEMY_DATABASE_URI": database,
         "BASE_URL": base_url,
         # Behind HTTPS the cookies must never travel over plain HTTP.
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "MAIL_SERVER": mail_server,
-        "MAIL_PORT": int(env("MAIL_PORT") or 25),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
@@ -52,9 +86,10 @@ def from_environment(instance_dir: Path) -> dict:
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "Lückenlos <noreply@lueckenlos.invalid>",
         # Without MAIL_SERVER mails go to a folder that /mailbox shows in the browser.
         "MAILBOX_DIR": env("MAILBOX_DIR") or str(instance_dir / "mailbox"),
-        "MAIL_RATE_PER_MINUTE": int(env("MAIL_RATE_PER_MINUTE") or 0),
-        "DEMO_MODE": _bool(env("LUECKENLOS_DEMO"), default=not mail_server),
-        "MIN_GROUP_SIZE": int(env("MIN_GROUP_SIZE") or 3),
+        "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),
+        # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
+        "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
+        "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),
     }
 
 

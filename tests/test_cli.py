@@ -1,5 +1,7 @@
 """The flask commands: users, demo, mail send, catalogue check."""
 
+import pytest
+
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Response, Role, User
 
@@ -23,7 +25,12 @@ def test_users_create_refuses_duplicate_and_short_password(app, runner):
     assert again.exit_code != 0 and "bereits ein Konto" in again.output
 
 
-def test_demo_is_idempotent_and_prints_a_working_link(app, runner, client):
+@pytest.fixture
+def demo_mode(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
+
+
+def test_demo_is_idempotent_and_prints_a_working_link(app, demo_mode, runner, client):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "planung@kreis-dueren.example" in first.output and "auswertung@kreis-dueren.example" in first.output
@@ -42,7 +49,7 @@ def test_demo_is_idempotent_and_prints_a_working_link(app, runner, client):
     assert page.status_code == 200 and "Befragung beginnen" in page.get_data(as_text=True)
 
 
-def test_mail_send_delivers_outbox_to_smtp(app, runner, inbox):
+def test_mail_send_delivers_outbox_to_smtp(app, demo_mode, runner, inbox):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "zugestellt: 30" in result.output

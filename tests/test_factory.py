@@ -6,13 +6,21 @@ from questionnaires import CatalogueError
 from survey import create_app
 
 
+@pytest.fixture(autouse=True)
+def _production_secret(monkeypatch):
+    """Outside demo mode a start needs SECRET_KEY (tests/test_startup_checks.py shows the refusal)."""
+    monkeypatch.setenv("SECRET_KEY", "factory-test-secret")
+    monkeypatch.delenv("LUECKENLOS_DEMO", raising=False)
+
+
 def test_test_config_overrides_defaults(app):
     assert app.testing
     assert not create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
 
 
-def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+def test_secret_key_is_generated_once_and_kept_in_demo_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("LUECKENLOS_DEMO", "1")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).secret_key
     second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).secret_key

@@ -2,7 +2,8 @@
 
 Answers are produced through the same services a respondent's browser uses (draft pages, then
 submit), so the demo exercises the real path. Loading is idempotent: a second run adds nothing
-but gives one untouched invitation a fresh link to print.
+and prints a link that a mail already carries (taken from the outbox, never a new token, so the
+link printed last time and every link in the demo mailbox keep working).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, SurveyPage, User
 from . import responses as response_service
 from .accounts import create_user, slug, get_or_create_kommune, set_districts
-from .invitations import invite, respondent_link
+from .invitations import current_token, invite, resend, respondent_link
 from .surveys import add_question, create_survey, open_survey, pages_with_questions
-from .tokens import hash_token, new_token
 
 KOMMUNE = "Kreis Düren"
 DISTRICTS = [
@@ -218,19 +218,24 @@ def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: rand
             raise RuntimeError(f"demo answer not accepted: {errors}")
 
 
-def _fresh_link(survey: Survey) -> str:
-    """Give one untouched invitation a new token and return its link (only hashes are stored)."""
-    untouched = db.session.scalar(
+def _link_to_print(survey: Survey) -> str:
+    """The link of the first untouched invitation whose mail still carries it (only hashes are stored).
+
+    When no mail carries a link any more, one invitation is sent again with a new link, so the
+    printed link is in the mailbox too; a link that a mail carries is never replaced.
+    """
+    untouched = list(db.session.scalars(
         sa.select(Invitation)
         .where(Invitation.survey_id == survey.id, Invitation.opened_at.is_(None),
                Invitation.status != InvitationStatus.WITHDRAWN)
         .order_by(Invitation.id)
-    )
-    if untouched is None:
+    ))
+    for invitation in untouched:
+        if token := current_token(invitation):
+            return respondent_link(token)
+    if not untouched:
         return ""
-    token = new_token()
-    untouched.token_hash = hash_token(token)
-    return respondent_link(token)
+    return respondent_link(resend(untouched[0], new_link=True))
 
 
 def load_demo(seed: int = 2026) -> DemoResult:
@@ -252,6 +257,6 @@ def load_demo(seed: int = 2026) -> DemoResult:
                 _answer(invitation, actor, actors, rng, page_count, submit=True)
             elif n % 10 < 8:
                 _answer(invitation, actor, actors, rng, max(1, page_count // 2), submit=False)
-    link = _fresh_link(survey)
+    link = _link_to_print(survey)
     db.session.flush()
     return DemoResult(created=created, link=link, planner=PLANNER[0], analyst=ANALYST[0], password=DEMO_PASSWORD)

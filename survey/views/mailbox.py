@@ -1,4 +1,7 @@
-"""/mailbox: the local mailbox of the embedded setup, so a newcomer can follow every mail in the browser."""
+"""/mailbox: the local mailbox of the embedded setup, so a newcomer can follow every mail in the browser.
+
+Only in demo mode (LUECKENLOS_DEMO=1, set by `make run`) and without a mail server; 404 otherwise.
+"""
 
 from __future__ import annotations
 
