@@ -31,7 +31,8 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "Regionalverband": ("m", "es"),
 }
 
-GENDERS = {"f": "weiblich (die Stadt)", "m": "männlich (der Kreis)", "n": "sächlich (das Amt)"}
+# "" = the usual gender of the type word (see TYPE_WORDS).
+GENDERS = {"": "passend zur Art (automatisch)", "f": "die (die Stadt)", "m": "der (der Kreis)", "n": "das (das Amt)"}
 
 # The forms a sentence can need, with the label the settings page shows and an example sentence.
 FORM_LABELS = {
@@ -73,6 +74,14 @@ def gender_of(type_word: str) -> str:
     return TYPE_WORDS.get(type_word.strip(), ("f", ""))[0]
 
 
+def type_word_of(name: str, type_word: str) -> str:
+    """The stated type word, else the name's first word if it is one ("Kreis Düren"), else "Stadt"."""
+    if type_word.strip():
+        return " ".join(type_word.split())
+    first = name.split()[0] if name.split() else ""
+    return first if first in TYPE_WORDS else "Stadt"
+
+
 def full_name(name: str, type_word: str) -> str:
     """The official designation: "Stadt Wuppertal" from ("Wuppertal", "Stadt") or ("Stadt Wuppertal", "Stadt")."""
     name, type_word = " ".join(name.split()), " ".join(type_word.split())
@@ -91,6 +100,7 @@ def _genitive(designation: str, type_word: str, gender: str) -> str:
 
 def name_forms(name: str, type_word: str, gender: str, overrides: dict[str, str] | None = None) -> NameForms:
     """All forms of the Kommune's name; a non-empty entry in `overrides` replaces the generated form."""
+    type_word = type_word_of(name, type_word)
     designation = full_name(name, type_word)
     gender = gender if gender in _ARTICLES else gender_of(type_word)
     nom, gen, dat, acc, von, bei = _ARTICLES[gender]

@@ -18,8 +18,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('kommune', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('type_word', sa.String(length=60), server_default='Stadt', nullable=False))
-        batch_op.add_column(sa.Column('gender', sa.String(length=1), server_default='f', nullable=False))
+        batch_op.add_column(sa.Column('type_word', sa.String(length=60), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('gender', sa.String(length=1), server_default='', nullable=False))
         batch_op.add_column(sa.Column('name_overrides', sa.JSON(), server_default='{}', nullable=False))
         batch_op.add_column(sa.Column('sender_name', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('signature', sa.Text(), server_default='', nullable=False))
@@ -36,10 +36,6 @@ def upgrade():
 
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sender_name', sa.String(length=200), server_default='', nullable=False))
-
-    # Existing Kommunen named "Kreis …" get the masculine type word (the default is "Stadt", feminine).
-    op.execute("UPDATE kommune SET type_word = 'Kreis', gender = 'm' WHERE name LIKE 'Kreis %'")
-    op.execute("UPDATE kommune SET type_word = 'Gemeinde' WHERE name LIKE 'Gemeinde %'")
 
 
 def downgrade():

@@ -32,8 +32,10 @@ class Kommune(db.Model):
     # The official designation as users type it ("Kreis Düren"); with or without the type word.
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
-    type_word: Mapped[str] = mapped_column(sa.String(60), default="Stadt", server_default="Stadt")
-    gender: Mapped[str] = mapped_column(sa.String(1), default="f", server_default="f")  # f, m, n
+    # Stadt, Kreis, Gemeinde …; "" = the name's first word if it is a type word, else "Stadt".
+    type_word: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    # f, m, n; "" = the usual gender of the type word (name_forms.TYPE_WORDS).
+    gender: Mapped[str] = mapped_column(sa.String(1), default="", server_default="")
     # Form key (nominative, initial, genitive, accusative, von, bei) -> the admin's own wording.
     name_overrides: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     sender_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
@@ -54,7 +56,7 @@ class Kommune(db.Model):
     @property
     def forms(self) -> NameForms:
         """The name with article in every case a sentence needs ("vom Kreis Düren")."""
-        return name_forms(self.name, self.type_word or "", self.gender or "f", self.name_overrides or {})
+        return name_forms(self.name, self.type_word or "", self.gender or "", self.name_overrides or {})
 
     @property
     def display_name(self) -> str:
