@@ -8,6 +8,7 @@ Functions add and flush; the views commit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -40,6 +41,11 @@ class Settings:
     privacy_template: str = ""
     spatial_word: str = "Stadtteil"
     strategic_fields: list[str] = field(default_factory=list)
+
+
+def open_placeholders(text: str) -> list[str]:
+    """The [Stellen in eckigen Klammern] of a privacy notice that the planner has not completed yet."""
+    return list(dict.fromkeys(re.findall(r"\[[^\[\]\n]{1,120}\]", text)))
 
 
 def parse_lines(text: str) -> list[str]:
