@@ -250,3 +250,27 @@ def test_districts_page_adds_renames_deactivates_and_pastes(app, admin_client, a
     admin_client.post(f"/admin/stadtteile/{eving_id}/reaktivieren")
     with app.app_context():
         assert db.session.get(District, eving_id).active
+
+
+# --- the districts at once in the register import ----------------------------------------------------
+
+
+def _import(client, text: str):
+    import io
+
+    return client.post("/actors/import", data={"file": (io.BytesIO(text.encode()), "akteure.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_import_names_the_known_districts_and_links_admins_to_the_districts_page(app, admin_client, planner_client):
+    csv = "Name;Stadtteile\nKita Eving;Eving\nKita Nord;Nordstadt\n"
+    text = _import(admin_client, csv).get_data(as_text=True)
+    assert "Stadtteil „Eving“ ist unbekannt. Bekannt sind: Nordstadt, Südstadt, Oststadt." in text
+    assert 'href="/admin/stadtteile">Stadtteile verwalten</a>' in text
+    planner_text = _import(planner_client, csv).get_data(as_text=True)
+    assert "neue Stadtteile legt die Verwaltung Ihrer Kommune an" in planner_text
+    assert "/admin/stadtteile" not in planner_text
+    # Added on the districts page, the same file goes through at once.
+    admin_client.post("/admin/stadtteile/liste", data={"liste-names": "Eving"})
+    again = _import(admin_client, csv).get_data(as_text=True)
+    assert "ist unbekannt" not in again and "2 neu" in again
