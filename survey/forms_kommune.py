@@ -59,11 +59,12 @@ class KommuneSettingsForm(FlaskForm):
         "Vorlage für den Datenschutzhinweis jeder Befragung",
         description="Wird in jede neue Befragung übernommen; die Planenden ergänzen die Stellen in [eckigen Klammern]. "
                     "{Kommune_nominativ} und {Kommune_genitiv} werden durch den Namen ersetzt.",
-        validators=[Optional(), Length(max=10000, message="Höchstens 10.000 Zeichen.")])
+        validators=[Optional(), Length(max=10000, message="Höchstens 10.000 Zeichen.")], render_kw={"rows": 12})
     spatial_word = SelectField("Bezeichnung der Gebiete", choices=[SelectChoice(w, w) for w in SPATIAL_WORDS],
                                description="Steht in Fragen, Listen und Meldungen, z. B. „Stadtteil“ oder „Gemeinde“.")
     strategic_fields = TextAreaField("Eigene strategische Handlungsfelder", description="Eines pro Zeile.",
-                                     validators=[Optional(), Length(max=5000, message="Höchstens 5.000 Zeichen.")])
+                                     validators=[Optional(), Length(max=5000, message="Höchstens 5.000 Zeichen.")],
+                                     render_kw={"rows": 7})
 
     OVERRIDES = ("nominative", "initial", "genitive", "accusative", "von", "bei")
 
@@ -107,5 +108,5 @@ class DistrictForm(FlaskForm):
 
 
 class PasteDistrictsForm(FlaskForm):
-    names = TextAreaField("Liste einfügen (ein Name pro Zeile)",
+    names = TextAreaField("Liste einfügen (ein Name pro Zeile)", render_kw={"rows": 8},
                           validators=[DataRequired("Bitte fügen Sie mindestens einen Namen ein.")])
