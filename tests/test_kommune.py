@@ -274,3 +274,21 @@ def test_import_names_the_known_districts_and_links_admins_to_the_districts_page
     admin_client.post("/admin/stadtteile/liste", data={"liste-names": "Eving"})
     again = _import(admin_client, csv).get_data(as_text=True)
     assert "ist unbekannt" not in again and "2 neu" in again
+
+
+def test_new_survey_starts_with_the_privacy_template_and_cannot_open_with_open_places(app, admin_client, admin):
+    admin_client.post("/admin/einstellungen", data=_settings_data(
+        privacy_template="Verantwortlich ist {Kommune_nominativ}. Speicherdauer: [Zeitpunkt]."))
+    form = admin_client.get("/surveys/new").get_data(as_text=True)
+    assert "Verantwortlich ist der Kreis Düren. Speicherdauer: [Zeitpunkt]." in form
+    assert "Noch zu ergänzen: [Zeitpunkt]." in form
+    with app.app_context():
+        from survey.services.surveys import SurveyError, open_survey
+
+        survey = make_survey(admin[0], open_it=False)
+        survey.privacy_notice = db.session.get(User, admin[0]).kommune.privacy_default
+        with pytest.raises(SurveyError, match=r"noch Stellen offen: \[Zeitpunkt\]"):
+            open_survey(survey)
+        survey.privacy_notice = survey.privacy_notice.replace("[Zeitpunkt]", "sechs Monate")
+        open_survey(survey)
+        assert survey.is_open

@@ -57,3 +57,41 @@ def test_settings_and_districts_pages_pass_axe_and_fit_small_screens(app, page, 
             assert overflow <= width, f"{path} scrolls sideways at {width} px ({overflow} px)"
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     assert problems == {}
+
+
+def test_respondent_sees_the_kommune_with_article_its_links_and_the_privacy_notice(app, page, live_server):
+    from survey.extensions import db
+    from survey.models import User
+    from factories import invite, make_survey
+
+    user_id, _email = make_user(app, "admin", kommune="Kreis Düren", email="admin@kreis-dueren.example")
+    with app.app_context():
+        kommune = db.session.get(User, user_id).kommune
+        kommune.imprint_url = "https://www.kreis-dueren.de/impressum"
+        kommune.privacy_url = "https://www.kreis-dueren.de/datenschutz"
+        kommune.accessibility_url = "https://www.kreis-dueren.de/barrierefreiheit"
+        db.session.commit()
+        survey = make_survey(user_id, open_it=False)
+        import re
+
+        from survey.services.surveys import SurveyError, open_survey
+
+        survey.privacy_notice = db.session.get(User, user_id).kommune.privacy_default
+        try:
+            open_survey(survey)
+        except SurveyError as error:  # the template's [Stellen] must be completed first
+            assert "[Amt/Fachbereich, Anschrift]" in str(error)
+        survey.privacy_notice = re.sub(r"\[[^\]]*\]", "Jugendamt", survey.privacy_notice)
+        open_survey(survey)
+        db.session.commit()
+        token = invite(survey)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/r/{token}")
+        text = page.inner_text("body")
+        assert "Eine Befragung des Kreises Düren" in text and "Verantwortlich für diese Befragung ist der Kreis Düren, Jugendamt" in text
+        for name in ("Impressum", "Datenschutzerklärung", "Barrierefreiheit"):
+            expect(page.get_by_role("navigation", name="Rechtliches").get_by_role("link", name=name)).to_be_visible()
+        assert axe_violations(page) == []
+        page.screenshot(path=str(SHOTS / f"willkommen-{width}.png"), full_page=True)
