@@ -47,7 +47,7 @@ def test_the_pattern_finds_a_missing_article():
 
 def _setup(app, kommune_name: str) -> dict:
     admin_id, admin_email = make_user(app, "admin", kommune=kommune_name)
-    make_user(app, "analyst", kommune=kommune_name)
+    _analyst_id, analyst_email = make_user(app, "analyst", kommune=kommune_name)
     with app.app_context():
         admin = db.session.get(User, admin_id)
         kommune = admin.kommune
@@ -84,7 +84,7 @@ def _setup(app, kommune_name: str) -> dict:
     with app.app_context():
         invitations.remind([db.session.get(Invitation, ids["started_invitation"])])
         db.session.commit()
-    return {"admin": admin_email, "ids": ids, "tokens": [fresh_token, started_token, done_token, closed_token]}
+    return {"admin": admin_email, "analyst": analyst_email, "ids": ids, "tokens": [fresh_token, started_token, done_token, closed_token]}
 
 
 def _urls(app, setup) -> list[tuple[str, str]]:
@@ -118,22 +118,23 @@ def _text(response) -> str | None:
 @pytest.mark.parametrize("kommune_name, genitive", KOMMUNEN)
 def test_every_page_and_mail_names_the_kommune_with_its_article(app, inbox, kommune_name, genitive):
     setup = _setup(app, kommune_name)
-    staff = login(app.test_client(), setup["admin"])
+    staff = [login(app.test_client(), setup["admin"]), login(app.test_client(), setup["analyst"])]
     anonymous = app.test_client()
     read, problems, seen = 0, [], set()
     for endpoint, url in _urls(app, setup):
-        client = anonymous if url.startswith("/r/") else staff
-        response = client.get(url, follow_redirects=True)
-        assert response.status_code < 500, (url, response.status_code)
-        text = _text(response)
-        if text is None:
-            continue
-        read += 1
-        if response.status_code == 200:
-            seen.add(endpoint)
-        problems += [f"{url}: …{text[max(m.start() - 40, 0):m.end() + 20]}…" for m in BAD.finditer(text)]
-    assert {"respond.welcome", "respond.page", "respond.review", "respond.done", "planner.detail",
-            "admin.settings", "admin.districts"} <= seen
+        for client in [anonymous] if url.startswith("/r/") else staff:
+            response = client.get(url, follow_redirects=True)
+            assert response.status_code < 500, (url, response.status_code)
+            text = _text(response)
+            if text is None:
+                continue
+            read += 1
+            if response.status_code == 200:
+                seen.add(endpoint)
+            problems += [f"{url}: …{text[max(m.start() - 40, 0):m.end() + 20]}…" for m in BAD.finditer(text)]
+    assert {"respond.welcome", "respond.page", "respond.review", "respond.done", "respond.entry", "planner.detail",
+            "planner.index", "results.show", "invitations.index", "actors.index", "admin.settings",
+            "admin.districts"} <= seen
     welcome = anonymous.get(f"/r/{setup['tokens'][0]}").get_data(as_text=True)
     assert f"Eine Befragung {genitive}" in welcome and 'href="https://www.example.org/impressum"' in welcome
 

@@ -82,6 +82,7 @@ def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
                 "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
                                                            key=lambda c: sectors.get(c, c)),
                 "districts": survey.kommune.district_names(), "chosen": set(),
+                "spatial_word": survey.kommune.spatial_word, "spatial_plural": survey.kommune.spatial_plural,
             }
     return rosters
 
