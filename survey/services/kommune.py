@@ -90,10 +90,10 @@ def district_of(kommune_id: int, district_id: int) -> District | None:
     return district if district is not None and district.kommune_id == kommune_id else None
 
 
-def _clean(name: str, word: str) -> str:
+def _clean(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise KommuneError(f"Bitte geben Sie einen Namen für den {word} ein.")
+        raise KommuneError("Bitte geben Sie einen Namen ein.")
     if len(name) > 200:
         raise KommuneError(f"Der Name ist zu lang (höchstens 200 Zeichen, eingegeben: {len(name)}).")
     return name
@@ -117,10 +117,10 @@ def _free_code(kommune: Kommune, name: str) -> str:
 def add_district(kommune: Kommune, name: str) -> District:
     """A new district at the end of the list; refuses a name the Kommune already has."""
     word = kommune.spatial_word
-    name = _clean(name, word)
+    name = _clean(name)
     existing = _same_name(kommune, name)
     if existing is not None:
-        state = "" if existing.active else " (stillgelegt – Sie können ihn reaktivieren)"
+        state = "" if existing.active else " (stillgelegt – in der Liste oben wieder aktivieren)"
         raise KommuneError(f"{word} „{name}“ gibt es schon{state}.")
     district = District(code=_free_code(kommune, name), name=name,
                         position=max((d.position for d in kommune.districts), default=-1) + 1)
@@ -132,7 +132,7 @@ def add_district(kommune: Kommune, name: str) -> District:
 def rename_district(district: District, name: str) -> None:
     """A new name; the code stays, so old answers and register rows keep their district."""
     kommune = district.kommune
-    name = _clean(name, kommune.spatial_word)
+    name = _clean(name)
     if _same_name(kommune, name, except_id=district.id) is not None:
         raise KommuneError(f"{kommune.spatial_word} „{name}“ gibt es schon.")
     district.name = name

@@ -31,8 +31,6 @@ def settings():
             db.session.commit()
             flash("Die Einstellungen sind gespeichert.", "success")
             return redirect(url_for("admin.settings"))
-    else:
-        flash("Bitte prüfen Sie die markierten Felder; nichts wurde gespeichert.", "error")
     # The preview shows what was typed, also when it is not saved yet.
     typed = form.settings()
     forms = name_forms(typed.name or kommune.name, typed.type_word, typed.gender, typed.overrides)
@@ -128,8 +126,8 @@ def deactivate_district(district_id: int):
     district = _own_district(district_id)
     service.deactivate_district(district)
     db.session.commit()
-    flash(f"„{district.name}“ ist stillgelegt: neue Befragungen und das Akteursregister bieten ihn nicht mehr an; "
-          "bereits geöffnete Befragungen behalten ihn.", "success")
+    flash(f"„{district.name}“ ist stillgelegt: neue Befragungen und das Akteursregister bieten „{district.name}“ "
+          "nicht mehr an; bereits geöffnete Befragungen behalten die Auswahl.", "success")
     return redirect(url_for("admin.districts", _anchor=f"d{district.id}"))
 
 
