@@ -47,12 +47,15 @@ def test_demo_is_idempotent_and_prints_a_working_link(app, demo_mode, runner, cl
     link = second.output.split("antworten: ")[1].split()[0]
     page = client.get(link.replace("http://127.0.0.1:5000", ""))
     assert page.status_code == 200 and "Befragung beginnen" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "Eine Befragung des Kreises Düren" in text and 'href="https://www.kreis-dueren.example/impressum"' in text
 
 
 def test_mail_send_delivers_outbox_to_smtp(app, demo_mode, runner, inbox):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "zugestellt: 30" in result.output
+    assert all("Kreis Düren – Präventionskette" in str(m["From"]) for m in inbox.messages)
     with app.app_context():
         assert db.session.query(OutboxMessage).filter_by(status=OutboxStatus.PENDING).count() == 0
     assert len({m["To"] for m in inbox.messages}) == 30

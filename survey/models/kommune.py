@@ -1,4 +1,10 @@
-"""The tenant (Kommune) and its ordered, renameable districts."""
+"""The tenant (Kommune) with its settings, and its ordered, renameable districts.
+
+Everything other parts need to know about the Kommune lives here, in one place: the name and its
+German forms (type word, gender, overrides), the mail sender's display name and signature, the
+contact block, the links shown on every respondent page, the default privacy notice, the spatial
+word (Stadtteil, Sozialraum …) and the Kommune's own strategic fields.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +14,86 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..name_forms import NameForms, name_forms, spatial_plural
 from .base import UTCDateTime, utc_now
+
+# The default privacy notice (GDPR Art. 13); [in Klammern] is what the planner completes per survey.
+DEFAULT_PRIVACY_TEMPLATE = """Verantwortlich für diese Befragung ist {Kommune_nominativ}, [Amt/Fachbereich, Anschrift]. Datenschutzbeauftragte Person: [Name, E-Mail].
+Zweck: Wir erfassen Angebote und Netzwerke vor Ort, um Lücken in der Präventionskette zu erkennen und die Planung darauf auszurichten (Rechtsgrundlage: [z. B. Art. 6 Abs. 1 lit. e DSGVO]).
+Wer Ihre Antworten sieht: die Mitarbeitenden {Kommune_genitiv}, die diese Befragung planen und auswerten. Veröffentlicht werden nur zusammengefasste Ergebnisse, aus denen sich keine Einzelpersonen ablesen lassen.
+Speicherdauer: Namen und E-Mail-Adressen von Ansprechpersonen löschen wir [Zeitpunkt, z. B. sechs Monate nach Ende der Befragung].
+Ihre Rechte: Sie können Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung verlangen und sich bei der Aufsichtsbehörde beschweren ([zuständige Aufsichtsbehörde]). Die Teilnahme ist freiwillig."""
 
 
 class Kommune(db.Model):
     """A city, a Kreis or a member municipality; every other record belongs to one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The official designation as users type it ("Kreis Düren"); with or without the type word.
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Stadt, Kreis, Gemeinde …; "" = the name's first word if it is a type word, else "Stadt".
+    type_word: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    # f, m, n; "" = the usual gender of the type word (name_forms.TYPE_WORDS).
+    gender: Mapped[str] = mapped_column(sa.String(1), default="", server_default="")
+    # Form key (nominative, initial, genitive, accusative, von, bei) -> the admin's own wording.
+    name_overrides: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    sender_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    signature: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    contact_block: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    imprint_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    privacy_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    accessibility_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Empty means DEFAULT_PRIVACY_TEMPLATE.
+    privacy_template: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    spatial_word: Mapped[str] = mapped_column(sa.String(60), default="Stadtteil", server_default="Stadtteil")
+    strategic_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     districts: Mapped[list[District]] = relationship(
         back_populates="kommune", order_by="District.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def forms(self) -> NameForms:
+        """The name with article in every case a sentence needs ("vom Kreis Düren")."""
+        return name_forms(self.name, self.type_word or "", self.gender or "", self.name_overrides or {})
+
+    @property
+    def display_name(self) -> str:
+        """The name as a heading or label shows it, without article ("Kreis Düren")."""
+        return self.forms.plain
+
+    @property
+    def mail_sender_name(self) -> str:
+        """The display name in the From header of every mail."""
+        return self.sender_name.strip() or self.forms.plain
+
+    @property
+    def spatial_plural(self) -> str:
+        return spatial_plural(self.spatial_word or "Stadtteil")
+
+    @property
+    def privacy_default(self) -> str:
+        """The default privacy notice with the Kommune's name filled in; [Klammern] remain for the planner."""
+        forms = self.forms
+        return ((self.privacy_template or DEFAULT_PRIVACY_TEMPLATE)
+                .replace("{Kommune_nominativ}", forms.nominative).replace("{Kommune_genitiv}", forms.genitive)
+                .replace("{Kommune}", forms.plain))
+
+    @property
+    def active_districts(self) -> list[District]:
+        return [d for d in self.districts if d.active]
 
     def district_names(self) -> dict[str, str]:
         return {d.code: d.name for d in self.districts}
 
 
 class District(db.Model):
-    """A Sozialraum, Stadtteil or member municipality; `code` stays stable when renamed."""
+    """A Sozialraum, Stadtteil or member municipality; `code` stays stable when renamed.
+
+    A deactivated district (`deactivated_at` set) is no longer offered to new surveys, but surveys
+    opened before that moment keep it as an option, and old answers keep their label.
+    """
 
     __table_args__ = (sa.UniqueConstraint("kommune_id", "code"),)
 
@@ -36,5 +102,15 @@ class District(db.Model):
     code: Mapped[str] = mapped_column(sa.String(60))
     name: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[int] = mapped_column(default=0)
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     kommune: Mapped[Kommune] = relationship(back_populates="districts")
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+    def offered_in(self, opened_at: dt.datetime | None) -> bool:
+        """Whether a survey opened at `opened_at` (None: not yet opened) offers this district."""
+        return self.deactivated_at is None or (opened_at is not None and opened_at < self.deactivated_at)
+

@@ -40,6 +40,8 @@ class OutboxMessage(db.Model):
     )
     recipient: Mapped[str] = mapped_column(sa.String(254))
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="")
+    # Display name in the From header (the Kommune's sender name); empty: MAIL_DEFAULT_SENDER as is.
+    sender_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     subject: Mapped[str] = mapped_column(sa.String(500))
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text, default="")

@@ -72,11 +72,15 @@ class Survey(db.Model):
         return self.state is SurveyState.OPEN
 
     def district_options(self) -> tuple[Option, ...]:
-        """The Kommune's districts this survey covers, as answer options."""
+        """The Kommune's districts this survey covers, as answer options.
+
+        A district deactivated after the survey was opened stays an option; a draft offers only
+        active districts.
+        """
         return tuple(
             Option(d.code, d.name)
             for d in self.kommune.districts
-            if not self.district_scope or d.code in self.district_scope
+            if (not self.district_scope or d.code in self.district_scope) and d.offered_in(self.opened_at)
         )
 
     def questions(self) -> list[Question]:

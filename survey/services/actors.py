@@ -125,7 +125,7 @@ def validate(kommune: Kommune, data: ActorData, actor_id: int | None = None) -> 
     known = kommune.district_names()
     unknown = [d for d in data.districts if d not in known]
     if unknown:
-        problems["districts"] = "Unbekannte Stadtteile: " + ", ".join(unknown)
+        problems["districts"] = f"Unbekannte {kommune.spatial_plural}: " + ", ".join(unknown)
     for key, limit in (("contact_name", 200), ("phone", 60)):
         if len(getattr(data, key)) > limit:
             problems[key] = f"Höchstens {limit} Zeichen."
@@ -210,12 +210,22 @@ class ImportRow:
     actor_id: int | None = None
     actor_name: str = ""
     data: ActorData | None = None
+    unknown_districts: list[str] = field(default_factory=list)  # the page links to the districts page
 
 
 STATE_LABELS = {"new": "Neu", "update": "Aktualisiert", "unchanged": "Unverändert", "rejected": "Abgelehnt"}
 
 
-def _row_data(kommune: Kommune, values: dict[str, str]) -> tuple[ActorData, list[str]]:
+def _known_districts(kommune: Kommune) -> str:
+    names = [d.name for d in kommune.active_districts]
+    if not names:
+        return f"Es sind noch keine {kommune.spatial_plural} angelegt."
+    shown = ", ".join(names[:25]) + (f" und {len(names) - 25} weitere" if len(names) > 25 else "")
+    return f"Bekannt sind: {shown}."
+
+
+def _row_data(kommune: Kommune, values: dict[str, str],
+              unknown: list[str] | None = None) -> tuple[ActorData, list[str]]:
     problems = []
     data = ActorData(name=values.get("name", ""), contact_name=values.get("contact_name", ""),
                      email=values.get("email", ""), phone=values.get("phone", ""), notes=values.get("notes", ""))
@@ -233,7 +243,9 @@ def _row_data(kommune: Kommune, values: dict[str, str]) -> tuple[ActorData, list
             continue
         code = part if part in codes else by_name.get(normalised_name(part))
         if code is None:
-            problems.append(f"Stadtteil „{part}“ ist unbekannt.")
+            problems.append(f"{kommune.spatial_word} „{part}“ ist unbekannt. {_known_districts(kommune)}")
+            if unknown is not None:
+                unknown.append(part)
         elif code not in data.districts:
             data.districts.append(code)
     return data, problems
@@ -258,7 +270,7 @@ def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
         values = {k: (cells[i].strip() if i < len(cells) else "") for k, i in mapping.items()}
         row = ImportRow(line=line, values=values)
         result.append(row)
-        data, problems = _row_data(kommune, values)
+        data, problems = _row_data(kommune, values, row.unknown_districts)
         if not data.name.strip():
             problems.insert(0, "Der Name fehlt.")
         if data.email.strip():

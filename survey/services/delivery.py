@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import fcntl
 import logging
 import smtplib
@@ -63,13 +64,22 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
 
 
+def sender_of(row: OutboxMessage) -> str | tuple[str, str]:
+    """MAIL_DEFAULT_SENDER's address with the row's display name (the Kommune's sender name), if any."""
+    default = current_app.config["MAIL_DEFAULT_SENDER"]
+    if not row.sender_name:
+        return default
+    _name, address = email.utils.parseaddr(default)
+    return (row.sender_name, address) if address else default
+
+
 def build_message(row: OutboxMessage) -> Message:
     message = Message(
         subject=row.subject,
         recipients=[row.recipient],
         body=row.body_text,
         html=row.body_html or None,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=sender_of(row),
         reply_to=row.reply_to or None,
         date=time.time(),
     )

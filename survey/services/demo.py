@@ -29,6 +29,20 @@ DISTRICTS = [
     "Aldenhoven", "Düren", "Heimbach", "Hürtgenwald", "Inden", "Jülich", "Kreuzau", "Langerwehe",
     "Linnich", "Merzenich", "Nideggen", "Niederzier", "Nörvenich", "Titz", "Vettweiß",
 ]
+# The Kreis's own fields of action (seed 001) and its settings as an admin would enter them.
+STRATEGIC_FIELDS = [
+    "Prozesssteuerung", "Frühe Hilfen", "Kinderschutzfachkräfte in Kitas", "Kita-Grundschule",
+    "Kinder mit Beeinträchtigungen", "Sport als Präventionsansatz", "ehrenamtliches Engagement Jugendlicher",
+]
+SETTINGS = {
+    "type_word": "Kreis", "gender": "m", "spatial_word": "Gemeinde",
+    "sender_name": "Kreis Düren – Präventionskette",
+    "signature": "Kreis Düren · Amt für Kinder, Jugend und Familie\nBismarckstraße 16, 52351 Düren",
+    "contact_block": "Koordination Präventionskette, Birgit Schäfer\nplanung@kreis-dueren.example",
+    "imprint_url": "https://www.kreis-dueren.example/impressum",
+    "privacy_url": "https://www.kreis-dueren.example/datenschutz",
+    "accessibility_url": "https://www.kreis-dueren.example/barrierefreiheit",
+}
 PLANNER = ("planung@kreis-dueren.example", "Birgit Schäfer")
 ANALYST = ("auswertung@kreis-dueren.example", "Jonas Weber")
 DEMO_PASSWORD = "demo-passwort"  # demo accounts only; printed by `make run`
@@ -238,12 +252,21 @@ def _link_to_print(survey: Survey) -> str:
     return respondent_link(resend(untouched[0], new_link=True))
 
 
+def _settings(kommune: Kommune) -> None:
+    for key, value in SETTINGS.items():
+        setattr(kommune, key, value)
+    kommune.strategic_fields = list(STRATEGIC_FIELDS)
+    db.session.flush()
+
+
 def load_demo(seed: int = 2026) -> DemoResult:
     """Create the demo data unless it exists; always return a working respondent link."""
     rng = random.Random(seed)
     kommune = get_or_create_kommune(KOMMUNE)
     survey = db.session.scalar(sa.select(Survey).where(Survey.kommune_id == kommune.id, Survey.title == SURVEY_TITLE))
     created = survey is None
+    if not kommune.type_word:  # a new demo, or one loaded before the Kommune had settings
+        _settings(kommune)
     if created:
         set_districts(kommune, DISTRICTS)
         planner = create_user(KOMMUNE, PLANNER[0], DEMO_PASSWORD, "planner", PLANNER[1])

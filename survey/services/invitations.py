@@ -35,7 +35,12 @@ PLACEHOLDERS = {
     "Organisation": "Name der eingeladenen Organisation (sonst „Ihre Organisation“)",
     "Ansprechperson": "Name der Ansprechperson (kann leer sein)",
     "Befragung": "Titel der Befragung",
-    "Kommune": "Name Ihrer Kommune",
+    "Kommune": "Name Ihrer Kommune ohne Artikel, z. B. „Kreis Düren“ (für Betreff und Unterschrift)",
+    "Kommune_Satzanfang": "der Name mit Artikel am Satzanfang, z. B. „Der Kreis Düren“ / „Die Stadt Wuppertal“",
+    "Kommune_Artikel": "der Name mit Artikel im Satz, z. B. „der Kreis Düren“ / „die Stadt Wuppertal“",
+    "Kommune_genitiv": "z. B. „des Kreises Düren“ / „der Stadt Wuppertal“ (Eine Befragung …)",
+    "Kommune_von": "z. B. „vom Kreis Düren“ / „von der Stadt Wuppertal“",
+    "Kommune_bei": "z. B. „beim Kreis Düren“ / „bei der Stadt Wuppertal“",
     "Frist": "Antwortfrist, z. B. 15.12.2026 (oder „keine feste Frist“)",
     "Link": "der persönliche Link zur Befragung (Pflicht)",
     "Einleitung": "die Einleitung der Befragung",
@@ -48,7 +53,7 @@ DEFAULT_TEXTS = {
         "Einladung zur Befragung „{Befragung}“ – {Kommune}",
         """{Anrede},
 
-{Kommune} lädt {Organisation} zur Befragung „{Befragung}“ ein.
+{Kommune_Satzanfang} lädt {Organisation} zur Befragung „{Befragung}“ ein.
 
 {Einleitung}
 
@@ -155,8 +160,9 @@ def texts_of(survey: Survey, kind: str) -> tuple[str, str]:
 
 
 def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dict[str, str]:
+    forms = survey.kommune.forms
     contact = ", ".join(p for p in (
-        survey.contact_name or survey.kommune.name,
+        survey.contact_name or survey.kommune.display_name,
         survey.contact_email,
         f"Tel. {survey.contact_phone}" if survey.contact_phone else "",
     ) if p)
@@ -165,12 +171,17 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
         "Organisation": invitation.organisation or "Ihre Organisation",
         "Ansprechperson": invitation.contact_name,
         "Befragung": survey.title,
-        "Kommune": survey.kommune.name,
+        "Kommune": forms.plain,
+        "Kommune_Satzanfang": forms.initial,
+        "Kommune_Artikel": forms.nominative,
+        "Kommune_genitiv": forms.genitive,
+        "Kommune_von": forms.von,
+        "Kommune_bei": forms.bei,
         "Frist": fmt.date(survey.deadline) if survey.deadline else "keine feste Frist",
         "Link": link,
         "Einleitung": survey.introduction.strip(),
         "Kontakt": contact,
-        "Absender": survey.contact_name or survey.kommune.name,
+        "Absender": survey.contact_name or forms.plain,
     }
 
 
@@ -209,8 +220,9 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     template = "invitation" if kind == "invitation" else "reminder"
     return RenderedMail(
         subject=subject_text,
-        text=render_template(f"email/{template}/body.txt", body=text),
-        html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text),
+        text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.signature),
+        html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text,
+                             signature=survey.kommune.signature),
         reply_to=reply_address(survey),
     )
 

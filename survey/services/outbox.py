@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, render_template
 
 from ..extensions import db
-from ..models import OutboxMessage
+from ..models import Invitation, OutboxMessage
 
 
 def render_email(name: str, **context: Any) -> tuple[str, str, str]:
@@ -31,11 +31,13 @@ def enqueue(
     *,
     reply_to: str = "",
     invitation_id: int | None = None,
+    sender_name: str | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Add a rendered e-mail to the outbox; it is delivered after the caller's commit."""
     subject, text, html = render_email(template, **context)
-    return enqueue_rendered(kind, recipient, subject, text, html, reply_to=reply_to, invitation_id=invitation_id)
+    return enqueue_rendered(kind, recipient, subject, text, html, reply_to=reply_to, invitation_id=invitation_id,
+                            sender_name=sender_name)
 
 
 def enqueue_rendered(
@@ -47,9 +49,18 @@ def enqueue_rendered(
     *,
     reply_to: str = "",
     invitation_id: int | None = None,
+    sender_name: str | None = None,
 ) -> OutboxMessage:
-    """Add an already rendered e-mail to the outbox (same transaction as the caller's change)."""
+    """Add an already rendered e-mail to the outbox (same transaction as the caller's change).
+
+    `sender_name` is the From display name; for a mail about an invitation it defaults to the
+    sender name of the survey's Kommune (its settings), so every respondent mail carries it.
+    """
+    if sender_name is None and invitation_id is not None:
+        invitation = db.session.get(Invitation, invitation_id)
+        sender_name = invitation.survey.kommune.mail_sender_name if invitation else ""
     message = OutboxMessage(
+        sender_name=sender_name or "",
         kind=kind,
         recipient=recipient,
         reply_to=reply_to,

@@ -488,6 +488,12 @@ def open_survey(survey: Survey) -> None:
     problems = condition_problems(survey)
     if problems:
         raise SurveyError("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
+    from .kommune import open_placeholders  # the Kommune's privacy template leaves [Stellen] to complete
+
+    gaps = open_placeholders(survey.privacy_notice or "")
+    if gaps:
+        raise SurveyError("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
+                          + ". Bitte ergänzen Sie sie unter „Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
     survey.state = SurveyState.OPEN
     survey.opened_at = utc_now()
     db.session.flush()

@@ -21,6 +21,7 @@ from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Survey, SurveyItem, SurveyPage
+from ..services import kommune as kommune_service
 from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
@@ -55,10 +56,7 @@ def _agreement_scale() -> tuple[Option, ...]:
 
 
 def _districts(survey: Survey) -> tuple[Option, ...]:
-    return tuple(
-        Option(d.code, d.name) for d in survey.kommune.districts
-        if not survey.district_scope or d.code in survey.district_scope
-    )
+    return survey.district_options()
 
 
 def _as_respondent_sees(question: Question, survey: Survey) -> Question:
@@ -84,6 +82,7 @@ def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
                 "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
                                                            key=lambda c: sectors.get(c, c)),
                 "districts": survey.kommune.district_names(), "chosen": set(),
+                "spatial_word": survey.kommune.spatial_word, "spatial_plural": survey.kommune.spatial_plural,
             }
     return rosters
 
@@ -195,7 +194,9 @@ def new():
     elif request.method == "GET":
         form.contact_name.data = current_user.display_name
         form.contact_email.data = current_user.email
-    return render_template("planner/edit.html", form=form, survey=None, templates=catalogue.templates)
+        form.privacy_notice.data = current_user.kommune.privacy_default
+    return render_template("planner/edit.html", form=form, survey=None, templates=catalogue.templates,
+                           privacy_gaps=kommune_service.open_placeholders(form.privacy_notice.data or ""))
 
 
 @bp.route("/<int:survey_id>")
@@ -225,7 +226,10 @@ def edit(survey_id: int):
         db.session.commit()
         flash("Die Angaben sind gespeichert.", "success")
         return redirect(url_for("planner.detail", survey_id=survey.id))
-    return render_template("planner/edit.html", form=form, survey=survey)
+    if request.method == "GET" and not survey.privacy_notice.strip() and survey.is_draft:
+        form.privacy_notice.data = survey.kommune.privacy_default
+    return render_template("planner/edit.html", form=form, survey=survey,
+                           privacy_gaps=kommune_service.open_placeholders(form.privacy_notice.data or ""))
 
 
 @bp.route("/<int:survey_id>/copy", methods=["POST"])

@@ -330,6 +330,7 @@ def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str
             "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
                                                        key=lambda c: sectors.get(c, c)),
             "districts": kommune.district_names(), "chosen": chosen,
+            "spatial_word": kommune.spatial_word, "spatial_plural": kommune.spatial_plural,
         }
     return rosters
 

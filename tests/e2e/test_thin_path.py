@@ -36,6 +36,10 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
 
     page.get_by_role("link", name="Neue Befragung").click()
     page.get_by_label("Titel der Befragung").fill("Netzwerke im Stadtteil")
+    # The privacy notice starts from the Kommune's template; its [Stellen] must be completed before opening.
+    notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
+    assert "[Zeitpunkt" in notice.input_value()
+    notice.fill(re.sub(r"\[[^\]]*\]", "Jugendamt", notice.input_value()))
     page.locator("form button.primary").click()
     survey_url = re.sub(r"[?#].*$", "", page.url)
     page.get_by_role("link", name="Fragen aus dem Katalog hinzufügen").click()
