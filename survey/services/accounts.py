@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -169,7 +169,8 @@ def _issue_token(user: User, purpose: TokenPurpose, now: dt.datetime | None = No
 
 
 def _link(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.set_password", token=token)
+    """The set-password page (`auth.set_password`); built by hand so the CLI and workers need no request."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/passwort/{token}"
 
 
 def invite_user(admin: User, email: str, role: str, display_name: str = "", phone: str = "",

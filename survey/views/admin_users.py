@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..extensions import db
@@ -21,10 +22,11 @@ from .access import admin_required
 from .admin import bp
 
 ROLE_CHOICES = [
-    (Role.PLANNER.value, "Planung – Befragungen anlegen, einladen, Ergebnisse sehen"),
-    (Role.ANALYST.value, "Auswertung – nur Ergebnisse sehen"),
-    (Role.ADMIN.value, "Administration – alles wie Planung, dazu Kommune und Konten verwalten"),
+    SelectChoice(Role.PLANNER.value, "Planung – Befragungen anlegen, einladen, Ergebnisse sehen"),
+    SelectChoice(Role.ANALYST.value, "Auswertung – nur Ergebnisse sehen"),
+    SelectChoice(Role.ADMIN.value, "Administration – alles wie Planung, dazu Kommune und Konten verwalten"),
 ]
+ROLES = (Role.PLANNER, Role.ANALYST, Role.ADMIN)
 
 
 class InviteForm(FlaskForm):
@@ -35,7 +37,7 @@ class InviteForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Rolle", choices=[(r.value, r.label) for r in (Role.PLANNER, Role.ANALYST, Role.ADMIN)])
+    role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES])
 
 
 def _colleague(user_id: int) -> User:
@@ -47,7 +49,7 @@ def _colleague(user_id: int) -> User:
 
 def _render(form: InviteForm, error: str = "", status: int = 200):
     users = accounts.users_of_kommune(current_user.kommune_id)
-    return render_template("admin/users.html", form=form, users=users, error=error, role_choices=RoleForm().role.choices), status
+    return render_template("admin/users.html", form=form, users=users, error=error, roles=ROLES), status
 
 
 @bp.route("/benutzer", methods=["GET", "POST"])
@@ -103,6 +105,7 @@ def resend_user_invitation(user_id: int):
 @bp.route("/benutzer/<int:user_id>/rolle", methods=["POST"])
 @admin_required
 def change_user_role(user_id: int):
+    _colleague(user_id)  # another Kommune's account: 404 before anything else
     form = RoleForm()
     if not form.validate_on_submit():
         flash("Bitte wählen Sie eine der angebotenen Rollen.", "error")
