@@ -21,19 +21,16 @@ from ..services.accounts import AccountError
 from .access import admin_required
 from .admin import bp
 
-ROLE_CHOICES = [
-    SelectChoice(Role.PLANNER.value, "Planung – Befragungen anlegen, einladen, Ergebnisse sehen"),
-    SelectChoice(Role.ANALYST.value, "Auswertung – nur Ergebnisse sehen"),
-    SelectChoice(Role.ADMIN.value, "Administration – alles wie Planung, dazu Kommune und Konten verwalten"),
-]
 ROLES = (Role.PLANNER, Role.ANALYST, Role.ADMIN)
+ROLE_HINT = ("Planung: Befragungen anlegen, einladen, Ergebnisse sehen. Auswertung: nur Ergebnisse sehen. "
+             "Administration: alles wie Planung, dazu Kommune und Konten verwalten.")
 
 
 class InviteForm(FlaskForm):
     email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie die E-Mail-Adresse ein.")])
     display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie den Namen ein.")])
     phone = StringField("Telefon (freiwillig)")
-    role = SelectField("Rolle", choices=ROLE_CHOICES, default=Role.PLANNER.value)
+    role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES], default=Role.PLANNER.value)
 
 
 class RoleForm(FlaskForm):
@@ -49,7 +46,8 @@ def _colleague(user_id: int) -> User:
 
 def _render(form: InviteForm, error: str = "", status: int = 200):
     users = accounts.users_of_kommune(current_user.kommune_id)
-    return render_template("admin/users.html", form=form, users=users, error=error, roles=ROLES), status
+    return render_template("admin/users.html", form=form, users=users, error=error, roles=ROLES,
+                           role_hint=ROLE_HINT), status
 
 
 @bp.route("/benutzer", methods=["GET", "POST"])
