@@ -167,7 +167,7 @@ def test_dashboard_shows_counts_rate_last_answer_reminder_failures_and_next_step
     assert "1 nicht zugestellt" in card
     assert "Nächste Erinnerung</dt><dd>" in card and "keine geplant" not in card
     assert "Letzte Antwort</dt><dd>noch keine" not in card
-    assert "Fehlgeschlagene Zustellungen prüfen" in card
+    assert "Fehlgeschlagene Zustellungen prüfen" in card  # before anything else
     assert f"/surveys/{survey_id}/invitations?status=failed" in card
     assert "Vorschau prüfen und öffnen" in draft_card and f"/surveys/{draft_id}/vorschau" in draft_card
 
@@ -199,14 +199,19 @@ STEP_CASES = [
     (SurveyState.OPEN, 4, _counts(sent=2, submitted=3), TODAY, "Erinnern"),
     (SurveyState.OPEN, 4, _counts(sent=2, submitted=3), TODAY - dt.timedelta(days=1), "Befragung abschließen"),
     (SurveyState.OPEN, 4, _counts(submitted=3, withdrawn=1), None, "Befragung abschließen"),
+    (SurveyState.OPEN, 4, _counts(sent=3), None, "Rücklauf verfolgen", TODAY - dt.timedelta(days=6)),
+    (SurveyState.OPEN, 4, _counts(sent=3), None, "Erinnern", TODAY - dt.timedelta(days=7)),
+    (SurveyState.OPEN, 4, _counts(sent=3), TODAY + dt.timedelta(days=3), "Erinnern", TODAY - dt.timedelta(days=1)),
+    (SurveyState.OPEN, 4, _counts(sent=3), TODAY + dt.timedelta(days=4), "Rücklauf verfolgen", TODAY),
     (SurveyState.CLOSED, 4, _counts(sent=2, submitted=3), None, "Ergebnisse ansehen"),
     (SurveyState.CLOSED, 4, _counts(sent=2), None, "Befragung ansehen"),
 ]
 
 
-@pytest.mark.parametrize("state, questions, counts, deadline, label", STEP_CASES)
-def test_next_step_follows_state_and_counts(state, questions, counts, deadline, label):
-    assert next_step(state, questions, counts, deadline, TODAY).label == label
+@pytest.mark.parametrize("state, questions, counts, deadline, label, last_mail",
+                         [case if len(case) == 6 else (*case, None) for case in STEP_CASES])
+def test_next_step_follows_state_and_counts(state, questions, counts, deadline, label, last_mail):
+    assert next_step(state, questions, counts, deadline, TODAY, last_mail).label == label
 
 
 def test_every_next_step_leads_to_a_page_the_planner_may_open(app, planner, planner_client):
@@ -216,7 +221,7 @@ def test_every_next_step_leads_to_a_page_the_planner_may_open(app, planner, plan
         from flask import url_for
 
         urls = {url_for(step.endpoint, survey_id=survey_id, **dict(step.args))
-                for step in (next_step(*case[:4], TODAY) for case in STEP_CASES)}
+                for step in (next_step(*case[:4], TODAY, *case[5:]) for case in STEP_CASES)}
     assert len(urls) >= 4
     for url in urls:
         assert planner_client.get(url).status_code == 200, url

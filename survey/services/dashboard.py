@@ -43,9 +43,15 @@ class SurveyRow:
         return self.counts["failed"] + self.counts.retrying
 
 
+# Reminding earlier than this after the last mail (invitation or reminder) annoys more than it helps,
+# unless the deadline is close.
+REMIND_AFTER = dt.timedelta(days=7)
+DEADLINE_CLOSE = dt.timedelta(days=3)
+
+
 def next_step(state: SurveyState, questions: int, counts: Counts, deadline: dt.date | None,
-              today: dt.date) -> Step:
-    """The one next step for a survey, from its state and counts."""
+              today: dt.date, last_mail: dt.date | None = None) -> Step:
+    """The one next step for a survey, from its state, counts, deadline and the day of its last mail."""
     if state is SurveyState.DRAFT:
         if not questions:
             return Step("Fragen auswählen", "planner.detail", "Die Befragung hat noch keine Fragen.")
@@ -71,6 +77,11 @@ def next_step(state: SurveyState, questions: int, counts: Counts, deadline: dt.d
         return Step("Befragung abschließen", "planner.detail", "Alle Eingeladenen haben abgeschickt.")
     if waiting:
         return Step("Versand verfolgen", "invitations.index", f"{waiting} Einladungen warten auf den Versand.")
+    deadline_close = deadline is not None and deadline - today <= DEADLINE_CLOSE
+    if last_mail is not None and today - last_mail < REMIND_AFTER and not deadline_close:
+        return Step("Rücklauf verfolgen", "invitations.index",
+                    f"Die letzte E-Mail ging am {fmt.date(last_mail)} hinaus; "
+                    "eine Erinnerung lohnt sich nach etwa einer Woche oder kurz vor der Frist.")
     if counts["submitted"] and counts.not_submitted:
         return Step("Erinnern", "invitations.index",
                     f"{counts.not_submitted} Organisationen haben noch nicht abgeschickt; "
@@ -88,21 +99,25 @@ def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow
     ids = [s.id for s in surveys]
     counts: dict[int, Counts] = {i: Counts() for i in ids}
     last: dict[int, dt.datetime | None] = {}
+    mailed: dict[int, dt.datetime | None] = {}
     questions: dict[int, int] = {}
     if ids:
         retrying = sa.case((sa.and_(Invitation.status == InvitationStatus.CREATED, Invitation.failed_reason != ""), 1),
                            else_=0)
         rows = db.session.execute(
             sa.select(Invitation.survey_id, Invitation.status, sa.func.count(), sa.func.sum(retrying),
-                      sa.func.max(Invitation.last_saved_at), sa.func.max(Invitation.submitted_at))
+                      sa.func.max(Invitation.last_saved_at), sa.func.max(Invitation.submitted_at),
+                      sa.func.max(Invitation.sent_at), sa.func.max(Invitation.reminded_at))
             .where(Invitation.survey_id.in_(ids)).group_by(Invitation.survey_id, Invitation.status))
-        for survey_id, status, number, retry, saved, submitted in rows:
+        for survey_id, status, number, retry, saved, submitted, sent, reminded in rows:
             c = counts[survey_id]
             c.by_status[status.value] = number
             c.total += number
             c.retrying += int(retry or 0)
-            moments = [m for m in (saved, submitted, last.get(survey_id)) if m is not None]
+            moments = [_aware(m) for m in (saved, submitted, last.get(survey_id)) if m is not None]
             last[survey_id] = max(moments) if moments else None
+            sends = [_aware(m) for m in (sent, reminded, mailed.get(survey_id)) if m is not None]
+            mailed[survey_id] = max(sends) if sends else None
         questions = dict(db.session.execute(
             sa.select(SurveyItem.survey_id, sa.func.count()).where(SurveyItem.survey_id.in_(ids))
             .group_by(SurveyItem.survey_id)).all())
@@ -114,8 +129,10 @@ def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow
             day = reminder_day(survey)
             reminder = day if day is not None and day >= today else None
         n_questions = questions.get(survey.id, 0)
-        result.append(SurveyRow(survey, n_questions, c, _aware(last.get(survey.id)), reminder,
-                                next_step(survey.state, n_questions, c, survey.deadline, today)))
+        last_mail = mailed.get(survey.id)
+        step = next_step(survey.state, n_questions, c, survey.deadline, today,
+                         fmt.local(last_mail).date() if last_mail else None)
+        result.append(SurveyRow(survey, n_questions, c, last.get(survey.id), reminder, step))
     return result
 
 
