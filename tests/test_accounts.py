@@ -163,6 +163,20 @@ def test_reset_link_sets_a_new_password_and_ends_every_other_session(app, planne
     assert app.test_client().get(link).status_code == 410
 
 
+def test_reset_link_expires_after_72_hours_and_a_newer_one_replaces_it(app, planner, inbox):
+    with app.app_context():
+        accounts.request_password_reset(planner[1], now=utc_now() - dt.timedelta(hours=72, seconds=1))
+        db.session.commit()
+    deliver(app)
+    old = _link_from_mail(inbox, planner[1])
+    page = app.test_client().get(old)
+    assert page.status_code == 410 and "abgelaufen" in page.get_data(as_text=True)
+    app.test_client().post("/passwort-vergessen", data={"email": planner[1]})
+    deliver(app)
+    new = _link_from_mail(inbox, planner[1])
+    assert new != old and app.test_client().get(new).status_code == 200
+
+
 # --- the password policy -------------------------------------------------------------------------
 
 
