@@ -323,3 +323,26 @@ def test_create_admin_prompts_for_the_password_and_the_admin_logs_in(app, runner
     again = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email",
                                 "admin@wuppertal.example", "--password", NEW_PASSWORD])
     assert again.exit_code != 0 and "bereits ein Konto" in again.output
+
+
+def test_first_day_admin_from_the_cli_invites_a_planner_and_an_analyst_who_land_on_their_start_pages(
+        app, runner, inbox):
+    """From an empty database: the CLI makes the first admin; the colleagues come in through their mails."""
+    result = runner.invoke(args=["users", "create-admin", "--kommune", "Kreis Düren", "--email", "admin@dueren.example",
+                                 "--name", "Ada Admin", "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    admin_client = login(app.test_client(), "admin@dueren.example", NEW_PASSWORD)
+    assert admin_client.get("/").headers["Location"] == "/admin/"
+    for email, role in (("plan@dueren.example", "planner"), ("zahl@dueren.example", "analyst")):
+        assert _invite(admin_client, email=email, role=role, name=role.title()).status_code == 302
+    deliver(app)
+    for email, start, heading in (("plan@dueren.example", "/uebersicht", "Übersicht"),
+                                  ("zahl@dueren.example", "/results/", "Auswertung")):
+        client = app.test_client()
+        done = client.post(_link_from_mail(inbox, email), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        assert done.headers["Location"] == start
+        page = client.get(start)
+        assert page.status_code == 200 and f"<h1>{heading}" in page.get_data(as_text=True)
+    with app.app_context():
+        kommunen = {u.kommune.name for u in db.session.scalars(sa.select(User))}
+        assert kommunen == {"Kreis Düren"}
