@@ -94,6 +94,10 @@ def test_invitation_link_expires_after_72_hours(app, admin, inbox):
                              now=utc_now() - dt.timedelta(hours=71, minutes=59))
         db.session.commit()
     deliver(app)
+    listing = login(app.test_client(), admin[1]).get("/admin/benutzer").get_data(as_text=True)
+    late_row = listing[listing.index("spaet@musterhausen.example"):listing.index("</tr>", listing.index("spaet@"))]
+    in_time_row = listing[listing.index("recht@musterhausen.example"):listing.index("</tr>", listing.index("recht@"))]
+    assert "Link abgelaufen" in late_row and "Link gültig bis" in in_time_row
     client = app.test_client()
     late = client.get(_link_from_mail(inbox, "spaet@musterhausen.example"))
     assert late.status_code == 410 and "abgelaufen" in late.get_data(as_text=True)
@@ -175,6 +179,15 @@ def test_reset_link_expires_after_72_hours_and_a_newer_one_replaces_it(app, plan
     deliver(app)
     new = _link_from_mail(inbox, planner[1])
     assert new != old and app.test_client().get(new).status_code == 200
+
+
+def test_repeated_reset_requests_send_one_mail_within_five_minutes(app, planner, inbox):
+    client = app.test_client()
+    for _ in range(5):
+        assert client.post("/passwort-vergessen", data={"email": planner[1]}).status_code == 200
+    deliver(app)
+    assert len(inbox.to(planner[1])) == 1
+    assert app.test_client().get(_link_from_mail(inbox, planner[1])).status_code == 200
 
 
 # --- the password policy -------------------------------------------------------------------------

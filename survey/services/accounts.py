@@ -25,6 +25,7 @@ from .common_passwords import COMMON_PASSWORDS
 from .tokens import hash_token, new_token
 
 TOKEN_VALIDITY = dt.timedelta(hours=72)
+RESET_PAUSE = dt.timedelta(minutes=5)  # at most one reset mail per account in this time (no mail bombing)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 PASSWORD_RULE = (f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen; keine häufig benutzten Passwörter wie "
@@ -210,6 +211,12 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> None:
     user = db.session.scalar(sa.select(User).where(User.email == address)) if address else None
     if user is None or not user.active:
         return
+    now = now or utc_now()
+    recent = db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.RESET,
+        AccountToken.created_at > now - RESET_PAUSE))
+    if recent:
+        return  # the link mailed a moment ago is still valid
     token = _issue_token(user, TokenPurpose.RESET, now)
     outbox.enqueue("account", user.email, "password_reset", user=user, kommune=user.kommune, link=_link(token),
                    hours=int(TOKEN_VALIDITY.total_seconds() // 3600))
@@ -302,6 +309,21 @@ def user_for_session(session_id: str) -> User | None:
 def users_of_kommune(kommune_id: int) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.kommune_id == kommune_id)
                                    .order_by(User.active.desc(), sa.func.lower(User.display_name), User.id)))
+
+
+def open_invitations(kommune_id: int) -> dict[int, dt.datetime]:
+    """User id -> when the newest unused set-password invitation link expires (for the users list)."""
+    rows = db.session.execute(
+        sa.select(AccountToken.user_id, sa.func.max(AccountToken.expires_at))
+        .join(User, User.id == AccountToken.user_id)
+        .where(User.kommune_id == kommune_id, AccountToken.purpose == TokenPurpose.INVITE,
+               AccountToken.used_at.is_(None))
+        .group_by(AccountToken.user_id))
+    return {user_id: _aware(expires) for user_id, expires in rows}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def user_of_kommune(kommune_id: int, user_id: int) -> User | None:

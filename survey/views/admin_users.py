@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..extensions import db
-from ..models import Role, User
+from ..models import Role, User, utc_now
 from ..services import accounts
 from ..services.accounts import AccountError
 from .access import admin_required
@@ -46,7 +46,8 @@ def _colleague(user_id: int) -> User:
 
 def _render(form: InviteForm, error: str = "", status: int = 200):
     users = accounts.users_of_kommune(current_user.kommune_id)
-    return render_template("admin/users.html", form=form, users=users, error=error, roles=ROLES,
+    return render_template("admin/users.html", form=form, users=users, error=error, roles=ROLES, now=utc_now(),
+                           invitations=accounts.open_invitations(current_user.kommune_id),
                            role_hint=ROLE_HINT), status
 
 
