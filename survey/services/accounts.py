@@ -36,7 +36,12 @@ _DUMMY_HASH = generate_password_hash("kein-konto-vorhanden")
 
 
 class AccountError(ValueError):
-    """A German message for the person creating or changing the account."""
+    """A German message for the person creating or changing the account; `field` names the form
+    field it is about ("password", "current"), if any."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def slug(text: str) -> str:
@@ -91,7 +96,7 @@ def password_problems(password: str, email: str = "") -> list[str]:
 def check_password_policy(password: str, email: str = "") -> None:
     problems = password_problems(password, email)
     if problems:
-        raise AccountError(" ".join(problems))
+        raise AccountError(" ".join(problems), field="password")
 
 
 def _set_password(user: User, password: str) -> None:
@@ -285,9 +290,9 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the own password; other sessions of the user end (the caller logs this one in again)."""
     if not user.check_password(current or ""):
-        raise AccountError("Das bisherige Passwort stimmt nicht.")
+        raise AccountError("Das bisherige Passwort stimmt nicht.", field="current")
     if current == new:
-        raise AccountError("Das neue Passwort ist dasselbe wie das bisherige.")
+        raise AccountError("Das neue Passwort ist dasselbe wie das bisherige.", field="password")
     _set_password(user, new)
     db.session.flush()
 

@@ -63,6 +63,15 @@ class ProfileForm(FlaskForm):
     phone = StringField("Telefon")
 
 
+def _show(form: FlaskForm, problem: AccountError) -> str:
+    """Put the message at the field it is about; returns it for the alert above the form otherwise."""
+    field = getattr(form, problem.field, None) if problem.field else None
+    if field is None:
+        return str(problem)
+    field.errors = [*field.errors, str(problem)]
+    return ""
+
+
 def _safe_next(target: str | None) -> str | None:
     if (target and not urlsplit(target).netloc and not urlsplit(target).scheme
             and target.startswith("/") and not target.startswith("//") and "\\" not in target):
@@ -119,7 +128,7 @@ def set_password(token: str):
             user = accounts.set_password_with_link(token, form.password.data)
         except AccountError as problem:
             db.session.rollback()
-            error = str(problem)
+            error = _show(form, problem)
         else:
             db.session.commit()
             if current_user.is_authenticated:
@@ -161,7 +170,7 @@ def change_password():
             accounts.change_password(current_user, form.current.data, form.password.data)
         except AccountError as problem:
             db.session.rollback()
-            error = str(problem)
+            error = _show(form, problem)
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # this session carries the new version
