@@ -80,6 +80,8 @@ def test_invited_colleague_sets_password_through_mailed_link_once(app, admin_cli
     assert app.test_client().post(link, data={"password": "Ein anderes Passwort 9",
                                               "confirm": "Ein anderes Passwort 9"}).status_code == 410
     login(app.test_client(), "kollegin@musterhausen.example", NEW_PASSWORD)
+    deliver(app)
+    assert len(inbox.to("kollegin@musterhausen.example")) == 1  # no "changed" notice for the first password
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "kollegin@musterhausen.example"))
         assert user.phone == "0202 123" and user.role is Role.PLANNER
@@ -165,6 +167,8 @@ def test_reset_link_sets_a_new_password_and_ends_every_other_session(app, planne
     assert app.test_client().post("/login", data={"email": planner[1], "password": PASSWORD}).status_code == 200
     login(app.test_client(), planner[1], NEW_PASSWORD)
     assert app.test_client().get(link).status_code == 410
+    deliver(app)
+    assert inbox.to(planner[1])[-1]["Subject"] == "Ihr Passwort für Lückenlos wurde geändert"
 
 
 def test_reset_link_expires_after_72_hours_and_a_newer_one_replaces_it(app, planner, inbox):
@@ -216,7 +220,7 @@ def test_cli_refuses_a_password_below_the_policy(runner):
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def test_change_own_password_keeps_this_session_and_ends_the_others(app, planner):
+def test_change_own_password_keeps_this_session_and_ends_the_others(app, planner, inbox):
     here, elsewhere = login(app.test_client(), planner[1]), login(app.test_client(), planner[1])
     form = here.get("/konto/passwort").get_data(as_text=True)
     assert "Mindestens 10 Zeichen" in form
@@ -230,6 +234,10 @@ def test_change_own_password_keeps_this_session_and_ends_the_others(app, planner
     assert here.get("/uebersicht").status_code == 200
     assert elsewhere.get("/uebersicht").status_code == 302
     login(app.test_client(), planner[1], NEW_PASSWORD)
+    deliver(app)
+    notice = inbox.to(planner[1])
+    assert len(notice) == 1 and "wurde geändert" in notice[0]["Subject"]
+    assert NEW_PASSWORD not in notice[0].get_body(("plain",)).get_content()
 
 
 def test_logout_ends_a_copied_session_cookie(app, planner):

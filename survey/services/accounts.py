@@ -99,11 +99,15 @@ def check_password_policy(password: str, email: str = "") -> None:
         raise AccountError(" ".join(problems), field="password")
 
 
-def _set_password(user: User, password: str) -> None:
-    """Set a new password and end every other session of the user."""
+def _set_password(user: User, password: str, notify: bool = True) -> None:
+    """Set a new password and end every other session of the user; tell them by mail (unless it is
+    the first password of an invited colleague)."""
     check_password_policy(password, user.email)
     user.set_password(password)
     end_sessions(user)
+    if notify:
+        outbox.enqueue("account", user.email, "password_changed", user=user, when=utc_now(),
+                       login_url=f"{current_app.config['BASE_URL'].rstrip('/')}/login")
 
 
 def end_sessions(user: User) -> None:
@@ -267,7 +271,7 @@ def set_password_with_link(token: str, password: str, now: dt.datetime | None = 
     if check.token is None:
         raise AccountError(check.problem)
     user = check.token.user
-    _set_password(user, password)
+    _set_password(user, password, notify=user.has_password)
     check.token.used_at = now
     db.session.flush()
     return user
