@@ -302,11 +302,25 @@ def test_the_last_admin_cannot_be_deactivated_or_demoted(app, admin, admin_clien
 
 def test_another_kommunes_accounts_are_not_found(app, admin_client):
     other_id, _ = make_user(app, "planner", kommune="Kreis Düren", email="p@dueren.example")
+    assert admin_client.get(f"/admin/benutzer/{other_id}").status_code == 404
+    assert admin_client.post(f"/admin/benutzer/{other_id}", data={"display_name": "X"}).status_code == 404
     for action in ("deaktivieren", "reaktivieren", "einladung"):
         assert admin_client.post(f"/admin/benutzer/{other_id}/{action}").status_code == 404
     assert admin_client.post(f"/admin/benutzer/{other_id}/rolle", data={"role": "admin"}).status_code == 404
     with app.app_context():
         assert db.session.get(User, other_id).active
+
+
+def test_admin_corrects_a_colleagues_name_and_phone(app, admin_client, planner):
+    page = admin_client.get(f"/admin/benutzer/{planner[0]}")
+    assert page.status_code == 200 and 'value="Planner Test"' in page.get_data(as_text=True)
+    blank = admin_client.post(f"/admin/benutzer/{planner[0]}", data={"display_name": " ", "phone": "0202 1"})
+    assert "Bitte geben Sie" in blank.get_data(as_text=True) and 'value="0202 1"' in blank.get_data(as_text=True)
+    assert admin_client.post(f"/admin/benutzer/{planner[0]}", data={"display_name": "Paula Plan",
+                                                                    "phone": "0202 1"}).status_code == 302
+    with app.app_context():
+        user = db.session.get(User, planner[0])
+        assert (user.display_name, user.phone) == ("Paula Plan", "0202 1")
 
 
 def test_users_admin_is_only_for_admins(app, planner_client, analyst_client):

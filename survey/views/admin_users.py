@@ -82,6 +82,31 @@ def _act(user_id: int, action, success: str):
     return redirect(url_for("admin.users", _anchor=f"user-{user.id}"))
 
 
+class ColleagueForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie den Namen ein.")])
+    phone = StringField("Telefon (freiwillig)")
+
+
+@bp.route("/benutzer/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    """A colleague's name and phone (the contact block of their new surveys)."""
+    user = _colleague(user_id)
+    form = ColleagueForm(obj=user)
+    error = ""
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(user, form.display_name.data or "", form.phone.data or "")
+        except AccountError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash(f"Die Angaben von {user.display_name} sind gespeichert.", "success")
+            return redirect(url_for("admin.users", _anchor=f"user-{user.id}"))
+    return render_template("admin/user_edit.html", form=form, user=user, error=error)
+
+
 @bp.route("/benutzer/<int:user_id>/deaktivieren", methods=["POST"])
 @admin_required
 def deactivate_user(user_id: int):
