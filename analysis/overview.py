@@ -6,7 +6,9 @@ Statuses are the furthest state an invitation reached. Counting rules:
   (created), bounced (failed) and withdrawn invitations are counted separately and are not part of
   the denominator.
 * opened counts everyone who opened the form at least once (opened, in_progress, submitted).
-* response rate = submitted / invited.
+* response rate = submitted / invited, computed by `response_rate()` and nowhere else: the
+  dashboard, the invitation list and the results use it. Statuses added later for organisations
+  that declined or could not be reached are not in `DELIVERED`, so they leave the denominator too.
 * Days are calendar days in Europe/Berlin.
 * By district: an actor working in several districts counts in each of them.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from questionnaires import formatting as fmt
@@ -25,6 +27,19 @@ from .dataset import Dataset, InvitationRecord
 
 DELIVERED = frozenset({"sent", "opened", "in_progress", "submitted"})
 OPENED = frozenset({"opened", "in_progress", "submitted"})
+
+
+def rate_base(status_counts: Mapping[str, int]) -> int:
+    """The denominator of the response rate: invitations that reached someone (see the module text)."""
+    return sum(status_counts.get(s, 0) for s in DELIVERED)
+
+
+def response_rate(status_counts: Mapping[str, int]) -> float | None:
+    """Submitted / invited as a share (0.25 for a quarter), or None while nobody was reached.
+
+    `status_counts` maps an invitation status ("sent", "submitted", …) to its number."""
+    base = rate_base(status_counts)
+    return status_counts.get("submitted", 0) / base if base else None
 
 
 @dataclass(frozen=True)
@@ -37,9 +52,11 @@ class Overview:
     failed: int
     withdrawn: int
 
+    status_counts: tuple[tuple[str, int], ...] = ()
+
     @property
     def response_rate(self) -> float | None:
-        return self.submitted / self.invited if self.invited else None
+        return response_rate(dict(self.status_counts))
 
 
 def overview(invitations: Iterable[InvitationRecord]) -> Overview:
@@ -53,6 +70,7 @@ def overview(invitations: Iterable[InvitationRecord]) -> Overview:
         not_sent=status["created"],
         failed=status["failed"],
         withdrawn=status["withdrawn"],
+        status_counts=tuple(sorted(status.items())),
     )
 
 
@@ -100,7 +118,7 @@ class GroupRate:
 
     @property
     def rate(self) -> float | None:
-        return self.submitted / self.invited if self.invited else None
+        return response_rate({"sent": self.invited - self.submitted, "submitted": self.submitted})
 
 
 def _rates(groups: Iterable[tuple[InvitationRecord, Iterable[str]]], options: Iterable[Option]) -> list[GroupRate]:

@@ -14,7 +14,7 @@ from questionnaires import CatalogueError, load_catalogue
 
 from .config import QUESTIONNAIRES_DIR
 from .extensions import db
-from .services.accounts import AccountError, create_user
+from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create_user
 from .services.delivery import deliver_due, rate_pause, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
@@ -41,6 +41,25 @@ def create_user_command(kommune: str, email: str, password: str, role: str, disp
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Konto angelegt: {user.email} ({user.role.value}) in {user.kommune.name}")
+
+
+@users.command("create-admin")
+@click.option("--kommune", required=True, help="Name der Kommune (wird angelegt, falls es sie nicht gibt).")
+@click.option("--email", required=True, help="E-Mail-Adresse, mit der sich die Administration anmeldet.")
+@click.option("--name", "display_name", default="", help="Anzeigename (Vorschlag im Kontaktblock).")
+@click.option("--password", prompt="Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen",
+              help=f"Ohne diese Option wird das Passwort abgefragt. {PASSWORD_RULE}")
+def create_admin_command(kommune: str, email: str, display_name: str, password: str) -> None:
+    """Create the first administrator of a Kommune; the admin area is then at /admin."""
+    try:
+        user = create_admin(kommune, email, password, display_name)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo(f"Administration angelegt: {user.email} in {user.kommune.name}.")
+    click.echo(f"Anmelden unter {base}/login; die Verwaltung ist unter {base}/admin.")
 
 
 @click.command("demo")

@@ -48,13 +48,14 @@ class RequestContextFilter(logging.Filter):
 
 
 def _user_id() -> int | None:
-    # The session says who is logged in without a database query (Flask-Login keeps _user_id there).
+    # The session says who is logged in without a database query (Flask-Login keeps _user_id there,
+    # as "<id>:<session version>", see User.get_id).
     try:
         value = session.get("_user_id")
     except RuntimeError:
         return None
     try:
-        return int(value) if value is not None else None
+        return int(str(value).partition(":")[0]) if value is not None else None
     except (TypeError, ValueError):
         return None
 

@@ -237,11 +237,12 @@ def test_invitation_texts_preview_for_a_real_recipient_and_unknown_placeholder_i
         assert db.session.get(Survey, survey_id).invitation_subject == "Hallo {Organisation}"
 
 
-def test_invitation_list_counts_rate_filter_and_constant_query_count(app, planner, planner_client):
+def test_invitation_list_counts_rate_filter_and_constant_query_count(app, planner, planner_client, inbox):
     survey_id = _survey(app, planner)
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
         tokens = [invite(survey, f"org{i}@traeger.de", f"Org {i}") for i in range(3)]
+    deliver(app)
     _submit(app, tokens[0])
     page = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
     assert "Rücklaufquote <strong>25\u00a0%</strong>" in page

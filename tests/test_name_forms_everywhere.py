@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from factories import deliver, login, make_user
+from factories import PASSWORD, deliver, login, make_user
 from survey import config
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Survey, SurveyItem, User
-from survey.services import invitations, surveys
+from survey.services import accounts, invitations, surveys
 from survey.services.actors import ActorData, save as save_actor
 
 # "von Stadt X", "bei Kreis X", "an Gemeinde X", "Eine Befragung Kreis X", "vom Stadt X" …
@@ -47,7 +47,8 @@ def test_the_pattern_finds_a_missing_article():
 
 def _setup(app, kommune_name: str) -> dict:
     admin_id, admin_email = make_user(app, "admin", kommune=kommune_name)
-    _analyst_id, analyst_email = make_user(app, "analyst", kommune=kommune_name)
+    analyst_id, analyst_email = make_user(app, "analyst", kommune=kommune_name)
+    planner_id, _planner_email = make_user(app, "planner", kommune=kommune_name)
     with app.app_context():
         admin = db.session.get(User, admin_id)
         kommune = admin.kommune
@@ -75,7 +76,7 @@ def _setup(app, kommune_name: str) -> dict:
         db.session.commit()
         item_id = survey.items[0].id
         ids = {"survey_id": survey.id, "invitation_id": fresh.id, "actor_id": actor.id, "item_id": item_id,
-               "started_invitation": started.id}
+               "started_invitation": started.id, "user_id": analyst_id}
     respondent = app.test_client()
     respondent.post(f"/r/{started_token}/start")
     respondent.post(f"/r/{done_token}/start")
@@ -83,6 +84,10 @@ def _setup(app, kommune_name: str) -> dict:
     respondent.post(f"/r/{fresh_token}/link")  # the link mail
     with app.app_context():
         invitations.remind([db.session.get(Invitation, ids["started_invitation"])])
+        # the account mails: an invitation to a colleague, a reset link, a changed password
+        accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
+        accounts.request_password_reset(analyst_email)
+        accounts.change_password(db.session.get(User, planner_id), PASSWORD, "ein-neues-langes-Kennwort-42")
         db.session.commit()
     return {"admin": admin_email, "analyst": analyst_email, "ids": ids, "tokens": [fresh_token, started_token, done_token, closed_token]}
 

@@ -7,9 +7,9 @@ from .kommune import District, Kommune
 from .outbox import OutboxMessage, OutboxStatus
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
-from .user import Role, User
+from .user import AccountToken, Role, TokenPurpose, User
 
 __all__ = [
-    "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
+    "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
     "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "User", "utc_now",
 ]

@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(value_enum(Role))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # For the contact block of the surveys this user creates.
+    phone: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    # Part of the id in the session and remember-me cookie: raising it ends every other session.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     kommune: Mapped[Kommune] = relationship()
 
@@ -41,7 +45,15 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """False for a colleague who was invited and has not set a password yet."""
+        return bool(self.password_hash)
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember-me cookie hold
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -54,3 +66,22 @@ class User(UserMixin, db.Model):
     @property
     def can_plan(self) -> bool:
         return self.role in (Role.PLANNER, Role.ADMIN)
+
+
+class TokenPurpose(enum.Enum):
+    INVITE = "invite"  # set the first password (an admin invited the colleague)
+    RESET = "reset"  # "Passwort vergessen?"
+
+
+class AccountToken(db.Model):
+    """A one-use link to set a password; only the SHA-256 of the token is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(value_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from analysis.overview import OPENED, rate_base, response_rate
 from questionnaires import formatting as fmt
 
 from ..extensions import db
@@ -497,12 +498,29 @@ class Counts:
 
     @property
     def active(self) -> int:
-        """Invitations that count for the response rate (withdrawn ones do not)."""
+        """Invitations that are not withdrawn."""
         return self.total - self["withdrawn"]
 
     @property
-    def rate(self) -> float:
-        return 100.0 * self["submitted"] / self.active if self.active else 0.0
+    def invited(self) -> int:
+        """The denominator of the response rate (`analysis.overview.rate_base`): invitations that reached someone."""
+        return rate_base(self.by_status)
+
+    @property
+    def opened(self) -> int:
+        """Organisations that opened their personal link at least once."""
+        return sum(self[s] for s in OPENED)
+
+    @property
+    def started(self) -> int:
+        """Organisations that saved or sent answers."""
+        return self["in_progress"] + self["submitted"]
+
+    @property
+    def rate(self) -> float | None:
+        """The response rate in percent (25.0 for a quarter), None while nobody was reached."""
+        share = response_rate(self.by_status)
+        return None if share is None else 100.0 * share
 
     @property
     def not_submitted(self) -> int:

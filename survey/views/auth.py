@@ -1,4 +1,9 @@
-"""Login and logout for planners, analysts and administrators."""
+"""Login, logout, "Passwort vergessen?", set-password links and the own account (name, phone, password).
+
+The session holds "<user id>:<session version>" (`User.get_id`); `load_user` refuses an outdated
+version, so a password change, a reset, a deactivation or a logout ends every other session and
+remember-me cookie of that user.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,29 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db, login
-from ..models import User
-from ..services.accounts import authenticate
+from ..models import Role, User
+from ..services import accounts
+from ..services.accounts import PASSWORD_RULE, AccountError
 
 bp = Blueprint("auth", __name__)
 
 
 @login.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(session_id)
+
+
+def start_url(user: User) -> str:
+    """Where each role starts: administration, the planner's dashboard, or the results list."""
+    if user.role is Role.ADMIN:
+        return url_for("admin.index")
+    if user.can_plan:
+        return url_for("start.dashboard")
+    return url_for("results.index")
 
 
 class LoginForm(FlaskForm):
@@ -28,8 +43,38 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Angemeldet bleiben")
 
 
+class ForgotForm(FlaskForm):
+    email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein.")])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte geben Sie ein neues Passwort ein.")])
+    confirm = PasswordField("Neues Passwort wiederholen", validators=[
+        DataRequired("Bitte wiederholen Sie das neue Passwort."),
+        EqualTo("password", "Die beiden Eingaben stimmen nicht überein.")])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Bisheriges Passwort", validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie Ihren Namen ein.")])
+    phone = StringField("Telefon")
+
+
+def _show(form: FlaskForm, problem: AccountError) -> str:
+    """Put the message at the field it is about; returns it for the alert above the form otherwise."""
+    field = getattr(form, problem.field, None) if problem.field else None
+    if field is None:
+        return str(problem)
+    field.errors = [*field.errors, str(problem)]
+    return ""
+
+
 def _safe_next(target: str | None) -> str | None:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    if (target and not urlsplit(target).netloc and not urlsplit(target).scheme
+            and target.startswith("/") and not target.startswith("//") and "\\" not in target):
         return target
     return None
 
@@ -37,21 +82,98 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login_page():
     if current_user.is_authenticated:
-        return redirect(url_for("planner.index"))
+        return redirect(_safe_next(request.args.get("next")) or start_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             flash("E-Mail-Adresse oder Passwort stimmen nicht.", "error")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("planner.index"))
+            return redirect(_safe_next(request.args.get("next")) or start_url(user))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    accounts.end_sessions(current_user)  # a copied session or remember-me cookie stops working too
+    db.session.commit()
     logout_user()
     flash("Sie sind abgemeldet.", "info")
     return redirect(url_for("auth.login_page"))
+
+
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/forgot_sent.html", email=form.email.data.strip())
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/passwort/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """The link of an invitation or reset mail: choose a password, then you are logged in."""
+    check = accounts.check_link(token)
+    if check.token is None:
+        return render_template("auth/link_invalid.html", problem=check.problem), 410
+    user = check.user
+    form = NewPasswordForm()
+    error = ""
+    if form.validate_on_submit():
+        try:
+            user = accounts.set_password_with_link(token, form.password.data)
+        except AccountError as problem:
+            db.session.rollback()
+            error = _show(form, problem)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            flash("Ihr Passwort ist gespeichert. Sie sind angemeldet.", "success")
+            return redirect(start_url(user))
+    first = not user.has_password
+    return render_template("auth/set_password.html", form=form, user=user, first=first, error=error,
+                           rule=PASSWORD_RULE)
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+@login_required
+def account():
+    """The own account: name and phone (they prefill the contact block of new surveys)."""
+    form = ProfileForm(obj=current_user)
+    error = ""
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data or "", form.phone.data or "")
+        except AccountError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash("Ihre Angaben sind gespeichert.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, error=error)
+
+
+@bp.route("/konto/passwort", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    error = ""
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data)
+        except AccountError as problem:
+            db.session.rollback()
+            error = _show(form, problem)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session carries the new version
+            flash("Ihr Passwort ist geändert. Andere Anmeldungen Ihres Kontos sind beendet.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form, error=error, rule=PASSWORD_RULE)

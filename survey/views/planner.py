@@ -191,10 +191,11 @@ def new():
             else:
                 flash("Die Befragung ist angelegt. Wählen Sie nun Fragen aus dem Katalog.", "success")
             return redirect(url_for("planner.detail", survey_id=survey.id))
-    elif request.method == "GET":
+    elif request.method == "GET":  # the contact block starts as the creating user's (editable)
         form.contact_name.data = current_user.display_name
         form.contact_email.data = current_user.email
         form.privacy_notice.data = current_user.kommune.privacy_default
+        form.contact_phone.data = current_user.phone
     return render_template("planner/edit.html", form=form, survey=None, templates=catalogue.templates,
                            privacy_gaps=kommune_service.open_placeholders(form.privacy_notice.data or ""))
 
