@@ -137,8 +137,7 @@ def stream_rows(rows: Iterable[Sequence[Any]], dialect: str | Dialect, variant: 
         yield buffer.getvalue().encode()
 
 
-def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
-    """Parse a CSV of our own export; the dialect is recognised from the BOM and the header."""
+def _text_and_dialect(data: bytes | str) -> tuple[str, Dialect]:
     if isinstance(data, bytes):
         text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
         has_bom = data.startswith(b"\xef\xbb\xbf")
@@ -147,6 +146,18 @@ def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
         text = data.removeprefix("\ufeff")
     first_line = text.split("\n", 1)[0]
     dialect = DIALECTS["excel_de"] if has_bom or first_line.count(";") > first_line.count(",") else DIALECTS["rfc4180"]
+    return text, dialect
+
+
+def read_header(data: bytes | str) -> list[str]:
+    """The header row of a CSV of our own export (also when it has no other rows)."""
+    text, dialect = _text_and_dialect(data)
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), [])
+
+
+def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
+    """Parse a CSV of our own export; the dialect is recognised from the BOM and the header."""
+    text, dialect = _text_and_dialect(data)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
     rows = [{key: unneutralise(value or "") for key, value in row.items() if key is not None} for row in reader]
     return dialect, rows

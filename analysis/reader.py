@@ -16,9 +16,9 @@ from questionnaires.kinds import SPLIT, kind_of
 from questionnaires.model import Option, Question
 
 from . import keys
-from .csvdialect import Dialect, read_rows
+from .csvdialect import Dialect, read_header, read_rows
 from .dataset import ActorRecord, Dataset, ResponseRecord
-from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION
+from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION, entries_header
 
 
 def _split(text: str) -> list[str]:
@@ -85,10 +85,11 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
 
 def _read_entries(path: str | Path, questions: tuple[Question, ...]) -> tuple[str, dict[int, list[dict[str, Any]]]]:
     """Entries of one group/roster question from an entries CSV, by response id."""
-    dialect, rows = _read(path)
-    columns = list(rows[0]) if rows else []
+    data = Path(path).read_bytes()
+    dialect, rows = read_rows(data)
+    columns = read_header(data)
     group = next(
-        (q for q in questions if kind_of(q).family == "entries" and any(c.startswith(q.key + ".") for c in columns[2:])),
+        (q for q in questions if kind_of(q).family == "entries" and entries_header(q) == columns),
         None,
     )
     if group is None:

@@ -505,6 +505,13 @@ class Year(Number):
         parsed.values[question.key] = year
         return parsed
 
+    def check_definition(self, question):
+        problems = super().check_definition(question)
+        for what, bound in (("min", question.minimum), ("max", question.maximum)):
+            if isinstance(bound, int | float) and not 1000 <= bound <= 9999:
+                problems.append(f"{what} muss eine Jahreszahl mit vier Ziffern sein")
+        return problems
+
     def _bounds(self, question: Question) -> tuple[int, int]:
         low = int(question.minimum) if question.minimum is not None else 1900
         high = int(question.maximum) if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
