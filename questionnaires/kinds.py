@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import formatting as fmt
-from .model import Question
+from .model import Option, Question
 
 Raw = Mapping[str, list[str]]
 OTHER = "other"
