@@ -1,17 +1,28 @@
 """Exports: responses, offers/partners, codebook and actors as CSV (streamed) or XLSX; network
 edge list and GraphML; the PDF report.
 
-Table layouts (stable, documented for analysts):
+Row exports come in two variants, both built from the column definitions of the kinds
+(`questionnaires.kinds.Column`), so header and cells cannot drift:
 
-* responses: ``id, status, submitted_at, actor, organisation`` then, per question, the columns of
-  `Kind.export_columns` (multiple choice: one joined column "a|b" plus one 0/1 column per option).
-  ``submitted_at`` is ISO 8601 in UTC.
+* ``raw`` ("Rohdaten", for SPSS/R/Stata): headers are keys, cells codes; ``id, status,
+  submitted_at, actor, organisation`` then, per question, its columns (multiple choice: one joined
+  column "a|b" plus one 0/1 column per option and the "Sonstiges" text). Read back by `reader`.
+* ``readable`` ("lesbar"): headers are the question texts, shortened and made unique (the codebook
+  maps each back to its column key, ``role = spalte``); option labels; a multiple choice is one
+  column of labels joined with "; "; lists one joined column; dates as `datetime.date`.
+
+`response_rows` / `entry_rows` yield the header, then rows of Python values (str, int, float,
+None; `submitted_at` as an aware UTC `datetime` in both variants). The CSV writer formats times:
+raw ISO 8601 UTC without microseconds (``2024-03-01T10:00:00Z``), readable ``TT.MM.JJJJ HH:MM``
+Berlin time (`csvdialect.format_cell`).
+
 * entries (offers, partners): one row per entry of a group or roster question, ``response_id,
-  entry`` (1-based) then ``<key>.actor, <key>.name`` for a roster, then the export columns of each
-  field (field keys are ``<group key>.<short name>``).
+  entry`` (1-based; readable: ``Antwort-Nr., Einrichtung, Eintrag``) then the kind's entry columns
+  (a roster: ``<key>.actor, <key>.name``; then each field's columns, keys ``<group key>.<short>``).
 * codebook: one row per question or group field (``role = frage``) followed by its options
-  (``role = option``) and matrix rows (``role = zeile``); the survey title and the vocabularies
-  (districts, sectors, provider types) are rows under the pseudo keys in `META_KEYS`.
+  (``role = option``), matrix rows (``role = zeile``) and the readable header of each column
+  (``role = spalte``, code = column key); the survey title and the vocabularies (districts,
+  sectors, provider types) are rows under the pseudo keys in `META_KEYS`.
 * actors: ``code, name, sector, provider_type, districts`` ("|"-joined).
 
 CSV functions return generators of encoded chunks: pass them straight to a streaming response.
