@@ -87,6 +87,15 @@ def _get(key: str) -> Cell:
     return lambda values: _blank(values.get(key))
 
 
+def _readable(key: str) -> Cell:
+    """The readable cell of a plain value: a bool as "ja"/"nein", else as `_get`."""
+    def cell(values: Values) -> Any:
+        value = values.get(key)
+        return ("ja" if value else "nein") if isinstance(value, bool) else _blank(value)
+
+    return cell
+
+
 def _blank(value: Any) -> Any:
     """None for an empty answer, a bool as 0/1, else the value itself."""
     if value in (None, "", [], {}):
@@ -211,8 +220,8 @@ class Kind:
         return [Column(question.key, question.prompt, raw=_get(question.key), readable=self.readable_cell(question))]
 
     def readable_cell(self, question: Question) -> Cell:
-        """The "lesbar" cell of the question's main column (defaults to the raw value)."""
-        return _get(question.key)
+        """The "lesbar" cell of the question's main column (the value; a bool as "ja"/"nein")."""
+        return _readable(question.key)
 
     def export_columns(self, question: Question, variant: str = RAW) -> list[str]:
         """Column headers of this question in the wide export (derived from `columns`)."""

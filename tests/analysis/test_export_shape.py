@@ -13,6 +13,7 @@ workbook writes):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
@@ -127,3 +128,34 @@ def test_a_survey_with_an_info_text_keeps_answers_under_their_own_header():
     assert dict(zip(rows[0], rows[1], strict=True))["m.wahl"] == "b"
     readable = csv_rows(export.responses_csv((info, choice), responses, variant="readable"), "excel_de")
     assert dict(zip(readable[0], readable[1], strict=True))["Wahl?"] == "Zweite"
+
+
+def test_readable_export_speaks_german_and_rohdaten_keep_codes():
+    long_prompt = ("Auf welche Lebensphasen der Präventionskette richtet sich das Netzwerk in erster Linie, "
+                   "und welche davon sind Ihnen besonders wichtig?")
+    phases = Question(key="netzwerk.lebensphasen", kind="multiple_choice", prompt=long_prompt,
+                      options=(Option("kita", "Rund um die Kita"), Option("schule", "Grundschule")), other=True)
+    when = dt.datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    answer = {"netzwerk.lebensphasen": ["kita", "other"], "netzwerk.lebensphasen/other": "Jugend"}
+    responses = [ResponseRecord(7, keys.SUBMITTED, when, "a1", "Kita Nord", answer)]
+    header, row = csv_rows(export.responses_csv((phases,), responses, "excel_de", "readable"), "excel_de")
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Abgeschickt am"] == "01.03.2024 11:00" and cells["Status"] == "abgeschickt"
+    short = "Auf welche Lebensphasen der Präventionskette richtet sich…"
+    assert cells[short] == "Rund um die Kita; Sonstiges"
+    assert cells[f"{short} – Sonstiges (Text)"] == "Jugend"
+    header, row = csv_rows(export.responses_csv((phases,), responses, "rfc4180"), "rfc4180")
+    cells = dict(zip(header, row, strict=True))
+    assert cells["submitted_at"] == "2024-03-01T10:00:00Z"
+    assert (cells["netzwerk.lebensphasen"], cells["netzwerk.lebensphasen/kita"],
+            cells["netzwerk.lebensphasen/schule"], cells["netzwerk.lebensphasen/other_text"]) == (
+        "kita|other", "1", "0", "Jugend")
+    rows = list(export.response_rows((phases,), responses, "readable"))
+    assert rows[1][2] == when  # the workbook gets the aware UTC datetime itself
+
+
+def test_a_yes_no_value_reads_ja_nein_and_exports_raw_as_0_1():
+    question = Question(key="m.ja", kind="short_text", prompt="Ja?")
+    kind = kind_of(question)
+    assert kind.export_cells(question, True, {}, "readable") == ["ja"]
+    assert kind.export_cells(question, False, {}, "raw") == [0]
