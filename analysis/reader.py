@@ -121,6 +121,10 @@ def read_dataset(
     questions, meta = read_codebook(codebook)
     groups = {key: by_response for key, by_response in (_read_entries(p, questions) for p in entries)}
     dialect, rows = _read(responses_csv)
+    header = read_header(Path(responses_csv).read_bytes())
+    if "id" not in header or "submitted_at" not in header:
+        raise ValueError(f"{responses_csv}: keine Rohdaten-Datei dieses Werkzeugs (die Fassung „lesbar“ lässt sich "
+                         "nicht zurücklesen; bitte „Rohdaten“ herunterladen)")
     responses = []
     for row in rows:
         response_id = int(row["id"])

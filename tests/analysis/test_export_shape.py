@@ -159,3 +159,15 @@ def test_a_yes_no_value_reads_ja_nein_and_exports_raw_as_0_1():
     kind = kind_of(question)
     assert kind.export_cells(question, True, {}, "readable") == ["ja"]
     assert kind.export_cells(question, False, {}, "raw") == [0]
+
+
+def test_reading_back_a_lesbar_file_says_to_take_the_rohdaten(tmp_path):
+    import pytest
+
+    question = Question(key="m.text", kind="short_text", prompt="Text?")
+    responses = [ResponseRecord(1, keys.SUBMITTED, None, None, "Org", {"m.text": "x"})]
+    dataset = Dataset(questions=(question,), responses=tuple(responses), title="T")
+    (tmp_path / "a.csv").write_bytes(b"".join(export.responses_csv((question,), responses, variant="readable")))
+    (tmp_path / "c.csv").write_bytes(b"".join(export.codebook_csv(dataset)))
+    with pytest.raises(ValueError, match="Rohdaten"):
+        read_dataset(tmp_path / "a.csv", tmp_path / "c.csv")
