@@ -7,6 +7,10 @@ Two dialects:
 
 Both end lines with CRLF (RFC 4180; Excel does not mind).
 
+Times: the "Rohdaten" variant writes ISO 8601 in UTC without microseconds (``2024-03-01T10:00:00Z``)
+and ISO dates; "lesbar" writes Berlin time ``TT.MM.JJJJ HH:MM``, dates ``TT.MM.JJJJ`` and booleans
+"ja"/"nein" (`questionnaires.formatting`). Numbers follow the dialect in both.
+
 Neutralisation (CSV/formula injection): every *text* cell that begins with ``= + - @``, a tab or a
 carriage return is prefixed with an apostrophe, in both dialects. Decision: numbers that are typed as
 numbers (int/float answers of number/year questions, 0/1 indicator columns, counts) are written as
@@ -25,7 +29,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from questionnaires import formatting as fmt
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+RAW, READABLE = "raw", "readable"  # the variants of `questionnaires.kinds`
 CHUNK_CHARS = 64 * 1024
 
 
@@ -76,16 +83,27 @@ def format_number(number: int | float, dialect: Dialect) -> str:
     return text.replace(".", dialect.decimal)
 
 
-def format_cell(value: Any, dialect: Dialect) -> str:
-    """One cell as text: numbers in the dialect's notation, texts neutralised, None empty."""
+def iso_utc(moment: dt.datetime) -> str:
+    """2024-03-01T10:00:00Z (a naive time is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def format_cell(value: Any, dialect: Dialect, variant: str = RAW) -> str:
+    """One cell as text: numbers in the dialect's notation, texts neutralised, None empty; times
+    and dates as ISO (raw) or German in Berlin time (readable)."""
     if value is None:
         return ""
+    readable = variant == READABLE
+    if isinstance(value, bool) and readable:
+        return "ja" if value else "nein"
     if isinstance(value, (bool, int, float)):
         return format_number(value, dialect)
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return fmt.datetime(value) if readable else iso_utc(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return fmt.date(value) if readable else value.isoformat()
     return neutralise(str(value))
 
 
@@ -100,15 +118,17 @@ def parse_number(text: str, dialect: Dialect, integer: bool) -> int | float | No
     return int(number) if integer and number.is_integer() else number
 
 
-def stream_rows(rows: Iterable[Sequence[Any]], dialect: str | Dialect) -> Iterator[bytes]:
+def stream_rows(rows: Iterable[Sequence[Any]], dialect: str | Dialect, variant: str = RAW) -> Iterator[bytes]:
     """Encode rows as CSV in chunks of about 64 KiB; memory stays flat however many rows come."""
     dialect = get_dialect(dialect)
+    if variant not in (RAW, READABLE):
+        raise ValueError(f"unknown export variant {variant!r}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
     if dialect.bom:
         yield "\ufeff".encode()
     for row in rows:
-        writer.writerow([format_cell(value, dialect) for value in row])
+        writer.writerow([format_cell(value, dialect, variant) for value in row])
         if buffer.tell() >= CHUNK_CHARS:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -117,8 +137,7 @@ def stream_rows(rows: Iterable[Sequence[Any]], dialect: str | Dialect) -> Iterat
         yield buffer.getvalue().encode()
 
 
-def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
-    """Parse a CSV of our own export; the dialect is recognised from the BOM and the header."""
+def _text_and_dialect(data: bytes | str) -> tuple[str, Dialect]:
     if isinstance(data, bytes):
         text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
         has_bom = data.startswith(b"\xef\xbb\xbf")
@@ -127,6 +146,18 @@ def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
         text = data.removeprefix("\ufeff")
     first_line = text.split("\n", 1)[0]
     dialect = DIALECTS["excel_de"] if has_bom or first_line.count(";") > first_line.count(",") else DIALECTS["rfc4180"]
+    return text, dialect
+
+
+def read_header(data: bytes | str) -> list[str]:
+    """The header row of a CSV of our own export (also when it has no other rows)."""
+    text, dialect = _text_and_dialect(data)
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter), [])
+
+
+def read_rows(data: bytes | str) -> tuple[Dialect, list[dict[str, str]]]:
+    """Parse a CSV of our own export; the dialect is recognised from the BOM and the header."""
+    text, dialect = _text_and_dialect(data)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=dialect.delimiter)
     rows = [{key: unneutralise(value or "") for key, value in row.items() if key is not None} for row in reader]
     return dialect, rows

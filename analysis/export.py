@@ -1,17 +1,28 @@
 """Exports: responses, offers/partners, codebook and actors as CSV (streamed) or XLSX; network
 edge list and GraphML; the PDF report.
 
-Table layouts (stable, documented for analysts):
+Row exports come in two variants, both built from the column definitions of the kinds
+(`questionnaires.kinds.Column`), so header and cells cannot drift:
 
-* responses: ``id, status, submitted_at, actor, organisation`` then, per question, the columns of
-  `Kind.export_columns` (multiple choice: one joined column "a|b" plus one 0/1 column per option).
-  ``submitted_at`` is ISO 8601 in UTC.
+* ``raw`` ("Rohdaten", for SPSS/R/Stata): headers are keys, cells codes; ``id, status,
+  submitted_at, actor, organisation`` then, per question, its columns (multiple choice: one joined
+  column "a|b" plus one 0/1 column per option and the "Sonstiges" text). Read back by `reader`.
+* ``readable`` ("lesbar"): headers are the question texts, shortened and made unique (the codebook
+  maps each back to its column key, ``role = spalte``); option labels; a multiple choice is one
+  column of labels joined with "; "; lists one joined column; dates as `datetime.date`.
+
+`response_rows` / `entry_rows` yield the header, then rows of Python values (str, int, float,
+None; `submitted_at` as an aware UTC `datetime` in both variants). The CSV writer formats times:
+raw ISO 8601 UTC without microseconds (``2024-03-01T10:00:00Z``), readable ``TT.MM.JJJJ HH:MM``
+Berlin time (`csvdialect.format_cell`).
+
 * entries (offers, partners): one row per entry of a group or roster question, ``response_id,
-  entry`` (1-based) then ``<key>.actor, <key>.name`` for a roster, then the export columns of each
-  field (field keys are ``<group key>.<short name>``).
+  entry`` (1-based; readable: ``Antwort-Nr., Einrichtung, Eintrag``) then the kind's entry columns
+  (a roster: ``<key>.actor, <key>.name``; then each field's columns, keys ``<group key>.<short>``).
 * codebook: one row per question or group field (``role = frage``) followed by its options
-  (``role = option``) and matrix rows (``role = zeile``); the survey title and the vocabularies
-  (districts, sectors, provider types) are rows under the pseudo keys in `META_KEYS`.
+  (``role = option``), matrix rows (``role = zeile``) and the readable header of each column
+  (``role = spalte``, code = column key); the survey title and the vocabularies (districts,
+  sectors, provider types) are rows under the pseudo keys in `META_KEYS`.
 * actors: ``code, name, sector, provider_type, districts`` ("|"-joined).
 
 CSV functions return generators of encoded chunks: pass them straight to a streaming response.
@@ -20,19 +31,17 @@ CSV functions return generators of encoded chunks: pass them straight to a strea
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from questionnaires.kinds import KINDS, field_name
+from questionnaires.kinds import RAW, READABLE, VARIANTS, Column, kind_of
 from questionnaires.model import Option, Question
 
 from . import keys
 from .csvdialect import stream_rows
 from .dataset import ActorRecord, Dataset, ResponseRecord
 
-RESPONSE_COLUMNS = ["id", "status", "submitted_at", "actor", "organisation"]
-ENTRY_COLUMNS = ["response_id", "entry"]
 ROSTER_COLUMNS = (keys.PARTNER_ACTOR, keys.PARTNER_NAME)
 CODEBOOK_COLUMNS = [
     "key", "parent", "role", "kind", "prompt", "code", "label", "module", "section", "version",
@@ -45,71 +54,133 @@ META_KEYS = {
     "sectors": "_meta.sektoren",
     "provider_types": "_meta.traegerarten",
 }
-ROLE_QUESTION, ROLE_OPTION, ROLE_ITEM = "frage", "option", "zeile"
+ROLE_QUESTION, ROLE_OPTION, ROLE_ITEM, ROLE_COLUMN = "frage", "option", "zeile", "spalte"
 
 
 # -- rows -----------------------------------------------------------------------------------------
 
 
-def response_header(questions: Sequence[Question]) -> list[str]:
-    columns = list(RESPONSE_COLUMNS)
-    for question in questions:
-        columns += KINDS[question.kind].export_columns(question)
-    return columns
+@dataclass(frozen=True)
+class _Fixed:
+    """A leading column of the row exports (not a question): raw key, readable header, cells."""
+
+    key: str
+    header: str
+    raw: Callable[[ResponseRecord], Any]
+    readable: Callable[[ResponseRecord], Any]
+
+    def cell(self, variant: str) -> Callable[[ResponseRecord], Any]:
+        return self.raw if variant == RAW else self.readable
 
 
-def response_rows(questions: Sequence[Question], responses: Iterable[ResponseRecord]) -> Iterator[list[Any]]:
-    """The header, then one row per response."""
-    yield response_header(questions)
+STATUS_LABELS = {keys.SUBMITTED: "abgeschickt", keys.IN_PROGRESS: "in Bearbeitung"}
+_SUBMITTED_AT = (lambda r: r.submitted_at,) * 2
+RESPONSE_FIXED = (
+    _Fixed("id", "Nr.", lambda r: r.id, lambda r: r.id),
+    _Fixed("status", "Status", lambda r: r.status, lambda r: STATUS_LABELS.get(r.status, r.status)),
+    _Fixed("submitted_at", "Abgeschickt am", *_SUBMITTED_AT),
+    _Fixed("actor", "Akteur (Code)", lambda r: r.actor or None, lambda r: r.actor or None),
+    _Fixed("organisation", "Einrichtung", lambda r: r.organisation, lambda r: r.organisation),
+)
+RESPONSE_COLUMNS = [column.key for column in RESPONSE_FIXED]
+ENTRY_COLUMNS = ["response_id", "entry"]
+ENTRY_READABLE = ["Antwort-Nr.", "Einrichtung", "Eintrag"]
+HEADER_CHARS, DETAIL_CHARS = 60, 40
+
+
+def _check(variant: str) -> str:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown export variant {variant!r}; use one of {', '.join(VARIANTS)}")
+    return variant
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters ("…" added)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def readable_header(column: Column) -> str:
+    """A column's "lesbar" header: the question text (shortened), then the part it holds."""
+    header = shorten(column.header, HEADER_CHARS) or column.key
+    return f"{header} – {shorten(column.detail, DETAIL_CHARS)}" if column.detail else header
+
+
+def unique(headers: Iterable[str]) -> list[str]:
+    """Headers made unique by numbering repeats ("Name", "Name (2)"), as spreadsheets and R need."""
+    seen: set[str] = set()
+    result = []
+    for header in headers:
+        candidate, n = header, 1
+        while candidate.casefold() in seen:
+            n += 1
+            candidate = f"{header} ({n})"
+        seen.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def _header(fixed: Sequence[str], columns: Sequence[Column], variant: str) -> list[str]:
+    if variant == RAW:
+        return [*fixed, *(c.key for c in columns)]
+    return unique([*fixed, *(readable_header(c) for c in columns)])
+
+
+def question_columns(questions: Sequence[Question], variant: str = RAW) -> list[Column]:
+    """The columns of `questions` present in `variant`, in export order."""
+    return [c for q in questions for c in kind_of(q).columns(q) if c.cell(variant)]
+
+
+def response_header(questions: Sequence[Question], variant: str = RAW) -> list[str]:
+    fixed = [c.key if variant == RAW else c.header for c in RESPONSE_FIXED]
+    return _header(fixed, question_columns(questions, _check(variant)), variant)
+
+
+def response_rows(
+    questions: Sequence[Question], responses: Iterable[ResponseRecord], variant: str = RAW
+) -> Iterator[list[Any]]:
+    """The header, then one row per response, as Python values (str, int, float, None; the
+    aware UTC `datetime` of `submitted_at`; readable dates as `datetime.date`). `variant` is
+    "raw" (Rohdaten: keys, codes, 0/1) or "readable" (lesbar: question texts, labels)."""
+    columns = question_columns(questions, _check(variant))
+    yield response_header(questions, variant)
+    fixed = [c.cell(variant) for c in RESPONSE_FIXED]
+    cells = [c.cell(variant) for c in columns]
     for response in responses:
-        row: list[Any] = [
-            response.id,
-            response.status,
-            response.submitted_at,
-            response.actor or "",
-            response.organisation,
-        ]
-        for question in questions:
-            row += KINDS[question.kind].export_cells(question, response.values.get(question.key), response.values)
-        yield row
+        values = response.values
+        yield [cell(response) for cell in fixed] + [cell(values) for cell in cells]  # type: ignore[misc]
 
 
-def entries_header(group: Question) -> list[str]:
-    columns = list(ENTRY_COLUMNS)
-    if group.kind == "partner_roster":
-        columns += [f"{group.key}.{name}" for name in ROSTER_COLUMNS if not _has_field(group, name)]
-    for sub in group.fields:
-        columns += KINDS[sub.kind].export_columns(sub)
-    return columns
+def _entries_kind(group: Question) -> Any:
+    kind = kind_of(group)
+    if kind.family != "entries":
+        raise ValueError(f"{group.key} has no entries (kind {group.kind!r})")
+    return kind
 
 
-def _has_field(group: Question, short: str) -> bool:
-    return any(field_name(sub) == short for sub in group.fields)
+def entry_columns(group: Question, variant: str = RAW) -> list[Column]:
+    return [c for c in _entries_kind(group).entry_columns(group) if c.cell(_check(variant))]
 
 
-def _entry_extra(group: Question, entry: Mapping[str, Any]) -> dict[str, Any]:
-    """An entry's values re-keyed by full field key (as `export_cells` expects for `/other`)."""
-    extra = {}
-    for sub in group.fields:
-        short = field_name(sub)
-        for name, value in entry.items():
-            if name == short or name.startswith(short + "/"):
-                extra[sub.key + name[len(short):]] = value
-    return extra
+def entries_header(group: Question, variant: str = RAW) -> list[str]:
+    fixed = ENTRY_COLUMNS if variant == RAW else ENTRY_READABLE
+    return _header(fixed, entry_columns(group, variant), variant)
 
 
-def entry_rows(group: Question, responses: Iterable[ResponseRecord]) -> Iterator[list[Any]]:
-    """The header, then one row per entry of `group` (offers, partners) with its response id."""
-    yield entries_header(group)
+def entry_rows(group: Question, responses: Iterable[ResponseRecord], variant: str = RAW) -> Iterator[list[Any]]:
+    """The header, then one row per entry of `group` (offers, partners) with its response id
+    (readable: also the organisation's name)."""
+    kind = _entries_kind(group)
+    cells = [c.cell(variant) for c in entry_columns(group, variant)]
+    yield entries_header(group, variant)
     for response in responses:
         for number, entry in enumerate(response.values.get(group.key) or (), start=1):
-            row: list[Any] = [response.id, number]
-            if group.kind == "partner_roster":
-                row += [entry.get(name, "") for name in ROSTER_COLUMNS if not _has_field(group, name)]
-            extra = _entry_extra(group, entry)
-            for sub in group.fields:
-                row += KINDS[sub.kind].export_cells(sub, extra.get(sub.key), extra)
-            yield row
+            values = kind.entry_values(group, entry)
+            lead = [response.id, number] if variant == RAW else [response.id, response.organisation, number]
+            yield lead + [cell(values) for cell in cells]  # type: ignore[misc]
 
 
 def _question_row(question: Question, parent: str) -> list[Any]:
@@ -125,14 +196,35 @@ def _option_rows(key: str, role: str, options: Iterable[Option]) -> Iterator[lis
         yield [key, "", role, "", "", option.code, option.label] + [""] * (len(CODEBOOK_COLUMNS) - 7)
 
 
+def readable_headers(questions: Sequence[Question]) -> dict[str, str]:
+    """Column key → header in the "lesbar" exports (responses and every entries export)."""
+    found = dict(zip([c.key for c in question_columns(questions, READABLE)],
+                     response_header(questions, READABLE)[len(RESPONSE_FIXED):], strict=True))
+    for group in questions:
+        if kind_of(group).family == "entries":
+            columns = entry_columns(group, READABLE)
+            found.update(zip([c.key for c in columns], entries_header(group, READABLE)[len(ENTRY_READABLE):],
+                             strict=True))
+    return found
+
+
 def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
-    """The header, then every question, group field, option and matrix row; then the vocabularies."""
+    """The header, then every question, group field, option and matrix row and the "lesbar"
+    header of each of its columns (``role = spalte``: code = column key); then the vocabularies."""
     yield CODEBOOK_COLUMNS
+    headers = readable_headers(dataset.questions)
 
     def one(question: Question, parent: str) -> Iterator[list[Any]]:
         yield _question_row(question, parent)
         yield from _option_rows(question.key, ROLE_OPTION, question.options)
         yield from _option_rows(question.key, ROLE_ITEM, question.items)
+        kind = kind_of(question)
+        own = kind.columns(question)
+        if kind.family == "entries":  # the roster's own partner columns
+            fields = {c.key for sub in question.fields for c in kind_of(sub).columns(sub)}
+            own += [c for c in kind.entry_columns(question) if c.key not in fields]
+        columns = [c.key for c in own if c.key in headers]
+        yield from _option_rows(question.key, ROLE_COLUMN, [Option(key, headers[key]) for key in columns])
         for sub in question.fields:
             yield from one(sub, question.key)
 
@@ -181,52 +273,57 @@ def _merge_options(first: Sequence[Option], second: Sequence[Option]) -> tuple[O
 
 
 def series_response_rows(
-    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]],
+    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]], variant: str = RAW,
 ) -> Iterator[list[Any]]:
     """The header ``wave`` + the responses layout over the merged questions, then every response
     of every wave (in the given order) with its wave label in the first column."""
     questions = merge_questions(questions for _label, questions, _responses in waves)
-    rows = response_rows(questions, ())
-    yield ["wave", *next(rows)]
+    rows = response_rows(questions, (), variant)
+    yield ["wave" if variant == RAW else "Welle", *next(rows)]
     for label, _questions, responses in waves:
-        body = response_rows(questions, responses)
+        body = response_rows(questions, responses, variant)
         next(body)
         for row in body:
             yield [label, *row]
 
 
 def series_responses_csv(
-    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]], dialect: str = "excel_de"
+    waves: Sequence[tuple[str, Sequence[Question], Iterable[ResponseRecord]]], dialect: str = "excel_de",
+    variant: str = RAW,
 ) -> Iterator[bytes]:
     """Responses of several waves in one CSV with a leading ``wave`` column (streamed)."""
-    return stream_rows(series_response_rows(waves), dialect)
+    return stream_rows(series_response_rows(waves, variant), dialect, variant)
 
 
 # -- CSV ------------------------------------------------------------------------------------------
 
 
 def responses_csv(
-    questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de"
+    questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de",
+    variant: str = RAW,
 ) -> Iterator[bytes]:
     """Responses CSV as encoded chunks; `responses` may be a lazy iterator over the database."""
-    return stream_rows(response_rows(questions, responses), dialect)
+    return stream_rows(response_rows(questions, responses, variant), dialect, variant)
 
 
-def entries_csv(group: Question, responses: Iterable[ResponseRecord], dialect: str = "excel_de") -> Iterator[bytes]:
+def entries_csv(group: Question, responses: Iterable[ResponseRecord], dialect: str = "excel_de",
+                variant: str = RAW) -> Iterator[bytes]:
     """One row per entry of a group or roster question, linked by response id."""
-    return stream_rows(entry_rows(group, responses), dialect)
+    return stream_rows(entry_rows(group, responses, variant), dialect, variant)
 
 
-def offers_csv(questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de") -> Iterator[bytes]:
+def offers_csv(questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de",
+               variant: str = RAW) -> Iterator[bytes]:
     """Offers CSV (one row per offer); empty (no chunks) when the survey does not ask for offers."""
     group = next((q for q in questions if q.key == keys.OFFERS), None)
-    return entries_csv(group, responses, dialect) if group else iter(())
+    return entries_csv(group, responses, dialect, variant) if group else iter(())
 
 
-def partners_csv(questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de") -> Iterator[bytes]:
+def partners_csv(questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de",
+                 variant: str = RAW) -> Iterator[bytes]:
     """Partner roster CSV (one row per named partner); empty when the survey has no roster."""
     group = next((q for q in questions if q.key == keys.PARTNERS), None)
-    return entries_csv(group, responses, dialect) if group else iter(())
+    return entries_csv(group, responses, dialect, variant) if group else iter(())
 
 
 def codebook_csv(dataset: Dataset, dialect: str = "excel_de") -> Iterator[bytes]:

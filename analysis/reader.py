@@ -1,7 +1,8 @@
-"""Read our own CSV export (either dialect) back into a `Dataset`.
+"""Read our own "Rohdaten" CSV export (either dialect) back into a `Dataset`.
 
-The kinds registry knows how to write export cells but not how to read them back, so the inverse of
-`Kind.export_cells` lives here, keyed by kind name.
+How a question's cells become typed values is the kind's business (`Kind.from_cells`,
+`Group.entry_from_cells` in `questionnaires.kinds`); this module reads the files, the codebook and
+the fixed columns.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from questionnaires.kinds import OTHER, field_name
+from questionnaires.kinds import SPLIT, kind_of
 from questionnaires.model import Option, Question
 
 from . import keys
-from .csvdialect import Dialect, parse_number, read_rows
+from .csvdialect import Dialect, read_header, read_rows
 from .dataset import ActorRecord, Dataset, ResponseRecord
-from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION, ROSTER_COLUMNS
-
-SPLIT = "|"
+from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION, entries_header
 
 
 def _split(text: str) -> list[str]:
@@ -28,30 +27,7 @@ def _split(text: str) -> list[str]:
 
 def cells_to_values(question: Question, row: Mapping[str, str], dialect: Dialect) -> dict[str, Any]:
     """The typed value(s) of `question` read from a row of export cells (key → value)."""
-    key, kind = question.key, question.kind
-    cell = row.get(key, "")
-    values: dict[str, Any] = {}
-    if kind in ("single_choice", "likert"):
-        values[key] = cell or None
-        if question.other:
-            values[f"{key}/{OTHER}"] = row.get(f"{key}/{OTHER}") or None
-    elif kind == "multiple_choice":
-        indicators = [row.get(f"{key}/{code}", "") for code in question.option_codes]
-        values[key] = _split(cell) if cell or any(indicators) else None
-        if question.other:
-            values[f"{key}/{OTHER}"] = row.get(f"{key}/{OTHER}_text") or None
-    elif kind == "district":
-        values[key] = _split(cell)
-    elif kind in ("short_text", "long_text", "date"):
-        values[key] = cell or None
-    elif kind in ("number", "year"):
-        values[key] = parse_number(cell, dialect, integer=question.integer or kind == "year")
-    elif kind == "matrix":
-        values[key] = {item.code: row[f"{key}/{item.code}"] for item in question.items if row.get(f"{key}/{item.code}")}
-    elif kind == "list":
-        count = question.max_entries or 3
-        values[key] = [row[f"{key}/{n}"] for n in range(1, count + 1) if row.get(f"{key}/{n}")]
-    return values
+    return kind_of(question).from_cells(question, row, dialect.decimal)
 
 
 def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
@@ -109,25 +85,19 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
 
 def _read_entries(path: str | Path, questions: tuple[Question, ...]) -> tuple[str, dict[int, list[dict[str, Any]]]]:
     """Entries of one group/roster question from an entries CSV, by response id."""
-    dialect, rows = _read(path)
-    columns = list(rows[0]) if rows else []
+    data = Path(path).read_bytes()
+    dialect, rows = read_rows(data)
+    columns = read_header(data)
     group = next(
-        (q for q in questions if q.fields and any(c.startswith(q.key + ".") for c in columns[2:])),
+        (q for q in questions if kind_of(q).family == "entries" and entries_header(q) == columns),
         None,
     )
     if group is None:
         raise ValueError(f"{path}: keine Gruppenfrage des Codebuchs passt zu den Spalten")
     found: dict[int, list[dict[str, Any]]] = {}
+    kind = kind_of(group)
     for row in rows:
-        entry: dict[str, Any] = {}
-        if group.kind == "partner_roster":
-            for name in ROSTER_COLUMNS:
-                if f"{group.key}.{name}" in row:
-                    entry[name] = row[f"{group.key}.{name}"]
-        for sub in group.fields:
-            short = field_name(sub)
-            for name, value in cells_to_values(sub, row, dialect).items():
-                entry[short + name[len(sub.key):]] = value
+        entry = kind.entry_from_cells(group, row, dialect.decimal)
         found.setdefault(int(row["response_id"]), []).append(entry)
     return group.key, found
 
@@ -151,12 +121,16 @@ def read_dataset(
     questions, meta = read_codebook(codebook)
     groups = {key: by_response for key, by_response in (_read_entries(p, questions) for p in entries)}
     dialect, rows = _read(responses_csv)
+    header = read_header(Path(responses_csv).read_bytes())
+    if "id" not in header or "submitted_at" not in header:
+        raise ValueError(f"{responses_csv}: keine Rohdaten-Datei dieses Werkzeugs (die Fassung „lesbar“ lässt sich "
+                         "nicht zurücklesen; bitte „Rohdaten“ herunterladen)")
     responses = []
     for row in rows:
         response_id = int(row["id"])
         values: dict[str, Any] = {}
         for question in questions:
-            if question.fields or question.kind in ("group", "partner_roster"):
+            if kind_of(question).family == "entries":
                 if question.key in groups:
                     values[question.key] = groups[question.key].get(response_id, [])
                 continue

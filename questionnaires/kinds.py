@@ -25,22 +25,103 @@ info               (no answer)
 =================  ==========================================================
 
 "Sonstiges" text of a choice question is a separate value under the key `<key>/other`.
+
+Exports: each kind's `columns(question)` yields `Column`s, and both the header and every cell of
+the row exports come from them, so the two cannot drift. A column belongs to the "Rohdaten"
+variant (`RAW`: keys, codes, 0/1 indicators, for SPSS/R/Stata), to "lesbar" (`READABLE`: question
+text, option labels, one "; "-joined column per multiple choice) or to both. `from_cells` reads the
+"Rohdaten" cells back into typed values; `demo_answer` draws a valid answer (demo data, tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import formatting as fmt
-from .model import Question
+from .model import Option, Question
 
 Raw = Mapping[str, list[str]]
 OTHER = "other"
 CURRENT_YEAR_SLACK = 5
+RAW, READABLE = "raw", "readable"
+PARTNER_ACTOR, PARTNER_NAME = "actor", "name"  # a roster entry's own fields
+VARIANTS = (RAW, READABLE)
+JOIN = "; "  # readable multiple answers
+SPLIT = "|"  # raw multiple codes in one cell
+OTHER_LABEL = "Sonstiges"
+Values = Mapping[str, Any]
+Cell = Callable[[Values], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One export column: its key (the "Rohdaten" header), its readable header (`header`, plus
+    `detail` for a part of a question, e.g. a matrix row) and how each variant reads its cell from
+    the answers (key → value, as in `ResponseRecord.values`). A variant without a cell function
+    does not have the column."""
+
+    key: str
+    header: str
+    detail: str = ""
+    raw: Cell | None = None
+    readable: Cell | None = None
+
+    def cell(self, variant: str) -> Cell | None:
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown export variant {variant!r}; use one of {', '.join(VARIANTS)}")
+        return self.raw if variant == RAW else self.readable
+
+    def header_of(self, variant: str) -> str:
+        """The header in `variant` (readable ones unshortened: see `analysis.export`)."""
+        if variant == RAW:
+            return self.key
+        return f"{self.header} – {self.detail}" if self.detail else self.header
+
+
+def _get(key: str) -> Cell:
+    return lambda values: _blank(values.get(key))
+
+
+def _readable(key: str) -> Cell:
+    """The readable cell of a plain value: a bool as "ja"/"nein", else as `_get`."""
+    def cell(values: Values) -> Any:
+        value = values.get(key)
+        return ("ja" if value else "nein") if isinstance(value, bool) else _blank(value)
+
+    return cell
+
+
+def _blank(value: Any) -> Any:
+    """None for an empty answer, a bool as 0/1, else the value itself."""
+    if value in (None, "", [], {}):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _number_cell(text: str, decimal: str, integer: bool) -> int | float | None:
+    """A number cell as written by the CSV export (`decimal` is "," or ".")."""
+    text = text.strip()
+    if not text:
+        return None
+    number = float(text.replace(decimal, ".") if decimal != "." else text)
+    return int(number) if integer and number.is_integer() else number
+
+
+_WORDS = ("Kita", "Familienzentrum", "Straße", "Übergang", "Jugend", "Größe", "„Zitat“", '"quoted"', "a;b",
+          "1,5", "x|y", "=SUMME(A1)", "+49", "-3", "@mention", "'apostroph", "Zeile\nzwei", "Tab\tinnen", "ß€")
+
+
+def demo_text(rng: random.Random, multiline: bool = False, words: int = 4) -> str:
+    """A non-empty, stripped text that exercises CSV quoting and formula neutralisation."""
+    pool = _WORDS if multiline else tuple(w for w in _WORDS if "\n" not in w)
+    return " ".join(rng.choice(pool) for _ in range(rng.randint(1, words))).strip() or "Text"
 
 
 @dataclass
@@ -99,6 +180,7 @@ class Kind:
     name = ""
     label = ""
     answerable = True
+    family = "text"  # choice | number | text | entries | info
     needs_options = False
     needs_items = False
     chart = "none"  # bars | histogram | likert | texts | none
@@ -131,15 +213,34 @@ class Kind:
     def is_empty(self, value: Any) -> bool:
         return value in (None, "", [], {})
 
-    def export_columns(self, question: Question) -> list[str]:
-        """Column names of this question in the wide CSV export."""
-        return [question.key] if self.answerable else []
-
-    def export_cells(self, question: Question, value: Any, extra: Mapping[str, Any]) -> list[Any]:
-        """Cells for `export_columns`; `extra` holds the other answers (for `/other` texts)."""
+    def columns(self, question: Question) -> list[Column]:
+        """This question's export columns (both variants); header and cells come from them."""
         if not self.answerable:
             return []
-        return [value if value is not None else ""]
+        return [Column(question.key, question.prompt, raw=_get(question.key), readable=self.readable_cell(question))]
+
+    def readable_cell(self, question: Question) -> Cell:
+        """The "lesbar" cell of the question's main column (the value; a bool as "ja"/"nein")."""
+        return _readable(question.key)
+
+    def export_columns(self, question: Question, variant: str = RAW) -> list[str]:
+        """Column headers of this question in the wide export (derived from `columns`)."""
+        return [c.header_of(variant) for c in self.columns(question) if c.cell(variant)]
+
+    def export_cells(self, question: Question, value: Any, extra: Mapping[str, Any], variant: str = RAW) -> list[Any]:
+        """Cells for `export_columns`; `extra` holds the other answers (for `/other` texts)."""
+        values = {**extra, question.key: value}
+        return [cell(values) for c in self.columns(question) if (cell := c.cell(variant))]
+
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
+        """The typed value(s) read back from "Rohdaten" cells (column key → text); key → value."""
+        if not self.answerable:
+            return {}
+        return {question.key: cells.get(question.key) or None}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
+        """A random answer valid for `question`, as `parse` would store it (key → value)."""
+        return {}
 
     def display(self, question: Question, value: Any) -> str:
         """The answer as a respondent or planner reads it."""
@@ -168,8 +269,24 @@ def _parse_other(question: Question, raw: Raw, name: str, chosen: bool, parsed: 
         parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
 
 
+def _other_column(question: Question, key: str | None = None) -> Column:
+    """The "Sonstiges, und zwar" text of a choice question (same cell in both variants)."""
+    cell = _get(f"{question.key}/{OTHER}")
+    return Column(key or f"{question.key}/{OTHER}", question.prompt, f"{OTHER_LABEL} (Text)", raw=cell, readable=cell)
+
+
+def _demo_other(question: Question, rng: random.Random, chosen: bool) -> dict[str, Any]:
+    if not question.other:
+        return {}
+    return {f"{question.key}/{OTHER}": demo_text(rng) if chosen else None}
+
+
+def _label(question: Question, code: str) -> str:
+    return OTHER_LABEL if code == OTHER else question.option_label(code)
+
+
 class SingleChoice(Kind):
-    name, label, needs_options, chart = "single_choice", "Einfachauswahl", True, "bars"
+    name, label, needs_options, chart, family = "single_choice", "Einfachauswahl", True, "bars", "choice"
 
     def parse(self, question, raw, name):
         parsed = Parsed()
@@ -181,19 +298,27 @@ class SingleChoice(Kind):
         _parse_other(question, raw, name, code == OTHER, parsed)
         return parsed
 
-    def export_columns(self, question):
-        return [question.key] + ([f"{question.key}/{OTHER}"] if question.other else [])
+    def columns(self, question):
+        return super().columns(question) + ([_other_column(question)] if question.other else [])
 
-    def export_cells(self, question, value, extra):
-        cells = [value or ""]
+    def readable_cell(self, question):
+        return lambda values: _label(question, code) if (code := values.get(question.key)) else None
+
+    def from_cells(self, question, cells, decimal="."):
+        values = {question.key: cells.get(question.key) or None}
         if question.other:
-            cells.append(extra.get(f"{question.key}/{OTHER}") or "")
-        return cells
+            values[f"{question.key}/{OTHER}"] = cells.get(f"{question.key}/{OTHER}") or None
+        return values
+
+    def demo_answer(self, question, rng):
+        codes = list(question.option_codes) + ([OTHER] if question.other else [])
+        code = rng.choice(codes) if codes and rng.random() < 0.85 else None
+        return {question.key: code, **_demo_other(question, rng, code == OTHER)}
 
     def display(self, question, value):
         if self.is_empty(value):
             return "–"
-        return "Sonstiges" if value == OTHER else question.option_label(value)
+        return _label(question, value)
 
     def to_raw(self, question, value, name, extra):
         if self.is_empty(value):
@@ -210,7 +335,7 @@ class Likert(SingleChoice):
 
 
 class MultipleChoice(Kind):
-    name, label, needs_options, chart = "multiple_choice", "Mehrfachauswahl", True, "bars"
+    name, label, needs_options, chart, family = "multiple_choice", "Mehrfachauswahl", True, "bars", "choice"
 
     def parse(self, question, raw, name):
         parsed = Parsed()
@@ -226,26 +351,50 @@ class MultipleChoice(Kind):
         _parse_other(question, raw, name, OTHER in codes, parsed)
         return parsed
 
-    def export_columns(self, question):
-        codes = list(question.option_codes) + ([OTHER] if question.other else [])
-        columns = [question.key] + [f"{question.key}/{code}" for code in codes]
+    def _codes(self, question: Question) -> list[str]:
+        return list(question.option_codes) + ([OTHER] if question.other else [])
+
+    def columns(self, question):
+        key = question.key
+        joined = Column(key, question.prompt, raw=lambda values: SPLIT.join(values.get(key) or ()) or None,
+                        readable=self.readable_cell(question))
+        columns = [joined] + [self._indicator(question, code) for code in self._codes(question)]
         if question.other:
-            columns.append(f"{question.key}/{OTHER}_text")
+            columns.append(_other_column(question, f"{key}/{OTHER}_text"))
         return columns
 
-    def export_cells(self, question, value, extra):
-        chosen = value or []
-        codes = list(question.option_codes) + ([OTHER] if question.other else [])
-        cells: list[Any] = ["|".join(chosen)]
-        cells += [1 if code in chosen else 0 for code in codes] if value is not None else ["" for _ in codes]
+    def _indicator(self, question: Question, code: str) -> Column:
+        """A 0/1 column per option ("Rohdaten" only); empty when the question was not answered."""
+        def cell(values: Values) -> int | None:
+            chosen = values.get(question.key)
+            return None if chosen is None else int(code in chosen)
+
+        return Column(f"{question.key}/{code}", question.prompt, _label(question, code), raw=cell)
+
+    def readable_cell(self, question):
+        return lambda values: JOIN.join(_label(question, c) for c in values.get(question.key) or ()) or None
+
+    def from_cells(self, question, cells, decimal="."):
+        key = question.key
+        joined = cells.get(key, "")
+        indicators = [cells.get(f"{key}/{code}", "") for code in self._codes(question)]
+        chosen = [code for code in joined.split(SPLIT) if code] if joined else []
+        values: dict[str, Any] = {key: chosen if joined or any(indicators) else None}
         if question.other:
-            cells.append(extra.get(f"{question.key}/{OTHER}") or "")
-        return cells
+            values[f"{key}/{OTHER}"] = cells.get(f"{key}/{OTHER}_text") or None
+        return values
+
+    def demo_answer(self, question, rng):
+        codes = self._codes(question)
+        if rng.random() < 0.15:
+            return {question.key: None} if rng.random() < 0.5 else {question.key: [], **_demo_other(question, rng, False)}
+        chosen = [code for code in codes if rng.random() < 0.5]
+        return {question.key: chosen, **_demo_other(question, rng, OTHER in chosen)}
 
     def display(self, question, value):
         if self.is_empty(value):
             return "–"
-        return ", ".join("Sonstiges" if c == OTHER else question.option_label(c) for c in value)
+        return ", ".join(_label(question, c) for c in value)
 
     def to_raw(self, question, value, name, extra):
         if self.is_empty(value):
@@ -270,6 +419,10 @@ class ShortText(Kind):
             parsed.errors[question.key] = f"Bitte höchstens {self.max_length} Zeichen eingeben."
         return parsed
 
+    def demo_answer(self, question, rng):
+        text = demo_text(rng, multiline=self.max_length > ShortText.max_length) if rng.random() < 0.8 else None
+        return {question.key: text}
+
 
 class LongText(ShortText):
     name, label = "long_text", "Langer Text"
@@ -277,7 +430,7 @@ class LongText(ShortText):
 
 
 class Number(Kind):
-    name, label, chart = "number", "Zahl", "histogram"
+    name, label, chart, family = "number", "Zahl", "histogram", "number"
 
     def check_definition(self, question):
         problems = super().check_definition(question)
@@ -328,6 +481,18 @@ class Number(Kind):
         text = str(value) if isinstance(value, int) else str(value).replace(".", ",")
         return Prefill({name: [text]}, True)
 
+    def from_cells(self, question, cells, decimal="."):
+        return {question.key: _number_cell(cells.get(question.key, ""), decimal, question.integer)}
+
+    def demo_answer(self, question, rng):
+        if rng.random() < 0.15:
+            return {question.key: None}
+        low = question.minimum if question.minimum is not None else -50
+        high = question.maximum if question.maximum is not None else max(low, 0) + 5000
+        if question.integer:
+            return {question.key: rng.randint(int(-(-low // 1)), int(high // 1))}
+        return {question.key: round(rng.uniform(low, high), rng.choice((0, 1, 2)))}
+
 
 class Year(Number):
     name, label = "year", "Jahr"
@@ -342,13 +507,30 @@ class Year(Number):
             parsed.errors[question.key] = "Bitte eine Jahreszahl mit vier Ziffern eingeben, z. B. 2015."
             return parsed
         year = int(text)
-        low = question.minimum if question.minimum is not None else 1900
-        high = question.maximum if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
+        low, high = self._bounds(question)
         if not low <= year <= high:
             parsed.errors[question.key] = f"Bitte ein Jahr zwischen {int(low)} und {int(high)} eingeben."
             return parsed
         parsed.values[question.key] = year
         return parsed
+
+    def check_definition(self, question):
+        problems = super().check_definition(question)
+        for what, bound in (("min", question.minimum), ("max", question.maximum)):
+            if isinstance(bound, int | float) and not 1000 <= bound <= 9999:
+                problems.append(f"{what} muss eine Jahreszahl mit vier Ziffern sein")
+        return problems
+
+    def _bounds(self, question: Question) -> tuple[int, int]:
+        low = int(question.minimum) if question.minimum is not None else 1900
+        high = int(question.maximum) if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
+        return low, high
+
+    def from_cells(self, question, cells, decimal="."):
+        return {question.key: _number_cell(cells.get(question.key, ""), decimal, integer=True)}
+
+    def demo_answer(self, question, rng):
+        return {question.key: rng.randint(*self._bounds(question)) if rng.random() < 0.85 else None}
 
     def display(self, question, value):
         return "–" if self.is_empty(value) else str(value)
@@ -372,6 +554,14 @@ class Date(Kind):
         parsed.errors[question.key] = "Bitte ein Datum im Format TT.MM.JJJJ eingeben."
         return parsed
 
+    def readable_cell(self, question):
+        """A real date (the CSV writes TT.MM.JJJJ, a workbook a date cell)."""
+        return lambda values: dt.date.fromisoformat(text) if (text := values.get(question.key)) else None
+
+    def demo_answer(self, question, rng):
+        day = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(12_000))
+        return {question.key: day.isoformat() if rng.random() < 0.85 else None}
+
     def display(self, question, value):
         if self.is_empty(value):
             return "–"
@@ -379,7 +569,7 @@ class Date(Kind):
 
 
 class Matrix(Kind):
-    name, label, needs_options, needs_items, chart = "matrix", "Matrix", True, True, "likert"
+    name, label, needs_options, needs_items, chart, family = "matrix", "Matrix", True, True, "likert", "choice"
 
     def parse(self, question, raw, name):
         parsed = Parsed()
@@ -393,18 +583,32 @@ class Matrix(Kind):
         parsed.values[question.key] = answers
         return parsed
 
-    def export_columns(self, question):
-        return [f"{question.key}/{item.code}" for item in question.items]
+    def columns(self, question):
+        return [self._row(question, item) for item in question.items]
+
+    def _row(self, question: Question, item: Option) -> Column:
+        def raw(values: Values) -> str | None:
+            return (values.get(question.key) or {}).get(item.code) or None
+
+        def readable(values: Values) -> str | None:
+            code = raw(values)
+            return question.option_label(code) if code else None
+
+        return Column(f"{question.key}/{item.code}", question.prompt, item.label, raw=raw, readable=readable)
+
+    def from_cells(self, question, cells, decimal="."):
+        key = question.key
+        return {key: {item.code: cells[f"{key}/{item.code}"] for item in question.items if cells.get(f"{key}/{item.code}")}}
+
+    def demo_answer(self, question, rng):
+        codes = question.option_codes
+        return {question.key: {item.code: rng.choice(codes) for item in question.items if codes and rng.random() < 0.7}}
 
     def to_raw(self, question, value, name, extra):
         value = value or {}
         items = {item.code for item in question.items}
         raw = {f"{name}/{item}": [code] for item, code in value.items() if item in items and code in question.option_codes}
         return Prefill(raw, len(raw) == len(value))
-
-    def export_cells(self, question, value, extra):
-        value = value or {}
-        return [value.get(item.code, "") for item in question.items]
 
     def display(self, question, value):
         if self.is_empty(value):
@@ -428,12 +632,23 @@ class EntryList(Kind):
         entries = [_first(raw, f"{name}/{n}") for n in _indexed(raw, name)]
         return Parsed(values={question.key: [e for e in entries if e][: question.max_entries]})
 
-    def export_columns(self, question):
-        return [f"{question.key}/{n + 1}" for n in range(question.max_entries or self.default_entries)]
+    def columns(self, question):
+        def entry(n: int) -> Cell:
+            return lambda values: next(iter((values.get(question.key) or [])[n:n + 1]), None)
 
-    def export_cells(self, question, value, extra):
-        value = value or []
-        return [value[n] if n < len(value) else "" for n in range(question.max_entries or self.default_entries)]
+        count = question.max_entries or self.default_entries
+        columns = [Column(f"{question.key}/{n + 1}", question.prompt, f"Eintrag {n + 1}", raw=entry(n))
+                   for n in range(count)]
+        joined = Column(question.key, question.prompt, readable=lambda values: JOIN.join(values.get(question.key) or ()) or None)
+        return [joined, *columns]
+
+    def from_cells(self, question, cells, decimal="."):
+        count = question.max_entries or self.default_entries
+        return {question.key: [cells[f"{question.key}/{n}"] for n in range(1, count + 1) if cells.get(f"{question.key}/{n}")]}
+
+    def demo_answer(self, question, rng):
+        count = question.max_entries or self.default_entries
+        return {question.key: [demo_text(rng, words=2) for _ in range(rng.randint(0, count))]}
 
     def display(self, question, value):
         return "–" if self.is_empty(value) else "; ".join(value)
@@ -457,17 +672,24 @@ class District(MultipleChoice):
             parsed.errors[question.key] = "Bitte nur Stadtteile aus der Liste wählen."
         return parsed
 
-    def export_columns(self, question):
-        return [question.key]
+    def columns(self, question):
+        key = question.key
+        return [Column(key, question.prompt, raw=lambda values: SPLIT.join(values.get(key) or ()) or None,
+                       readable=self.readable_cell(question))]
 
-    def export_cells(self, question, value, extra):
-        return ["|".join(value or [])]
+    def from_cells(self, question, cells, decimal="."):
+        joined = cells.get(question.key, "")
+        return {question.key: [code for code in joined.split(SPLIT) if code]}
+
+    def demo_answer(self, question, rng):
+        return {question.key: [code for code in question.option_codes if rng.random() < 0.4]}
 
 
 class Group(Kind):
     """A repeatable group of fields (e.g. one entry per offer)."""
 
-    name, label, chart = "group", "Wiederholbare Gruppe", "none"
+    name, label, chart, family = "group", "Wiederholbare Gruppe", "none", "entries"
+    default_entries = 3
 
     def check_definition(self, question):
         problems = super().check_definition(question)
@@ -508,8 +730,56 @@ class Group(Kind):
         parsed.values[question.key] = entries[: question.max_entries]
         return parsed
 
-    def export_columns(self, question):
-        return [f"{question.key}/anzahl"]
+    def columns(self, question):
+        def count(values: Values) -> int:
+            return len(values.get(question.key) or ())
+
+        return [Column(f"{question.key}/anzahl", question.prompt, "Anzahl der Einträge", raw=count, readable=count)]
+
+    def entry_columns(self, question: Question) -> list[Column]:
+        """The columns of one entry in the entries export (one row per entry); cells read
+        `entry_values`."""
+        return [column for sub in question.fields for column in KINDS[sub.kind].columns(sub)]
+
+    def entry_values(self, question: Question, entry: Mapping[str, Any]) -> dict[str, Any]:
+        """An entry's values keyed by full field key (`<group key>.<short>`, `…/other`)."""
+        values = {}
+        for sub in question.fields:
+            short = field_name(sub)
+            for name, value in entry.items():
+                if name == short or name.startswith(short + "/"):
+                    values[sub.key + name[len(short):]] = value
+        return values
+
+    def entry_from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
+        """One entry read back from its row of the entries export (inverse of `entry_values`)."""
+        entry: dict[str, Any] = {}
+        for sub in question.fields:
+            short = field_name(sub)
+            for name, value in KINDS[sub.kind].from_cells(sub, cells, decimal).items():
+                entry[short + name[len(sub.key):]] = value
+        return entry
+
+    def from_cells(self, question, cells, decimal="."):
+        return {}  # the entries come from their own export (`entry_from_cells`)
+
+    def demo_entry(self, question: Question, rng: random.Random) -> dict[str, Any]:
+        """One entry with at least one field answered (an empty entry is not stored)."""
+        for _attempt in range(20):
+            entry: dict[str, Any] = {}
+            for sub in question.fields:
+                short = field_name(sub)
+                for key, value in KINDS[sub.kind].demo_answer(sub, rng).items():
+                    entry[short + key[len(sub.key):]] = value
+            if any(not KINDS[sub.kind].is_empty(entry.get(field_name(sub))) for sub in question.fields):
+                return entry
+        return entry
+
+    def demo_answer(self, question, rng):
+        count = rng.randint(0, question.max_entries or self.default_entries)
+        entries = [self.demo_entry(question, rng) for _ in range(count)]
+        return {question.key: [e for e in entries if any(
+            not KINDS[sub.kind].is_empty(e.get(field_name(sub))) for sub in question.fields)]}
 
     def entry_to_raw(self, question: Question, entry: Mapping[str, Any], prefix: str) -> Prefill:
         raw: dict[str, list[str]] = {}
@@ -530,9 +800,6 @@ class Group(Kind):
             raw.update(result.raw)
             clean = clean and result.clean
         return Prefill(raw, clean)
-
-    def export_cells(self, question, value, extra):
-        return [len(value or [])]
 
     def display(self, question, value):
         if self.is_empty(value):
@@ -572,6 +839,30 @@ class PartnerRoster(Group):
             return "–"
         return ", ".join(p.get("name") or p.get("actor") for p in value)
 
+    def entry_columns(self, question):
+        partner = [Column(f"{question.key}.{name}", "Partner", detail, raw=_get(f"{question.key}.{name}"),
+                          readable=_get(f"{question.key}.{name}"))
+                   for name, detail in ((PARTNER_ACTOR, "Code im Akteursregister"), (PARTNER_NAME, "Name"))]
+        return partner + super().entry_columns(question)
+
+    def entry_values(self, question, entry):
+        values = super().entry_values(question, entry)
+        for name in (PARTNER_ACTOR, PARTNER_NAME):
+            values[f"{question.key}.{name}"] = entry.get(name) or ""
+        return values
+
+    def entry_from_cells(self, question, cells, decimal="."):
+        partner = {name: cells.get(f"{question.key}.{name}", "") for name in (PARTNER_ACTOR, PARTNER_NAME)}
+        return {**partner, **super().entry_from_cells(question, cells, decimal)}
+
+    def demo_answer(self, question, rng):
+        partners = []
+        for _ in range(rng.randint(0, question.max_entries or self.default_entries)):
+            actor = rng.choice(("", "", "a1", "a2", "a3"))
+            name = "" if actor and rng.random() < 0.5 else demo_text(rng, words=3)
+            partners.append({PARTNER_ACTOR: actor, PARTNER_NAME: name, **self.demo_entry(question, rng)})
+        return {question.key: partners}
+
     def to_raw(self, question, value, name, extra):
         raw: dict[str, list[str]] = {}
         clean = True
@@ -586,7 +877,7 @@ class PartnerRoster(Group):
 
 
 class Info(Kind):
-    name, label, answerable = "info", "Informationstext", False
+    name, label, answerable, family = "info", "Informationstext", False, "info"
 
 
 def field_name(question: Question) -> str:

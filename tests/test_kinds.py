@@ -268,7 +268,7 @@ def test_matrix_ignores_rows_that_are_not_items():
 def test_matrix_export_one_column_per_row():
     kind = KINDS["matrix"]
     assert kind.export_columns(MATRIX) == ["x.bewertung/verbindlichkeit", "x.bewertung/transparenz", "x.bewertung/nutzen"]
-    assert kind.export_cells(MATRIX, {"nutzen": "teils_teils"}, {}) == ["", "", "teils_teils"]
+    assert kind.export_cells(MATRIX, {"nutzen": "teils_teils"}, {}) == [None, None, "teils_teils"]
 
 
 def test_list_skips_empty_entries_and_truncates_to_max_entries():

@@ -123,7 +123,8 @@ def test_responses_csv_in_both_dialects_neutralises_formulas(planner_client, sur
     assert excel.data.startswith(b"\xef\xbb\xbf")
     header = excel.data.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("id;status;submitted_at;actor;organisation;")
-    assert f"befragung-{survey_id}-" in excel.headers["Content-Disposition"]
+    assert excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "antworten-rohdaten-praeventionskette-sued-2026-" in excel.headers["Content-Disposition"]
     assert "Content-Length" not in excel.headers  # streamed chunk by chunk, not built in memory
 
     plain = planner_client.get(f"/results/{survey_id}/antworten.csv?format=rfc4180")
@@ -182,8 +183,8 @@ def test_filters_change_every_number_and_travel_with_the_links(planner_client, s
     assert '<strong id="submitted-count">4</strong>' in everyone
     assert '<strong id="submitted-count">2</strong>' in north
     assert "/chart/netzwerk.png?stadtteil=nordstadt" in north
-    assert "antworten.csv?format=excel_de&amp;stadtteil=nordstadt" in north or \
-        "antworten.csv?stadtteil=nordstadt&amp;format=excel_de" in north
+    links = re.findall(r'href="([^"]*antworten\.csv\?[^"]*)"', north)
+    assert len(links) == 4 and all("stadtteil=nordstadt" in link for link in links)
 
     def sectors(query: str) -> dict[str, str]:
         data = planner_client.get(f"/results/{survey_id}/chart/akteure-handlungsfeld.csv?format=rfc4180&{query}")
@@ -278,3 +279,42 @@ def test_unknown_chart_is_a_404(planner_client, survey_id):
     assert planner_client.get(f"/results/{survey_id}/chart/gibt-es-nicht.png").status_code == 404
     assert planner_client.get(f"/results/{survey_id}/chart/netzwerk.gif").status_code == 404
     assert planner_client.get(f"/results/{survey_id}/chart/angebote.angebote.name.png").status_code == 404
+
+
+ROW_DOWNLOADS = ("antworten", "angebote", "kooperationen")
+
+
+def test_row_downloads_come_lesbar_and_as_rohdaten_under_distinct_names(planner_client, survey_id):
+    page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    names = set()
+    for what in ROW_DOWNLOADS + ("codebuch",):
+        links = [link.replace("&amp;", "&") for link in re.findall(rf'href="([^"]*/{what}\.csv\?[^"]*)"', page)]
+        assert len(links) == (2 if what == "codebuch" else 4), what
+        for link in links:
+            got = planner_client.get(link)
+            assert got.get_data()  # read the streamed body to its end
+            assert got.status_code == 200 and got.headers["Content-Type"] == "text/csv; charset=utf-8", link
+            disposition = got.headers["Content-Disposition"]
+            name = re.search(r'filename="([^"]+)"', disposition).group(1)
+            assert f"filename*=UTF-8''{name}" in disposition
+            assert re.fullmatch(rf"{what}-(lesbar-|rohdaten-)?praeventionskette-sued-2026-\d{{4}}-\d\d-\d\d-"
+                                r"(excel|rfc4180)\.csv", name), name
+            names.add(name)
+    assert len(names) == 3 * 4 + 2
+
+    readable = planner_client.get(f"/results/{survey_id}/antworten.csv?variante=lesbar&format=rfc4180")
+    rows = list(csv.DictReader(io.StringIO(readable.get_data(as_text=True))))
+    header = list(rows[0])
+    assert header[:5] == ["Nr.", "Status", "Abgeschickt am", "Akteur (Code)", "Einrichtung"]
+    assert not any(h.startswith(("akteur.", "netzwerk.", "angebote.")) for h in header)
+    assert len(set(header)) == len(header)
+    first = rows[0]
+    assert first["Status"] == "abgeschickt"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", first["Abgeschickt am"])
+    sector = next(h for h in header if h.startswith("In welchem Handlungsfeld"))
+    assert first[sector] == "Kindertagesbetreuung (Kita, Kindertagespflege)"
+    raw = planner_client.get(f"/results/{survey_id}/antworten.csv?variante=rohdaten&format=rfc4180")
+    raw_first = next(csv.DictReader(io.StringIO(raw.get_data(as_text=True))))
+    assert raw_first["akteur.sektor"] == "kita"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", raw_first["submitted_at"])
+    assert planner_client.get(f"/results/{survey_id}/antworten.csv?variante=huebsch").status_code == 404

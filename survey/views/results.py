@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
@@ -22,6 +23,11 @@ from .access import own_survey
 bp = Blueprint("results", __name__, url_prefix="/results")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
+DIALECT_FILES = {"excel_de": "excel", "rfc4180": "rfc4180"}
+# ?variante= of the row exports → `analysis.export` variant; "rohdaten" when not given (older links)
+VARIANTS = {"lesbar": export.READABLE, "rohdaten": export.RAW}
+VARIANT_LABELS = {"lesbar": "lesbar (Fragetexte, Antworten im Wortlaut)",
+                  "rohdaten": "Rohdaten (Codes, für SPSS, R, Stata; mit Codebuch)"}
 CSV = "text/csv; charset=utf-8"
 
 
@@ -48,19 +54,38 @@ def _dialect() -> str:
     return dialect
 
 
+def _variant() -> str:
+    """The row export's variant word from the query string ("lesbar", "rohdaten")."""
+    variant = request.args.get("variante", "rohdaten")
+    if variant not in VARIANTS:
+        abort(404)
+    return variant
+
+
 def _filename(survey: Survey, what: str, ext: str) -> str:
     return f"befragung-{survey.id}-{service.file_slug(survey.title)}-{what}.{ext}"
 
 
-def _download(body: bytes | Iterable[bytes], mimetype: str, filename: str, inline: bool = False) -> Response:
+def _row_filename(survey: Survey, what: str, dialect: str, variant: str | None = None) -> str:
+    """antworten-lesbar-<titel>-2026-12-01-excel.csv: what, variant, survey, Berlin date, dialect."""
+    parts = [what, variant, service.file_slug(survey.title), service.today_berlin().isoformat(), DIALECT_FILES[dialect]]
+    return "-".join(p for p in parts if p) + ".csv"
+
+
+def _download(body: bytes | Iterable[bytes], content_type: str, filename: str, inline: bool = False) -> Response:
+    """A file download; `content_type` is sent as given (no second charset), the name also as
+    RFC 6266 `filename*` in UTF-8."""
     disposition = "inline" if inline else "attachment"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
-                                                      "Cache-Control": "private, no-store"})
+    plain = filename.encode("ascii", "replace").decode().replace('"', "")
+    header = f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(body, content_type=content_type,
+                    headers={"Content-Disposition": header, "Cache-Control": "private, no-store"})
 
 
-def _csv(rows: Iterable[Any] | Iterator[bytes], survey: Survey, what: str, encoded: bool = False) -> Response:
+def _csv(rows: Iterable[Any] | Iterator[bytes], survey: Survey, what: str, encoded: bool = False,
+         filename: str | None = None) -> Response:
     chunks = rows if encoded else stream_rows(rows, _dialect())
-    return _download(chunks, CSV, _filename(survey, what, "csv"))
+    return _download(chunks, CSV, filename or _filename(survey, what, "csv"))
 
 
 @bp.route("/")
@@ -86,7 +111,7 @@ def show(survey_id: int):
     key = (key, filters)
     data = service.cached(("page", key, viewer), lambda: _page_data(unfiltered, dataset, filters, viewer, key))
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
-                           viewer=viewer, dataset=dataset, dialects=DIALECTS, **data)
+                           viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS, **data)
 
 
 def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
@@ -156,14 +181,18 @@ def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[byte
               required: str | None = None) -> Response:
     """A row-level export (one row per response or entry) streamed straight from the database:
     memory stays flat however many responses there are, the first rows leave at once. The rows
-    are those of the filtered dataset the page shows (`service.stream_responses`)."""
+    are those of the filtered dataset the page shows (`service.stream_responses`); `?variante=`
+    chooses "lesbar" or "Rohdaten"."""
     dialect = _dialect()
+    variant = _variant()
     contacts = bool(current_user.can_plan)
     questions = service.export_questions(survey, contacts)
     if required and not any(q.key == required for q in questions):
         abort(404)
     records = service.stream_responses(survey, questions, _filters(), contacts)
-    return _csv(stream_with_context(export_csv(questions, records, dialect)), survey, what, encoded=True)
+    chunks = export_csv(questions, records, dialect, VARIANTS[variant])
+    return _csv(stream_with_context(chunks), survey, what, encoded=True,
+                filename=_row_filename(survey, what, dialect, variant))
 
 
 @bp.route("/<int:survey_id>/antworten.csv")
@@ -190,7 +219,8 @@ def codebook_csv(survey_id: int):
     survey = own_survey(survey_id)
     dialect = _dialect()
     dataset = _dataset(survey, _filters())
-    return _csv(export.codebook_csv(dataset, dialect), survey, "codebuch", encoded=True)
+    return _csv(export.codebook_csv(dataset, dialect), survey, "codebuch", encoded=True,
+                filename=_row_filename(survey, "codebuch", dialect))
 
 
 @bp.route("/<int:survey_id>/akteure.csv")

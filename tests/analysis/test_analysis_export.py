@@ -29,7 +29,7 @@ def test_excel_de_has_bom_semicolons_and_decimal_comma(submitted):
     assert second[header.index("akteur.mitarbeitende")] == "-3"  # a genuine negative number stays numeric
     assert first[header.index("netzwerk.lebensphasen")] == "kita|grundschule"
     assert first[header.index("netzwerk.lebensphasen/kita")] == "1"
-    assert first[header.index("submitted_at")] == "2024-03-01T10:00:00+00:00"
+    assert first[header.index("submitted_at")] == "2024-03-01T10:00:00Z"  # UTC, no microseconds
 
 
 def test_rfc4180_has_no_bom_commas_crlf_and_dot_decimals(submitted):

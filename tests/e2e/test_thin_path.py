@@ -94,9 +94,15 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     chart.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle())
     with page.expect_download() as download:
-        page.locator("a[href*='antworten.csv'][href*='excel_de']").first.click()
+        page.locator("a[href*='antworten.csv'][href*='variante=rohdaten'][href*='excel_de']").first.click()
+    assert download.value.suggested_filename.startswith("antworten-rohdaten-netzwerke-im-stadtteil-")
     content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     header, row = content.splitlines()[:2]
     assert "netzwerk.wirkungskreis" in header.split(";")
     assert "stadtteil" in row.split(";") and "Übergang Kita – Grundschule" in row
+    with page.expect_download() as download:
+        page.locator("a[href*='antworten.csv'][href*='variante=lesbar'][href*='excel_de']").first.click()
+    assert download.value.suggested_filename.startswith("antworten-lesbar-netzwerke-im-stadtteil-")
+    header = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "Auf welchen Wirkungskreis bezieht sich das Netzwerk?" in header.split(";")
     analyst_context.close()
