@@ -17,6 +17,7 @@ import math
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -27,6 +28,8 @@ from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
@@ -42,7 +45,8 @@ from .statistics import Frequencies, LikertDistribution, NumericSummary, Texts, 
 
 WIDTH = 16 / 2.54  # inches: A4 text width
 DPI = 150
-TITLE_WIDTH = 72  # characters per title line
+TITLE_WIDTH = 66  # characters per title line (bold 10 pt on 16 cm)
+SUBTITLE_WIDTH = 100  # characters per subtitle line (7.5 pt)
 LABEL_WIDTH = 34  # characters per category label line
 MAX_BARS = 20
 MAX_TEXTS = 25
@@ -71,6 +75,7 @@ RC = {
     "axes.edgecolor": "#555555",
     "hatch.linewidth": 0.6,
     "svg.hashsalt": "lueckenlos",
+    "svg.fonttype": "none",  # real text in SVG: searchable, selectable, read by screen readers
     "text.parse_math": False,  # answers and labels may contain "$": never read them as TeX
 }
 
@@ -102,7 +107,37 @@ PLAIN = FuncFormatter(_tick_plain)  # years: no thousands separator
 
 
 def wrap(text: str, width: int = LABEL_WIDTH, lines: int = 3) -> str:
-    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) or text
+    """`text` in lines of about `width` characters, broken only between words or after a hyphen.
+
+    A word longer than `width` stays whole on its own line ("Kindertagesbetreuung", never
+    "Kindertagesbetreuu ng"); text beyond `lines` lines ends in " …".
+    """
+    longest = max((len(word) for word in text.split()), default=0)
+    wrapped = textwrap.wrap(text, max(width, longest + 2), max_lines=lines, placeholder=" …", break_long_words=False,
+                            break_on_hyphens=True)
+    return "\n".join(wrapped) or text
+
+
+def text_width(text: str, size: float = 8, bold: bool = False) -> float:
+    """The width in points of the widest line of `text` in the chart font."""
+    prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+    return max(text_to_path.get_text_width_height_descent(line or " ", prop, ismath=False)[0]
+               for line in text.split("\n"))
+
+
+def fit(text: str, width: float, size: float = 8, lines: int = 2) -> str:
+    """`text` wrapped at word boundaries into at most `lines` lines of at most `width` points (a
+    single word longer than that stays whole)."""
+    chars = max(8, int(width / (size * 0.45)))
+    while True:
+        wrapped = wrap(text, chars, lines)
+        if chars <= 8 or text_width(wrapped, size) <= width:
+            return wrapped
+        chars -= 2
+
+
+def line_count(text: str) -> int:
+    return text.count("\n") + 1
 
 
 # -- figure scaffolding ----------------------------------------------------------------------------
@@ -113,21 +148,31 @@ def new_figure(height: float) -> Figure:
         return Figure(figsize=(WIDTH, max(2.2, min(height, 9.5))), layout="constrained")
 
 
+TITLE_SIZE = 10
+SUBTITLE_SIZE = 7.5
+
+
 def head(fig: Figure, title: str, n_text: str, note: str = "") -> None:
     """The wrapped title (the question) and below it one subtitle "n = … · note".
 
-    The subtitle is a figure text; blank lines at the end of the title reserve its room, so the
-    constrained layout keeps the plot clear of it wherever the axes begin.
+    Both are figure texts at the top; the constrained layout is told to keep the plots, their labels
+    and legends below them (its `rect`), so nothing is drawn over the title whatever the chart.
     """
     title_text = wrap(title, TITLE_WIDTH, 4)
-    subtitle = wrap(f"{n_text} · {note}" if note else n_text, 110, 3)
+    subtitle = wrap(f"{n_text} · {note}" if note else n_text, SUBTITLE_WIDTH, 3)
     title_lines, subtitle_lines = title_text.count("\n") + 1, subtitle.count("\n") + 1
+    height = fig.get_figheight() * 72  # points
+    title_top = 4
+    subtitle_top = title_top + title_lines * TITLE_SIZE * 1.2 + 3
+    bottom = subtitle_top + subtitle_lines * SUBTITLE_SIZE * 1.2 + 6
     with style():
-        # No x/y given besides x: the constrained layout then places the title 3 pt below the top.
-        fig.suptitle(title_text + "\n" * subtitle_lines, x=0.01, ha="left", fontsize=10, fontweight="bold")
-        top_pt = 3 + (title_lines - 1) * 14 + 10 + 4  # pad, further title lines (1.4 × 10 pt), first line, gap
-        fig.text(0.01, 1 - top_pt / 72 / fig.get_figheight(), subtitle, ha="left", va="top", fontsize=7.5,
-                 color="#444444")
+        fig.text(0.01, 1 - title_top / height, title_text, ha="left", va="top", fontsize=TITLE_SIZE,
+                 fontweight="bold", linespacing=1.2)
+        fig.text(0.01, 1 - subtitle_top / height, subtitle, ha="left", va="top", fontsize=SUBTITLE_SIZE,
+                 color="#444444", linespacing=1.2)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, 0, 1, 1 - bottom / height))
 
 
 def n_label(n: int, suppressed: bool = False, min_group: int = DEFAULT_MIN_GROUP) -> str:
@@ -200,8 +245,8 @@ def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figur
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
         for y, row in zip(positions, rows):
-            if row.count is None:
-                text = suppressed_label(min_group)
+            if row.count is None:  # the count is below the limit; no share is shown for it
+                text = f"{suppressed_label(min_group)} (–)"
             else:
                 text = f"{fmt.number(row.count)} ({fmt.percent(row.percent or 0)})"
             ax.text((row.percent or 0) + top * 0.015, y, text, va="center", fontsize=7.5)
@@ -233,7 +278,7 @@ def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Fi
         ax.hist(values, bins=bins, color=PRIMARY, edgecolor="white", linewidth=0.8)
         ax.axvline(summary.median, color=PALETTE[5], linestyle="--", linewidth=1.2,
                    label=f"Median {fmt(summary.median)}")
-        ax.legend(frameon=True, framealpha=0.9, edgecolor="none", loc="best")
+        fig.legend(loc="outside lower center", frameon=False)  # below the axes: never over a bar
         ax.xaxis.set_major_formatter(FuncFormatter(fmt))
         ax.xaxis.set_major_locator(MaxNLocator(8, integer=whole))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -275,8 +320,11 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
     colours = _scale_colours(len(substantive))
     half = len(substantive) / 2
     labels = [wrap(row.label, 30) if len(summary.rows) > 1 else "" for row in summary.rows]
-    line_count = sum(max(1, label.count("\n") + 1) for label in labels)
-    fig = new_figure(1.9 + 0.22 * line_count + 0.1 * len(summary.rows))
+    lines = sum(max(1, label.count("\n") + 1) for label in labels)
+    fig = new_figure(1.9 + 0.22 * lines + 0.1 * len(summary.rows))
+    # points per percent on the x axis (-100 … 130): a share is written into its segment only where it fits
+    label_room = max([text_width(label, 8) for label in labels if label] + [0])
+    per_percent = (WIDTH * 72 - label_room - 30) / 230
     hidden_any = False
     with style():
         ax = fig.add_subplot()
@@ -299,7 +347,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
             left = -sum(shares[: int(half)]) - (shares[int(half)] / 2 if len(substantive) % 2 else 0)
             for share, colour in zip(shares, colours):
                 ax.barh(y, share, left=left, color=colour, height=0.6, edgecolor="white", linewidth=0.5)
-                if share >= 8:
+                if share * per_percent >= text_width(fmt.percent(share), 7) + 4:
                     ax.text(left + share / 2, y, fmt.percent(share), ha="center", va="center", fontsize=7,
                             color="black")
                 left += share
@@ -337,21 +385,39 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
 
 
 def text_list(summary: Texts) -> Figure:
-    """The first free-text answers as a readable list (the full list is in the export)."""
+    """The free-text answers as a table: identical answers (ignoring case and spaces) once, with
+    how often they were given, the most frequent first (the full list is in the export)."""
     title = summary.question.prompt
     if summary.n == 0:
         return placeholder(title, "Noch keine Antworten.", n_label(0))
-    shown = [wrap(text, 95, 3) for text in summary.texts[:MAX_TEXTS]]
-    lines = sum(t.count("\n") + 1 for t in shown)
-    fig = new_figure(1.0 + 0.17 * lines + 0.05 * len(shown))
+    counted: dict[str, list[Any]] = {}
+    for text in summary.texts:
+        key = " ".join(text.split()).casefold()
+        counted.setdefault(key, [" ".join(text.split()), 0])[1] += 1
+    ranked = sorted(counted.values(), key=lambda item: (-item[1], item[0].casefold()))
+    shown = [(fit(text, WIDTH * 72 - 80, 7.5, 3), count) for text, count in ranked[:MAX_TEXTS]]
+    lines = sum(line_count(text) for text, _count in shown)
+    fig = new_figure(1.25 + 0.15 * lines + 0.07 * len(shown))
     with style():
         ax = fig.add_subplot()
         ax.set_axis_off()
-        body = "\n".join("• " + t.replace("\n", "\n   ") for t in shown)
-        if summary.n > len(shown):
-            body += f"\n… und {fmt.number(summary.n - len(shown))} weitere Antworten (siehe Export)"
-        ax.text(0, 1, body, va="top", ha="left", fontsize=7.5, transform=ax.transAxes, linespacing=1.35)
-        head(fig, title, n_label(summary.n))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(lines + 1.2 + 0.5 * len(shown), 0)  # one unit per text line, half a line between answers
+        ax.text(0.0, 0.5, "Anzahl", ha="left", va="center", fontsize=7.5, fontweight="bold")
+        ax.text(0.1, 0.5, "Antwort", ha="left", va="center", fontsize=7.5, fontweight="bold")
+        y = 1.2
+        for index, (text, count) in enumerate(shown):
+            height = line_count(text) + 0.5
+            if index % 2 == 0:
+                ax.add_patch(Rectangle((0, y - 0.25), 1, height, facecolor="#F3F5F7", edgecolor="none"))
+            ax.text(0.06, y, fmt.number(count), ha="right", va="top", fontsize=7.5)
+            ax.text(0.1, y, text, ha="left", va="top", fontsize=7.5, linespacing=1.2)
+            y += height
+        note = "gleiche Antworten zusammengefasst"
+        if len(ranked) > len(shown):
+            note += (f"; die {len(shown)} häufigsten von {fmt.number(len(ranked))} verschiedenen Antworten, "
+                     "alle im Export")
+        head(fig, title, n_label(summary.n), note)
     return fig
 
 
@@ -391,21 +457,72 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
 # -- heatmaps --------------------------------------------------------------------------------------
 
 
-def _heatmap_axes(fig: Figure, counts: Sequence[Sequence[int]], rows: list[str], columns: list[str]) -> Any:
+TICK = 8  # pt, tick labels
+LINE = TICK * 1.25  # pt per tick label line
+HEAD_ROOM = 64  # pt: title and subtitle (see `head`)
+
+
+@dataclass(frozen=True)
+class HeatmapLabels:
+    """Tick labels of a heatmap fitted to their room: columns horizontal while they fit into their
+    column, else vertical (turned by 90°) with as many lines as the column is wide."""
+
+    rows: list[str]
+    columns: list[str]
+    vertical: bool
+    row_height: float  # pt
+    column_height: float  # pt: room the column labels take below the matrix
+    column_width: float  # pt per column
+
+
+def heatmap_labels(rows: Sequence[str], columns: Sequence[str], cell_lines: int = 1) -> HeatmapLabels:
+    row_labels = [fit(label, 150, TICK, 2) for label in rows]
+    row_room = max([text_width(label, TICK) for label in row_labels] + [20])
+    # figure width − row labels − axis title, paddings
+    per_column = (WIDTH * 72 - row_room - 40) / max(1, len(columns))
+    horizontal = [fit(label, per_column - 6, TICK, 3) for label in columns]
+    vertical = any(text_width(label, TICK) > per_column - 4 for label in horizontal)
+    if vertical:
+        lines = max(1, min(3, int((per_column - 3) // LINE)))
+        column_labels = [fit(label, 170, TICK, lines) for label in columns]
+        column_height = max([text_width(label, TICK) for label in column_labels] + [10]) + 6
+    else:
+        column_labels = horizontal
+        column_height = max([line_count(label) for label in column_labels] + [1]) * LINE + 6
+    most_lines = max([line_count(label) for label in row_labels] + [cell_lines * 0.85])
+    row_height = max(20.0, most_lines * LINE + 6)
+    return HeatmapLabels(row_labels, column_labels, vertical, row_height, column_height, per_column)
+
+
+def heatmap_height(labels: HeatmapLabels, legend_lines: int = 0) -> float:
+    """Figure height in inches: title, the rows, the column labels and their title, a legend."""
+    points = HEAD_ROOM + len(labels.rows) * labels.row_height + labels.column_height + 24 + legend_lines * 12 + 8
+    return points / 72
+
+
+def set_heatmap_ticks(ax: Any, labels: HeatmapLabels) -> None:
+    if labels.vertical:
+        ax.set_xticks(range(len(labels.columns)), labels.columns, rotation=90, ha="right", va="center",
+                      rotation_mode="anchor", fontsize=TICK)
+    else:
+        ax.set_xticks(range(len(labels.columns)), labels.columns, fontsize=TICK)
+    ax.set_yticks(range(len(labels.rows)), labels.rows, fontsize=TICK)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _heatmap_axes(fig: Figure, counts: Sequence[Sequence[int]], labels: HeatmapLabels) -> Any:
     ax = fig.add_subplot()
     data = [list(row) for row in counts]
     top = max([max(row) for row in data if row] + [1])
     ax.imshow(data, cmap=HEAT, vmin=0, vmax=top * 1.15, aspect="auto")
-    ax.set_xticks(range(len(columns)), columns, rotation=40 if len(columns) > 4 else 0,
-                  ha="right" if len(columns) > 4 else "center", rotation_mode="anchor")
-    ax.set_yticks(range(len(rows)), rows)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    set_heatmap_ticks(ax, labels)
+    size = 7.5 if labels.column_width >= 22 else 6.5
     for r, row in enumerate(data):
         for c, value in enumerate(row):
             if value:
-                ax.text(c, r, fmt.number(value), ha="center", va="center", fontsize=7.5,
+                ax.text(c, r, fmt.number(value), ha="center", va="center", fontsize=size,
                         color="white" if value > top * 0.6 else "black")
     return ax
 
@@ -415,14 +532,11 @@ def coverage_heatmap(matrix: coverage_mod.CoverageMatrix) -> Figure:
     title = matrix.title
     if not matrix.rows or not matrix.columns:
         return placeholder(title, "Keine Angaben zu Angeboten.", n_label(matrix.offers))
-    row_labels = [wrap(o.label, 26, 2) for o in matrix.rows]
-    column_labels = [wrap(o.label, 18, 2) for o in matrix.columns]
-    label_lines = sum(label.count("\n") + 1 for label in row_labels)
-    longest = max(len(label.split("\n")[0]) for label in column_labels)
-    fig = new_figure(1.8 + 0.3 * max(len(matrix.rows), label_lines * 0.7) + 0.055 * longest)
+    labels = heatmap_labels([o.label for o in matrix.rows], [o.label for o in matrix.columns])
+    fig = new_figure(heatmap_height(labels, legend_lines=2))
     with style():
-        ax = _heatmap_axes(fig, matrix.counts, row_labels, column_labels)
-        small = len(matrix.columns) > 10
+        ax = _heatmap_axes(fig, matrix.counts, labels)
+        small = labels.column_width < 26
         for r, c in matrix.gaps:
             ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", edgecolor="#9A9A9A", hatch="////",
                                    linewidth=0.4))
@@ -449,14 +563,17 @@ def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen
     """Sector × sector ties; the diagonal (ties within a sector) is framed."""
     if not matrix.sectors:
         return placeholder(title, "Keine Kooperationsangaben.", n_label(0))
-    labels = [wrap(o.label, 22, 2) for o in matrix.sectors]
-    fig = new_figure(2.4 + 0.42 * len(labels))
+    names = [o.label for o in matrix.sectors]
+    labels = heatmap_labels(names, names)
+    fig = new_figure(heatmap_height(labels))
     with style():
-        ax = _heatmap_axes(fig, matrix.counts, labels, labels)
-        for i in range(len(labels)):
+        ax = _heatmap_axes(fig, matrix.counts, labels)
+        for i in range(len(names)):
             ax.add_patch(Rectangle((i - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="black", linewidth=1.6,
                                    linestyle="--"))
-        within = sum(matrix.counts[i][i] for i in range(len(labels)) if matrix.sectors[i].code)
+        ax.set_xlabel("Handlungsfeld der genannten bzw. nennenden Einrichtung")
+        ax.set_ylabel("Handlungsfeld der Einrichtung")
+        within = sum(matrix.counts[i][i] for i in range(len(names)) if matrix.sectors[i].code)
         note = f"Gestrichelt: innerhalb eines Handlungsfeldes ({fmt.number(within)})"
         if matrix.cross_share is not None:
             note += f"; über Handlungsfelder hinweg: {fmt.percent(100 * matrix.cross_share)} der Kooperationen"
