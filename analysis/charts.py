@@ -645,14 +645,16 @@ class PointLabel:
 
 
 def place_labels(fig: Figure, ax: Any, labels: Sequence[PointLabel], points: Sequence[PointLabel],
-                 **text_style: Any) -> list[Any]:
+                 taken: list[Bbox] | None = None, **text_style: Any) -> list[Any]:
     """Put each label beside its point where it covers no other label and no point, trying the
     spots of `LABEL_SPOTS` near and then farther; labels come in order of importance, so the most
     central actors get the free places. A label without a free place is left out.
 
     Lays the figure out first and then freezes the layout, so the boxes measured here are the
-    ones drawn. Returns the keys of the labelled points.
+    ones drawn. Returns the keys of the labelled points. Pass the same `taken` list to several
+    calls (different text styles) so their labels avoid each other too.
     """
+    fig.set_dpi(DPI)  # measure as rendered: hinted text is up to a tenth wider at 150 dpi than at 100
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     fig.set_layout_engine("none")
@@ -664,7 +666,7 @@ def place_labels(fig: Figure, ax: Any, labels: Sequence[PointLabel], points: Seq
         x, y = ax.transData.transform(point.xy)
         r = point.radius * scale
         marks.append((point.key, Bbox.from_extents(x - r, y - r, x + r, y + r)))
-    taken: list[Bbox] = []
+    taken = [] if taken is None else taken
     done = []
     for label in labels:
         placed = False
@@ -782,9 +784,14 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
                                    linespacing=1.3)
             labels = [PointLabel(n, pos[n], str(number), math.sqrt(size(n)) / 2)
                       for number, n in enumerate(best, start=1)]
-            numbered = set(place_labels(fig, ax, labels, points, fontsize=7, fontweight="bold", zorder=3,
+            taken: list[Bbox] = []
+            numbered = set(place_labels(fig, ax, labels, points, taken, fontsize=7, fontweight="bold", zorder=3,
                                         bbox={"facecolor": "white", "edgecolor": "#333333", "linewidth": 0.5,
                                               "boxstyle": "round,pad=0.15"}))
+            if isolated and len(isolated) <= ISOLATES_LABELLED:
+                place_labels(fig, ax, [PointLabel(n, pos[n], wrap(name(n), 22, 2), math.sqrt(size(n)) / 2)
+                                       for n in sorted(isolated, key=name)], points, taken, fontsize=6,
+                             color="#333333", zorder=3, linespacing=1.1)
             key_text.set_text("Am stärksten vernetzt:\n" + "\n".join(
                 f"{number:>2}  " + fit(name(node), 110, 7, 2).replace("\n", "\n      ")
                 for number, node in enumerate(best, start=1) if node in numbered))
