@@ -81,6 +81,7 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
     with style():
         ax = fig.add_subplot()
         top = max([p for r in rows for p in r.percents if p is not None] + [1.0])
+        hidden = False
         for i, (label, colour, hatch) in enumerate(zip(labels, colours, WAVE_HATCHES)):
             ys = [y - 0.4 + bar * (i + 0.5) for y in range(len(rows))]
             values = [r.percents[i] or 0 for r in rows]
@@ -89,8 +90,9 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
             for y, row, value in zip(ys, rows, values):
                 if not row.present[i]:
                     text = "– nicht gefragt"
-                elif row.percents[i] is None:
-                    text = suppressed_label(min_group) if comparison.n[i] else "–"
+                elif row.percents[i] is None:  # a share is never written "< 3" (reads as "under 3 %")
+                    text = "–"
+                    hidden = hidden or bool(comparison.n[i])
                 else:
                     text = fmt.percent(value)
                 ax.text(value + top * 0.012, y, text, va="center", fontsize=6.5, color="#333333")
@@ -115,6 +117,8 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
                    for label, c, h in zip(labels, colours, WAVE_HATCHES)]
         key(fig, handles, 6)
         note = f"Rechts: Veränderung {labels[0]} → {labels[-1]} in Prozentpunkten (Pp.)"
+        if hidden:
+            note += f"; –: Anzahl {suppressed_label(min_group)}, Anteil nicht dargestellt"
         if comparison.multiple:
             note += "; Mehrfachnennungen möglich"
         head(fig, title, n_text, note + ".")

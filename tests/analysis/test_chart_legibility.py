@@ -218,3 +218,21 @@ def test_no_label_is_broken_inside_a_word(long):
                 broken = [w for w in vocabulary
                           if len(w) >= 10 and len(w) > len(token) and (w.startswith(token) or w.endswith(token))]
                 assert not broken, f"{token!r} is a piece of {broken[0]!r} in {text.get_text()!r}"
+
+
+def test_a_suppressed_share_is_a_dash_never_a_number_that_reads_as_percent(long):
+    shown = _suppressed_frequencies(long)
+    assert any(row.count is None for row in shown.rows)
+    bars = [t.get_text() for t in charts.bar_chart(shown, 6).axes[0].texts]
+    assert "< 6 (–)" in bars and all("%" in t or t == "< 6 (–)" for t in bars)
+    (comparison,) = waves.compare_question(long.waves, "akteur.sektor", min_group=6)
+    fig = wave_charts.comparison_chart(comparison, 6)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "–" in labels and not any(t.startswith("<") for t in labels)
+
+
+def test_years_read_as_years(long):
+    fig = charts.histogram(long.summary("netzwerk.gruendung"))
+    texts, _renderer = drawn_texts(fig)
+    joined = " ".join(t.get_text() for t in texts)
+    assert "Median 2007" in joined and "2.0" not in joined
