@@ -375,6 +375,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
         ax.set_xlim(-100, 130)
         ax.xaxis.set_major_formatter(PERCENT)
         ax.set_xticks([-100, -50, 0, 50, 100])
+        ax.set_xlabel("Anteil der Antworten je Zeile")
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
@@ -452,6 +453,7 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
         ax.xaxis.set_major_formatter(DateFormatter("%d.%m."))
         ax.xaxis.set_major_locator(DayLocator(interval=max(1, math.ceil(len(days) / 8))))
         ax.set_xlim(days[0], days[-1])
+        ax.set_xlabel("Tag")
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         if invited:
             ax.axhline(invited, color=MUTED, linestyle=":", linewidth=1)
