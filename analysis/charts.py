@@ -669,6 +669,7 @@ def place_labels(fig: Figure, ax: Any, labels: Sequence[PointLabel], points: Seq
         r = point.radius * scale
         marks.append((point.key, Bbox.from_extents(x - r, y - r, x + r, y + r)))
     taken = [] if taken is None else taken
+    taken += [t.get_window_extent(renderer).padded(1.5 * scale) for t in ax.texts if t.get_text().strip()]
     done = []
     for label in labels:
         placed = False
