@@ -24,11 +24,17 @@ from .charts import (
     LABEL_ALL_NODES_UP_TO,
     PALETTE,
     PERCENT,
+    PointLabel,
     _layout,
     head,
+    heatmap_height,
+    heatmap_labels,
+    key,
     n_label,
     new_figure,
+    place_labels,
     placeholder,
+    set_heatmap_ticks,
     style,
     wrap,
 )
@@ -75,6 +81,7 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
     with style():
         ax = fig.add_subplot()
         top = max([p for r in rows for p in r.percents if p is not None] + [1.0])
+        hidden = False
         for i, (label, colour, hatch) in enumerate(zip(labels, colours, WAVE_HATCHES)):
             ys = [y - 0.4 + bar * (i + 0.5) for y in range(len(rows))]
             values = [r.percents[i] or 0 for r in rows]
@@ -83,8 +90,9 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
             for y, row, value in zip(ys, rows, values):
                 if not row.present[i]:
                     text = "– nicht gefragt"
-                elif row.percents[i] is None:
-                    text = suppressed_label(min_group) if comparison.n[i] else "–"
+                elif row.percents[i] is None:  # a share is never written "< 3" (reads as "under 3 %")
+                    text = "–"
+                    hidden = hidden or bool(comparison.n[i])
                 else:
                     text = fmt.percent(value)
                 ax.text(value + top * 0.012, y, text, va="center", fontsize=6.5, color="#333333")
@@ -107,8 +115,10 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
         ax.tick_params(axis="y", length=0)
         handles = [Patch(facecolor=c, hatch=h, edgecolor="#333333", linewidth=0.4, label=label)
                    for label, c, h in zip(labels, colours, WAVE_HATCHES)]
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(waves, 6), frameon=False)
+        key(fig, handles, 6)
         note = f"Rechts: Veränderung {labels[0]} → {labels[-1]} in Prozentpunkten (Pp.)"
+        if hidden:
+            note += f"; –: Anzahl {suppressed_label(min_group)}, Anteil nicht dargestellt"
         if comparison.multiple:
             note += "; Mehrfachnennungen möglich"
         head(fig, title, n_text, note + ".")
@@ -129,23 +139,15 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
               f"{fmt.number(comparison.matrices[later].offers)} Angebote ({change.later})")
     if not comparison.rows or not comparison.columns:
         return placeholder(title, "Keine Angaben zu Angeboten.", n_text)
-    row_labels = [wrap(o.label, 26, 2) for o in comparison.rows]
-    column_labels = [wrap(o.label, 18, 2) for o in comparison.columns]
-    longest = max(len(label.split("\n")[0]) for label in column_labels)
-    label_lines = sum(label.count("\n") + 1 for label in row_labels)
-    fig = new_figure(2.4 + 0.42 * max(len(comparison.rows), label_lines * 0.7) + 0.055 * longest)
-    many = len(comparison.columns) > 8
+    labels = heatmap_labels([o.label for o in comparison.rows], [o.label for o in comparison.columns], cell_lines=3)
+    fig = new_figure(heatmap_height(labels, legend_lines=3))
+    many = labels.column_width < 40
     with style():
         ax = fig.add_subplot()
         values = [[d if d is not None else 0 for d in row] for row in change.deltas]
         reach = max([abs(v) for row in values for v in row] + [1])
         ax.imshow(values, cmap=DIVERGING, norm=TwoSlopeNorm(0, -reach * 2.6, reach * 2.6), aspect="auto")
-        ax.set_xticks(range(len(column_labels)), column_labels, rotation=40 if len(column_labels) > 4 else 0,
-                      ha="right" if len(column_labels) > 4 else "center", rotation_mode="anchor")
-        ax.set_yticks(range(len(row_labels)), row_labels)
-        ax.tick_params(length=0)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        set_heatmap_ticks(ax, labels)
         box = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9}
         for r, row in enumerate(change.deltas):
             for c, delta in enumerate(row):
@@ -168,7 +170,7 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
                 text += f"\n{fmt.number(before[r][c] or 0)} → {fmt.number(after[r][c] or 0)}"
                 if word:
                     text += f"\n{word}"
-                ax.text(c, r, text, ha="center", va="center", fontsize=6 if many else 6.8, color="black",
+                ax.text(c, r, text, ha="center", va="center", fontsize=5.5 if many else 6.8, color="black",
                         linespacing=1.15, bbox=box, fontweight="bold" if cell in change.gaps_opened else "normal")
         for r, c in change.gaps_opened:
             ax.add_patch(Rectangle((c - 0.47, r - 0.47), 0.94, 0.94, fill=False, edgecolor="black", linewidth=1.8,
@@ -187,7 +189,7 @@ def coverage_change_heatmap(comparison: CoverageComparison, earlier: int = 0, la
             Patch(facecolor="white", edgecolor="#444444", hatch=GAP_HATCH, label="Lücke in beiden Befragungen"),
             Patch(facecolor="#F2F2F2", edgecolor="#CCCCCC", label="–: nicht in beiden erfragt"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+        key(fig, handles, 3)
         offers = change.offers
         note = (f"Je Zelle: Veränderung und Zahl vorher → nachher. Neue Angebote: {fmt.number(len(offers.new))}, "
                 f"beendete: {fmt.number(len(offers.ended))}, weitergeführte: {fmt.number(len(offers.continued))}")
@@ -236,12 +238,6 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
                 ax.scatter([pos[v][0] for v in nodes], [pos[v][1] for v in nodes], s=[60 if v in changed else 35
                                                                                     for v in nodes],
                            c="white", marker=marker, edgecolors="#333333", linewidths=0.8, zorder=4)
-        labelled = list(union.nodes) if small else sorted(
-            changed, key=lambda v: -sum(1 for t in change.added | change.lost if v in t))[:12]
-        for node in labelled:
-            ax.annotate(wrap(str(union.nodes[node].get("name", node)), 22, 2), pos[node], xytext=(0, 6),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=6.5, zorder=5,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
         isolated = [v for v in union.nodes if union.degree(v) == 0]
         if isolated:
             ax.axhline(-1.2, color=GRID, linewidth=0.8)
@@ -258,7 +254,7 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
             Line2D([], [], linestyle="", marker="s", markersize=6, markerfacecolor="white", markeredgecolor="#333333",
                    label=f"hat {change.later} nicht geantwortet"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+        key(fig, handles, 3)
         note = (f"Dichte {fmt.number(a.density, 2)} → {fmt.number(b.density, 2)}; "
                 f"über Handlungsfelder: {_share(a.cross_sector_share)} → {_share(b.cross_sector_share)}")
         if change.lost_unanswered:
@@ -266,8 +262,18 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
             note += (f"; {fmt.number(count)} weggefallene {'Kooperation' if count == 1 else 'Kooperationen'} "
                      f"zwischen Akteuren, die {change.later} beide nicht geantwortet haben")
         if not small:
-            note += "; beschriftet sind die Akteure mit den meisten Veränderungen"
+            note += "; beschriftet sind die Akteure mit den meisten Veränderungen, soweit Platz ist"
         head(fig, title, n_text, note + ".")
+        # Most changed first, then most connected: they get the free places beside their point.
+        moves = {v: sum(1 for t in change.added | change.lost if v in t) for v in union.nodes}
+        ranked = sorted(union.nodes, key=lambda v: (-moves[v], -union.degree(v), str(union.nodes[v].get("name", v))))
+        wanted = ranked if small else [v for v in ranked if moves[v]][:12]
+        radius = {v: math.sqrt(60 if v in changed else 35) / 2 for v in union.nodes}
+        place_labels(fig, ax, [PointLabel(v, pos[v], wrap(str(union.nodes[v].get("name", v)), 22, 2), radius[v])
+                               for v in wanted],
+                     [PointLabel(v, pos[v], "", radius[v]) for v in union.nodes],
+                     fontsize=6.5, zorder=5, linespacing=1.1,
+                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
     return fig
 
 

@@ -362,7 +362,10 @@ def test_suppressed_comparison_renders():
     (comparison,) = waves.compare_question(TWO, "netzwerk.lebensphasen")
     fig = wave_charts.comparison_chart(comparison)
     check(fig)
-    assert "< 3" in texts(fig)
+    found = texts(fig)
+    # the share is a dash (never "< 3" beside percentages); the subtitle says why
+    assert "–" in found and "< 3" not in found
+    assert "–: Anzahl < 3, Anteil nicht dargestellt" in " ".join(found).replace("\n", " ")
 
 
 def test_coverage_change_heatmap_marks_gaps_with_text_and_hatching():

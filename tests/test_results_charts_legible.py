@@ -1,0 +1,34 @@
+"""Every chart of the demo survey's results page, as the page serves it, is legible: no two texts
+overlap and none leaves the picture (the generated long-label cases are in
+tests/analysis/test_chart_legibility.py; this one runs the real page's charts on the demo data)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from analysis import charts
+from survey.extensions import db
+from survey.models import Survey
+from survey.services import results
+from survey.services.demo import load_demo
+from legibility import legibility_problems
+
+
+def test_every_chart_of_the_demo_results_page_is_legible(app):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        survey = db.session.scalar(sa.select(Survey))
+        dataset = results.analysed(results.build_dataset(survey, include_drafts=False))
+        checked = 0
+        for planner in (True, False):
+            viewer = results.Viewer(planner=planner, min_group=3)
+            for name in list(results.SPECIAL_CHARTS) + [q.key for q in dataset.questions]:
+                chart = results.find_chart(dataset, name, results.Filters(), viewer)
+                if chart is None or chart.draw is None:
+                    continue
+                fig = chart.figure()
+                assert legibility_problems(fig) == [], (name, planner)
+                assert b"<text" in charts.render(fig, "svg")
+                checked += 1
+        assert checked >= 30
