@@ -210,9 +210,9 @@ def test_analysts_get_small_numbers_suppressed_planners_see_them(planner_client,
     planner_rows = {r[0]: r[1] for r in csv.reader(io.StringIO(planner_client.get(url).get_data(as_text=True)))}
     analyst_rows = {r[0]: r[1] for r in csv.reader(io.StringIO(analyst_client.get(url).get_data(as_text=True)))}
     assert planner_rows["Quartier"] == "1"
-    assert analyst_rows["Quartier"] == "< 3"
+    assert analyst_rows["Quartier"] == "–"  # the dash, never "< 3" (reads as "under 3 %" in a share)
     # three answers "Stadtteil" are shown, but the one "Quartier" could be recomputed from n = 4: hidden too
-    assert planner_rows["Stadtteil / Sozialraum"] == "3" and analyst_rows["Stadtteil / Sozialraum"] == "< 3"
+    assert planner_rows["Stadtteil / Sozialraum"] == "3" and analyst_rows["Stadtteil / Sozialraum"] == "–"
 
     page = analyst_client.get(f"/results/{survey_id}?stadtteil=oststadt").get_data(as_text=True)
     assert "zum Schutz der Antwortenden" in page

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from analysis import charts, export
+from analysis import charts, export, tables
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.csvdialect import stream_rows
@@ -113,21 +113,24 @@ def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: 
         "kosten": _offer_options(unfiltered, analysis_keys.OFFER_COST),
         "setting": _offer_options(unfiltered, analysis_keys.OFFER_SETTING),
     }
-    return dict(
+    brokers = (service.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
+               else None)
+    data = dict(
         overview=overview_mod.overview(dataset.invitations), vocab=vocab,
+        overview_table=tables.overview_table(dataset),
         response_chart=service.overview_chart(dataset),
-        rates_district=service.rate_rows(overview_mod.rate_by_district(dataset), viewer),
-        rates_sector=service.rate_rows(overview_mod.rate_by_sector(dataset), viewer),
+        rate_tables=tables.rate_tables(dataset, viewer),
         actor_charts=service.actor_charts(dataset, viewer),
         coverage_charts=coverage_charts,
         gaps=service.gap_sentences(district_matrix) if district_matrix else [],
         dense=service.dense_sentences(district_matrix) if district_matrix else [],
-        network_charts=network_charts, net=net,
-        brokers=service.broker_rows(dataset, net) if net and network_charts and not network_charts[0].suppressed else [],
+        network_charts=network_charts, net=net, brokers=brokers,
         questions=questions,
         has_offers=dataset.question(analysis_keys.OFFERS) is not None,
         has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
     )
+    data["tables"] = service.page_tables(data)
+    return data
 
 
 @bp.route("/<int:survey_id>/chart/<name>.<fmt>")
@@ -145,7 +148,7 @@ def chart(survey_id: int, name: str, fmt: str):
         abort(404)
     what = service.file_slug(name.replace(".", "-"), 60)
     if fmt == "csv":
-        return _csv([found.header, *service.export_table(found, viewer)], survey, what)
+        return _csv(found.data.csv_rows(), survey, what)
     figure = found.figure()
     if figure is None:
         abort(404)
