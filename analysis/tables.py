@@ -475,3 +475,40 @@ def network_tables(dataset: Dataset, audience: Audience, metrics: network_mod.Ne
         metrics = metrics or network_mod.metrics(graph)
         matrix = matrix or network_mod.sector_matrix(graph, dataset)
     return [network_metrics_table(metrics), broker_table(dataset, metrics), sector_matrix_table(matrix)]
+
+
+# -- every table of the results page -------------------------------------------------------------------
+
+
+def question_tables(dataset: Dataset, audience: Audience) -> list[Table]:
+    """A table per question that has a chart on the page (offers and partners: see coverage, network)."""
+    from questionnaires.kinds import KINDS
+
+    from . import keys
+    from .statistics import summarise
+
+    found = []
+    for question in dataset.questions:
+        if question.key in (keys.OFFERS, keys.PARTNERS) or question.kind not in KINDS:
+            continue
+        if KINDS[question.kind].chart == "none":
+            continue
+        summary = summarise(dataset, question)
+        if summary is not None:
+            found.append(summary_table(question.key, summary, audience))
+    return found
+
+
+def dataset_tables(dataset: Dataset, audience: Audience, **coverage_filters: Iterable[str] | None) -> list[Table]:
+    """Every table of the results page for `dataset` (already filtered), in page order; the same
+    list the page shows (`survey.services.results.page_tables`), for the CLI, notebooks, benchmarks."""
+    from . import keys
+
+    found = [overview_table(dataset), response_over_time_table(dataset), *rate_tables(dataset, audience),
+             *actor_tables(dataset, audience)]
+    if dataset.question(keys.OFFERS) is not None:
+        found += [coverage_table(name, matrix, audience)
+                  for name, matrix in coverage_matrices(dataset, **coverage_filters).items()]
+    if dataset.question(keys.PARTNERS) is not None:
+        found += network_tables(dataset, audience)
+    return found + question_tables(dataset, audience)

@@ -549,5 +549,9 @@ def page_tables(data: Mapping[str, Any]) -> list[tables.Table]:
     return found
 
 
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def today_berlin() -> dt.date:
     return dt.datetime.now(fmt.BERLIN).date()

@@ -3,13 +3,14 @@ downloads. Every chart and download reads the same filters from the query string
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from analysis import charts, export, tables
+from analysis import charts, export, tables, workbook
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.csvdialect import stream_rows
@@ -23,6 +24,7 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
 CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _viewer() -> service.Viewer:
@@ -80,13 +82,19 @@ def show(survey_id: int):
     survey = own_survey(survey_id)
     filters = _filters()
     viewer = _viewer()
+    dataset, data = _page(survey, filters, viewer)
+    return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
+                           viewer=viewer, dataset=dataset, dialects=DIALECTS, **data)
+
+
+def _page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, dict[str, Any]]:
+    """The filtered (analysed) dataset and everything the results page shows (cached)."""
     unfiltered, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
     unfiltered = service.analysed(unfiltered)
     dataset = filters.apply(unfiltered)
     key = (key, filters)
     data = service.cached(("page", key, viewer), lambda: _page_data(unfiltered, dataset, filters, viewer, key))
-    return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
-                           viewer=viewer, dataset=dataset, dialects=DIALECTS, **data)
+    return dataset, data
 
 
 def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
@@ -237,10 +245,28 @@ def graphml(survey_id: int):
 @bp.route("/<int:survey_id>/auswertung.xlsx")
 @login_required
 def xlsx(survey_id: int):
+    """Every table of the page as a sheet, plus the row sheets streamed from the database."""
     survey = own_survey(survey_id)
-    dataset = _dataset(survey, _filters())
-    return _download(export.xlsx(dataset), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     _filename(survey, "auswertung", "xlsx"))
+    filters = _filters()
+    viewer = _viewer()
+    contacts = bool(current_user.can_plan)
+    analysed, data = _page(survey, filters, viewer)
+    questions = service.export_questions(survey, contacts)
+    sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
+                                 _dataset(survey, filters))
+    file = tempfile.TemporaryFile()
+    workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
+                            description=_filter_description(analysed, filters),
+                            privacy_note=tables.suppression_note(viewer), created=service.now())
+    file.seek(0)
+    return _download(_file_chunks(file), XLSX, _filename(survey, "auswertung", "xlsx"))
+
+
+def _file_chunks(file: Any, size: int = 256 * 1024) -> Iterator[bytes]:
+    """A temporary file in chunks, closed (and so deleted) at the end."""
+    with file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 def _filter_description(dataset: Any, filters: service.Filters) -> str:
