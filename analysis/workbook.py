@@ -37,6 +37,7 @@ MAX_TEXT = 32767  # Excel's limit for one cell
 WIDTH_SAMPLE = 2000  # rows looked at for the column widths
 MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 60, 40
 INDEX_SHEET = "Inhalt"
+INDEX_COLUMNS = ("Tabellenblatt", "Inhalt", "Hinweis", "Kennung")
 FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -194,17 +195,17 @@ def write_workbook(out: str | IO[bytes], tables: Sequence[Table], row_sheets: Se
     formats = _Formats(book)
     taken = {INDEX_SHEET.casefold()}
     index = book.add_worksheet(INDEX_SHEET)
-    names = [(sheet_name(t.title, taken), t.title, t.withheld or t.note) for t in tables]
-    row_names = [(sheet_name(s.name, taken), s.title, "") for s in row_sheets]
+    names = [(sheet_name(t.title, taken), t.title, t.withheld or t.note, t.key) for t in tables]
+    row_names = [(sheet_name(s.name, taken), s.title, "", "") for s in row_sheets]
     _write_index(index, names + row_names, formats, title, description, privacy_note, created)
-    for (name, _title, _note), table in zip(names, tables):
+    for (name, *_rest), table in zip(names, tables):
         write_table(book.add_worksheet(name), table, formats)
-    for (name, _title, _note), rows in zip(row_names, row_sheets):
+    for (name, *_rest), rows in zip(row_names, row_sheets):
         write_rows(book.add_worksheet(name), rows.rows(), formats)
     book.close()
 
 
-def _write_index(sheet: Any, entries: Sequence[tuple[str, str, str]], formats: _Formats, title: str,
+def _write_index(sheet: Any, entries: Sequence[tuple[str, str, str, str]], formats: _Formats, title: str,
                  description: str, privacy_note: str, created: dt.datetime | None) -> None:
     """The first sheet: what the workbook holds, with a link to each sheet."""
     sheet.write_string(0, 0, _text(title or "Auswertung"), formats.title)
@@ -218,19 +219,20 @@ def _write_index(sheet: Any, entries: Sequence[tuple[str, str, str]], formats: _
             row += 1
     row += 1
     start = row
-    for col, heading in enumerate(("Tabellenblatt", "Inhalt", "Hinweis")):
+    for col, heading in enumerate(INDEX_COLUMNS):
         sheet.write_string(row, col, heading, formats.header)
-    for name, full, note in entries:
+    for name, full, note, key in entries:
         row += 1
         sheet.write_url(row, 0, f"internal:'{name}'!A1", formats.link, string=name)
         sheet.write_string(row, 1, _text(full))
         if note:
             sheet.write_string(row, 2, _text(note))
+        if key:
+            sheet.write_string(row, 3, key)
     sheet.freeze_panes(start + 1, 0)
-    sheet.autofilter(start, 0, row, 2)
-    sheet.set_column(0, 0, MAX_SHEET_NAME + 2)
-    sheet.set_column(1, 1, 70)
-    sheet.set_column(2, 2, 80)
+    sheet.autofilter(start, 0, row, len(INDEX_COLUMNS) - 1)
+    for col, width in enumerate((MAX_SHEET_NAME + 2, 70, 80, 26)):
+        sheet.set_column(col, col, width)
 
 
 # -- row sheets from the export layouts ----------------------------------------------------------------
