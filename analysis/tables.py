@@ -110,6 +110,7 @@ class Table:
     section: str = ""
     chart: str | None = None
     withheld: str = ""
+    sheet: str = ""  # a short name for a workbook sheet (else the title, shortened)
 
     @property
     def header(self) -> list[str]:
@@ -203,7 +204,8 @@ class Audience(Protocol):
 
 
 def _withheld(key: str, title: str, message: str, section: str, chart: str | None = None) -> Table:
-    return Table(key, title, (Column("Hinweis"),), ((message,),), section=section, chart=chart, withheld=message)
+    return Table(key, title, (Column("Hinweis"),), ((message,),), section=section, chart=chart, withheld=message,
+                 sheet=sheet_title(key))
 
 
 def _small_message(audience: Audience) -> str:
@@ -240,7 +242,8 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
     note = ""
     if shown.other_texts:
         note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
-    return Table(key, title, (ANSWER, COUNT, SHARE), tuple(rows), note=note, section=section, chart=chart)
+    return Table(key, title, (ANSWER, COUNT, SHARE), tuple(rows), note=note, section=section, chart=chart,
+                 sheet=sheet_title(key))
 
 
 def _value_type(question: Question) -> Type:
@@ -301,7 +304,7 @@ def overview_table(dataset: Dataset) -> Table:
         ("Noch nicht versandt", o.not_sent), ("Nicht zustellbar", o.failed), ("Zurückgezogen", o.withdrawn),
     )
     return Table("ruecklauf-gesamt", "Rücklauf insgesamt", (Column("Kennzahl"), Column("Wert", Type.COUNT)), rows,
-                 section="ruecklauf", note="Eingeladen = versandte Einladungen (ohne nicht zustellbare und zurückgezogene).")
+                 section="ruecklauf", sheet="Rücklauf", note="Eingeladen = versandte Einladungen (ohne nicht zustellbare und zurückgezogene).")
 
 
 def response_over_time_table(dataset: Dataset) -> Table:
@@ -310,7 +313,8 @@ def response_over_time_table(dataset: Dataset) -> Table:
                  for p in overview_mod.submissions_over_time(dataset))
     columns = (Column("Tag", Type.DATE), Column("Eingereicht (kumuliert)", Type.COUNT),
                Column("Rücklaufquote (%)", Type.PERCENT, 1))
-    return Table("ruecklauf", "Rücklauf im Zeitverlauf", columns, rows, section="ruecklauf", chart="ruecklauf")
+    return Table("ruecklauf", "Rücklauf im Zeitverlauf", columns, rows, section="ruecklauf", chart="ruecklauf",
+                 sheet="Rücklauf nach Tag")
 
 
 def rate_table(key: str, title: str, group_title: str, groups: Iterable[overview_mod.GroupRate],
@@ -332,7 +336,8 @@ def rate_table(key: str, title: str, group_title: str, groups: Iterable[overview
     columns = (Column(group_title), Column("Eingeladen", Type.COUNT), Column("Abgeschickt", Type.COUNT),
                Column("Quote (%)", Type.PERCENT, 1))
     note = f"Quoten erst ab {audience.min_group} Eingeladenen." if audience.suppressing else ""
-    return Table(key, title, columns, tuple(tuple(r) for r in rows), section="ruecklauf", note=note)
+    return Table(key, title, columns, tuple(tuple(r) for r in rows), section="ruecklauf", note=note,
+                 sheet=f"Rücklauf nach {group_title}")
 
 
 def rate_tables(dataset: Dataset, audience: Audience) -> list[Table]:
@@ -376,6 +381,20 @@ def actor_summaries(dataset: Dataset) -> list[tuple[str, Frequencies]]:
     return [("akteure-handlungsfeld", by_sector), ("akteure-traegerart", by_type), ("akteure-stadtteil", districts)]
 
 
+SHEETS = {
+    "akteure-handlungsfeld": "Akteure nach Handlungsfeld", "akteure-traegerart": "Akteure nach Trägerart",
+    "akteure-stadtteil": "Akteure nach Stadtteil", "abdeckung-stadtteil": "Abdeckung Phase x Stadtteil",
+    "abdeckung-handlungsfeld": "Abdeckung Phase x Handlungsfeld", "abdeckung-zielgruppe": "Abdeckung Zielgruppe x Phase",
+    "netzwerk": "Netzwerk Kennzahlen", "brueckenakteure": "Netzwerk Brückenakteure",
+    "netzwerk-handlungsfelder": "Netzwerk Handlungsfelder",
+}
+
+
+def sheet_title(key: str) -> str:
+    """The short workbook sheet name of a table of the page ("" for a question: its prompt)."""
+    return SHEETS.get(key, "")
+
+
 def actor_tables(dataset: Dataset, audience: Audience) -> list[Table]:
     return [frequency_table(name, counts, audience, section="akteure") for name, counts in actor_summaries(dataset)]
 
@@ -404,7 +423,7 @@ def coverage_table(key: str, matrix: coverage_mod.CoverageMatrix, audience: Audi
     rows = tuple((row.label, *counts) for row, counts in zip(matrix.rows, matrix.counts))
     note = (f"{matrix.offers} Angebote von {matrix.respondents} Einrichtungen; 0 = Lücke. "
             f"{coverage_mod.DENSE_RULE}")
-    return Table(key, matrix.title, columns, rows, note=note, section="abdeckung", chart=key)
+    return Table(key, matrix.title, columns, rows, note=note, section="abdeckung", chart=key, sheet=sheet_title(key))
 
 
 def coverage_matrices(dataset: Dataset, **filters: Iterable[str] | None) -> dict[str, coverage_mod.CoverageMatrix]:
@@ -441,15 +460,15 @@ def network_metrics_table(m: network_mod.NetworkMetrics) -> Table:
         ("Anteil der Kooperationen über Handlungsfelder hinweg (%)", _share(m.cross_sector_share, 0)),
     )
     return Table("netzwerk", "Kennzahlen des Kooperationsnetzwerks", (Column("Kennzahl"), Column("Wert", Type.COUNT)),
-                 rows, section="netzwerke", chart="netzwerk",
+                 rows, section="netzwerke", chart="netzwerk", sheet=sheet_title("netzwerk"),
                  note="Eine Kooperation ist ein Paar von Einrichtungen, von denen mindestens eine die andere nennt. "
                       "Die Dichte ist eine Untergrenze: Wer nicht geantwortet hat, konnte niemanden nennen.")
 
 
 def broker_table(dataset: Dataset, m: network_mod.NetworkMetrics) -> Table:
     rows = tuple((c.name, dataset.sector_label(c.sector), c.value) for c in m.betweenness_top)
-    columns = (Column("Einrichtung"), Column("Handlungsfeld"), Column("Betweenness (0–1)", Type.NUMBER, 3))
-    return Table("brueckenakteure", "Brückenakteure", columns, rows, section="netzwerke",
+    columns = (Column("Einrichtung"), Column("Handlungsfeld"), Column("Wert (0–1)", Type.NUMBER, 3))
+    return Table("brueckenakteure", "Brückenakteure", columns, rows, section="netzwerke", sheet=sheet_title("brueckenakteure"),
                  note="Einrichtungen, über die viele kürzeste Wege im Netzwerk laufen (Betweenness-Zentralität, 0 bis 1).")
 
 
@@ -458,7 +477,7 @@ def sector_matrix_table(matrix: network_mod.SectorMatrix) -> Table:
     columns = (Column("Handlungsfeld"), *(Column(label, Type.COUNT) for label in labels))
     rows = tuple((label, *counts) for label, counts in zip(labels, matrix.counts))
     return Table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", columns, rows,
-                 section="netzwerke", chart="netzwerk-handlungsfelder",
+                 section="netzwerke", chart="netzwerk-handlungsfelder", sheet=sheet_title("netzwerk-handlungsfelder"),
                  note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines Handlungsfelds.")
 
 

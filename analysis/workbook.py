@@ -195,7 +195,7 @@ def write_workbook(out: str | IO[bytes], tables: Sequence[Table], row_sheets: Se
     formats = _Formats(book)
     taken = {INDEX_SHEET.casefold()}
     index = book.add_worksheet(INDEX_SHEET)
-    names = [(sheet_name(t.title, taken), t.title, t.withheld or t.note, t.key) for t in tables]
+    names = [(sheet_name(_short(t, n), taken), t.title, t.withheld or t.note, t.key) for n, t in _numbered(tables)]
     row_names = [(sheet_name(s.name, taken), s.title, "", "") for s in row_sheets]
     _write_index(index, names + row_names, formats, title, description, privacy_note, created)
     for (name, *_rest), table in zip(names, tables):
@@ -203,6 +203,25 @@ def write_workbook(out: str | IO[bytes], tables: Sequence[Table], row_sheets: Se
     for (name, *_rest), rows in zip(row_names, row_sheets):
         write_rows(book.add_worksheet(name), rows.rows(), formats)
     book.close()
+
+
+def _numbered(tables: Sequence[Table]) -> list[tuple[int, Table]]:
+    """Each table with its number among the question tables (0 for the others)."""
+    found, number = [], 0
+    for table in tables:
+        if table.section == "fragen":
+            number += 1
+            found.append((number, table))
+        else:
+            found.append((0, table))
+    return found
+
+
+def _short(table: Table, number: int) -> str:
+    """A sheet name: the table's short name, or "F03 " and the question's prompt."""
+    if table.sheet:
+        return table.sheet
+    return f"F{number:02d} {table.title}" if number else table.title
 
 
 def _write_index(sheet: Any, entries: Sequence[tuple[str, str, str, str]], formats: _Formats, title: str,
