@@ -131,9 +131,16 @@ def _write(sheet: Any, row: int, col: int, value: Any, formats: _Formats, column
     sheet.write_string(row, col, _text(value), formats.text)
 
 
-def _finish(sheet: Any, widths: list[int], rows: int, header: Sequence[str]) -> None:
-    """Frozen header, autofilter over the written rows, widths that fit."""
+def _finish(sheet: Any, widths: list[int], rows: int, header: Sequence[str], printable: bool = False) -> None:
+    """Frozen header, autofilter over the written rows, widths that fit; printed on A4 with the
+    header repeated on every page (`printable`: a results table, one page wide)."""
     sheet.freeze_panes(1, 0)
+    sheet.set_paper(9)
+    sheet.repeat_rows(0)
+    if printable:
+        sheet.fit_to_pages(1, 0)
+        if sum(max(MIN_WIDTH, min(MAX_WIDTH, w + 2)) for w in widths) > 100:
+            sheet.set_landscape()
     if header:
         sheet.autofilter(0, 0, max(rows, 1) - 1 if rows > 1 else 0, len(header) - 1)
     for col, width in enumerate(widths):
@@ -158,7 +165,7 @@ def write_table(sheet: Any, table: Table, formats: _Formats) -> None:
                 value = SUPPRESSED
             _write(sheet, r, c, value, formats, column)
             widths[c] = max(widths[c], _width(MARK if value is SUPPRESSED else value))
-    _finish(sheet, widths, len(plain) + 1, table.header)
+    _finish(sheet, widths, len(plain) + 1, table.header, printable=True)
 
 
 def write_rows(sheet: Any, rows: Iterable[Sequence[Any]], formats: _Formats) -> int:
