@@ -177,11 +177,19 @@ def write_rows(sheet: Any, rows: Iterable[Sequence[Any]], formats: _Formats) -> 
     widths = _header(sheet, header, formats)
     count = 0
     for count, row in enumerate(iterator, start=1):
+        sample = count <= WIDTH_SAMPLE
         for col, value in enumerate(row):
-            if value is not None and not isinstance(value, (str, int, float, bool, dt.date)):
-                value = str(value)
-            _write(sheet, count, col, value, formats)
-            if count <= WIDTH_SAMPLE and col < len(widths):
+            kind = type(value)
+            if kind is int or kind is float:  # the common cells first, in the default format
+                sheet.write_number(count, col, value)
+            elif kind is str:
+                if value:
+                    sheet.write_string(count, col, value[:MAX_TEXT])
+            elif value is not None:
+                if not isinstance(value, (bool, int, float, dt.date)):
+                    value = str(value)
+                _write(sheet, count, col, value, formats)
+            if sample and col < len(widths):
                 widths[col] = max(widths[col], _width(value))
     _finish(sheet, widths, count + 1, header)
     return count
