@@ -203,7 +203,8 @@ class Audience(Protocol):
     def suppressing(self) -> bool: ...
 
 
-def _withheld(key: str, title: str, message: str, section: str, chart: str | None = None) -> Table:
+def withheld_table(key: str, title: str, message: str, section: str, chart: str | None = None) -> Table:
+    """A table hidden as a whole for privacy: one "Hinweis" cell with the message."""
     return Table(key, title, (Column("Hinweis"),), ((message,),), section=section, chart=chart, withheld=message,
                  sheet=sheet_title(key))
 
@@ -233,7 +234,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
     title = title or summary.question.prompt
     chart = chart or key
     if shown is None or shown.suppressed:
-        return _withheld(key, title, _small_message(audience), section, chart)
+        return withheld_table(key, title, _small_message(audience), section, chart)
     rows = []
     for row in shown.rows:
         count = SUPPRESSED if row.count is None and audience.suppressing else row.count
@@ -258,7 +259,7 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
         return frequency_table(key, summary, audience, section, title)
     shown = suppress(summary, audience.min_group, audience.planner)
     if shown is None or shown.suppressed:
-        return _withheld(key, title, _small_message(audience), section, key)
+        return withheld_table(key, title, _small_message(audience), section, key)
     if isinstance(shown, NumericSummary):
         kind = _value_type(shown.question)
         integer = shown.question.integer or shown.question.kind == "year"
@@ -415,7 +416,7 @@ def matrix_withheld(matrix: coverage_mod.CoverageMatrix, audience: Audience) -> 
 
 def coverage_table(key: str, matrix: coverage_mod.CoverageMatrix, audience: Audience) -> Table:
     if matrix_withheld(matrix, audience):
-        return _withheld(key, matrix.title,
+        return withheld_table(key, matrix.title,
                          f"Angebote von weniger als {audience.min_group} Einrichtungen – zum Schutz der "
                          "Antwortenden nicht dargestellt.", "abdeckung", key)
     columns = (Column(f"{matrix.row_title} \\ {matrix.column_title}"),
@@ -486,8 +487,8 @@ def network_tables(dataset: Dataset, audience: Audience, metrics: network_mod.Ne
     """Key figures, bridge actors and the sector matrix (graph and metrics built when not given)."""
     if network_withheld(dataset, audience):
         message = network_message(audience)
-        return [_withheld("netzwerk", "Kennzahlen des Kooperationsnetzwerks", message, "netzwerke", "netzwerk"),
-                _withheld("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message, "netzwerke",
+        return [withheld_table("netzwerk", "Kennzahlen des Kooperationsnetzwerks", message, "netzwerke", "netzwerk"),
+                withheld_table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message, "netzwerke",
                           "netzwerk-handlungsfelder")]
     if metrics is None or matrix is None:
         graph = network_mod.build_graph(dataset)

@@ -376,8 +376,7 @@ def _withheld(viewer: Viewer, name: str, title: str, message: str, section: str 
     def draw() -> Figure:
         return charts.placeholder(title, message, charts.n_label(0, True, viewer.min_group))
 
-    table = tables.Table(name, title, (tables.Column("Hinweis"),), ((message,),), section=section, chart=name,
-                         withheld=message)
+    table = tables.withheld_table(name, title, message, section, name)
     return Chart(name, title, table, draw, suppressed=True)
 
 
