@@ -136,8 +136,9 @@ def bench_exports(report_list: list[Report], base: str) -> None:
             data = run_json(module("workbook_bench", "--db", tmp), timeout=1800, drop=("DATABASE_URL",))
         report.add(f"XLSX {size:,} responses (analyst, over the app): time", data["seconds"], "s",
                    target=60.0 if big else None, target_text="< 60 s (at 100,000)" if big else "",
-                   note=f"{data['sheets']} sheets, {data['response_rows']:,} response rows, "
-                        f"{fmt(data['bytes'] / 2**20)} MiB")
+                   note=f"{fmt(data['cpu_seconds'])} s CPU, of which the results page before it "
+                        f"{fmt(data['cpu_page_seconds'])} s; {data['sheets']} sheets, {data['response_rows']:,} "
+                        f"response rows, {fmt(data['bytes'] / 2**20)} MiB; load {fmt(data['load'])}")
         report.add(f"XLSX {size:,} responses (analyst, over the app): peak RSS", data["peak_rss_mb"], "MB",
                    target=data["rss_idle_mb"] + 50 if big else None,
                    target_text="within 50 MB of the idle app (at 100,000)" if big else "",
