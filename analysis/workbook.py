@@ -38,7 +38,7 @@ WIDTH_SAMPLE = 2000  # rows looked at for the column widths
 MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 60, 40
 INDEX_SHEET = "Inhalt"
 INDEX_COLUMNS = ("Tabellenblatt", "Inhalt", "Hinweis", "Kennung")
-FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,24 @@ def sheet_name(title: str, taken: set[str]) -> str:
     """A valid, unused sheet name for `title` (adds it to `taken`, lower-cased)."""
     base = FORBIDDEN.sub(" ", title).replace("\n", " ").strip().strip("'") or "Tabelle"
     base = re.sub(r"\s+", " ", base)
-    name = base[:MAX_SHEET_NAME].rstrip()
+    name = _cut(base, MAX_SHEET_NAME)
     number = 2
     while name.casefold() in taken or name.casefold() == "history":
         suffix = f" ({number})"
-        name = base[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+        name = _cut(base, MAX_SHEET_NAME - len(suffix)) + suffix
         number += 1
     taken.add(name.casefold())
     return name
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with "…" when too long."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–") + "…"
 
 
 # -- cells ----------------------------------------------------------------------------------------

@@ -152,3 +152,12 @@ def test_every_table_renders_with_rows_as_long_as_its_header(dataset, data, plan
         assert all(len(row) == width for row in written), table.key
         if not planner:
             assert "< 3" not in {v for row in written for v in row}, table.key
+
+
+@given(st.lists(st.text(max_size=80), max_size=30))
+def test_sheet_names_are_valid_and_unique_for_any_titles(titles):
+    taken: set[str] = set()
+    names = [workbook.sheet_name(title, taken) for title in titles]
+    assert all(0 < len(name) <= 31 and not workbook.FORBIDDEN.search(name) for name in names)
+    assert len({name.casefold() for name in names}) == len(names)
+    assert all(not name.startswith("'") and not name.endswith("'") for name in names)
