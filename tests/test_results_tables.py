@@ -128,3 +128,21 @@ def test_analyst_workbook_shows_the_dash_where_the_planner_sees_a_small_count(pl
     planner, analyst = scope_rows(planner_client), scope_rows(analyst_client)
     assert planner["Quartier"][1] == 1 and planner["Quartier"][2] == 0.25  # a percent cell: 25 %
     assert analyst["Quartier"][1:] == ("–", "–")
+
+
+@pytest.mark.parametrize("as_planner", [True, False])
+def test_the_table_list_without_the_app_is_the_page_list(app, request, as_planner, survey_id):  # noqa: F811
+    """`analysis.tables.dataset_tables` (CLI, notebooks, the report) lists what the page shows."""
+    from analysis import tables
+    from survey.extensions import db
+    from survey.models import Survey
+    from survey.services import results as service
+
+    client = request.getfixturevalue("planner_client" if as_planner else "analyst_client")
+    shown = page_tables(client, survey_id).order
+    with app.app_context():
+        survey = db.session.get(Survey, survey_id)
+        dataset = service.Filters().apply(service.analysed(service.build_dataset(survey, False, as_planner)))
+        viewer = service.Viewer(planner=as_planner, min_group=app.config["MIN_GROUP_SIZE"])
+        built = tables.dataset_tables(dataset, viewer)
+    assert [t.key for t in built] == ["ruecklauf-gesamt", *shown]
