@@ -217,6 +217,14 @@ FINDINGS = """\
   database (`services/results.stream_responses`: keyset pages of 500 responses, filters applied per
   page), so their memory is flat: the peak RSS is the app itself. XLSX uses openpyxl's write-only
   mode but is a zip built completely before the first byte from the whole dataset (and is CPU-bound).
+- **The workbook** (`analysis/workbook.py`, issue 12) is xlsxwriter in constant-memory mode: the
+  page's tables come from the cached dataset (its memory is the page's), the row sheets are fed
+  from the database in pages of 500 responses, so the writing itself is flat in memory. It is
+  CPU-bound in xlsxwriter's per-cell work (~10 µs per cell: about 2.4 million cells at 10,000
+  demo-shaped responses, mostly the 0/1 option columns of the raw sheet and the offer rows). The
+  60 s target at 100,000 needs ~2 µs per cell: writing the row sheets' XML one string per row
+  (a small own writer for the sheet parts), or preparing the file in the worker when answers
+  arrive (job table), or both.
 - **Query counts** of the invitation list and the results page are checked by
   `tests/test_query_counts.py` (5 vs 50 rows must issue the same number of statements).
 """
