@@ -30,7 +30,7 @@ from questionnaires import formatting as fmt
 
 from . import export, keys
 from .dataset import Dataset, ResponseRecord
-from .tables import MARK, SUPPRESSED, Column, Table, Type, Value
+from .tables import MARK, SUPPRESSED, Column, Table, Type
 
 MAX_SHEET_NAME = 31
 MAX_TEXT = 32767  # Excel's limit for one cell
