@@ -165,13 +165,42 @@ def numeric_columns(table: Table) -> set[int]:
     return found
 
 
+CHAR_MM = 1.75  # width of a bold 8 pt DejaVu Sans character, generously
+PAD_MM = 3.5  # cell padding left and right
+TEXT_WIDTH_MM = {False: 170.0, True: 257.0}  # portrait, landscape
+
+
+def column_widths(table: Table) -> list[float]:
+    """Column widths in percent for a fixed table layout (fast, and no word is cut): every other
+    column as wide as its longest header word or cell, the label column takes the rest."""
+    def longest_word(value: Any) -> int:
+        return max((len(word) for word in str(value).split()), default=1)
+
+    width = TEXT_WIDTH_MM[table.wide]
+    needs = []
+    for i, head in enumerate(table.header[1:], start=1):
+        cells = [cell(row[i]) for row in table.rows if i < len(row)]
+        head_chars = 3 if table.numbered else max(longest_word(head), len(str(head)) / 2.5)  # ≤ 3 lines
+        chars = max([head_chars, *(min(len(c), 24) for c in cells)])
+        needs.append(chars * CHAR_MM + PAD_MM)
+    labels = [cell(row[0]) for row in table.rows if row] + [str(table.header[0])]
+    first = min(max(len(text) for text in labels) * CHAR_MM * 0.85 + PAD_MM, 80.0)
+    first = max(first, max(longest_word(text) for text in labels) * CHAR_MM + PAD_MM)
+    rest = sum(needs)
+    if first + rest < width:  # room to spare: the label column first, then evenly
+        extra = (width - first - rest) / len(needs) if needs else 0
+        needs = [n + extra for n in needs]
+    total = first + sum(needs)
+    return [round(100 * w / total, 2) for w in [first, *needs]]
+
+
 def html(report: Report) -> str:
     """The report as one HTML document with its print CSS (A4, page numbers, contents)."""
     global _ENV
     if _ENV is None:
         _ENV = _environment()
     return _ENV.get_template("report/report.html").render(
-        report=report, cell=cell, numeric_columns=numeric_columns, Table=Table, Figure=Figure, Sentences=Sentences)
+        report=report, cell=cell, numeric_columns=numeric_columns, column_widths=column_widths, Table=Table, Figure=Figure, Sentences=Sentences)
 
 
 def pdf(report: Report) -> bytes:

@@ -47,6 +47,7 @@ def test_print_view_lists_every_question_with_boxes_lines_and_conditions(app, pl
         for sub in q.fields:
             assert _plain(sub.prompt) in text, sub.key
     assert "Nur beantworten, wenn" in text
+    assert "Jahreszahl, mindestens 1950" in text  # a year is no number with a thousands separator
     assert text.count('class="box"') > 100 and 'class="line"' in text
     assert "Eintrag 3" in text and "Kooperationspartner 1" in text  # groups as repeated blocks
     assert f"/results/{survey_id}/codebuch.csv" in text
