@@ -8,7 +8,6 @@ report has the page's sections in the page's order and reuses its rendered chart
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,7 @@ from questionnaires import formatting as fmt
 
 from . import charts, coverage, keys, network, overview
 from .dataset import Dataset
-from .pdf import html_to_pdf
+from .pdf import html_to_pdf, resource_name
 from .privacy import DEFAULT_MIN_GROUP, suppress_table, suppressed_label
 from .statistics import as_table, summarise
 
@@ -83,7 +82,7 @@ class Figure:
 
     @property
     def src(self) -> str:
-        return f"data:{self.mime};base64,{base64.b64encode(self.image).decode('ascii')}"
+        return resource_name(self.image)
 
 
 @dataclass
@@ -205,7 +204,8 @@ def html(report: Report) -> str:
 
 def pdf(report: Report) -> bytes:
     """The report as tagged PDF bytes."""
-    return html_to_pdf(html(report))
+    images = {block.src: (block.image, block.mime) for block in blocks_of(report) if isinstance(block, Figure)}
+    return html_to_pdf(html(report), images)
 
 
 # -- a report from a dataset alone (command line) ------------------------------------------------------
