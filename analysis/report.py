@@ -17,11 +17,11 @@ import jinja2
 from matplotlib.figure import Figure as MplFigure
 from questionnaires import formatting as fmt
 
-from . import charts, coverage, keys, network, overview
+from . import charts, coverage, keys, network, overview, tables
 from .dataset import Dataset
 from .pdf import html_to_pdf, resource_name
-from .privacy import DEFAULT_MIN_GROUP, suppress_table, suppressed_label
-from .statistics import as_table, summarise
+from .privacy import DEFAULT_MIN_GROUP, suppressed_label
+from .statistics import summarise
 
 TABLE_ROWS = 60  # rows of a chart's table in the report (free texts: the CSV has all)
 PORTRAIT_COLUMNS = 8  # a table with more columns than this gets a landscape page (8 pt does not fit)
@@ -39,6 +39,7 @@ class Table:
     note: str = ""
     more_rows: int = 0
     numbered: bool = False  # columns headed 1, 2, … (a square matrix: the rows say what they are)
+    numeric: frozenset[int] | None = None  # right-aligned columns (None: guessed from the values)
 
     @property
     def wide(self) -> bool:
@@ -60,7 +61,9 @@ def printable(table: Table) -> Table:
         turned = " \\ ".join(reversed(corner.split(" \\ "))) if " \\ " in corner else corner
         rows = [[column, *(row[i] if i < len(row) else None for row in table.rows)]
                 for i, column in enumerate(header[1:], start=1)]
-        return replace(table, header=[turned, *labels], rows=rows)
+        all_numeric = table.numeric is None or table.numeric >= set(range(1, len(header)))
+        numeric = None if table.numeric is None else frozenset(range(1, len(labels) + 1)) if all_numeric else frozenset()
+        return replace(table, header=[turned, *labels], rows=rows, numeric=numeric)
     return table
 
 
@@ -154,8 +157,20 @@ def cell(value: Any, suppressed_text: str = "–") -> str:
     return str(value)
 
 
+def from_model(table: tables.Table, limit: int = TABLE_ROWS) -> Table | Sentences:
+    """A table of the results-table model as the report prints it (German text as on the page);
+    a table withheld for privacy as its message."""
+    if table.withheld:
+        return Sentences(table.title, [], table.withheld)
+    rows = [[text for text, _column in row] for row in table.display_rows(limit)]
+    numeric = frozenset(i for i, column in enumerate(table.columns) if i and column.numeric)
+    return Table(table.title, table.header, rows, table.note, max(0, len(table.rows) - limit), numeric=numeric)
+
+
 def numeric_columns(table: Table) -> set[int]:
     """Columns (after the first) whose cells are all numbers or empty: right-aligned."""
+    if table.numeric is not None:
+        return set(table.numeric)
     found = set()
     for i in range(1, len(table.header)):
         values = [row[i] for row in table.rows if i < len(row) and row[i] is not None]
@@ -232,112 +247,94 @@ def figure(name: str, title: str, draw: Callable[[], MplFigure | None], render: 
     return Figure(title, image, mime, note, table, suppressed)
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+@dataclass(frozen=True)
+class Audience:
+    """Who reads the report (`tables.Audience`): planners see everything, analysts get suppression."""
+
+    planner: bool
+    min_group: int
+
+    @property
+    def suppressing(self) -> bool:
+        return not self.planner and self.min_group > 1
 
 
-def _overview_section(dataset: Dataset, min_group: int, planner: bool, render: Render) -> Section:
+def table_figure(table: tables.Table, draw: Callable[[], MplFigure | None], render: Render,
+                 title: str | None = None) -> Figure | Sentences | None:
+    """A chart with the table of its numbers; a table withheld for privacy as its message only."""
+    shown = from_model(table)
+    if isinstance(shown, Sentences):
+        return replace(shown, title=title or shown.title)
+    return figure(table.chart or table.key, title or table.title, draw, render, shown, table.note)
+
+
+def _overview_section(dataset: Dataset, audience: Audience, render: Render) -> Section:
     section = Section("ruecklauf", "Rücklauf")
-    points = overview.submissions_over_time(dataset)
+    counts = overview.overview(dataset.invitations)
     if dataset.invitations:
-        counts = overview.overview(dataset.invitations)
-        rate = counts.response_rate
-        section.blocks.append(Table("Rücklauf im Überblick", ["", "Anzahl"], [
-            ["Eingeladen", counts.invited], ["Geöffnet", counts.opened], ["In Bearbeitung", counts.in_progress],
-            ["Abgeschickt", counts.submitted],
-            ["Rücklaufquote", fmt.percent(100 * rate) if rate is not None else "–"],
-        ]))
-        invited = counts.invited
-    else:
-        invited = 0
+        section.blocks.append(from_model(tables.overview_table(dataset)))
+    points = overview.submissions_over_time(dataset)
     if points:
-        rows = [[p.day, p.submitted, _rate(p.submitted, invited)] for p in points]
-        block = figure("ruecklauf", "Rücklauf im Zeitverlauf", lambda: charts.response_over_time(points, invited), render,
-                       Table("Rücklauf im Zeitverlauf", ["Tag", "Eingereicht (kumuliert)", "Rücklaufquote (%)"], rows))
+        block = table_figure(tables.response_over_time_table(dataset),
+                             lambda: charts.response_over_time(points, counts.invited), render)
         if block:
             section.blocks.append(block)
     if dataset.invitations:
-        for title, groups in (("Rücklauf nach Stadtteil", overview.rate_by_district(dataset)),
-                              ("Rücklauf nach Handlungsfeld", overview.rate_by_sector(dataset))):
-            rows = [[g.label, g.invited, g.submitted,
-                     _rate(g.submitted, g.invited) if planner or g.invited >= min_group else None]
-                    for g in groups if g.invited]
-            rows = suppress_table(rows, [2], min_group, planner)
-            section.blocks.append(Table(title, [title.split()[-1], "Eingeladen", "Abgeschickt", "Quote (%)"], rows,
-                                        "" if planner else f"Quoten erst ab {min_group} Eingeladenen."))
+        section.blocks += [from_model(t) for t in tables.rate_tables(dataset, audience)]
     return section
 
 
-def _matrix_table(matrix: coverage.CoverageMatrix) -> Table:
-    header = [f"{matrix.row_title} \\ {matrix.column_title}"] + [o.label for o in matrix.columns]
-    return Table(matrix.title, header, [[row.label, *counts] for row, counts in zip(matrix.rows, matrix.counts)])
+def _actor_section(dataset: Dataset, audience: Audience, render: Render) -> Section:
+    from .privacy import suppress
+
+    section = Section("akteure", "Akteure", "Wer hat geantwortet? Handlungsfeld, Trägerart und Stadtteil stammen "
+                      "aus dem Akteursverzeichnis, sonst aus den Antworten.")
+    for (name, summary), table in zip(tables.actor_summaries(dataset), tables.actor_tables(dataset, audience)):
+        shown = suppress(summary, audience.min_group, audience.planner)
+        block = table_figure(table, lambda s=shown: charts.bar_chart(s, audience.min_group), render)
+        if block:
+            section.blocks.append(block)
+    return section
 
 
-def _coverage_section(dataset: Dataset, min_group: int, planner: bool, render: Render) -> Section | None:
+def _coverage_section(dataset: Dataset, audience: Audience, render: Render) -> Section | None:
     if dataset.question(keys.OFFERS) is None:
         return None
     section = Section("abdeckung", "Angebote und Abdeckung der Präventionskette",
                       "Wo fehlen Angebote (Lücken), wo häufen sie sich? Jedes Angebot zählt in jeder Lebensphase "
                       "und jedem Stadtteil, für die es gedacht ist.")
-    matrices = [coverage.phase_by_district(dataset), coverage.phase_by_sector(dataset),
-                coverage.target_group_by_phase(dataset)]
-    if not planner and matrices[0].respondents < min_group:
-        section.intro = (f"Angebote von weniger als {min_group} Einrichtungen – zum Schutz der Antwortenden "
-                         "nicht dargestellt.")
-        return section
-    for n, matrix in enumerate(matrices):
-        block = figure(f"abdeckung-{n}", matrix.title, lambda m=matrix: charts.coverage_heatmap(m), render,
-                       _matrix_table(matrix))
+    for n, (name, matrix) in enumerate(tables.coverage_matrices(dataset).items()):
+        table = tables.coverage_table(name, matrix, audience)
+        block = table_figure(table, lambda m=matrix: charts.coverage_heatmap(m), render)
         if block:
             section.blocks.append(block)
-        if n == 0:
+        if n == 0 and not table.withheld:
             gaps = [f"{phase}: kein Angebot in {district}." for phase, district in coverage.gap_list(matrix)]
             section.blocks.append(Sentences("Lücken in Worten", gaps, "Keine Lücken: in jeder Lebensphase gibt es "
                                             "in jedem Stadtteil mindestens ein Angebot."))
     return section
 
 
-def _network_section(dataset: Dataset, min_group: int, planner: bool, render: Render) -> Section | None:
+def _network_section(dataset: Dataset, audience: Audience, render: Render) -> Section | None:
     if dataset.question(keys.PARTNERS) is None:
         return None
     section = Section("netzwerke", "Netzwerke")
-    partners = sum(1 for r in dataset.responses if r.values.get(keys.PARTNERS))
-    if not planner and partners < min_group:
-        section.intro = (f"Kooperationsangaben von weniger als {min_group} Einrichtungen – zum Schutz der "
-                         "Antwortenden nicht dargestellt.")
+    if tables.network_withheld(dataset, audience):
+        section.intro = tables.network_message(audience)
         return section
     graph = network.build_graph(dataset)
-    m = network.metrics(graph)
-
-    def share(value: float | None, decimals: int = 0) -> str:
-        return fmt.percent(100 * value, decimals) if value is not None else "–"
-
-    metrics = Table("Kennzahlen", ["Kennzahl", "Wert"], [
-        ["Akteure", m.actors], ["davon geantwortet", m.respondents], ["Nennungen (gerichtet)", m.nominations],
-        ["Kooperationen (Paare)", m.ties], ["Dichte", share(m.density, 1)],
-        ["Gegenseitigkeit der Nennungen", share(m.reciprocity)],
-        ["Zusammenhängende Teilnetze", m.components], ["Isolierte Akteure", len(m.isolates)],
-        ["Anteil der Kooperationen über Handlungsfelder hinweg", share(m.cross_sector_share)],
-    ])
-    block = figure("netzwerk", "Kooperationsnetzwerk", lambda: charts.network_chart(graph, dataset), render, metrics)
-    if block:
-        section.blocks.append(block)
-    section.blocks.append(Table("Brückenakteure", ["Einrichtung", "Handlungsfeld", "Wert"],
-                                [[c.name, dataset.sector_label(c.sector), round(c.value, 3)] for c in m.betweenness_top],
-                                "Einrichtungen, über die viele kürzeste Wege im Netzwerk laufen "
-                                "(Betweenness-Zentralität, 0 bis 1)."))
     matrix = network.sector_matrix(graph, dataset)
-    labels = [o.label for o in matrix.sectors]
-    block = figure("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern",
-                   lambda: charts.sector_heatmap(matrix), render,
-                   Table("Kooperationen zwischen Handlungsfeldern", ["Handlungsfeld", *labels],
-                         [[label, *counts] for label, counts in zip(labels, matrix.counts)]))
-    if block:
-        section.blocks.append(block)
+    metrics_table, brokers, matrix_table = tables.network_tables(dataset, audience, network.metrics(graph), matrix)
+    for block in (table_figure(metrics_table, lambda: charts.network_chart(graph, dataset), render,
+                               "Kooperationsnetzwerk"),
+                  from_model(brokers),
+                  table_figure(matrix_table, lambda: charts.sector_heatmap(matrix), render)):
+        if block:
+            section.blocks.append(block)
     return section
 
 
-def _question_section(dataset: Dataset, min_group: int, planner: bool, render: Render) -> Section:
+def _question_section(dataset: Dataset, audience: Audience, render: Render) -> Section:
     from .privacy import suppress
 
     section = Section("fragen", "Alle Fragen")
@@ -347,13 +344,9 @@ def _question_section(dataset: Dataset, min_group: int, planner: bool, render: R
         summary = summarise(dataset, question)
         if summary is None:
             continue
-        shown = suppress(summary, min_group, planner)
-        header, rows = as_table(shown)
-        if shown.suppressed:
-            rows = [[f"Weniger als {min_group} Antworten – nicht dargestellt."] + [None] * (len(header) - 1)]
-        table = Table(question.prompt, header, rows[:TABLE_ROWS], more_rows=max(0, len(rows) - TABLE_ROWS))
-        block = figure(question.key, question.prompt, lambda s=shown: charts.summary_chart(s, min_group), render,
-                       table, suppressed=shown.suppressed)
+        shown = suppress(summary, audience.min_group, audience.planner)
+        block = table_figure(tables.summary_table(question.key, summary, audience),
+                             lambda s=shown: charts.summary_chart(s, audience.min_group), render)
         if block:
             section.blocks.append(block)
     return section
@@ -364,7 +357,7 @@ def suppression_rule(min_group: int, planner: bool) -> str:
     if planner or min_group <= 1:
         return "Ohne Unterdrückung kleiner Zahlen (Fassung für die Planung, nicht zur Weitergabe bestimmt)."
     return (f"Zum Schutz der Antwortenden sind Werte aus weniger als {fmt.number(min_group)} Antworten "
-            f"unterdrückt ({suppressed_label(min_group)}).")
+            f"ausgeblendet ({tables.MARK}).")
 
 
 def report_from_dataset(dataset: Dataset, *, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False,
@@ -372,11 +365,13 @@ def report_from_dataset(dataset: Dataset, *, min_group: int = DEFAULT_MIN_GROUP,
                         kommune: str = "", render: Render | None = None) -> Report:
     """The report of a (filtered, submitted-only) dataset, computed from the dataset alone."""
     render = render or _render_directly
+    audience = Audience(planner, min_group)
     sections: list[Section | None] = [
-        _overview_section(dataset, min_group, planner, render),
-        _coverage_section(dataset, min_group, planner, render),
-        _network_section(dataset, min_group, planner, render),
-        _question_section(dataset, min_group, planner, render),
+        _overview_section(dataset, audience, render),
+        _actor_section(dataset, audience, render),
+        _coverage_section(dataset, audience, render),
+        _network_section(dataset, audience, render),
+        _question_section(dataset, audience, render),
     ]
     return Report(
         title=dataset.title or "Bestandsaufnahme", kommune=kommune,

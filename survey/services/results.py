@@ -36,11 +36,12 @@ from flask import current_app
 from matplotlib.figure import Figure
 
 from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord
-from analysis import charts, coverage, network
+from analysis import charts, coverage, network, tables
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
-from analysis.privacy import suppress, suppress_counts, suppress_table, suppressed_label
-from analysis.statistics import Count, Frequencies, as_table, district_distribution, summarise
+from analysis.privacy import suppress
+from analysis.statistics import Frequencies, summarise
+from analysis.tables import Table
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
@@ -313,29 +314,36 @@ class Filters:
 
 @dataclass
 class Chart:
-    """One chart of the results page: how to draw it and the table behind it (same numbers).
-
-    `table` may be a function: the network metrics are only computed when the table is shown."""
+    """One chart of the results page: how to draw it and its table (`analysis.tables.Table`, the
+    same numbers). `table` may be a function: the network metrics are only computed when shown."""
 
     name: str
     title: str
-    header: list[str]
-    table: list[list[Any]] | Callable[[], list[list[Any]]]
+    table: Table | Callable[[], Table]
     draw: Callable[[], Figure] | None = None
     suppressed: bool = False
-    note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def rows(self) -> list[list[Any]]:
+    def data(self) -> Table:
+        """The table (computed now if it was lazy)."""
         if callable(self.table):
             self.table = self.table()
         return self.table
 
     @property
-    def page_rows(self) -> list[list[Any]]:
-        """The rows shown on the page: long lists (free texts) are cut, the CSV has them all."""
-        return self.rows[:PAGE_ROWS]
+    def header(self) -> list[str]:
+        return self.data.header
+
+    @property
+    def rows(self) -> tuple[tuple[Any, ...], ...]:
+        return self.data.rows
+
+    @property
+    def note(self) -> str:
+        return self.data.note
+
+    page_limit = PAGE_ROWS  # rows shown on the page (long free-text lists); the CSV has them all
 
     @property
     def more_rows(self) -> int:
@@ -347,7 +355,8 @@ class Chart:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who looks: planners see everything, analysts get small-number suppression."""
+    """Who looks: planners see everything, analysts get small-number suppression
+    (an `analysis.tables.Audience`)."""
 
     planner: bool
     min_group: int
@@ -358,84 +367,44 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        return suppressed_label(self.min_group)
+        return tables.MARK
 
 
-def _percent(part: int | None, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if part is not None and whole else None
-
-
-def _withheld(viewer: Viewer, name: str, title: str, message: str) -> Chart:
-    text = f"Weniger als {viewer.min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt."
+def _withheld(viewer: Viewer, name: str, title: str, message: str, section: str = "") -> Chart:
+    message = message or f"Weniger als {viewer.min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt."
 
     def draw() -> Figure:
-        return charts.placeholder(title, message or text, charts.n_label(0, True, viewer.min_group))
+        return charts.placeholder(title, message, charts.n_label(0, True, viewer.min_group))
 
-    return Chart(name, title, ["Hinweis"], [[message or text]], draw, suppressed=True)
+    table = tables.withheld_table(name, title, message, section, name)
+    return Chart(name, title, table, draw, suppressed=True)
 
 
-def _frequency_chart(name: str, summary: Frequencies, viewer: Viewer) -> Chart:
+def _frequency_chart(name: str, summary: Frequencies, viewer: Viewer, section: str) -> Chart:
     shown = suppress(summary, viewer.min_group, viewer.planner)
-    header, rows = as_table(shown)
-    if shown.suppressed:
-        rows = [[f"Weniger als {viewer.min_group} Antworten – nicht dargestellt.", None, None]]
-    return Chart(name, summary.question.prompt, header, rows,
+    table = tables.frequency_table(name, summary, viewer, section=section)
+    return Chart(name, summary.question.prompt, table,
                  lambda: charts.bar_chart(shown, viewer.min_group), suppressed=shown.suppressed)
-
-
-def _group_counts(question: Question, codes_per_response: Sequence[Iterable[str]], options: Sequence[Option]) -> Frequencies:
-    counter: Counter[str] = Counter(code for codes in codes_per_response for code in set(codes) or {""})
-    n = len(codes_per_response)
-    known = [o for o in options if o.code]
-    rows = [Count(o.code, o.label, counter[o.code], 100 * counter[o.code] / n if n else None) for o in known]
-    rows += [Count(c, c, counter[c], 100 * counter[c] / n if n else None)
-             for c in sorted(counter) if c and c not in {o.code for o in known}]
-    if counter[""]:
-        rows.append(Count("", "ohne Angabe", counter[""], 100 * counter[""] / n if n else None))
-    multiple = any(len(set(codes)) > 1 for codes in codes_per_response)
-    return Frequencies(question, n, 0, tuple(rows), multiple=multiple)
 
 
 def actor_charts(dataset: Dataset, viewer: Viewer) -> list[Chart]:
     """Responding organisations by sector, provider type and district."""
-    responses = dataset.responses
-    by_sector = _group_counts(
-        Question("_akteure.handlungsfeld", "single_choice", "Antwortende Einrichtungen nach Handlungsfeld"),
-        [[dataset.sector_of(r)] for r in responses], dataset.sector_options)
-    by_type = _group_counts(
-        Question("_akteure.traegerart", "single_choice", "Antwortende Einrichtungen nach Trägerart"),
-        [[dataset.provider_type_of(r)] for r in responses], dataset.provider_type_options)
-    districts = district_distribution(dataset)
-    districts = replace(districts, question=Question(
-        "_akteure.stadtteil", "district", "Antwortende Einrichtungen nach Stadtteil (Mehrfachnennung möglich)"))
-    return [
-        _frequency_chart("akteure-handlungsfeld", by_sector, viewer),
-        _frequency_chart("akteure-traegerart", by_type, viewer),
-        _frequency_chart("akteure-stadtteil", districts, viewer),
-    ]
+    return [_frequency_chart(name, counts, viewer, "akteure") for name, counts in tables.actor_summaries(dataset)]
 
 
 def _matrix_chart(name: str, matrix: coverage.CoverageMatrix, viewer: Viewer) -> Chart:
-    if viewer.suppressing and matrix.respondents < viewer.min_group:
-        return _withheld(viewer, name, matrix.title,
-                         f"Angebote von weniger als {viewer.min_group} Einrichtungen – zum Schutz der Antwortenden "
-                         "nicht dargestellt.")
-    header = [f"{matrix.row_title} \\ {matrix.column_title}"] + [o.label for o in matrix.columns]
-    rows = [[row.label, *counts] for row, counts in zip(matrix.rows, matrix.counts)]
-    return Chart(name, matrix.title, header, rows, lambda: charts.coverage_heatmap(matrix),
-                 extra={"matrix": matrix})
+    table = tables.coverage_table(name, matrix, viewer)
+    if table.withheld:
+        return _withheld(viewer, name, matrix.title, table.withheld, "abdeckung")
+    return Chart(name, matrix.title, table, lambda: charts.coverage_heatmap(matrix), extra={"matrix": matrix})
 
 
 def coverage_charts(dataset: Dataset, filters: Filters, viewer: Viewer) -> list[Chart]:
     """Offers per life phase × district, × sector, and target group × life phase."""
     if dataset.question(analysis_keys.OFFERS) is None:
         return []
-    options = filters.coverage()
-    return [
-        _matrix_chart("abdeckung-stadtteil", coverage.phase_by_district(dataset, **options), viewer),
-        _matrix_chart("abdeckung-handlungsfeld", coverage.phase_by_sector(dataset, **options), viewer),
-        _matrix_chart("abdeckung-zielgruppe", coverage.target_group_by_phase(dataset, **options), viewer),
-    ]
+    matrices = tables.coverage_matrices(dataset, **filters.coverage())
+    return [_matrix_chart(name, matrix, viewer) for name, matrix in matrices.items()]
 
 
 def gap_sentences(matrix: coverage.CoverageMatrix) -> list[str]:
@@ -486,45 +455,27 @@ def network_view(dataset: Dataset, key: Hashable | None = None) -> NetworkView |
     return cached(("network", key), lambda: NetworkView(dataset))
 
 
-def _fmt_share(value: float | None, decimals: int = 0) -> str:
-    return fmt.percent(100 * value, decimals) if value is not None else "–"
-
-
 def network_charts(dataset: Dataset, view: NetworkView | None, viewer: Viewer) -> list[Chart]:
-    """The network drawing (its table: the metrics) and the sector × sector matrix."""
+    """The network drawing (its table: the key figures) and the sector × sector matrix."""
     if view is None:
         return []
-    partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
     title = "Kooperationsnetzwerk"
-    if viewer.suppressing and partners < viewer.min_group:
-        message = (f"Kooperationsangaben von weniger als {viewer.min_group} Einrichtungen – zum Schutz der "
-                   "Antwortenden nicht dargestellt.")
-        return [_withheld(viewer, "netzwerk", title, message),
-                _withheld(viewer, "netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message)]
-
-    def metric_rows() -> list[list[Any]]:
-        m = view.metrics
-        return [
-            ["Akteure", m.actors], ["davon geantwortet", m.respondents], ["Nennungen (gerichtet)", m.nominations],
-            ["Kooperationen (Paare)", m.ties], ["Dichte", _fmt_share(m.density, 1)],
-            ["Gegenseitigkeit der Nennungen", _fmt_share(m.reciprocity)],
-            ["Gegenseitigkeit unter Antwortenden", _fmt_share(m.reciprocity_respondents)],
-            ["Zusammenhängende Teilnetze", m.components], ["Isolierte Akteure", len(m.isolates)],
-            ["Anteil der Kooperationen über Handlungsfelder hinweg", _fmt_share(m.cross_sector_share)],
-        ]
-
+    if tables.network_withheld(dataset, viewer):
+        message = tables.network_message(viewer)
+        return [_withheld(viewer, "netzwerk", title, message, "netzwerke"),
+                _withheld(viewer, "netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message,
+                          "netzwerke")]
     graph = view.graph
-    sector_labels = [o.label for o in view.matrix.sectors]
-    matrix_rows = [[label, *counts] for label, counts in zip(sector_labels, view.matrix.counts)]
     return [
-        Chart("netzwerk", title, ["Kennzahl", "Wert"], metric_rows, lambda: charts.network_chart(graph, dataset)),
-        Chart("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", ["Handlungsfeld", *sector_labels],
-              matrix_rows, lambda: charts.sector_heatmap(view.matrix)),
+        Chart("netzwerk", title, lambda: tables.network_metrics_table(view.metrics),
+              lambda: charts.network_chart(graph, dataset)),
+        Chart("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern",
+              tables.sector_matrix_table(view.matrix), lambda: charts.sector_heatmap(view.matrix)),
     ]
 
 
-def broker_rows(dataset: Dataset, view: NetworkView) -> list[list[Any]]:
-    return [[c.name, dataset.sector_label(c.sector), round(c.value, 3)] for c in view.metrics.betweenness_top]
+def broker_table(dataset: Dataset, view: NetworkView) -> tables.Table:
+    return tables.broker_table(dataset, view.metrics)
 
 
 def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters: Filters | None = None,
@@ -542,38 +493,16 @@ def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters
     if summary is None:
         return None
     shown = suppress(summary, viewer.min_group, viewer.planner)
-    header, rows = as_table(shown)
-    if shown.suppressed:
-        rows = [[f"Weniger als {viewer.min_group} Antworten – nicht dargestellt."] + [None] * (len(header) - 1)]
-    note = ""
-    if isinstance(shown, Frequencies) and shown.other_texts:
-        note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
-    return Chart(question.key, question.prompt, header, rows,
-                 lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed, note=note)
+    table = tables.summary_table(question.key, summary, viewer)
+    return Chart(question.key, question.prompt, table,
+                 lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed)
 
 
 def overview_chart(dataset: Dataset) -> Chart:
     counts = overview_mod.overview(dataset.invitations)
     points = overview_mod.submissions_over_time(dataset)
-    rows = [[p.day, p.submitted, _percent(p.submitted, counts.invited)] for p in points]
-    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", ["Tag", "Eingereicht (kumuliert)", "Rücklaufquote (%)"], rows,
+    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", tables.response_over_time_table(dataset),
                  lambda: charts.response_over_time(points, counts.invited))
-
-
-def rate_rows(groups: Iterable[overview_mod.GroupRate], viewer: Viewer) -> list[list[Any]]:
-    """Invited, submitted, rate per group; analysts: small counts hidden, rates only from min invited."""
-    rows = []
-    for g in groups:
-        if not g.invited:
-            continue
-        rate = _percent(g.submitted, g.invited) if (not viewer.suppressing or g.invited >= viewer.min_group) else None
-        rows.append([g.label, g.invited, g.submitted, rate])
-    if viewer.suppressing:
-        counts = suppress_counts([r[2] for r in rows], viewer.min_group)
-        for row, count in zip(rows, counts):
-            if count is None:
-                row[2], row[3] = viewer.label, None
-    return rows
 
 
 SPECIAL_CHARTS = (
@@ -600,14 +529,27 @@ def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, ke
     return question_chart(dataset, question, viewer, filters, key)
 
 
-def export_table(chart: Chart, viewer: Viewer) -> list[list[Any]]:
-    """The chart's table for a CSV download (None cells: suppressed for analysts, else empty)."""
-    label = viewer.label if viewer.suppressing else None
-    return [[label if value is None and label and i else value for i, value in enumerate(row)] for row in chart.rows]
+def page_tables(data: Mapping[str, Any]) -> list[tables.Table]:
+    """Every table of the results page, in page order, from `views.results._page_data`'s result
+    (the workbook has a sheet for each). The offers and partners questions show the coverage and
+    network tables again on the page; they are listed once."""
+    found: list[tables.Table] = [data["overview_table"], data["response_chart"].data, *data["rate_tables"]]
+    found += [c.data for c in data["actor_charts"]]
+    found += [c.data for c in data["coverage_charts"]]
+    network_charts = data["network_charts"]
+    if network_charts:
+        found.append(network_charts[0].data)
+        if data.get("brokers") is not None:
+            found.append(data["brokers"])
+        found.append(network_charts[1].data)
+    for question, chart in data["questions"]:
+        if chart is not None and question.key not in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
+            found.append(chart.data)
+    return found
 
 
-def suppressed_rows(rows: Iterable[Sequence[Any]], columns: Iterable[int], viewer: Viewer) -> list[list[Any]]:
-    return suppress_table(rows, columns, viewer.min_group, viewer.planner)
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def today_berlin() -> dt.date:

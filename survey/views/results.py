@@ -3,13 +3,14 @@ downloads. Every chart and download reads the same filters from the query string
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 
-from analysis import charts, export
+from analysis import charts, export, tables, workbook
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.csvdialect import stream_rows
@@ -26,6 +27,7 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
 CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _viewer() -> service.Viewer:
@@ -122,21 +124,24 @@ def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: 
         "kosten": _offer_options(unfiltered, analysis_keys.OFFER_COST),
         "setting": _offer_options(unfiltered, analysis_keys.OFFER_SETTING),
     }
-    return dict(
+    brokers = (service.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
+               else None)
+    data = dict(
         overview=overview_mod.overview(dataset.invitations), vocab=vocab,
+        overview_table=tables.overview_table(dataset),
         response_chart=service.overview_chart(dataset),
-        rates_district=service.rate_rows(overview_mod.rate_by_district(dataset), viewer),
-        rates_sector=service.rate_rows(overview_mod.rate_by_sector(dataset), viewer),
+        rate_tables=tables.rate_tables(dataset, viewer),
         actor_charts=service.actor_charts(dataset, viewer),
         coverage_charts=coverage_charts,
         gaps=service.gap_sentences(district_matrix) if district_matrix else [],
         dense=service.dense_sentences(district_matrix) if district_matrix else [],
-        network_charts=network_charts, net=net,
-        brokers=service.broker_rows(dataset, net) if net and network_charts and not network_charts[0].suppressed else [],
+        network_charts=network_charts, net=net, brokers=brokers,
         questions=questions,
         has_offers=dataset.question(analysis_keys.OFFERS) is not None,
         has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
     )
+    data["tables"] = service.page_tables(data)
+    return data
 
 
 @bp.route("/<int:survey_id>/chart/<name>.<fmt>")
@@ -154,7 +159,8 @@ def chart(survey_id: int, name: str, fmt: str):
         abort(404)
     what = service.file_slug(name.replace(".", "-"), 60)
     if fmt == "csv":
-        return _csv([found.header, *service.export_table(found, viewer)], survey, what)
+        return _csv(found.data.csv_rows(), survey, what)
+
     def render() -> bytes | None:
         figure = found.figure()
         return charts.render(figure, fmt) if figure is not None else None
@@ -247,10 +253,28 @@ def graphml(survey_id: int):
 @bp.route("/<int:survey_id>/auswertung.xlsx")
 @login_required
 def xlsx(survey_id: int):
+    """Every table of the page as a sheet, plus the row sheets streamed from the database."""
     survey = own_survey(survey_id)
-    dataset = _dataset(survey, _filters())
-    return _download(export.xlsx(dataset), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     _filename(survey, "auswertung", "xlsx"))
+    filters = _filters()
+    viewer = _viewer()
+    contacts = bool(current_user.can_plan)
+    analysed, _key, data = _page(survey, filters, viewer)
+    questions = service.export_questions(survey, contacts)
+    sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
+                                 _dataset(survey, filters))
+    file = tempfile.TemporaryFile()
+    workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
+                            description=_filter_description(analysed, filters),
+                            privacy_note=tables.suppression_note(viewer), created=service.now())
+    file.seek(0)
+    return _download(_file_chunks(file), XLSX, _filename(survey, "auswertung", "xlsx"))
+
+
+def _file_chunks(file: Any, size: int = 256 * 1024) -> Iterator[bytes]:
+    """A temporary file in chunks, closed (and so deleted) at the end."""
+    with file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 def _filter_description(dataset: Any, filters: service.Filters) -> str:

@@ -37,7 +37,7 @@ def test_contents_give_the_page_each_section_starts_on(submitted):
     pages = pdfcheck.texts(pdf)
     contents = re.findall(r"^(\d)\. (.+?)[ .]*(\d+)$", pages[1], re.MULTILINE)
     assert [title for _n, title, _page in contents] == [
-        "Rücklauf", "Angebote und Abdeckung der Präventionskette", "Netzwerke", "Alle Fragen"]
+        "Rücklauf", "Akteure", "Angebote und Abdeckung der Präventionskette", "Netzwerke", "Alle Fragen"]
     for number, title, page in contents:
         assert f"{number}. {title}" in pages[int(page) - 1], (title, page)
 
