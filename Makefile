@@ -20,6 +20,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "Lückenlos läuft auf http://127.0.0.1:5000 (beenden mit Strg+C)"
@@ -31,11 +32,13 @@ check: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	$(FLASK) catalogue check
 	bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	bash scripts/with-postgres.sh bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
