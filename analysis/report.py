@@ -198,7 +198,7 @@ def column_widths(table: Table) -> list[float]:
         chars = max([head_chars, *(min(len(c), 24) for c in cells)])
         needs.append(chars * CHAR_MM + PAD_MM)
     labels = [cell(row[0]) for row in table.rows if row] + [str(table.header[0])]
-    first = min(max(len(text) for text in labels) * CHAR_MM * 0.85 + PAD_MM, 80.0)
+    first = min(max(len(text) for text in labels) * CHAR_MM + PAD_MM, 80.0)
     first = max(first, max(longest_word(text) for text in labels) * CHAR_MM + PAD_MM)
     rest = sum(needs)
     if first + rest < width:  # room to spare: the label column first, then evenly
