@@ -25,6 +25,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: export LUECKENLOS_DEMO := 1
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "Lückenlos läuft auf http://127.0.0.1:$(PORT) (beenden mit Strg+C)"
@@ -36,11 +37,13 @@ check: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	$(DEMO) $(FLASK) catalogue check
 	bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed-test
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	bash scripts/with-postgres.sh bash scripts/pytest-strict.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -3,7 +3,8 @@ privacy and exports. A notebook or the CLI (`python -m analysis`) works on a CSV
 same results as the web app.
 
 Modules: `dataset` (records and `Dataset`), `statistics`, `overview`, `coverage`, `network`,
-`charts`, `privacy`, `export`, `report` (PDF), `reader` (CSV back to a `Dataset`), `keys`,
+`charts`, `privacy`, `export`, `report` (the PDF report, templates in `templates/report/`), `pdf`
+(HTML to tagged PDF), `reader` (CSV back to a `Dataset`), `keys`,
 `waves` and `wave_charts` (comparing survey waves).
 """
 

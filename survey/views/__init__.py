@@ -4,12 +4,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actors, admin, auth, errors, health, invitations, mailbox, planner, respond, results, start, waves
+    from . import actors, admin, auth, errors, health, invitations, mailbox, paper, planner, respond, results, start, waves
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(start.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(planner.bp)
+    app.register_blueprint(paper.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(actors.bp)
     app.register_blueprint(respond.bp)

@@ -15,8 +15,11 @@ from analysis import charts, export, tables, workbook
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.csvdialect import stream_rows
+from analysis.report import pdf as report_pdf
 
 from ..models import Survey
+from ..services import chart_images
+from ..services import report as report_service
 from ..services import results as service
 from ..services.surveys import surveys_of_kommune
 from .access import own_survey
@@ -107,19 +110,19 @@ def show(survey_id: int):
     survey = own_survey(survey_id)
     filters = _filters()
     viewer = _viewer()
-    dataset, data = _page(survey, filters, viewer)
+    dataset, _key, data = _page(survey, filters, viewer)
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
                            viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS, **data)
 
 
-def _page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, dict[str, Any]]:
-    """The filtered (analysed) dataset and everything the results page shows (cached)."""
+def _page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, Any, dict[str, Any]]:
+    """The filtered dataset, its cache key and the page's data (cached: the report reuses it)."""
     unfiltered, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
     unfiltered = service.analysed(unfiltered)
     dataset = filters.apply(unfiltered)
     key = (key, filters)
     data = service.cached(("page", key, viewer), lambda: _page_data(unfiltered, dataset, filters, viewer, key))
-    return dataset, data
+    return dataset, key, data
 
 
 def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
@@ -182,10 +185,15 @@ def chart(survey_id: int, name: str, fmt: str):
     what = service.file_slug(name.replace(".", "-"), 60)
     if fmt == "csv":
         return _csv(found.data.csv_rows(), survey, what)
-    figure = found.figure()
-    if figure is None:
+
+    def render() -> bytes | None:
+        figure = found.figure()
+        return charts.render(figure, fmt) if figure is not None else None
+
+    image = chart_images.image((key, viewer, name, fmt), render)
+    if image is None:
         abort(404)
-    return _download(charts.render(figure, fmt), FORMATS[fmt], _filename(survey, what, fmt), inline=True)
+    return _download(image, FORMATS[fmt], _filename(survey, what, fmt), inline=True)
 
 
 def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[bytes]],
@@ -280,7 +288,7 @@ def xlsx(survey_id: int):
     filters = _filters()
     viewer = _viewer()
     contacts = bool(current_user.can_plan)
-    analysed, data = _page(survey, filters, viewer)
+    analysed, _key, data = _page(survey, filters, viewer)
     questions = service.export_questions(survey, contacts)
     sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
                                  _dataset(survey, filters))
@@ -312,10 +320,13 @@ def _filter_description(dataset: Any, filters: service.Filters) -> str:
 @bp.route("/<int:survey_id>/bericht.pdf")
 @login_required
 def report(survey_id: int):
+    """The results page as an A4 report (tagged PDF): the page's cached data and chart images."""
     survey = own_survey(survey_id)
     filters = _filters()
     viewer = _viewer()
-    dataset = service.analysed(_dataset(survey, filters))
-    body = export.pdf_report(dataset, min_group=viewer.min_group, planner=viewer.planner,
-                             today=service.today_berlin(), description=_filter_description(dataset, filters))
-    return _download(body, "application/pdf", _filename(survey, "bericht", "pdf"))
+    dataset, key, data = _page(survey, filters, viewer)
+    document = report_service.build(
+        data, title=survey.title, kommune=survey.kommune.name, viewer=viewer, key=key,
+        responses=sum(1 for r in dataset.responses if r.submitted), filters=_filter_description(dataset, filters),
+        today=service.today_berlin())
+    return _download(report_pdf(document), "application/pdf", _filename(survey, "bericht", "pdf"))

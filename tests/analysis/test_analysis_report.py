@@ -1,10 +1,13 @@
 """The PDF report, the command line and the package boundary."""
 
+import datetime as dt
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from analysis import export
+import pdfcheck
+from analysis import export, report
 from analysis.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,7 +17,73 @@ def test_pdf_report_starts_with_pdf_magic(submitted):
     pdf = export.pdf_report(submitted)
     assert pdf.startswith(b"%PDF")
     assert pdf.rstrip().endswith(b"%%EOF")
-    assert pdf.count(b"/Type /Page") >= 15  # title, overview, a chart per question, coverage, network
+
+
+def test_every_page_of_the_report_is_a4_and_says_its_number(submitted):
+    pdf = pdfcheck.reader(export.pdf_report(submitted, today=dt.date(2026, 3, 2), kommune="Stadt Musterhausen"))
+    pages = pdfcheck.texts(pdf)
+    assert len(pages) >= 5  # title, contents, sections
+    for number, (page, text) in enumerate(zip(pdf.pages, pages), start=1):
+        assert pdfcheck.is_a4(page), number
+        assert f"Seite {number} von {len(pages)}" in text, number
+    title = pages[0]
+    for expected in ("Stadt Musterhausen", "Bestandsaufnahme Präventionskette Nordstadt 2024", "02.03.2026",
+                     "Alle Einrichtungen", "weniger als 3 Antworten"):
+        assert expected in title, expected
+
+
+def test_contents_give_the_page_each_section_starts_on(submitted):
+    pdf = pdfcheck.reader(export.pdf_report(submitted))
+    pages = pdfcheck.texts(pdf)
+    contents = re.findall(r"^(\d)\. (.+?)[ .]*(\d+)$", pages[1], re.MULTILINE)
+    assert [title for _n, title, _page in contents] == [
+        "Rücklauf", "Akteure", "Angebote und Abdeckung der Präventionskette", "Netzwerke", "Alle Fragen"]
+    for number, title, page in contents:
+        assert f"{number}. {title}" in pages[int(page) - 1], (title, page)
+
+
+def test_report_is_tagged_with_language_title_figure_texts_and_header_cells(submitted):
+    pdf = pdfcheck.reader(export.pdf_report(submitted))
+    root = pdf.trailer["/Root"]
+    assert root["/Lang"] == "de" and root["/MarkInfo"]["/Marked"]
+    assert "Bestandsaufnahme Präventionskette Nordstadt 2024" in pdf.metadata.title
+    elements = pdfcheck.structure(pdf)
+    kinds = {str(e["/S"]) for e in elements}
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Figure"} <= kinds
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert len(figures) >= 5
+    assert all(str(f.get("/Alt", "")).startswith("Diagramm: ") for f in figures)
+
+
+def _one_table(table: report.Table) -> report.Report:
+    section = report.Section("teil", "Teil", blocks=[table])
+    return report.Report("Tabellen", [section], dt.date(2026, 1, 5))
+
+
+def test_a_long_table_continues_on_further_pages_with_its_header_repeated():
+    rows = [[f"Einrichtung {n}", n, 100.0 * n / 150] for n in range(150)]
+    pdf = pdfcheck.reader(report.pdf(_one_table(report.Table("Lange Liste", ["Name", "Anzahl", "Anteil (%)"], rows))))
+    pages = pdfcheck.texts(pdf)[2:]  # after title and contents
+    assert len(pages) >= 3
+    for text in pages:
+        assert "Name Anzahl Anteil (%)" in text
+    assert "Einrichtung 149" in pages[-1] and "99,3" in pages[-1]
+
+
+def test_only_a_matrix_too_wide_for_portrait_gets_a_landscape_page():
+    columns = [f"Stadtteil {n}" for n in range(14)]
+    wide = report.Table("Breit", ["Art", *columns], [[f"Art {r}", *range(14)] for r in range(20)])
+    turned = report.Table("Quer", ["Phase \\ Stadtteil", *columns], [[f"Phase {r}", *range(14)] for r in range(4)])
+    square = report.Table("Quadrat", ["Feld", *columns], [[c, *range(14)] for c in columns])
+    assert report.printable(wide).wide
+    assert report.printable(turned).header == ["Stadtteil \\ Phase", "Phase 0", "Phase 1", "Phase 2", "Phase 3"]
+    assert report.printable(square).numbered and not report.printable(square).wide
+    for table, landscape in ((wide, True), (turned, False), (square, False)):
+        pdf = pdfcheck.reader(report.pdf(_one_table(table)))
+        body = pdf.pages[2:]
+        assert all(pdfcheck.is_a4(p) for p in pdf.pages)
+        assert {pdfcheck.is_landscape(p) for p in body} == {landscape}, table.title
+        assert not any(pdfcheck.is_landscape(p) for p in pdf.pages[:2])
 
 
 def test_cli_builds_report_and_charts_from_the_export(tmp_path, dataset, capsys):

@@ -1,0 +1,47 @@
+"""HTML to tagged PDF with WeasyPrint: the one place that knows the PDF options (used by the report
+and by the questionnaire on paper)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+PDF_OPTIONS: dict[str, Any] = {
+    # Tagged PDF: structure tree, /Lang from <html lang>, figure alt texts from <img alt>,
+    # table header cells from <th>. Not claimed as PDF/UA: no validator has checked it.
+    "pdf_tags": True,
+    "pdf_version": "1.7",
+}
+SCHEME = "bild:"  # images handed over in memory (no base64 in the HTML: parsing that is slow)
+CACHE_ENTRIES = 400  # WeasyPrint's decoded and re-encoded images, shared by every PDF of the process
+
+_cache: dict[str, Any] = {}
+_cache_lock = threading.Lock()
+
+
+def resource_name(data: bytes) -> str:
+    """A stable address for image bytes: the same chart is converted for the PDF only once."""
+    return SCHEME + hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def html_to_pdf(html: str, images: Mapping[str, tuple[bytes, str]] | None = None) -> bytes:
+    """Render an HTML document (with its own print CSS) to PDF bytes; the <title> becomes the
+    document title. `images` maps `bild:` addresses to (bytes, MIME type); nothing else is fetched."""
+    from weasyprint import HTML  # imported late: loading pango takes a moment
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class InMemory(URLFetcher):
+        """Serves the images handed over; fetches nothing from files or the network."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if images and url in images:
+                data, mime = images[url]
+                return URLFetcherResponse(url, data, {"Content-Type": mime})
+            raise ValueError(f"no external resources in a PDF: {url[:60]}")
+
+    with _cache_lock:
+        if len(_cache) > CACHE_ENTRIES:
+            _cache.clear()
+    return HTML(string=html, url_fetcher=InMemory()).write_pdf(cache=_cache, **PDF_OPTIONS)
