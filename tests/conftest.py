@@ -140,6 +140,16 @@ def runner(app):
 
 
 @pytest.fixture
+def admin(app):
+    return make_user(app, "admin")
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    return login(app.test_client(), admin[1])
+
+
+@pytest.fixture
 def planner(app):
     return make_user(app, "planner")
 

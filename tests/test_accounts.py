@@ -28,16 +28,6 @@ def _link_from_mail(inbox, address: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def admin(app):
-    return make_user(app, "admin")
-
-
-@pytest.fixture
-def admin_client(app, admin):
-    return login(app.test_client(), admin[1])
-
-
 def _invite(admin_client, email="kollegin@musterhausen.example", role="planner", name="Karla Kollegin",
             phone="0202 123"):
     return admin_client.post("/admin/benutzer", data={"email": email, "display_name": name, "phone": phone,

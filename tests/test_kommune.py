@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings, strategies as st
 
-from factories import login, make_survey, make_user
+from factories import make_survey, make_user
 from survey.extensions import db
 from survey.models import District, Kommune, Survey, User
 from survey.name_forms import TYPE_WORDS, name_forms
@@ -123,16 +123,6 @@ def test_move_changes_the_order_of_the_options(ctx, kommune_id):
 
 
 # --- the admin pages --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin(app):
-    return make_user(app, "admin")
-
-
-@pytest.fixture
-def admin_client(app, admin):
-    return login(app.test_client(), admin[1])
 
 
 ADMIN_GET = ["/admin/einstellungen", "/admin/stadtteile"]
