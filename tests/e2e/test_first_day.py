@@ -1,0 +1,248 @@
+"""The first day of a Kommune in a real browser, from an empty database (no demo data):
+
+the first admin is created on the command line, logs in, fills the Kommune settings, pastes five
+districts and invites a planner and an analyst; both set their passwords through the mailed links.
+The planner imports the actor register with a Stadtteil column, builds a survey with the district
+question and the offers group, opens it and invites three organisations from the register; they
+answer through their mailed links (one on a 390 px phone); the analyst opens the results and sees
+the coverage life phase × district. Every page met is read for the Kommune's name without article;
+a screenshot of each role's main step goes to tests/e2e/screenshots/ and /tmp/firstday/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from survey.extensions import db
+from survey.models import Kommune, User
+
+from factories import deliver, token_from_mail
+from test_name_forms_everywhere import BAD
+
+pytestmark = pytest.mark.e2e
+
+SHOT_DIRS = (Path(__file__).parent / "screenshots", Path("/tmp/firstday"))
+ADMIN = "admin@wuppertal.example"
+PLANNER = "petra.plan@wuppertal.example"
+ANALYST = "anton.auswertung@wuppertal.example"
+PASSWORDS = {ADMIN: "Rathaus am Johannes-Rau-Platz 1", PLANNER: "Schwebebahn über der Wupper 7",
+             ANALYST: "Drei Zahlen und ein Diagramm 9"}
+DISTRICTS = ["Elberfeld", "Barmen", "Vohwinkel", "Ronsdorf", "Cronenberg"]
+ORGANISATIONS = [  # name, address, district in the register, the offer it reports: name, life phases, districts
+    ("Kita Sonnenschein", "kita@traeger.example", "Elberfeld", ("Babyclub", ["Rund um die Kita"], ["Elberfeld", "Barmen"])),
+    ("Familienzentrum Barmen", "fz@traeger.example", "Barmen", ("Elterncafé", ["Rund um Schwangerschaft und Geburt",
+                                                                             "Rund um die Kita"], ["Barmen"])),
+    ("Jugendtreff Vohwinkel", "jt@traeger.example", "Vohwinkel", ("Lernhilfe", ["Grundschule"], ["Vohwinkel"])),
+]
+REGISTER_CSV = "Name;Trägerart;Stadtteil;Ansprechperson;E-Mail\n" + "".join(
+    f"{name};;{district};;{address}\n" for name, address, district, _offer in ORGANISATIONS)
+
+
+def _shot(page, name: str) -> None:
+    for folder in SHOT_DIRS:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _reads_well(page, where: str) -> str:
+    """The page's text; it fails when the Kommune's name stands in a sentence without its article."""
+    text = page.inner_text("body")
+    bad = BAD.search(text)
+    assert not bad, f"{where}: „{text[max(0, bad.start() - 40):bad.end() + 40]}“"
+    assert "500" not in page.title() and "Internal Server Error" not in text, where
+    return text
+
+
+def _mail_link(app, inbox, address: str, pattern: str) -> str:
+    """Deliver the outbox and return the path of the newest link to `address` (checked for the article)."""
+    deliver(app)
+    mail = inbox.to(address)[-1]
+    text = mail.get_body(("plain",)).get_content()
+    assert not BAD.search(text) and not BAD.search(mail["Subject"]), text
+    return re.search(r"http://127\.0\.0\.1:5000(" + pattern + r"\S+)", text).group(1)
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(PASSWORDS[email])
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+
+
+def _set_password(browser, base: str, link: str, email: str):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(base + link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passwort festlegen")
+    _reads_well(page, "Passwort festlegen")
+    page.get_by_label("Neues Passwort", exact=True).fill(PASSWORDS[email])
+    page.get_by_label("Neues Passwort wiederholen").fill(PASSWORDS[email])
+    page.get_by_role("button", name="Passwort speichern und anmelden").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    return context, page
+
+
+def test_first_day_from_empty_install_to_coverage_by_district(app, runner, browser, live_server, inbox, tmp_path):
+    # --- The first admin, on the command line, in an empty database. ---
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    result = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email", ADMIN,
+                                 "--name", "Anna Admin", "--password", PASSWORDS[ADMIN]])
+    assert result.exit_code == 0, result.output
+    assert "Verwaltung ist unter" in result.output
+
+    admin_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    admin_context.set_default_timeout(10_000)
+    page = admin_context.new_page()
+    _login(page, live_server, ADMIN)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Verwaltung")
+    _reads_well(page, "Verwaltung")
+
+    # --- Kommune settings. ---
+    page.get_by_role("link", name="Einstellungen").first.click()
+    expect(page.get_by_label("Name der Kommune")).to_have_value("Stadt Wuppertal")
+    page.get_by_label("Art der Kommune").fill("Stadt")
+    page.get_by_label("Absendername der E-Mails").fill("Stadt Wuppertal – Präventionskette")
+    page.get_by_label("Signatur").fill("Stadt Wuppertal\nJugendamt, Präventionskette\nNeumarkt 10, 42103 Wuppertal")
+    page.get_by_label("Kontakt", exact=True).fill("Anna Admin, Telefon 0202 563-0, praevention@wuppertal.example")
+    page.get_by_label("Impressum (Webadresse)").fill("https://www.wuppertal.de/impressum")
+    page.get_by_label("Datenschutzerklärung (Webadresse)").fill("https://www.wuppertal.de/datenschutz")
+    page.get_by_role("button", name="Speichern").click()
+    text = _reads_well(page, "Einstellungen")
+    assert "Die Einstellungen sind gespeichert." in text
+    assert "der Stadt Wuppertal" in text
+    _shot(page, "1-admin-einstellungen")
+
+    # --- Five districts by paste. ---
+    page.goto(f"{live_server}/admin/")
+    page.get_by_role("link", name=re.compile("Stadtteile")).first.click()
+    page.get_by_label("Liste einfügen (ein Name pro Zeile)").fill("\n".join(DISTRICTS))
+    page.get_by_role("button", name="Alle anlegen").click()
+    expect(page.locator("#report")).to_contain_text("5 Stadtteile angelegt")
+    _reads_well(page, "Stadtteile")
+    _shot(page, "2-admin-stadtteile")
+
+    # --- Invite a planner and an analyst. ---
+    page.goto(f"{live_server}/admin/")
+    page.get_by_role("link", name="Benutzerinnen und Benutzer").click()
+    for email, name, role in ((PLANNER, "Petra Plan", "planner"), (ANALYST, "Anton Auswertung", "analyst")):
+        page.get_by_label("E-Mail-Adresse").fill(email)
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Rolle", exact=True).select_option(role)
+        page.get_by_role("button", name="Einladen").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{name} ist eingeladen")
+    _reads_well(page, "Benutzer")
+    _shot(page, "3-admin-benutzer")
+    admin_context.close()
+
+    planner_link = _mail_link(app, inbox, PLANNER, "/passwort/")
+    analyst_link = _mail_link(app, inbox, ANALYST, "/passwort/")
+    planner_context, page = _set_password(browser, live_server, planner_link, PLANNER)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Übersicht")
+    _reads_well(page, "Übersicht der Planerin")
+
+    # --- The planner imports the register with a Stadtteil column. ---
+    page.get_by_role("link", name=re.compile("Akteur")).first.click()
+    page.get_by_role("link", name=re.compile("Importieren")).first.click()
+    register = tmp_path / "verzeichnis.csv"
+    register.write_text(REGISTER_CSV, encoding="utf-8")
+    page.get_by_label("Datei").set_input_files(str(register))
+    page.get_by_role("button", name="Vorschau anzeigen").click()
+    expect(page.get_by_role("status")).to_contain_text("3 neu")
+    _reads_well(page, "Importvorschau")
+    page.get_by_role("button", name="3 Zeile(n) übernehmen").click()
+    text = _reads_well(page, "Akteursverzeichnis")
+    for name, _address, district, _offer in ORGANISATIONS:
+        assert name in text and district in text
+
+    # --- The planner builds a survey with the district question and the offers group, and opens it. ---
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="Neue Befragung").first.click()
+    page.get_by_label("Titel der Befragung").fill("Angebote für Familien 2026")
+    notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
+    assert "der Stadt Wuppertal" in notice.input_value()
+    notice.fill(re.sub(r"\[[^\]]*\]", "Jugendamt, Neumarkt 10", notice.input_value()))
+    page.locator("form button.primary").click()
+    survey_url = re.sub(r"[?#].*$", "", page.url)
+    page.get_by_role("link", name="Fragen aus dem Katalog hinzufügen").click()
+    for words, prompt in (("Stadtteilen bzw", "In welchen Stadtteilen bzw. Sozialräumen ist Ihre Einrichtung tätig?"),
+                          ("Angebote im Einzelnen", "Ihre Angebote im Einzelnen")):
+        page.get_by_label("Fragen suchen").fill(words)
+        page.get_by_role("button", name="Anzeigen").click()
+        page.get_by_role("button", name=f"Hinzufügen: {prompt}").click()
+    page.goto(survey_url)
+    page.get_by_role("button", name="Befragung öffnen").click()
+    expect(page.locator(".flash")).to_contain_text("geöffnet")
+    _reads_well(page, "Befragung geöffnet")
+
+    page.get_by_role("link", name="Einladungen").first.click()
+    page.get_by_role("link", name="Aus dem Akteursverzeichnis einladen").click()
+    page.get_by_role("button", name="Ausgewählte einladen").click()
+    expect(page.locator(".flash")).to_contain_text("3")
+    _reads_well(page, "Einladungen")
+    _shot(page, "4-planung-einladungen")
+
+    # --- Three organisations answer through their mailed links; the last one on a phone. ---
+    for n, (name, address, home, (offer, phases, offer_districts)) in enumerate(ORGANISATIONS):
+        link = _mail_link(app, inbox, address, "/r/")
+        phone = n == len(ORGANISATIONS) - 1
+        context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844} if phone
+                                      else {"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        respondent = context.new_page()
+        respondent.goto(live_server + link)
+        text = _reads_well(respondent, f"Willkommen ({name})")
+        assert "der Stadt Wuppertal" in text
+        expect(respondent.get_by_role("link", name="Impressum")).to_have_attribute(
+            "href", "https://www.wuppertal.de/impressum")
+        respondent.get_by_role("button", name="Befragung beginnen").click()
+        respondent.get_by_label(home).check()
+        respondent.get_by_role("button", name="Ersten Eintrag hinzufügen").click()
+        respondent.get_by_label("Name des Angebots").fill(offer)
+        for phase in phases:
+            respondent.get_by_label(phase).check()
+        for district in offer_districts:
+            respondent.get_by_label(district).check()
+        if phone:
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
+            _shot(respondent, "5-antwort-390px-eintrag")
+        respondent.get_by_role("button", name="Speichern und zurück zur Liste").click()
+        expect(respondent.locator(".entry-title")).to_have_text([offer])
+        respondent.get_by_role("button", name="Weiter zur Übersicht").click()
+        _reads_well(respondent, f"Übersicht ({name})")
+        respondent.get_by_role("button", name="Absenden").click()
+        expect(respondent.get_by_role("heading", level=1)).to_have_text("Vielen Dank!")
+        text = _reads_well(respondent, f"Vielen Dank ({name})")
+        if phone:
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
+            _shot(respondent, "6-antwort-390px-danke")
+        context.close()
+
+    page.goto(f"{live_server}/")
+    _reads_well(page, "Übersicht nach den Antworten")
+    _shot(page, "7-planung-uebersicht")
+    planner_context.close()
+
+    # --- The analyst sets a password, lands on the results and sees coverage by district. ---
+    analyst_context, page = _set_password(browser, live_server, analyst_link, ANALYST)
+    expect(page).to_have_url(re.compile(r"/results/$"))
+    page.get_by_role("link", name="Angebote für Familien 2026").click()
+    _reads_well(page, "Ergebnisse")
+    coverage = page.locator("section[aria-labelledby=abdeckung]")
+    chart = coverage.locator("img").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle())
+    coverage.locator("summary", has_text="Tabelle zum Diagramm").first.click()
+    table = coverage.locator("table").first
+    for district in DISTRICTS:
+        expect(table).to_contain_text(district)
+    expect(coverage).to_contain_text("Lücken in Worten")
+    _shot(page, "8-auswertung-abdeckung")
+    analyst_context.close()
