@@ -64,6 +64,10 @@ def _mail_link(app, inbox, address: str, pattern: str) -> str:
     mail = inbox.to(address)[-1]
     text = mail.get_body(("plain",)).get_content()
     assert not BAD.search(text) and not BAD.search(mail["Subject"]), text
+    assert not BAD.search(mail.get_body(("html",)).get_content())
+    assert mail["From"].addresses[0].display_name == "Stadt Wuppertal – Präventionskette"
+    SHOT_DIRS[1].mkdir(parents=True, exist_ok=True)
+    (SHOT_DIRS[1] / f"mail-{address}.txt").write_text(f"Subject: {mail['Subject']}\n\n{text}", encoding="utf-8")
     return re.search(r"http://127\.0\.0\.1:5000(" + pattern + r"\S+)", text).group(1)
 
 
@@ -109,6 +113,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("link", name="Einstellungen").first.click()
     expect(page.get_by_label("Name der Kommune")).to_have_value("Stadt Wuppertal")
     page.get_by_label("Art der Kommune").fill("Stadt")
+    page.get_by_label("die (die Stadt)").check()
     page.get_by_label("Absendername der E-Mails").fill("Stadt Wuppertal – Präventionskette")
     page.get_by_label("Signatur").fill("Stadt Wuppertal\nJugendamt, Präventionskette\nNeumarkt 10, 42103 Wuppertal")
     page.get_by_label("Kontakt", exact=True).fill("Anna Admin, Telefon 0202 563-0, praevention@wuppertal.example")
@@ -117,7 +122,9 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("button", name="Speichern").click()
     text = _reads_well(page, "Einstellungen")
     assert "Die Einstellungen sind gespeichert." in text
-    assert "der Stadt Wuppertal" in text
+    for sentence in ("Die Stadt Wuppertal lädt Sie zur Befragung", "Eine Befragung der Stadt Wuppertal.",
+                     "Ihre Antworten sind bei der Stadt Wuppertal angekommen.", "von der Stadt Wuppertal"):
+        assert sentence in text, sentence
     _shot(page, "1-admin-einstellungen")
 
     # --- Five districts by paste. ---
@@ -192,6 +199,10 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     # --- Three organisations answer through their mailed links; the last one on a phone. ---
     for n, (name, address, home, (offer, phases, offer_districts)) in enumerate(ORGANISATIONS):
         link = _mail_link(app, inbox, address, "/r/")
+        text = inbox.to(address)[-1].get_body(("plain",)).get_content().replace("\r\n", "\n")
+        # After the salutation's comma a German letter goes on in lower case.
+        assert f"Guten Tag,\n\ndie Stadt Wuppertal lädt {name} zur Befragung" in text
+        assert "Jugendamt, Präventionskette" in text  # the Kommune's signature
         phone = n == len(ORGANISATIONS) - 1
         context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844} if phone
                                       else {"width": 1280, "height": 900})
@@ -243,6 +254,9 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     table = coverage.locator("table").first
     for district in DISTRICTS:
         expect(table).to_contain_text(district)
+    # Babyclub (Kita; Elberfeld, Barmen) and Elterncafé (Schwangerschaft, Kita; Barmen): two offers in Barmen × Kita.
+    kita_row = table.locator("tr", has_text="Rund um die Kita")
+    expect(kita_row.locator("td")).to_have_text(["1", "2", "0", "0", "0"])
     expect(coverage).to_contain_text("Lücken in Worten")
     _shot(page, "8-auswertung-abdeckung")
     analyst_context.close()
