@@ -39,6 +39,13 @@ ORGANISATIONS = [  # name, address, district in the register, the offer it repor
                                                                              "Rund um die Kita"], ["Barmen"])),
     ("Jugendtreff Vohwinkel", "jt@traeger.example", "Vohwinkel", ("Lernhilfe", ["Grundschule"], ["Vohwinkel"])),
 ]
+PRIVACY_GAPS = {  # what a planner writes into the [Stellen] of the Kommune's privacy template
+    "Amt/Fachbereich": "Jugendamt, Neumarkt 10, 42103 Wuppertal",
+    "Name": "Dana Schutz, datenschutz@wuppertal.example",
+    "z. B. Art. 6 Abs. 1 lit. e DSGVO": "Art. 6 Abs. 1 lit. e DSGVO",
+    "Zeitpunkt": "sechs Monate nach Ende der Befragung",
+    "zuständige Aufsichtsbehörde": "Landesbeauftragte für Datenschutz und Informationsfreiheit NRW",
+}
 REGISTER_CSV = "Name;Trägerart;Stadtteil;Ansprechperson;E-Mail\n" + "".join(
     f"{name};;{district};;{address}\n" for name, address, district, _offer in ORGANISATIONS)
 
@@ -164,6 +171,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("button", name="Vorschau anzeigen").click()
     expect(page.get_by_role("status")).to_contain_text("3 neu")
     _reads_well(page, "Importvorschau")
+    _shot(page, "4-planung-importvorschau")
     page.get_by_role("button", name="3 Zeile(n) übernehmen").click()
     text = _reads_well(page, "Akteursverzeichnis")
     for name, _address, district, _offer in ORGANISATIONS:
@@ -174,9 +182,8 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("link", name="Neue Befragung").first.click()
     page.get_by_label("Titel der Befragung").fill("Angebote für Familien 2026")
     notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
-    assert "der Stadt Wuppertal" in notice.input_value()
-    notice.fill(re.sub(r"\[[^\]]*\]", "Jugendamt, Neumarkt 10", notice.input_value()))
-    page.locator("form button.primary").click()
+    assert "Verantwortlich für diese Befragung ist die Stadt Wuppertal, [Amt/Fachbereich, Anschrift]" in notice.input_value()
+    page.get_by_role("button", name="Befragung anlegen").click()  # the notice is completed later
     survey_url = re.sub(r"[?#].*$", "", page.url)
     page.get_by_role("link", name="Fragen aus dem Katalog hinzufügen").click()
     for words, prompt in (("Stadtteilen bzw", "In welchen Stadtteilen bzw. Sozialräumen ist Ihre Einrichtung tätig?"),
@@ -184,6 +191,16 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         page.get_by_label("Fragen suchen").fill(words)
         page.get_by_role("button", name="Anzeigen").click()
         page.get_by_role("button", name=f"Hinzufügen: {prompt}").click()
+    page.goto(survey_url)
+    page.get_by_role("button", name="Befragung öffnen").click()
+    # Opening is refused while the privacy notice has [Stellen] left; the message names them.
+    expect(page.locator(".flash")).to_contain_text("[Amt/Fachbereich, Anschrift]")
+    _reads_well(page, "Öffnen verweigert")
+    _shot(page, "5-planung-datenschutz-fehlt")
+    page.get_by_role("link", name="Angaben bearbeiten").click()
+    notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
+    notice.fill(re.sub(r"\[([^\]]*)\]", lambda gap: PRIVACY_GAPS[gap.group(1).split(",")[0]], notice.input_value()))
+    page.get_by_role("button", name="Speichern").click()
     page.goto(survey_url)
     page.get_by_role("button", name="Befragung öffnen").click()
     expect(page.locator(".flash")).to_contain_text("geöffnet")
@@ -194,7 +211,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("button", name="Ausgewählte einladen").click()
     expect(page.locator(".flash")).to_contain_text("3")
     _reads_well(page, "Einladungen")
-    _shot(page, "4-planung-einladungen")
+    _shot(page, "6-planung-einladungen")
 
     # --- Three organisations answer through their mailed links; the last one on a phone. ---
     for n, (name, address, home, (offer, phases, offer_districts)) in enumerate(ORGANISATIONS):
@@ -213,7 +230,12 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         assert "der Stadt Wuppertal" in text
         expect(respondent.get_by_role("link", name="Impressum")).to_have_attribute(
             "href", "https://www.wuppertal.de/impressum")
+        if phone:
+            _shot(respondent, "7-antwort-390px-willkommen")
         respondent.get_by_role("button", name="Befragung beginnen").click()
+        _reads_well(respondent, f"Seite 1 ({name})")
+        if phone:
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
         respondent.get_by_label(home).check()
         respondent.get_by_role("button", name="Ersten Eintrag hinzufügen").click()
         respondent.get_by_label("Name des Angebots").fill(offer)
@@ -223,7 +245,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
             respondent.get_by_label(district).check()
         if phone:
             assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
-            _shot(respondent, "5-antwort-390px-eintrag")
+            _shot(respondent, "8-antwort-390px-eintrag")
         respondent.get_by_role("button", name="Speichern und zurück zur Liste").click()
         expect(respondent.locator(".entry-title")).to_have_text([offer])
         respondent.get_by_role("button", name="Weiter zur Übersicht").click()
@@ -233,17 +255,19 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         text = _reads_well(respondent, f"Vielen Dank ({name})")
         if phone:
             assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
-            _shot(respondent, "6-antwort-390px-danke")
+            _shot(respondent, "9-antwort-390px-danke")
         context.close()
 
     page.goto(f"{live_server}/")
     _reads_well(page, "Übersicht nach den Antworten")
-    _shot(page, "7-planung-uebersicht")
+    _shot(page, "10-planung-uebersicht")
     planner_context.close()
 
     # --- The analyst sets a password, lands on the results and sees coverage by district. ---
     analyst_context, page = _set_password(browser, live_server, analyst_link, ANALYST)
     expect(page).to_have_url(re.compile(r"/results/$"))
+    _reads_well(page, "Auswertung: Liste")
+    _shot(page, "11-auswertung-liste")
     page.get_by_role("link", name="Angebote für Familien 2026").click()
     _reads_well(page, "Ergebnisse")
     coverage = page.locator("section[aria-labelledby=abdeckung]")
@@ -258,5 +282,5 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     kita_row = table.locator("tr", has_text="Rund um die Kita")
     expect(kita_row.locator("td")).to_have_text(["1", "2", "0", "0", "0"])
     expect(coverage).to_contain_text("Lücken in Worten")
-    _shot(page, "8-auswertung-abdeckung")
+    _shot(page, "12-auswertung-abdeckung")
     analyst_context.close()
