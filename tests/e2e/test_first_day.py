@@ -46,11 +46,19 @@ PRIVACY_GAPS = {  # what a planner writes into the [Stellen] of the Kommune's pr
     "Zeitpunkt": "sechs Monate nach Ende der Befragung",
     "zuständige Aufsichtsbehörde": "Landesbeauftragte für Datenschutz und Informationsfreiheit NRW",
 }
-REGISTER_CSV = "Name;Trägerart;Stadtteil;Ansprechperson;E-Mail\n" + "".join(
-    f"{name};;{district};;{address}\n" for name, address, district, _offer in ORGANISATIONS)
+REGISTER_CSV = (  # as Excel saves it: BOM, semicolons, labels rather than codes
+    "\ufeffName;Trägerart;Sektor;Stadtteil;Ansprechperson;E-Mail\r\n"
+    "Kita Sonnenschein;Freier Träger der Jugendhilfe;Kindertagesbetreuung (Kita, Kindertagespflege);Elberfeld;"
+    "Kerstin Kita;kita@traeger.example\r\n"
+    "Familienzentrum Barmen;Wohlfahrtsverband (z. B. AWO, Caritas, Diakonie, DRK, Paritätischer);Frühe Hilfen;"
+    "Barmen;;fz@traeger.example\r\n"
+    "Jugendtreff Vohwinkel;Verein oder Initiative;Kinder- und Jugendhilfe;Vohwinkel;;jt@traeger.example\r\n")
 
 
 def _shot(page, name: str) -> None:
+    # A full-page shot does not scroll, so lazy images below the fold would stay blank in it.
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(img => { img.loading = 'eager'; })")
+    page.wait_for_function("[...document.images].every(img => img.complete)")
     for folder in SHOT_DIRS:
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
@@ -218,7 +226,8 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         link = _mail_link(app, inbox, address, "/r/")
         text = inbox.to(address)[-1].get_body(("plain",)).get_content().replace("\r\n", "\n")
         # After the salutation's comma a German letter goes on in lower case.
-        assert f"Guten Tag,\n\ndie Stadt Wuppertal lädt {name} zur Befragung" in text
+        greeting = "Guten Tag Kerstin Kita" if n == 0 else "Guten Tag"  # the register's contact person
+        assert f"{greeting},\n\ndie Stadt Wuppertal lädt {name} zur Befragung" in text
         assert "Jugendamt, Präventionskette" in text  # the Kommune's signature
         phone = n == len(ORGANISATIONS) - 1
         context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844} if phone
