@@ -73,6 +73,30 @@ def _reads_well(page, where: str) -> str:
     return text
 
 
+# The outermost elements that reach past the screen's right edge (for the failure message).
+WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+               && e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+  .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ' in ' + e.parentElement.tagName.toLowerCase()
+            + '.' + [...e.parentElement.classList].join('.') + ': ' + Math.round(e.getBoundingClientRect().right) + ' px')
+  .slice(0, 5)"""
+
+
+def _fits_phone(page, base: str, paths: list[str], role: str) -> None:
+    """Each page of the role reads well and does not scroll sideways on a 390 px phone."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = {}
+    for path in paths:
+        page.goto(base + path)
+        _reads_well(page, path)
+        if (width := page.evaluate("document.documentElement.scrollWidth")) > 390:
+            wide[path] = (width, page.evaluate(WIDER_THAN_SCREEN))
+        _shot(page, f"390px-{role}-{path.strip('/').replace('/', '-') or 'start'}")
+    page.set_viewport_size(size)
+    assert wide == {}, f"scrolls sideways at 390 px: {wide}"
+
+
 def _mail_link(app, inbox, address: str, pattern: str) -> str:
     """Deliver the outbox and return the path of the newest link to `address` (checked for the article)."""
     deliver(app)
@@ -162,6 +186,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         expect(page.get_by_role("status")).to_contain_text(f"{name} ist eingeladen")
     _reads_well(page, "Benutzer")
     _shot(page, "3-admin-benutzer")
+    _fits_phone(page, live_server, ["/admin/", "/admin/benutzer", "/admin/stadtteile"], "admin")
     admin_context.close()
 
     planner_link = _mail_link(app, inbox, PLANNER, "/passwort/")
@@ -270,6 +295,8 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.goto(f"{live_server}/")
     _reads_well(page, "Übersicht nach den Antworten")
     _shot(page, "10-planung-uebersicht")
+    survey_path = survey_url.replace(live_server, "")
+    _fits_phone(page, live_server, ["/", "/actors", survey_path, f"{survey_path}/invitations"], "planung")
     planner_context.close()
 
     # --- The analyst sets a password, lands on the results and sees coverage by district. ---
@@ -292,4 +319,5 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     expect(kita_row.locator("td")).to_have_text(["1", "2", "0", "0", "0"])
     expect(coverage).to_contain_text("Lücken in Worten")
     _shot(page, "12-auswertung-abdeckung")
+    _fits_phone(page, live_server, [survey_path.replace("/surveys/", "/results/")], "auswertung")
     analyst_context.close()
