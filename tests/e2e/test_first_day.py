@@ -294,6 +294,11 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
 
     page.goto(f"{live_server}/")
     _reads_well(page, "Übersicht nach den Antworten")
+    expect(page.locator("main")).to_contain_text("3 erreicht · 3 geöffnet · 3 begonnen · 3 abgeschickt")
+    page.goto(f"{survey_url}/invitations")
+    # The state counts say they are about those who have not submitted, so "0" does not read as "not sent".
+    expect(page.locator(".counts")).to_contain_text("Versendet, noch nicht geöffnet: 0")
+    page.goto(f"{live_server}/")
     _shot(page, "10-planung-uebersicht")
     survey_path = survey_url.replace(live_server, "")
     _fits_phone(page, live_server, ["/", "/actors", survey_path, f"{survey_path}/invitations"], "planung")
