@@ -55,13 +55,14 @@ REGISTER_CSV = (  # as Excel saves it: BOM, semicolons, labels rather than codes
     "Jugendtreff Vohwinkel;Verein oder Initiative;Kinder- und Jugendhilfe;Vohwinkel;;jt@traeger.example\r\n")
 
 
-def _shot(page, name: str) -> None:
-    # A full-page shot does not scroll, so lazy images below the fold would stay blank in it.
-    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(img => { img.loading = 'eager'; })")
-    page.wait_for_function("[...document.images].every(img => img.complete)")
+def _shot(page, name: str, part=None) -> None:
+    """A full-page screenshot, or of one part (a locator: its lazy images are scrolled into view first)."""
     for folder in SHOT_DIRS:
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        if part is None:
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        else:
+            part.screenshot(path=str(folder / f"{name}.png"))
 
 
 def _reads_well(page, where: str) -> str:
@@ -323,6 +324,6 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     kita_row = table.locator("tr", has_text="Rund um die Kita")
     expect(kita_row.locator("td")).to_have_text(["1", "2", "0", "0", "0"])
     expect(coverage).to_contain_text("Lücken in Worten")
-    _shot(page, "12-auswertung-abdeckung")
+    _shot(page, "12-auswertung-abdeckung", coverage)
     _fits_phone(page, live_server, [survey_path.replace("/surveys/", "/results/")], "auswertung")
     analyst_context.close()
