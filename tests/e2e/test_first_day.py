@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from survey.extensions import db
 from survey.models import Kommune, User
 
-from factories import deliver, token_from_mail
+from factories import deliver
 from test_name_forms_everywhere import BAD
 
 pytestmark = pytest.mark.e2e
@@ -136,10 +136,12 @@ def _set_password(browser, base: str, link: str, email: str):
 def test_first_day_from_empty_install_to_coverage_by_district(app, runner, browser, live_server, inbox, tmp_path):
     # --- The first admin, on the command line, in an empty database. ---
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        for model in (Kommune, User):  # no demo, no Kommune, no account
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
     result = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email", ADMIN,
                                  "--name", "Anna Admin", "--password", PASSWORDS[ADMIN]])
     assert result.exit_code == 0, result.output
+    assert "Administration für die Stadt Wuppertal angelegt: admin@wuppertal.example." in result.output
     assert "Verwaltung ist unter" in result.output
 
     admin_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
