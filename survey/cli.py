@@ -58,7 +58,7 @@ def create_admin_command(kommune: str, email: str, display_name: str, password: 
         raise click.ClickException(str(error)) from None
     db.session.commit()
     base = current_app.config["BASE_URL"].rstrip("/")
-    click.echo(f"Administration angelegt: {user.email} in {user.kommune.name}.")
+    click.echo(f"Administration für {user.kommune.forms.accusative} angelegt: {user.email}.")
     click.echo(f"Anmelden unter {base}/login; die Verwaltung ist unter {base}/admin.")
 
 

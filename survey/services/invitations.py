@@ -54,7 +54,7 @@ DEFAULT_TEXTS = {
         "Einladung zur Befragung „{Befragung}“ – {Kommune}",
         """{Anrede},
 
-{Kommune_Satzanfang} lädt {Organisation} zur Befragung „{Befragung}“ ein.
+{Kommune_Artikel} lädt {Organisation} zur Befragung „{Befragung}“ ein.
 
 {Einleitung}
 
