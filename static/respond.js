@@ -60,6 +60,7 @@
     sector.addEventListener("change", run);
     district.addEventListener("change", run);
     name.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); run(); } });
+    if (name.value || sector.value || district.value) run();  // typed before this script was loaded
   });
 
   /* Filter a long list of entries by their names. */
