@@ -7,7 +7,7 @@ import time
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup, with_appcontext
 
 from questionnaires import CatalogueError, load_catalogue
@@ -127,13 +127,19 @@ def send_mail_command(watch: bool, interval: float) -> None:
                 time.sleep(interval)
 
 
-@catalogue_cli.command("check")
+@catalogue_cli.command("check", with_appcontext=False)
 @click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None,
               help="Einen anderen Katalog-Ordner prüfen.")
 def check_catalogue_command(directory: str | None) -> None:
-    """Validate every catalogue file; exit non-zero and list each problem."""
+    """Validate every catalogue file; exit non-zero and list each problem.
+
+    It needs no app (and so no SECRET_KEY): the `catalogue` group is also a `flask.commands` entry
+    point (pyproject.toml), which Flask runs without loading the app, so an operator can check a
+    catalogue before the configuration is complete.
+    """
+    default = current_app.config.get("CATALOGUE_DIR", QUESTIONNAIRES_DIR) if has_app_context() else QUESTIONNAIRES_DIR
     try:
-        catalogue = load_catalogue(directory or current_app.config.get("CATALOGUE_DIR", QUESTIONNAIRES_DIR))
+        catalogue = load_catalogue(directory or default)
     except CatalogueError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)

@@ -74,3 +74,19 @@ def test_catalogue_check_fails_with_precise_message(runner, tmp_path):
     result = runner.invoke(args=["catalogue", "check", "--dir", str(tmp_path)])
     assert result.exit_code == 1
     assert "m.toml: m.frage: hat keine Antwortoptionen" in result.output
+
+
+def test_catalogue_check_needs_no_configuration(tmp_path):
+    """An operator can check the catalogue before SECRET_KEY and the rest are set (no app is built)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LUECKENLOS_DEMO", "DATABASE_URL")}
+    env.update(FLASK_APP="wsgi.py", LUECKENLOS_INSTANCE=str(tmp_path))
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run([str(flask), "catalogue", "check"], cwd=Path(__file__).parent.parent, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Katalog in Ordnung" in result.stdout
