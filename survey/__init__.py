@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from questionnaires import formatting as fmt
 
@@ -34,6 +35,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("CATALOGUE_DIR", str(config.QUESTIONNAIRES_DIR))
     instance_dir.mkdir(parents=True, exist_ok=True)
     logging_setup.init_app(app)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        # The real client address (login throttling, logs) comes from the proxy's X-Forwarded-For.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     app.extensions["catalogue"] = startup_checks.load(app.config["CATALOGUE_DIR"])
     startup_checks.run(app)

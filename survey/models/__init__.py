@@ -7,9 +7,10 @@ from .kommune import District, Kommune
 from .outbox import OutboxMessage, OutboxStatus
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
+from .throttle import Throttle
 from .user import AccountToken, Role, TokenPurpose, User
 
 __all__ = [
     "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
-    "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "User", "utc_now",
+    "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "Throttle", "User", "utc_now",
 ]

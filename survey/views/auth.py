@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db, login
 from ..models import Role, User
-from ..services import accounts
+from ..services import accounts, throttle
 from ..services.accounts import PASSWORD_RULE, AccountError
 
 bp = Blueprint("auth", __name__)
@@ -85,10 +85,21 @@ def login_page():
         return redirect(_safe_next(request.args.get("next")) or start_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        counters = [(throttle.LOGIN_ACCOUNT, form.email.data), (throttle.LOGIN_CLIENT, request.remote_addr or "")]
+        until = throttle.first_block(counters)
+        if until is not None:  # not even checked: a guess costs the wait, right or wrong
+            flash(throttle.wait_message(until), "error")
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            blocks = [b for rule, key in counters if (b := throttle.record_failure(rule, key)) is not None]
+            db.session.commit()
             flash("E-Mail-Adresse oder Passwort stimmen nicht.", "error")
+            if blocks:
+                flash(throttle.wait_message(max(blocks)), "error")
         else:
+            throttle.forget(throttle.LOGIN_ACCOUNT, form.email.data)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or start_url(user))
     return render_template("auth/login.html", form=form)
@@ -108,6 +119,11 @@ def logout():
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
+        until = throttle.blocked_until(throttle.RESET_CLIENT, request.remote_addr or "")
+        if until is not None:
+            flash(throttle.wait_message(until, lead="Von diesem Anschluss kamen in kurzer Zeit zu viele Anfragen."), "error")
+            return render_template("auth/forgot.html", form=form), 429
+        throttle.record_failure(throttle.RESET_CLIENT, request.remote_addr or "")  # every request counts
         accounts.request_password_reset(form.email.data)
         db.session.commit()
         return render_template("auth/forgot_sent.html", email=form.email.data.strip())
