@@ -149,36 +149,6 @@ def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor
 # --- import ----------------------------------------------------------------------------------------
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on German Windows)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def read_table(filename: str, raw: bytes) -> list[list[str]]:
-    """Rows of cells from a CSV (comma or semicolon) or XLSX file; raises ActorError if unreadable."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise ActorError("Die Excel-Datei lässt sich nicht lesen. Bitte speichern Sie sie erneut als .xlsx.") from error
-        sheet = workbook.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
-    if name.endswith(".xls"):
-        raise ActorError("Alte Excel-Dateien (.xls) kann Lückenlos nicht lesen. Bitte speichern Sie die Datei als .xlsx oder .csv.")
-    text = decode_csv(raw)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(";,\t", key=first.count)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
 def _map_header(header: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for index, cell in enumerate(header):

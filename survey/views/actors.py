@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..services import actors as actor_service
+from ..services import table_upload
 from ..services.actors import ActorData, ActorError
 from .access import planner_required
 
@@ -68,6 +69,9 @@ def edit(actor_id: int | None = None):
     return render_template("actors/edit.html", actor=actor, data=data, errors=errors, **_choices())
 
 
+PREVIEW_PAGE = 100  # rows per page of the import preview
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @planner_required
 def import_file():
@@ -84,7 +88,7 @@ def import_file():
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 raise ActorError("Bitte wählen Sie eine Datei aus (CSV oder Excel .xlsx).")
-            rows = actor_service.read_table(upload.filename, upload.read())
+            rows = table_upload.read_table(upload.filename, upload.read())
         if request.form.get("action") == "confirm":
             new, updated, rejected = actor_service.apply_import(kommune, rows)
             db.session.commit()
@@ -92,10 +96,13 @@ def import_file():
                   + (f", {rejected} abgelehnte Zeile(n) nicht übernommen." if rejected else "."), "success")
             return redirect(url_for("actors.index"))
         preview = actor_service.preview_import(kommune, rows)
-    except (ActorError, ValueError) as error:
+    except (ActorError, table_upload.UploadError, ValueError) as error:
         db.session.rollback()
         return render_template("actors/import.html", preview=None, error=str(error)), 422
+    pages = max(-(-len(preview) // PREVIEW_PAGE), 1)
+    page = min(max(request.form.get("seite", 1, type=int) or 1, 1), pages)
     return render_template("actors/import.html", preview=preview, rows_json=json.dumps(rows, ensure_ascii=False),
+                           shown=preview[(page - 1) * PREVIEW_PAGE:page * PREVIEW_PAGE], page=page, pages=pages,
                            labels=actor_service.STATE_LABELS, error="")
 
 
