@@ -15,6 +15,7 @@ from questionnaires import formatting as fmt
 
 from . import config, headers, logging_setup, question_types, startup_checks
 from .extensions import csrf, db, login, mail, migrate
+from .request import CleanRequest
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(config.TEMPLATES_DIR),
         static_folder=str(config.STATIC_DIR),
     )
+    app.request_class = CleanRequest  # no NUL byte reaches a view (PostgreSQL refuses them)
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment(instance_dir))
     if test_config:
