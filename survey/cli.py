@@ -83,7 +83,7 @@ def demo_command() -> None:
     if current_app.config["MAIL_SERVER"]:
         click.echo(f"  E-Mails gehen an den Server {current_app.config['MAIL_SERVER']}.\n")
     else:
-        click.echo(f"  E-Mails (Demo-Postfach): {base}/mailbox\n")
+        click.echo(f"  E-Mails (Demo-Postfach, nach der Anmeldung): {base}/mailbox\n")
 
 
 @mail_cli.command("send")

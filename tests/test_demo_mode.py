@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from survey import create_app
 from survey.extensions import db
-from survey.services.demo import SURVEY_TITLE
+from survey.services.demo import DEMO_PASSWORD, PLANNER, SURVEY_TITLE
+from factories import login, make_user
+
+DEMO_PLANNER = PLANNER[0]
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000(/r/[A-Za-z0-9_-]{20,})")
 
@@ -32,8 +36,31 @@ def test_demo_mode_shows_the_mailbox(app, client, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "DEMO_MODE", True)
     monkeypatch.setitem(app.config, "MAIL_SERVER", "")
     monkeypatch.setitem(app.config, "MAILBOX_DIR", str(tmp_path))
-    page = client.get("/mailbox/")
+    assert client.get("/mailbox/").status_code == 302  # log in first
+    _id, email = make_user(app, "planner")
+    page = login(client, email).get("/mailbox/")
     assert page.status_code == 200 and "Postfach (Demo)" in page.get_data(as_text=True)
+
+
+def test_each_kommune_sees_only_its_own_mails_in_the_mailbox(demo_app):
+    from survey.services.accounts import request_password_reset
+
+    own = make_user(demo_app, "planner", kommune="Stadt Wuppertal")
+    other = make_user(demo_app, "planner", kommune="Kreis Düren")
+    with demo_app.app_context():
+        request_password_reset(other[1])  # a mail for the other Kommune's planner
+        db.session.commit()
+    assert demo_app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 0
+    files = sorted(Path(demo_app.config["MAILBOX_DIR"]).glob("*.eml"))
+    assert len(files) == 1
+    wuppertal = login(demo_app.test_client(), own[1])
+    assert f"/mailbox/{files[0].stem}" not in wuppertal.get("/mailbox/").get_data(as_text=True)
+    assert wuppertal.get(f"/mailbox/{files[0].stem}").status_code == 404
+    assert wuppertal.get(f"/mailbox/{files[0].stem}/html").status_code == 404
+    dueren = login(demo_app.test_client(), other[1])
+    assert f"/mailbox/{files[0].stem}" in dueren.get("/mailbox/").get_data(as_text=True)
+    preview = dueren.get(f"/mailbox/{files[0].stem}/html")
+    assert preview.status_code == 200 and "sandbox" in preview.headers["Content-Security-Policy"]
 
 
 def test_demo_mode_is_off_unless_asked_for(tmp_path, monkeypatch):
@@ -79,7 +106,7 @@ def test_printed_link_and_every_mailbox_link_keep_working_across_restarts(demo_a
         assert demo.exit_code == 0, demo.output
         printed.append(_printed_link(demo.output))
         assert runner.invoke(args=["mail", "send"]).exit_code == 0  # the worker `make run` starts
-        client = started.test_client()
+        client = login(started.test_client(), DEMO_PLANNER, DEMO_PASSWORD)
         listing = client.get("/mailbox/").get_data(as_text=True)
         names = re.findall(r'href="/mailbox/(\d+)"', listing)
         assert len(names) >= 30

@@ -150,8 +150,21 @@ class MailboxSender:
         return None
 
     def send(self, row: OutboxMessage) -> None:
+        message = build_message(row)
+        # Whose mail it is, so /mailbox shows each Kommune's logged-in users only their own.
+        message.extra_headers = {"X-Lueckenlos-Kommune": str(_kommune_of(row) or "")}
         path = self.directory / f"{row.id:08d}.eml"
-        path.write_bytes(build_message(row).as_bytes())
+        path.write_bytes(message.as_bytes())
+
+
+def _kommune_of(row: OutboxMessage) -> int | None:
+    """The Kommune a mail belongs to: the invitation's survey's, else the recipient account's."""
+    from ..models import User
+
+    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
+    if invitation is not None:
+        return invitation.survey.kommune_id
+    return db.session.scalar(sa.select(User.kommune_id).where(User.email == row.recipient.lower()))
 
 
 def make_sender() -> SmtpSender | MailboxSender:

@@ -1,6 +1,8 @@
 """/mailbox: the local mailbox of the embedded setup, so a newcomer can follow every mail in the browser.
 
 Only in demo mode (LUECKENLOS_DEMO=1, set by `make run`) and without a mail server; 404 otherwise.
+Only for logged-in users, and each sees only the mails of their own Kommune (the mailbox writer
+marks every file with `X-Lueckenlos-Kommune`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ import email
 import email.policy
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
+from flask_login import current_user
+
+from ..extensions import login
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
 
@@ -18,12 +23,20 @@ bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
 def only_in_demo_mode():
     if not current_app.config["DEMO_MODE"] or current_app.config["MAIL_SERVER"]:
         abort(404)
+    if not current_user.is_authenticated:
+        return login.unauthorized()
+    return None
+
+
+def _own(message: email.message.EmailMessage) -> bool:
+    return message.get("X-Lueckenlos-Kommune", "") == str(current_user.kommune_id)
 
 
 def _messages() -> list[tuple[str, email.message.EmailMessage]]:
     folder = Path(current_app.config["MAILBOX_DIR"])
     files = sorted(folder.glob("*.eml"), reverse=True) if folder.exists() else []
-    return [(path.stem, email.message_from_bytes(path.read_bytes(), policy=email.policy.default)) for path in files]
+    messages = [(path.stem, email.message_from_bytes(path.read_bytes(), policy=email.policy.default)) for path in files]
+    return [(name, message) for name, message in messages if _own(message)]
 
 
 @bp.route("/")
@@ -31,16 +44,36 @@ def index():
     return render_template("mailbox/index.html", messages=_messages())
 
 
-@bp.route("/<name>")
-def show(name: str):
-    folder = Path(current_app.config["MAILBOX_DIR"])
-    path = folder / f"{name}.eml"
+def _message(name: str) -> email.message.EmailMessage:
+    path = Path(current_app.config["MAILBOX_DIR"]) / f"{name}.eml"
     if not name.isdigit() or not path.exists():
         abort(404)
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    if not _own(message):
+        abort(404)
+    return message
+
+
+@bp.route("/<name>")
+def show(name: str):
+    message = _message(name)
     text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    return render_template(
-        "mailbox/show.html", name=name, message=message,
-        text=text.get_content() if text else "", html=html.get_content() if html else "",
-    )
+    return render_template("mailbox/show.html", name=name, message=message,
+                           text=text.get_content() if text else "", has_html=message.get_body(("html",)) is not None)
+
+
+# The mail's own HTML, for the preview frame: its inline styles are allowed here only, in a
+# sandbox (no script, no form, no same-origin access), framed only by our own mailbox page.
+MAIL_PREVIEW_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+                               "frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+@bp.route("/<name>/html")
+def show_html(name: str):
+    html = _message(name).get_body(("html",))
+    if html is None:
+        abort(404)
+    return Response(html.get_content(), mimetype="text/html", headers=MAIL_PREVIEW_HEADERS)

@@ -3,7 +3,9 @@ same as PDF, for organisations that answer on paper."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 
 from analysis.pdf import html_to_pdf
 
@@ -21,7 +23,9 @@ def _page(survey_id: int, pdf: bool) -> str:
     survey = own_survey(survey_id)
     conditions = {key: text.replace("Nur wenn", "Nur beantworten, wenn", 1) + "."
                   for key, text in _condition_texts(survey).items()}
-    return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions,
+    # The browser links static/paper.css (the CSP allows no inline style); WeasyPrint gets it inline.
+    paper_css = (Path(current_app.static_folder or "") / "paper.css").read_text(encoding="utf-8") if pdf else ""
+    return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions, paper_css=paper_css,
                            pages=survey_service.pages_with_questions(survey),
                            group_blocks=GROUP_BLOCKS, partner_blocks=PARTNER_BLOCKS)
 

@@ -79,6 +79,14 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            _watch_csp(context)
+            return context
+
+        browser.new_context = watched_context
         yield browser
         browser.close()
 
@@ -91,6 +99,27 @@ def context(browser, _served):
     yield context
     context.close()
     _served[1].wait_idle()
+
+
+CSP_REFUSALS: list[str] = []
+
+
+def _watch_csp(context) -> None:
+    """Collect every CSP refusal chromium reports on any page of `context`."""
+    def watch(page) -> None:
+        page.on("console", lambda message: CSP_REFUSALS.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+
+    context.on("page", watch)
+
+
+@pytest.fixture(autouse=True)
+def csp_refusals():
+    """Every browser walk also checks that the Content-Security-Policy refused nothing on any page."""
+    CSP_REFUSALS.clear()
+    yield CSP_REFUSALS
+    refused, CSP_REFUSALS[:] = list(CSP_REFUSALS), []
+    assert not refused, f"Content-Security-Policy refused parts of a page: {refused}"
 
 
 @pytest.fixture

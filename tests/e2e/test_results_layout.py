@@ -87,3 +87,13 @@ def test_axe_finds_no_violations(browser, live_server, demo_pages, name, width):
     page.goto(live_server + demo_pages[name])
     assert axe_violations(page) == []
     context.close()
+
+
+def test_the_browser_walks_notice_a_csp_refusal(page, live_server, csp_refusals):
+    """The guard of every browser walk (conftest `csp_refusals`) really sees a refused inline style."""
+    page.goto(f"{live_server}/login")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">eingeschleust</p>')")
+    page.wait_for_timeout(200)
+    assert any("inline style" in refusal for refusal in csp_refusals)
+    assert page.eval_on_selector("p:last-of-type", "p => getComputedStyle(p).color") != "rgb(255, 0, 0)"
+    csp_refusals.clear()
