@@ -4,12 +4,12 @@ from .actor import Actor
 from .base import utc_now
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import MailRate, OutboxMessage, OutboxStatus
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
 from .user import AccountToken, Role, TokenPurpose, User
 
 __all__ = [
-    "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
+    "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "MailRate", "OutboxMessage", "OutboxStatus",
     "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "User", "utc_now",
 ]
