@@ -4,8 +4,15 @@ server, real threads; time is virtual, so minutes of sending take no real waitin
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time as _time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +204,42 @@ def test_two_workers_on_postgresql_with_a_low_rate_send_nothing_twice_and_keep_t
     moments = sorted(at for at, _id in relay.received)
     gaps = [later - earlier for earlier, later in zip(moments, moments[1:])]
     assert min(gaps) >= dt.timedelta(seconds=15)  # 4 a minute for both together, not each
+
+
+def test_kill_9_of_the_worker_mid_batch_loses_nothing(app, planner, monkeypatch, tmp_path):
+    """The real `flask mail send --watch` is killed with SIGKILL in the middle of a batch; after its
+    lease a second worker delivers the rest: every invitation arrives, at most the one mail that
+    was in flight arrives twice (same Message-ID)."""
+    _invite_many(app, planner, 30)
+    relay = Relay(VirtualTime(participants=1))
+    controller = Controller(relay, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(tmp_path), "SECRET_KEY": "test-only-secret",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(controller.port), "MAIL_RATE_PER_MINUTE": "300"}
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch"], cwd=root,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = _time.monotonic() + 60  # a bound, not a timing: the worker starts and sends
+        while len(relay.received) < 5 and _time.monotonic() < deadline and worker.poll() is None:
+            _time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        before = len(relay.received)
+        assert 5 <= before < 30  # killed mid-batch
+        later = utc_now() + dt.timedelta(seconds=301)  # the dead worker's lease has run out
+        monkeypatch.setattr(delivery, "clock", lambda: later)
+        second = create_app(dict(app.config, MAIL_PORT=controller.port))
+        with second.app_context():
+            assert delivery.deliver_due().sent >= 30 - before - 1
+            assert _unsent(second) == 0
+            db.session.remove()
+        _dispose(second)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        controller.stop()
+    counts = collections.Counter(message_id for _at, message_id in relay.received)
+    assert len(counts) == 30  # nothing lost
+    assert sum(n - 1 for n in counts.values()) <= 1  # at most the mail in flight, same Message-ID
