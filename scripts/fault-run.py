@@ -108,7 +108,7 @@ class Case:
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "LUECKENLOS_INSTANCE": str(self.instance), "SECRET_KEY": "fault-run-only",
                 "DATABASE_URL": self.database, "LUECKENLOS_DEMO": "false", "FLASK_APP": "wsgi.py",
-                "BASE_URL": "http://127.0.0.1:5000", **extra}
+                "BASE_URL": "http://127.0.0.1:5000", "PYTHONUNBUFFERED": "1", **extra}
 
     def start_worker(self, port: int, **extra: str) -> subprocess.Popen:
         log = self.instance / f"worker-{len(self.workers)}.log"
