@@ -1,4 +1,4 @@
-"""mail rate: the send schedule shared by all mail workers
+"""mail rate: the send schedule shared by all mail workers, and why the queue is paused
 
 Revision ID: 7d4f3a8b0c43
 Revises: 5b2d1e6f8a21
@@ -21,6 +21,8 @@ def upgrade():
         'mail_rate',
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('next_slot_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('paused_since', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('pause_reason', sa.Text(), server_default='', nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
 

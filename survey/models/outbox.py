@@ -64,3 +64,7 @@ class MailRate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     next_slot_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The server refused the session or could not be reached (no mail has gone through since):
+    # the queue is paused, the planner dashboard shows why. Cleared by the next delivered mail.
+    paused_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

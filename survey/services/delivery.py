@@ -15,8 +15,10 @@ timeout or a connection dropped while *this* mail was being sent costs this mail
 it is retried with back-off, for `RETRY_FOR` after it was queued (a cap in time, not a count, so
 an outage of hours fails nothing). When the server cannot be reached or refuses the session itself
 (connection refused, 554 greeting, 535 authentication, 530 TLS), the mail being sent and the rest
-of the batch go back untried: their claim's attempt is given back and nobody knocks on the closed
-door once per mail.
+of the batch go back untried: their claim's attempt is given back, and the whole queue pauses for
+`SERVER_PAUSE` (every mail due before then waits, for all workers), so nobody knocks on the
+closed door once per mail. The planner dashboard shows the pause and its reason until a mail goes
+through again (`queue_paused`).
 
 Several workers (PostgreSQL) share one rate and never send a mail twice:
 - The rate (`MAIL_RATE_PER_MINUTE`) is a schedule in the database (`MailRate`, one row): before
@@ -312,16 +314,47 @@ class _Claims:
         return row_id in self.attempts
 
 
+def _schedule() -> MailRate:
+    """The shared schedule row, locked (PostgreSQL) until the caller commits; created if missing."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(MailRate).values(id=1, next_slot_at=clock()).on_conflict_do_nothing())
+    return db.session.scalars(sa.select(MailRate).where(MailRate.id == 1).with_for_update()).one()
+
+
 def reserve_slot(per_minute: int) -> dt.datetime:
     """Reserve the next send slot of the shared schedule (committed) and return when it is."""
     interval = dt.timedelta(seconds=60.0 / per_minute)
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(MailRate).values(id=1, next_slot_at=clock()).on_conflict_do_nothing())
-    schedule = db.session.scalars(sa.select(MailRate).where(MailRate.id == 1).with_for_update()).one()
+    schedule = _schedule()
     slot = max(clock(), schedule.next_slot_at)
     schedule.next_slot_at = slot + interval
     db.session.commit()
     return slot
+
+
+def queue_paused() -> MailRate | None:
+    """The schedule row while the queue is paused because the server refused (for the dashboard)."""
+    schedule = db.session.get(MailRate, 1)
+    return schedule if schedule is not None and schedule.paused_since is not None else None
+
+
+def _pause_queue(error: ServerUnavailable) -> None:
+    """The server refused the session: every mail due before the pause ends waits for it (no
+    worker knocks once per mail or per batch), and the dashboard says why. Committed."""
+    until = clock() + SERVER_PAUSE
+    db.session.execute(sa.update(OutboxMessage)
+                       .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at < until)
+                       .values(next_attempt_at=until).execution_options(synchronize_session=False))
+    schedule = _schedule()
+    schedule.paused_since = schedule.paused_since or clock()
+    schedule.pause_reason = str(error)
+    db.session.commit()
+
+
+def _resume_queue() -> None:
+    schedule = queue_paused()
+    if schedule is not None:
+        schedule.paused_since = None
+        schedule.pause_reason = ""
 
 
 def _wait_for(slot: dt.datetime, claims: _Claims, remaining: list[int]) -> None:
@@ -392,6 +425,9 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                 server_down = error
                 _give_back(row, error)
                 report.untried += 1
+                if report.untried == 1:
+                    db.session.commit()
+                    _pause_queue(error)
             except (TemporaryFailure, PermanentFailure) as error:
                 _record_failure(row, error)
                 if row.status is OutboxStatus.FAILED:
@@ -402,6 +438,8 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
             else:
                 _record_sent(row)
                 report.sent += 1
+                if report.sent == 1:
+                    _resume_queue()
             db.session.commit()
             if pause and server_down is None:
                 pause()
