@@ -15,7 +15,7 @@ from questionnaires import CatalogueError, load_catalogue
 from .config import QUESTIONNAIRES_DIR
 from .extensions import db
 from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create_user
-from .services.delivery import deliver_due, rate_pause, single_worker
+from .services.delivery import deliver_due, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
 
@@ -91,7 +91,6 @@ def demo_command() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
 def send_mail_command(watch: bool, interval: float) -> None:
     """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
-    pause = rate_pause(current_app.config["MAIL_RATE_PER_MINUTE"])
     with single_worker(current_app):
         outage = 0  # consecutive passes the database failed
         while True:
@@ -100,7 +99,7 @@ def send_mail_command(watch: bool, interval: float) -> None:
                 db.session.commit()
                 if reminders:
                     click.echo(f"geplante Erinnerungen: {reminders}")
-                report = deliver_due(pause=pause)
+                report = deliver_due()  # keeps MAIL_RATE_PER_MINUTE together with any other worker
             except sa.exc.OperationalError as error:
                 # The database restarted or is briefly away: the outbox is still there, so wait and
                 # go on (uncommitted claims run out with their lease). A single run reports it.

@@ -86,7 +86,9 @@ def from_environment(instance_dir: Path) -> dict:
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "Lückenlos <noreply@lueckenlos.invalid>",
         # Without MAIL_SERVER mails go to a folder that /mailbox shows in the browser.
         "MAILBOX_DIR": env("MAILBOX_DIR") or str(instance_dir / "mailbox"),
-        "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),
+        "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),  # all mail workers together
+        # How long a worker's claim on a mail holds without renewal (it renews while it sends).
+        "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
         # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
         "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
         "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),

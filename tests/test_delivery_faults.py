@@ -3,6 +3,7 @@ fails, and only a real verdict costs an attempt (real SMTP server, bounded in ro
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 
@@ -161,3 +162,29 @@ def test_all_failed_invitations_are_resent_at_once_after_a_preview(app, planner,
         assert set(db.session.scalars(sa.select(Invitation.status))) == {InvitationStatus.SENT}
     tokens = {line for m in inbox.messages for line in m.get_body(("plain",)).get_content().split() if "/r/" in line}
     assert len(inbox.messages) == 4 and len(tokens) == 4  # each organisation got its own working link once
+
+
+def test_a_refusing_server_pauses_the_whole_queue_and_the_dashboard_says_why(app, planner, inbox, planner_client,
+                                                                             monkeypatch):
+    _invite_many(app, planner, delivery.BATCH_SIZE + 10)
+    unreachable = create_app(dict(app.config, MAIL_PORT=free_port()))  # nobody listens there
+    try:
+        with unreachable.app_context():
+            assert delivery.deliver_due().untried == delivery.BATCH_SIZE
+            nothing = delivery.deliver_due()  # the 10 outside the batch wait too: nobody knocks again
+            assert (nothing.sent, nothing.untried, nothing.retrying, nothing.failed) == (0, 0, 0, 0)
+            db.session.remove()
+    finally:
+        _dispose(unreachable)
+    page = planner_client.get("/uebersicht").get_data(as_text=True)
+    assert "Der E-Mail-Versand ist angehalten" in page and "kein Zustellversuch verloren" in page
+    assert "Meldung: Der Mailserver war nicht erreichbar" in page and "Connection refused" in page  # detail only
+    later = utc_now() + delivery.SERVER_PAUSE + dt.timedelta(seconds=1)
+    monkeypatch.setattr(delivery, "clock", lambda: later)
+    with app.app_context():  # the server is back
+        assert delivery.deliver_due().sent == delivery.BATCH_SIZE
+        assert delivery.deliver_due().sent == 10
+        assert {r.attempts for r in db.session.scalars(sa.select(OutboxMessage))} == {1}  # the outage cost none
+        db.session.remove()
+    assert len(inbox.messages) == delivery.BATCH_SIZE + 10
+    assert "angehalten" not in planner_client.get("/uebersicht").get_data(as_text=True)

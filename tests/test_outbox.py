@@ -165,14 +165,25 @@ def test_crash_leaves_rows_sending_and_restart_sends_each_exactly_once(app, plan
         assert {r.attempts for r in db.session.scalars(sa.select(OutboxMessage))} == {2}
 
 
-def test_rate_limit_pauses_after_every_mail(app, planner, inbox, monkeypatch):
+def test_rate_limit_spaces_the_mails_and_holds_across_batches(app, planner, inbox, monkeypatch):
     _invite_many(app, planner, 3)
+    now = [utc_now()]
     sleeps: list[float] = []
-    monkeypatch.setattr(delivery.time, "sleep", sleeps.append)
+
+    def sleep(seconds: float) -> None:  # the injectable clock: waiting moves time on, nothing sleeps
+        sleeps.append(seconds)
+        now[0] += dt.timedelta(seconds=seconds)
+
+    monkeypatch.setattr(delivery, "clock", lambda: now[0])
+    monkeypatch.setattr(delivery, "sleep", sleep)
     with app.app_context():
-        report = delivery.deliver_due(pause=delivery.rate_pause(30))
-    assert report.sent == 3 and sleeps == [2.0, 2.0, 2.0]
-    assert delivery.rate_pause(0) is None
+        assert delivery.deliver_due(per_minute=30).sent == 3
+        assert sum(sleeps) == pytest.approx(4.0)  # 2 s between mails: slots at 0, 2 and 4 s
+        _invite_many(app, planner, 1)
+        assert delivery.deliver_due(per_minute=30).sent == 1  # the next batch waits for its slot too
+        assert sum(sleeps) == pytest.approx(6.0)
+        assert delivery.deliver_due(per_minute=0).sent == 0
+    assert len(inbox.messages) == 4
 
 
 @pytest.mark.postgres_only
@@ -188,7 +199,7 @@ def test_two_workers_on_postgresql_never_send_the_same_mail_twice(app, planner, 
             barrier.wait()
             total = 0
             while True:
-                report = delivery.deliver_due(limit=5, pause=lambda: None)
+                report = delivery.deliver_due(limit=5)
                 if not (report.sent or report.retrying or report.failed or report.untried):
                     break
                 total += report.sent

@@ -4,13 +4,30 @@ from .actor import Actor
 from .base import utc_now
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import MailRate, OutboxMessage, OutboxStatus
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
 from .throttle import Throttle
 from .user import AccountToken, Role, TokenPurpose, User
 
-__all__ = [
-    "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
-    "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "Throttle", "User", "utc_now",
+__all__ = [  # one name per line, so parallel changes merge
+    "AccountToken",
+    "Actor",
+    "District",
+    "Invitation",
+    "InvitationStatus",
+    "Kommune",
+    "MailRate",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Response",
+    "Role",
+    "Survey",
+    "SurveyItem",
+    "SurveyPage",
+    "SurveyState",
+    "Throttle",
+    "TokenPurpose",
+    "User",
+    "utc_now",
 ]

@@ -1,4 +1,5 @@
-"""The outbox: every e-mail is a row written in the same transaction as the change that causes it."""
+"""The outbox: every e-mail is a row written in the same transaction as the change that causes it;
+and the shared send schedule that keeps all mail workers together to MAIL_RATE_PER_MINUTE."""
 
 from __future__ import annotations
 
@@ -52,3 +53,18 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailRate(db.Model):
+    """One row: the earliest moment the next mail may go out, shared by every mail worker.
+
+    A worker reserves a send slot by locking this row, taking max(now, next_slot_at) and moving
+    next_slot_at one interval (60 s / MAIL_RATE_PER_MINUTE) on, so the rate holds across workers.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    next_slot_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The server refused the session or could not be reached (no mail has gone through since):
+    # the queue is paused, the planner dashboard shows why. Cleared by the next delivered mail.
+    paused_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

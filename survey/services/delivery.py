@@ -15,8 +15,27 @@ timeout or a connection dropped while *this* mail was being sent costs this mail
 it is retried with back-off, for `RETRY_FOR` after it was queued (a cap in time, not a count, so
 an outage of hours fails nothing). When the server cannot be reached or refuses the session itself
 (connection refused, 554 greeting, 535 authentication, 530 TLS), the mail being sent and the rest
-of the batch go back untried: their claim's attempt is given back and nobody knocks on the closed
-door once per mail.
+of the batch go back untried: their claim's attempt is given back, and the whole queue pauses for
+`SERVER_PAUSE` (every mail due before then waits, for all workers), so nobody knocks on the
+closed door once per mail. The planner dashboard shows the pause and its reason until a mail goes
+through again (`queue_paused`).
+
+Several workers (PostgreSQL) share one rate and never send a mail twice:
+- The rate (`MAIL_RATE_PER_MINUTE`) is a schedule in the database (`MailRate`, one row): before
+  each mail a worker reserves the next send slot under a row lock and waits for it, so all
+  workers together keep to the rate. A batch holds about one minute of mails at that rate.
+- While a worker waits for its slots it renews the lease of the rest of its batch (every third of
+  the lease), so a slow batch is never re-claimed by a second worker. Each claim is fenced by its
+  attempt count: before sending, the worker renews that row's lease only if the row is still
+  "sending" with the attempt count of its own claim; if another worker has re-claimed it (the
+  first stalled longer than the lease) the mail is left to that worker.
+- The ambiguous window: a connection lost after the final "." of DATA but before the server's
+  reply cannot tell whether the mail was accepted. It is treated as a temporary failure and sent
+  again later with the same Message-ID (counted as an attempt), so a recipient may see it twice;
+  drops before the end of DATA never lead to a duplicate.
+
+Time comes from `clock()` and waiting goes through `sleep()`: tests replace both with a virtual
+clock, so slow batches, outages of hours and three-day windows need no real waiting.
 """
 
 from __future__ import annotations
@@ -33,18 +52,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask import Flask, current_app
 from flask_mail import Message
 
 from ..extensions import db, mail
-from ..models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, utc_now
+from ..models import Invitation, InvitationStatus, MailRate, OutboxMessage, OutboxStatus, utc_now
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(minutes=5)  # default of MAIL_LEASE_SECONDS
 RETRY_FOR = dt.timedelta(days=3)
 SERVER_PAUSE = dt.timedelta(minutes=1)
 BATCH_SIZE = 50
+
+
+def clock() -> dt.datetime:
+    """The worker's notion of now (tests replace it with a virtual clock)."""
+    return utc_now()
+
+
+def sleep(seconds: float) -> None:
+    """Wait (tests replace it with a virtual clock's sleep)."""
+    time.sleep(seconds)
+
+
+def lease_length() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config.get("MAIL_LEASE_SECONDS") or LEASE.total_seconds())
 
 
 class TemporaryFailure(Exception):
@@ -175,7 +209,7 @@ def make_sender() -> SmtpSender | MailboxSender:
 
 def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
     """Claim up to `limit` due messages and commit the claim (attempt + lease) before sending."""
-    now = utc_now()
+    now = clock()
     query = (
         sa.select(OutboxMessage)
         .where(
@@ -191,7 +225,7 @@ def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
     for row in rows:
         row.status = OutboxStatus.SENDING
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + lease_length()
     db.session.commit()
     return rows
 
@@ -212,7 +246,7 @@ def _obsolete(row: OutboxMessage) -> str:
 
 def _record_sent(row: OutboxMessage) -> None:
     row.status = OutboxStatus.SENT
-    row.sent_at = utc_now()
+    row.sent_at = clock()
     row.last_error = ""
     if row.invitation_id and row.kind in ("invitation", "reminder"):
         invitation = db.session.get(Invitation, row.invitation_id)
@@ -232,7 +266,7 @@ def _give_back(row: OutboxMessage, error: ServerUnavailable) -> None:
     """Put an untried mail back: no attempt used, due again after a short pause."""
     row.attempts = max(row.attempts - 1, 0)
     row.status = OutboxStatus.PENDING
-    row.next_attempt_at = utc_now() + SERVER_PAUSE
+    row.next_attempt_at = clock() + SERVER_PAUSE
     row.last_error = str(error)
     invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id and row.kind == "invitation" else None
     if invitation is not None and invitation.status is InvitationStatus.CREATED:
@@ -241,7 +275,7 @@ def _give_back(row: OutboxMessage, error: ServerUnavailable) -> None:
 
 def _record_failure(row: OutboxMessage, error: Exception) -> None:
     row.last_error = str(error)
-    expired = utc_now() + backoff(row.attempts) > row.created_at + RETRY_FOR
+    expired = clock() + backoff(row.attempts) > row.created_at + RETRY_FOR
     permanent = isinstance(error, PermanentFailure) or expired
     invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
     if row.kind != "invitation":
@@ -253,9 +287,94 @@ def _record_failure(row: OutboxMessage, error: Exception) -> None:
             invitation.failed_reason = str(error)
     else:
         row.status = OutboxStatus.PENDING
-        row.next_attempt_at = utc_now() + backoff(row.attempts)
+        row.next_attempt_at = clock() + backoff(row.attempts)
         if invitation is not None and invitation.status is InvitationStatus.CREATED:
             invitation.failed_reason = str(error)  # shown as "Wird erneut versucht"
+
+
+class _Claims:
+    """The rows this worker claimed in one batch, fenced by the attempt count of each claim."""
+
+    def __init__(self, rows: list[OutboxMessage]) -> None:
+        self.attempts = {row.id: row.attempts for row in rows}
+        self.lease = lease_length()
+        self.renewed_at = clock()
+
+    def _renew(self, ids: list[int]) -> None:
+        until = clock() + self.lease
+        for row_id in ids:
+            result = db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING,
+                       OutboxMessage.attempts == self.attempts[row_id])
+                .values(next_attempt_at=until)
+                .execution_options(synchronize_session=False))
+            if result.rowcount != 1:
+                log.warning("outbox id %s was re-claimed by another worker; leaving it to that one", row_id)
+                del self.attempts[row_id]
+        db.session.commit()
+
+    def keep(self, remaining: list[int]) -> None:
+        """Renew the lease of the rows not sent yet, every third of the lease."""
+        if clock() - self.renewed_at >= self.lease / 3:
+            self._renew([i for i in remaining if i in self.attempts])
+            self.renewed_at = clock()
+
+    def still_ours(self, row_id: int) -> bool:
+        """Renew this row's lease right before sending it; False if another worker has it now."""
+        if row_id in self.attempts:
+            self._renew([row_id])
+        return row_id in self.attempts
+
+
+def _schedule() -> MailRate:
+    """The shared schedule row, locked (PostgreSQL) until the caller commits; created if missing."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(MailRate).values(id=1, next_slot_at=clock()).on_conflict_do_nothing())
+    return db.session.scalars(sa.select(MailRate).where(MailRate.id == 1).with_for_update()).one()
+
+
+def reserve_slot(per_minute: int) -> dt.datetime:
+    """Reserve the next send slot of the shared schedule (committed) and return when it is."""
+    interval = dt.timedelta(seconds=60.0 / per_minute)
+    schedule = _schedule()
+    slot = max(clock(), schedule.next_slot_at)
+    schedule.next_slot_at = slot + interval
+    db.session.commit()
+    return slot
+
+
+def queue_paused() -> MailRate | None:
+    """The schedule row while the queue is paused because the server refused (for the dashboard)."""
+    schedule = db.session.get(MailRate, 1)
+    return schedule if schedule is not None and schedule.paused_since is not None else None
+
+
+def _pause_queue(error: ServerUnavailable) -> None:
+    """The server refused the session: every mail due before the pause ends waits for it (no
+    worker knocks once per mail or per batch), and the dashboard says why. Committed."""
+    until = clock() + SERVER_PAUSE
+    db.session.execute(sa.update(OutboxMessage)
+                       .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at < until)
+                       .values(next_attempt_at=until).execution_options(synchronize_session=False))
+    schedule = _schedule()
+    schedule.paused_since = schedule.paused_since or clock()
+    schedule.pause_reason = str(error)
+    db.session.commit()
+
+
+def _resume_queue() -> None:
+    schedule = queue_paused()
+    if schedule is not None:
+        schedule.paused_since = None
+        schedule.pause_reason = ""
+
+
+def _wait_for(slot: dt.datetime, claims: _Claims, remaining: list[int]) -> None:
+    """Wait until `slot`, keeping the leases of the batch alive meanwhile."""
+    while (left := (slot - clock()).total_seconds()) > 0:
+        claims.keep(remaining)
+        sleep(min(left, claims.lease.total_seconds() / 3))
 
 
 @dataclass
@@ -264,23 +383,45 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     untried: int = 0  # given back because the server was unavailable
+    lost_claims: int = 0  # re-claimed by another worker after this one stalled past the lease
 
 
-def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None) -> DeliveryReport:
-    """Deliver one batch of due messages; each outcome is committed on its own."""
+def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None,
+                per_minute: int | None = None) -> DeliveryReport:
+    """Deliver one batch of due messages; each outcome is committed on its own.
+
+    `per_minute` (default MAIL_RATE_PER_MINUTE, 0: no limit) is shared by all workers through the
+    database schedule; the batch then holds about one minute of mails. `pause` is called after
+    each mail (a hook for tests).
+    """
+    if per_minute is None:
+        per_minute = current_app.config.get("MAIL_RATE_PER_MINUTE") or 0
+    if per_minute > 0:
+        limit = min(limit, per_minute)
     report = DeliveryReport()
     rows = claim_due(limit)
     if not rows:
         return report
+    claims = _Claims(rows)
+    ids = [row.id for row in rows]
     server_down: ServerUnavailable | None = None
     with make_sender() as sender:
-        for row in rows:
+        for position, row in enumerate(rows):
+            if row.id not in claims.attempts:
+                report.lost_claims += 1
+                continue
             reason = _obsolete(row)
             if reason:
                 row.status = OutboxStatus.CANCELLED
                 row.last_error = reason
                 db.session.commit()
                 continue
+            if server_down is None:
+                if per_minute > 0:
+                    _wait_for(reserve_slot(per_minute), claims, ids[position:])
+                if not claims.still_ours(row.id):
+                    report.lost_claims += 1
+                    continue
             try:
                 try:
                     if server_down is not None:
@@ -297,6 +438,9 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                 server_down = error
                 _give_back(row, error)
                 report.untried += 1
+                if report.untried == 1:
+                    db.session.commit()
+                    _pause_queue(error)
             except (TemporaryFailure, PermanentFailure) as error:
                 _record_failure(row, error)
                 if row.status is OutboxStatus.FAILED:
@@ -307,9 +451,11 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
             else:
                 _record_sent(row)
                 report.sent += 1
+                if report.sent == 1:
+                    _resume_queue()
             db.session.commit()
             if pause and server_down is None:
-                pause()  # also after the last one, so the rate holds across batches
+                pause()
     return report
 
 
@@ -336,10 +482,3 @@ def single_worker(app: Flask) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def rate_pause(per_minute: int) -> Callable[[], None] | None:
-    """A pause between two mails that keeps to `per_minute` (None: no limit)."""
-    if per_minute <= 0:
-        return None
-    return lambda: time.sleep(60.0 / per_minute)
