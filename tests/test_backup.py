@@ -218,3 +218,18 @@ def test_restore_refuses_when_the_database_has_tables_the_backup_lacks(live, tmp
     result = invoke(live, "restore", str(tmp_path / "alt.dump"), "--yes")
     assert result.exit_code != 0 and "neuere_tabelle" in result.output and "neue, leere Datenbank" in result.output
     assert "bleibt@musterhausen.de" in user_emails(live)
+
+
+def test_the_backup_unit_runs_a_command_that_works(live, tmp_path):
+    """deploy/systemd/lueckenlos-backup.service's ExecStart, run against this database."""
+    unit = (Path(__file__).resolve().parents[1] / "deploy" / "systemd" / "lueckenlos-backup.service").read_text()
+    [exec_start] = [line.split("=", 1)[1].split() for line in unit.splitlines() if line.startswith("ExecStart=")]
+    assert exec_start[0].endswith("/.venv/bin/flask")
+    folder = tmp_path / "var-backups"
+    folder.mkdir()
+    args = [str(folder) if arg == "/var/backups/lueckenlos" else arg for arg in exec_start[1:]]
+    assert str(folder) in args, "the unit writes to the folder docs/deploy.md creates"
+    result = invoke(live, *args)
+    assert result.exit_code == 0, result.output
+    [written] = folder.iterdir()
+    assert backups.check_backup(live.config["SQLALCHEMY_DATABASE_URI"], written) > 5
