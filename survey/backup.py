@@ -38,7 +38,7 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class BackupResult:
-    path: Path
+    path: Path | None  # None: nothing to save (a restore onto a new, empty database)
     size: int
     tables: int
 
@@ -109,12 +109,23 @@ def restore(url: str, source: Path, safety_copy: Path) -> BackupResult:
     tables = check_backup(url, source)
     if not is_sqlite(url):
         _pg_refuse_extra_tables(url, Path(source))
-    saved = backup(url, safety_copy)
+    saved = backup(url, safety_copy) if has_schema(url) else BackupResult(None, 0, 0)
     if is_sqlite(url):
         _sqlite_restore(Path(source), sqlite_path(url))
     else:
         _pg_restore(url, Path(source))
     return BackupResult(saved.path, saved.size, tables)
+
+
+def has_schema(url: str) -> bool:
+    """Whether the database holds a Lückenlos schema worth saving (a new machine's has none)."""
+    if is_sqlite(url) and not sqlite_path(url).is_file():
+        return False
+    engine = sa.create_engine(url)
+    try:
+        return sa.inspect(engine).has_table("alembic_version")
+    finally:
+        engine.dispose()
 
 
 # --- SQLite ------------------------------------------------------------------------------------

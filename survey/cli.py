@@ -221,7 +221,10 @@ def restore_command(source: str, yes: bool) -> None:
         result = backups.restore(url, Path(source), safety)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Der bisherige Stand ist gesichert: {result.path}")
+    if result.path:
+        click.echo(f"Der bisherige Stand ist gesichert: {result.path}")
+    else:
+        click.echo("Die Datenbank war leer: es gab keinen bisherigen Stand zu sichern.")
     click.echo(f"Wiederhergestellt aus {source}. Jetzt `flask db upgrade`, dann App und Mail-Worker starten.")
 
 

@@ -233,3 +233,26 @@ def test_the_backup_unit_runs_a_command_that_works(live, tmp_path):
     assert result.exit_code == 0, result.output
     [written] = folder.iterdir()
     assert backups.check_backup(live.config["SQLALCHEMY_DATABASE_URI"], written) > 5
+
+
+def test_restore_onto_a_new_empty_database(live, database, tmp_path):
+    """A new machine: the database exists (PostgreSQL) or not even its file (SQLite)."""
+    add_user(live, "umzug@musterhausen.de")
+    assert invoke(live, "backup", "--to", str(tmp_path / "umzug.bak")).exit_code == 0
+    with live.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if backups.is_sqlite(database):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{backups.sqlite_path(database)}{suffix}").unlink(missing_ok=True)
+    else:
+        with live.app_context():
+            db.session.execute(sa.text("DROP SCHEMA public CASCADE"))
+            db.session.execute(sa.text("CREATE SCHEMA public"))
+            db.session.commit()
+            db.session.remove()
+    result = invoke(live, "restore", str(tmp_path / "umzug.bak"), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "war leer" in result.output
+    assert invoke(live, "db", "upgrade").exit_code == 0
+    assert "umzug@musterhausen.de" in user_emails(live)
