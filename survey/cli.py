@@ -163,15 +163,17 @@ def _backup_folder() -> Path:
 
 
 def _backup_target(to: str | None, url: str) -> Path:
-    """`--to` names a file, or a folder that gets a timestamped file; default: <instance>/backups/."""
-    if to and not Path(to).is_dir():
+    """`--to` names a folder (existing, or a name without suffix) that gets a timestamped file, or a
+    file (`x.dump`, `x.sqlite`); default: <instance>/backups/. A missing folder is created, never
+    mistaken for a file name."""
+    if to and Path(to).suffix and not Path(to).is_dir():
         return Path(to)
     return backups.default_target(Path(to) if to else _backup_folder(), url, backup_clock())
 
 
 @click.command("backup")
 @click.option("--to", "to", default=None, metavar="PFAD",
-              help="Zieldatei oder -ordner (Standard: backups/ im Instanzordner, ein Zeitstempel je Sicherung).")
+              help="Zielordner (ein Zeitstempel je Sicherung) oder Zieldatei mit Endung; Standard: backups/ im Instanzordner.")
 @click.option("--keep-days", type=click.IntRange(min=1), default=None,
               help="Danach ältere Sicherungen (lueckenlos-*.sqlite/.dump) im Zielordner löschen.")
 @with_appcontext

@@ -256,3 +256,12 @@ def test_restore_onto_a_new_empty_database(live, database, tmp_path):
     assert "war leer" in result.output
     assert invoke(live, "db", "upgrade").exit_code == 0
     assert "umzug@musterhausen.de" in user_emails(live)
+
+
+def test_backup_to_a_missing_folder_creates_it_instead_of_a_file_of_that_name(live, tmp_path):
+    folder = tmp_path / "var" / "backups" / "lueckenlos"
+    result = invoke(live, "backup", "--to", str(folder))
+    assert result.exit_code == 0, result.output
+    assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
+    [written] = folder.iterdir()
+    assert written.name.startswith("lueckenlos-") and str(written) in result.output
