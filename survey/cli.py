@@ -159,7 +159,7 @@ def backup_clock() -> dt.datetime:
 
 
 def _backup_folder() -> Path:
-    return Path(current_app.config.get("BACKUP_DIR") or Path(current_app.instance_path) / "backups")
+    return Path(current_app.instance_path) / "backups"
 
 
 def _backup_target(to: str | None, url: str) -> Path:
