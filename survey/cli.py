@@ -1,9 +1,12 @@
-"""`flask` commands: users, demo data, the mail worker and the catalogue check."""
+"""`flask` commands: users, demo data, the mail worker, the catalogue check, backup and restore."""
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import logging
 import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -11,7 +14,9 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup, with_appcontext
 
 from questionnaires import CatalogueError, load_catalogue
+from questionnaires import formatting as fmt
 
+from . import backup as backups
 from .config import QUESTIONNAIRES_DIR
 from .extensions import db
 from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create_user
@@ -147,8 +152,101 @@ def check_catalogue_command(directory: str | None) -> None:
     click.echo(f"Katalog in Ordnung: {len(catalogue.modules)} Module, {count} Fragen, {len(catalogue.templates)} Vorlagen.")
 
 
+def backup_clock() -> dt.datetime:
+    """The time a backup file is named after (Europe/Berlin wall time would be ambiguous: UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _backup_folder() -> Path:
+    return Path(current_app.instance_path) / "backups"
+
+
+def _backup_target(to: str | None, url: str) -> Path:
+    """`--to` names a folder (existing, or a name without suffix) that gets a timestamped file, or a
+    file (`x.dump`, `x.sqlite`); default: <instance>/backups/. A missing folder is created, never
+    mistaken for a file name."""
+    if to and Path(to).suffix and not Path(to).is_dir():
+        return Path(to)
+    return backups.default_target(Path(to) if to else _backup_folder(), url, backup_clock())
+
+
+@click.command("backup")
+@click.option("--to", "to", default=None, metavar="PFAD",
+              help="Zielordner (ein Zeitstempel je Sicherung) oder Zieldatei mit Endung; Standard: backups/ im Instanzordner.")
+@click.option("--keep-days", type=click.IntRange(min=1), default=None,
+              help="Danach ältere Sicherungen (lueckenlos-*.sqlite/.dump) im Zielordner löschen.")
+@with_appcontext
+def backup_command(to: str | None, keep_days: int | None) -> None:
+    """Back up the whole database while the app runs (SQLite: online backup API; PostgreSQL: pg_dump -Fc)."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    target = _backup_target(to, url)
+    try:
+        result = backups.backup(url, target)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Sicherung geschrieben: {result.path} ({fmt.number(result.size / 1024, 1)} KiB, "
+               f"{result.tables} Tabellen)")
+    if keep_days:
+        cutoff = backup_clock().timestamp() - keep_days * 86400
+        for old in sorted(result.path.parent.glob("lueckenlos-*")):
+            if old.suffix in (".sqlite", ".dump") and old != result.path and old.stat().st_mtime < cutoff:
+                old.unlink()
+                click.echo(f"Alte Sicherung gelöscht: {old}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False), metavar="SICHERUNG")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage (App und Mail-Worker sind gestoppt).")
+@with_appcontext
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database by a backup of `flask backup`; the current state is saved first.
+
+    Stop the app servers and the mail worker before, run `flask db upgrade` after.
+    """
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        tables = backups.check_backup(url, Path(source))
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    if backups.is_sqlite(url) and _mail_worker_running():
+        raise click.ClickException("Der Mail-Worker läuft noch: bitte zuerst App und Mail-Worker stoppen "
+                                   "(systemctl stop lueckenlos lueckenlos-mail).")
+    if not yes:
+        click.confirm(f"Die Datenbank wird durch {source} ({tables} Tabellen) ersetzt. "
+                      "Sind App und Mail-Worker gestoppt?", abort=True)
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection of ours may hold the old database open
+    safety = backups.default_target(_backup_folder(), url, backup_clock())
+    safety = backups.unused(safety.with_name(safety.name.replace("lueckenlos-", "lueckenlos-vor-wiederherstellung-", 1)))
+    try:
+        result = backups.restore(url, Path(source), safety)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    if result.path:
+        click.echo(f"Der bisherige Stand ist gesichert: {result.path}")
+    else:
+        click.echo("Die Datenbank war leer: es gab keinen bisherigen Stand zu sichern.")
+    click.echo(f"Wiederhergestellt aus {source}. Jetzt `flask db upgrade`, dann App und Mail-Worker starten.")
+
+
+def _mail_worker_running() -> bool:
+    """Whether a mail worker holds the instance folder's lock (SQLite only, see delivery.single_worker)."""
+    path = Path(current_app.instance_path) / "mail-worker.lock"
+    if not path.exists():
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
