@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..services import dashboard as dashboard_service
+from ..services import jobs
 from .access import planner_required
 from .auth import start_url
 
@@ -24,4 +25,5 @@ def index():
 @planner_required
 def dashboard():
     rows = dashboard_service.dashboard(current_user.kommune_id)
-    return render_template("start/dashboard.html", rows=rows)
+    mail_worker = jobs.worker_status()["mail"]
+    return render_template("start/dashboard.html", rows=rows, mail_worker=mail_worker)
