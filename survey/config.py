@@ -87,6 +87,8 @@ def from_environment(instance_dir: Path) -> dict:
         # Without MAIL_SERVER mails go to a folder that /mailbox shows in the browser.
         "MAILBOX_DIR": env("MAILBOX_DIR") or str(instance_dir / "mailbox"),
         "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),
+        # Seconds between two heartbeats of a worker (mail, jobs); the dashboard warns after 2 minutes.
+        "WORKER_BEAT_SECONDS": _int("WORKER_BEAT_SECONDS", 15),
         # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
         "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
         "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),

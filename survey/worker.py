@@ -41,7 +41,7 @@ class Heartbeat:
         self.name = name or f"{kind}@{self.host}:{self.pid}"
         self.doing = "bereit"
         self.job_id: int | None = None
-        self.interval = float(app.config.get("WORKER_BEAT_SECONDS", 15))
+        self.interval = float(app.config["WORKER_BEAT_SECONDS"])
         self._stop = threading.Event()
         self._first = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{kind}", daemon=True)
