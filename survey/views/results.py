@@ -275,7 +275,7 @@ def _state(product: downloads.Product, survey: Survey, job: Any) -> dict[str, An
                                    "nicht. Die Datei wird erstellt, sobald er wieder läuft.")
     elif state == "failed":
         info["message"] = (f"{product.label} konnte nicht erstellt werden: {job.error} "
-                           "Sie können es erneut versuchen.")
+                           "Bitte versuchen Sie es erneut.")
     return info
 
 
