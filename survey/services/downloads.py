@@ -64,8 +64,18 @@ def _family(product: Product, survey: Survey, filters: service.Filters, viewer: 
             "planner": viewer.planner, "min_group": viewer.min_group}
 
 
-def key_of(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> str:
-    return _digest([VERSION, _family(product, survey, filters, viewer), repr(service.data_stamp(survey))])
+def key_of(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer,
+           stamp: Any = None) -> str:
+    stamp = service.data_stamp(survey) if stamp is None else stamp
+    return _digest([VERSION, _family(product, survey, filters, viewer), repr(stamp)])
+
+
+def find_all(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> dict[str, Job | None]:
+    """The current job of every product (one data stamp, one query), for the results page."""
+    stamp = service.data_stamp(survey)
+    keys = {p.what: key_of(p, survey, filters, viewer, stamp) for p in PRODUCTS.values()}
+    rows = {(j.kind, j.key): j for j in db.session.scalars(sa.select(Job).where(Job.key.in_(keys.values())))}
+    return {what: rows.get((PRODUCTS[what].kind, key)) for what, key in keys.items()}
 
 
 def find(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> Job | None:

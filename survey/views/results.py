@@ -105,8 +105,8 @@ def show(survey_id: int):
     filters = _filters()
     viewer = _viewer()
     dataset, _key, data = results_page.page(survey, filters, viewer)
-    prepared = {what: _state(product, survey, downloads.find(product, survey, filters, viewer))
-                for what, product in downloads.PRODUCTS.items()}
+    prepared = {what: _state(downloads.PRODUCTS[what], survey, job)
+                for what, job in downloads.find_all(survey, filters, viewer).items()}
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
                            viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS,
                            prepared=prepared, **data)
