@@ -17,7 +17,7 @@ from analysis.csvdialect import stream_rows
 from questionnaires import formatting as fmt
 
 from ..extensions import db
-from ..models import JobState, Survey
+from ..models import Survey
 from ..services import chart_images, downloads, jobs, results_page
 from ..services import results as service
 from ..services.surveys import surveys_of_kommune
