@@ -29,7 +29,8 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "Lückenlos läuft auf http://127.0.0.1:$(PORT) (beenden mit Strg+C)"
-	$(FLASK) mail send --watch & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) mail send --watch & mailer=$$!; $(FLASK) jobs run --watch & jobs=$$!; \
+	trap 'kill $$mailer $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 check: $(VENV)/.installed

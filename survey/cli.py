@@ -1,4 +1,4 @@
-"""`flask` commands: users, demo data, the mail worker, the catalogue check, backup and restore."""
+"""`flask` commands: users, demo data, the mail worker, the job worker, the catalogue check, backup and restore."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create
 from .services.delivery import deliver_due, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
+from .worker import Heartbeat, run_worker
 
 log = logging.getLogger(__name__)
 
 users = AppGroup("users", help="Benutzerkonten verwalten.")
 mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen.")
 catalogue_cli = AppGroup("catalogue", help="Den Fragenkatalog prüfen.")
+jobs_cli = AppGroup("jobs", help="Hintergrundaufgaben ausführen (Berichte, Arbeitsmappen, Aufräumen).")
 
 
 @users.command("create")
@@ -96,9 +98,10 @@ def demo_command() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
 def send_mail_command(watch: bool, interval: float) -> None:
     """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
-    with single_worker(current_app):
+    with single_worker(current_app), Heartbeat(current_app._get_current_object(), "mail") as beat:
         outage = 0  # consecutive passes the database failed
         while True:
+            beat.working("stellt zu")
             try:
                 reminders = due_scheduled_reminders()
                 db.session.commit()
@@ -128,7 +131,21 @@ def send_mail_command(watch: bool, interval: float) -> None:
             if not watch:
                 return
             if not busy or report.untried:
+                beat.idle()
                 time.sleep(interval)
+
+
+@jobs_cli.command("run")
+@click.option("--watch", is_flag=True, help="Weiterlaufen und neue Aufgaben laufend ausführen.")
+@click.option("--interval", default=1.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
+@click.option("--kind", "kinds", multiple=True, help="Nur diese Art von Aufgaben (mehrfach möglich).")
+def run_jobs_command(watch: bool, interval: float, kinds: tuple[str, ...]) -> None:
+    """Run due background jobs once (or keep going with --watch); periodic jobs are scheduled here."""
+    try:
+        ran = run_worker(current_app._get_current_object(), watch, interval, kinds or None)
+    except sa.exc.OperationalError as error:
+        raise click.ClickException(f"Datenbank nicht erreichbar: {error.orig}") from error
+    click.echo(f"Aufgaben ausgeführt: {ran}")
 
 
 @catalogue_cli.command("check", with_appcontext=False)
@@ -250,3 +267,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_cli)

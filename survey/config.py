@@ -89,6 +89,8 @@ def from_environment(instance_dir: Path) -> dict:
         "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),  # all mail workers together
         # How long a worker's claim on a mail holds without renewal (it renews while it sends).
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        # Seconds between two heartbeats of a worker (mail, jobs); the dashboard warns after 2 minutes.
+        "WORKER_BEAT_SECONDS": _int("WORKER_BEAT_SECONDS", 15),
         # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
         "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
         "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),

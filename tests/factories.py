@@ -64,3 +64,19 @@ def deliver(app):
         report = deliver_due()
         db.session.remove()
         return report
+
+
+def fetch_prepared(client, url: str):
+    """GET a prepared download (report, workbook) as a user would: the first request starts the
+    job and leads to the waiting page; the job worker (run here, in-process) prepares the file;
+    the second request gets it."""
+    from survey import worker
+
+    response = client.get(url)
+    if response.status_code == 302 and "/vorbereiten/" in response.headers["Location"]:
+        assert client.get(response.headers["Location"]).status_code == 200
+        with client.application.app_context():
+            worker.work_once("test-worker", ["download.bericht", "download.arbeitsmappe"])
+            db.session.remove()
+        response = client.get(url)
+    return response

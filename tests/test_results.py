@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.models import Actor, Survey, User
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
-from factories import login, make_survey, make_user
+from factories import fetch_prepared, login, make_survey, make_user
 
 KEYS = ["akteur.name", "akteur.sektor", "netzwerk.wirkungskreis", "angebote.angebote", "kooperation.partner",
         "akteur.ansprechperson"]
@@ -165,10 +165,10 @@ def test_network_downloads_open_in_networkx(planner_client, survey_id):
 
 
 def test_pdf_report_and_workbook(planner_client, survey_id):
-    pdf = planner_client.get(f"/results/{survey_id}/bericht.pdf")
+    pdf = fetch_prepared(planner_client, f"/results/{survey_id}/bericht.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert len(pdf.data) > 20_000  # title page, charts and tables, not an empty document
-    workbook = planner_client.get(f"/results/{survey_id}/auswertung.xlsx")
+    workbook = fetch_prepared(planner_client, f"/results/{survey_id}/auswertung.xlsx")
     assert workbook.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(workbook.data))
     assert book.sheetnames[0] == "Inhalt"
@@ -243,7 +243,7 @@ def test_analyst_never_sees_a_contact_address(app, planner_client, analyst_clien
         text = body.data.decode("utf-8-sig")
         assert "@" not in text or not re.search(r"[\w.-]+@[\w-]+\.example", text), path
         assert "Petra Kontakt" not in text, path
-    book = openpyxl.load_workbook(io.BytesIO(analyst_client.get(base + "/auswertung.xlsx").data), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(fetch_prepared(analyst_client, base + "/auswertung.xlsx").data), read_only=True)
     cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
     book.close()
     assert not any(HIDDEN_ADDRESS in c or "@traeger.example" in c for c in cells)

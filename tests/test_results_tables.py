@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
+from factories import fetch_prepared
 from test_results import survey_id  # noqa: F401 (the fixture: four organisations with offers and partners)
 
 
@@ -62,7 +63,7 @@ def page_tables(client, survey: int) -> TableParser:
 
 
 def workbook_of(client, survey: int) -> openpyxl.Workbook:
-    response = client.get(f"/results/{survey}/auswertung.xlsx")
+    response = fetch_prepared(client, f"/results/{survey}/auswertung.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     assert f'befragung-{survey}-' in response.headers["Content-Disposition"]
     return openpyxl.load_workbook(io.BytesIO(response.data))

@@ -17,6 +17,8 @@ def foreign_survey_id(app):
 @pytest.mark.parametrize("path", [
     "/surveys/{id}", "/surveys/{id}/edit", "/surveys/{id}/invitations", "/results/{id}",
     "/results/{id}/antworten.csv", "/results/{id}/chart/netzwerk.wirkungskreis.png",
+    "/results/{id}/bericht.pdf", "/results/{id}/auswertung.xlsx", "/results/{id}/vorbereiten/bericht",
+    "/results/{id}/vorbereiten/arbeitsmappe/status?starten=1",
 ])
 def test_other_kommunes_survey_is_not_found(planner_client, foreign_survey_id, path):
     response = planner_client.get(path.format(id=foreign_survey_id))

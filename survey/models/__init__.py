@@ -2,6 +2,7 @@
 
 from .actor import Actor
 from .base import utc_now
+from .job import Job, JobState, WorkerBeat
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
 from .outbox import MailRate, OutboxMessage, OutboxStatus
@@ -16,6 +17,8 @@ __all__ = [  # one name per line, so parallel changes merge
     "District",
     "Invitation",
     "InvitationStatus",
+    "Job",
+    "JobState",
     "Kommune",
     "MailRate",
     "OutboxMessage",
@@ -29,5 +32,6 @@ __all__ = [  # one name per line, so parallel changes merge
     "Throttle",
     "TokenPurpose",
     "User",
+    "WorkerBeat",
     "utc_now",
 ]

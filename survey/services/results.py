@@ -530,7 +530,7 @@ def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, ke
 
 
 def page_tables(data: Mapping[str, Any]) -> list[tables.Table]:
-    """Every table of the results page, in page order, from `views.results._page_data`'s result
+    """Every table of the results page, in page order, from `services.results_page.page_data`'s result
     (the workbook has a sheet for each). The offers and partners questions show the coverage and
     network tables again on the page; they are listed once."""
     found: list[tables.Table] = [data["overview_table"], data["response_chart"].data, *data["rate_tables"]]

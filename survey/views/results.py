@@ -3,23 +3,22 @@ downloads. Every chart and download reads the same filters from the query string
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, stream_with_context,
+                   url_for)
 from flask_login import current_user, login_required
 
-from analysis import charts, export, tables, workbook
+from analysis import charts, export
 from analysis import keys as analysis_keys
-from analysis import overview as overview_mod
 from analysis.csvdialect import stream_rows
-from analysis.report import pdf as report_pdf
+from questionnaires import formatting as fmt
 
+from ..extensions import db
 from ..models import Survey
-from ..services import chart_images
-from ..services import report as report_service
+from ..services import chart_images, downloads, jobs, results_page
 from ..services import results as service
 from ..services.surveys import surveys_of_kommune
 from .access import own_survey
@@ -33,7 +32,7 @@ VARIANTS = {"lesbar": export.READABLE, "rohdaten": export.RAW}
 VARIANT_LABELS = {"lesbar": "lesbar (Fragetexte, Antworten im Wortlaut)",
                   "rohdaten": "Rohdaten (Codes, für SPSS, R, Stata; mit Codebuch)"}
 CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 
 def _viewer() -> service.Viewer:
@@ -99,74 +98,18 @@ def index():
     return render_template("results/index.html", surveys=surveys_of_kommune(current_user.kommune_id))
 
 
-def _offer_options(dataset: Any, short: str) -> tuple:
-    question = dataset.field(analysis_keys.OFFERS, short)
-    return question.options if question else ()
-
-
 @bp.route("/<int:survey_id>")
 @login_required
 def show(survey_id: int):
     survey = own_survey(survey_id)
     filters = _filters()
     viewer = _viewer()
-    dataset, _key, data = _page(survey, filters, viewer)
+    dataset, _key, data = results_page.page(survey, filters, viewer)
+    prepared = {what: _state(downloads.PRODUCTS[what], survey, job)
+                for what, job in downloads.find_all(survey, filters, viewer).items()}
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
-                           viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS, **data)
-
-
-def _page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, Any, dict[str, Any]]:
-    """The filtered dataset, its cache key and the page's data (cached: the report reuses it)."""
-    unfiltered, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
-    unfiltered = service.analysed(unfiltered)
-    dataset = filters.apply(unfiltered)
-    key = (key, filters)
-    data = service.cached(("page", key, viewer), lambda: _page_data(unfiltered, dataset, filters, viewer, key))
-    return dataset, key, data
-
-
-def _page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
-               key: Any) -> dict[str, Any]:
-    """Everything the results page shows, computed once per data stamp, filters and viewer."""
-    coverage_charts = service.coverage_charts(dataset, filters, viewer)
-    district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
-    net = service.network_view(dataset, key)
-    network_charts = service.network_charts(dataset, net, viewer)
-    questions = []
-    for question in dataset.questions:
-        if question.kind == "info":
-            continue
-        if question.key in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
-            questions.append((question, None))
-            continue
-        questions.append((question, service.question_chart(dataset, question, viewer, filters)))
-    for chart in network_charts + [c for _q, c in questions if c]:
-        chart.rows  # noqa: B018 - compute lazy tables now, not while rendering from the cache
-    vocab = {
-        "stadtteil": unfiltered.district_options, "handlungsfeld": unfiltered.sector_options,
-        "traegerart": unfiltered.provider_type_options,
-        "zielgruppe": _offer_options(unfiltered, analysis_keys.OFFER_TARGET_GROUPS),
-        "kosten": _offer_options(unfiltered, analysis_keys.OFFER_COST),
-        "setting": _offer_options(unfiltered, analysis_keys.OFFER_SETTING),
-    }
-    brokers = (service.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
-               else None)
-    data = dict(
-        overview=overview_mod.overview(dataset.invitations), vocab=vocab,
-        overview_table=tables.overview_table(dataset),
-        response_chart=service.overview_chart(dataset),
-        rate_tables=tables.rate_tables(dataset, viewer),
-        actor_charts=service.actor_charts(dataset, viewer),
-        coverage_charts=coverage_charts,
-        gaps=service.gap_sentences(district_matrix) if district_matrix else [],
-        dense=service.dense_sentences(district_matrix) if district_matrix else [],
-        network_charts=network_charts, net=net, brokers=brokers,
-        questions=questions,
-        has_offers=dataset.question(analysis_keys.OFFERS) is not None,
-        has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
-    )
-    data["tables"] = service.page_tables(data)
-    return data
+                           viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS,
+                           prepared=prepared, **data)
 
 
 @bp.route("/<int:survey_id>/chart/<name>.<fmt>")
@@ -283,21 +226,107 @@ def graphml(survey_id: int):
 @bp.route("/<int:survey_id>/auswertung.xlsx")
 @login_required
 def xlsx(survey_id: int):
-    """Every table of the page as a sheet, plus the row sheets streamed from the database."""
+    """Every table of the page as a sheet, plus the row sheets: prepared by the job worker."""
+    return _prepared_file(survey_id, "arbeitsmappe")
+
+
+@bp.route("/<int:survey_id>/bericht.pdf")
+@login_required
+def report(survey_id: int):
+    """The results page as an A4 report (tagged PDF): prepared by the job worker."""
+    return _prepared_file(survey_id, "bericht")
+
+
+def _product(what: str) -> downloads.Product:
+    product = downloads.PRODUCTS.get(what)
+    if product is None:
+        abort(404)
+    return product
+
+
+def _own_job(job: Any) -> Any:
+    """A job of the viewer's own Kommune (anything else is treated as not there)."""
+    return job if job is not None and job.kommune_id == current_user.kommune_id else None
+
+
+def _state(product: downloads.Product, survey: Survey, job: Any) -> dict[str, Any]:
+    """What the page says about a prepared download: state, German message, file link and size."""
+    job = _own_job(job)
+    query = _filters().query()
+    state = "none" if job is None else job.state.value
+    path = downloads.path_of(job) if job is not None else None
+    if state == "done" and path is None:
+        state = "none"
+    info: dict[str, Any] = {"state": state, "busy": product.busy, "ready": product.ready,
+                            "url": url_for(f"results.{'report' if product.what == 'bericht' else 'xlsx'}",
+                                           survey_id=survey.id, **query),
+                            "page": url_for("results.prepare", survey_id=survey.id, was=product.what, **query),
+                            "status": url_for("results.prepare_status", survey_id=survey.id, was=product.what,
+                                              **query)}
+    if state == "done":
+        size = job.result_size or 0
+        amount = f"{fmt.number(size / 1024 / 1024, 1)} MB" if size >= 1024 * 1024 else f"{fmt.number(size / 1024, 0)} kB"
+        info["size"] = f"{product.ext.upper()}, {amount}"
+        info["message"] = f"Fertig: {product.ready} ({info['size']})"
+    elif state in ("queued", "running"):
+        info["message"] = f"{product.busy} …"
+        if not jobs.worker_status()["jobs"].running:
+            info["worker_down"] = ("Der Hintergrunddienst, der Berichte und Arbeitsmappen erstellt, läuft gerade "
+                                   "nicht. Die Datei wird erstellt, sobald er wieder läuft.")
+    elif state == "failed":
+        info["message"] = (f"{product.label} konnte nicht erstellt werden: {job.error} "
+                           "Bitte versuchen Sie es erneut.")
+    return info
+
+
+def _prepared_file(survey_id: int, what: str) -> Response:
+    """The prepared file when it is ready for what the page shows now; otherwise the job is
+    started (or found) and the waiting page answers (it refreshes until the file is there)."""
     survey = own_survey(survey_id)
+    product = _product(what)
+    filters = _filters()
+    job = _own_job(downloads.start(product, survey, filters, _viewer()))
+    db.session.commit()
+    path = downloads.path_of(job) if job is not None else None
+    if path is None:
+        return redirect(url_for("results.prepare", survey_id=survey.id, was=what, **filters.query()))
+    return _download(_file_chunks(path.open("rb")), product.content_type, downloads.filename(product, survey))
+
+
+@bp.route("/<int:survey_id>/vorbereiten/<was>", methods=["GET", "POST"])
+@login_required
+def prepare(survey_id: int, was: str):
+    """The page that says a file is being prepared (it refreshes itself), then offers it.
+    A POST runs a failed preparation again."""
+    survey = own_survey(survey_id)
+    product = _product(was)
+    filters = _filters()
+    job = downloads.start(product, survey, filters, _viewer())
+    if request.method == "POST":
+        downloads.retry(job)
+        db.session.commit()
+        return redirect(url_for("results.prepare", survey_id=survey.id, was=was, **filters.query()))
+    db.session.commit()
+    info = _state(product, survey, job)
+    return render_template("results/prepare.html", survey=survey, product=product, info=info,
+                           query=filters.query(), refresh=info["state"] in ("queued", "running", "none"))
+
+
+@bp.route("/<int:survey_id>/vorbereiten/<was>/status")
+@login_required
+def prepare_status(survey_id: int, was: str):
+    """The state of a prepared download as JSON (for prepare-download.js); `?starten=1` starts it."""
+    survey = own_survey(survey_id)
+    product = _product(was)
     filters = _filters()
     viewer = _viewer()
-    contacts = bool(current_user.can_plan)
-    analysed, _key, data = _page(survey, filters, viewer)
-    questions = service.export_questions(survey, contacts)
-    sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
-                                 _dataset(survey, filters))
-    file = tempfile.TemporaryFile()
-    workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
-                            description=_filter_description(analysed, filters),
-                            privacy_note=tables.suppression_note(viewer), created=service.now())
-    file.seek(0)
-    return _download(_file_chunks(file), XLSX, _filename(survey, "auswertung", "xlsx"))
+    if request.args.get("starten") == "1":
+        job = downloads.start(product, survey, filters, viewer)
+        db.session.commit()
+    else:
+        job = downloads.find(product, survey, filters, viewer)
+    response = _state(product, survey, job)
+    return response, 200, {"Cache-Control": "private, no-store"}
 
 
 def _file_chunks(file: Any, size: int = 256 * 1024) -> Iterator[bytes]:
@@ -305,28 +334,3 @@ def _file_chunks(file: Any, size: int = 256 * 1024) -> Iterator[bytes]:
     with file:
         while chunk := file.read(size):
             yield chunk
-
-
-def _filter_description(dataset: Any, filters: service.Filters) -> str:
-    parts = []
-    for codes, label in ((filters.districts, dataset.district_label), (filters.sectors, dataset.sector_label),
-                         (filters.provider_types, dataset.provider_type_label)):
-        if codes:
-            parts.append(", ".join(label(c) for c in codes))
-    text = "Filter: " + "; ".join(parts) if parts else "Alle Einrichtungen"
-    return text + (" · einschließlich noch nicht abgeschickter Antworten" if filters.include_drafts else "")
-
-
-@bp.route("/<int:survey_id>/bericht.pdf")
-@login_required
-def report(survey_id: int):
-    """The results page as an A4 report (tagged PDF): the page's cached data and chart images."""
-    survey = own_survey(survey_id)
-    filters = _filters()
-    viewer = _viewer()
-    dataset, key, data = _page(survey, filters, viewer)
-    document = report_service.build(
-        data, title=survey.title, kommune=survey.kommune.name, viewer=viewer, key=key,
-        responses=sum(1 for r in dataset.responses if r.submitted), filters=_filter_description(dataset, filters),
-        today=service.today_berlin())
-    return _download(report_pdf(document), "application/pdf", _filename(survey, "bericht", "pdf"))

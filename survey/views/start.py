@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..services import dashboard as dashboard_service
 from ..services.delivery import queue_paused
+from ..services import jobs
 from .access import planner_required
 from .auth import start_url
 
@@ -25,4 +26,5 @@ def index():
 @planner_required
 def dashboard():
     rows = dashboard_service.dashboard(current_user.kommune_id)
-    return render_template("start/dashboard.html", rows=rows, mail_pause=queue_paused())
+    mail_worker = jobs.worker_status()["mail"]
+    return render_template("start/dashboard.html", rows=rows, mail_pause=queue_paused(), mail_worker=mail_worker)

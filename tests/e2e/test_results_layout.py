@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from factories import login
 from survey.extensions import db
-from survey.models import Survey
+from survey.models import Job, JobState, Survey
 from survey.services import demo
 
 from .axe import axe_violations
@@ -29,7 +29,14 @@ def demo_pages(app):
     created = client.post(f"/waves/{survey_id}/folgebefragung", data={"title": "Folgebefragung 2027"})
     assert created.status_code == 302
     wave_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-    return {"results": f"/results/{survey_id}", "compare": f"/waves/{wave_id}/vergleich"}
+    # The download page of a report whose preparation failed (the waiting page reloads itself,
+    # which would pull the page from under axe): the message and the retry button.
+    assert client.get(f"/results/{survey_id}/bericht.pdf").status_code == 302
+    with app.app_context():
+        db.session.execute(sa.update(Job).values(state=JobState.FAILED, error="Der Speicherplatz reicht nicht."))
+        db.session.commit()
+    return {"results": f"/results/{survey_id}", "compare": f"/waves/{wave_id}/vergleich",
+            "prepare": f"/results/{survey_id}/vorbereiten/bericht"}
 
 
 def _login(page, base: str) -> None:
@@ -52,7 +59,7 @@ def _overflow(page) -> list[str]:
     }""")
 
 
-@pytest.mark.parametrize("name", ["results", "compare"])
+@pytest.mark.parametrize("name", ["results", "compare", "prepare"])
 @pytest.mark.parametrize("width", [320, 390])
 def test_page_reflows_on_a_phone_without_horizontal_scrolling(browser, live_server, demo_pages, name, width):
     context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 800})
@@ -78,7 +85,7 @@ def test_chart_frames_hold_their_place_and_say_that_the_chart_is_loading(browser
     context.close()
 
 
-@pytest.mark.parametrize("name", ["results", "compare"])
+@pytest.mark.parametrize("name", ["results", "compare", "prepare"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_axe_finds_no_violations(browser, live_server, demo_pages, name, width):
     context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 900})

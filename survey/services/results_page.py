@@ -1,0 +1,112 @@
+"""What the results page shows, built once per data stamp, filters and viewer — for the page itself
+and for the files prepared from it in the job worker (the PDF report, the workbook), which have
+no request and so take the viewer as an argument."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from analysis import keys as analysis_keys
+from analysis import overview as overview_mod
+from analysis import tables, workbook
+from analysis.report import pdf as report_pdf
+
+from ..models import Survey
+from . import report as report_service
+from . import results as service
+
+
+def offer_options(dataset: Any, short: str) -> tuple:
+    question = dataset.field(analysis_keys.OFFERS, short)
+    return question.options if question else ()
+
+
+def page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, Any, dict[str, Any]]:
+    """The filtered dataset, its cache key and the page's data (cached: the report reuses it)."""
+    unfiltered, key = service.dataset_for(survey, filters.include_drafts, viewer.planner)
+    unfiltered = service.analysed(unfiltered)
+    dataset = filters.apply(unfiltered)
+    key = (key, filters)
+    data = service.cached(("page", key, viewer), lambda: page_data(unfiltered, dataset, filters, viewer, key))
+    return dataset, key, data
+
+
+def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
+              key: Any) -> dict[str, Any]:
+    """Everything the results page shows, computed once per data stamp, filters and viewer."""
+    coverage_charts = service.coverage_charts(dataset, filters, viewer)
+    district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
+    net = service.network_view(dataset, key)
+    network_charts = service.network_charts(dataset, net, viewer)
+    questions = []
+    for question in dataset.questions:
+        if question.kind == "info":
+            continue
+        if question.key in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
+            questions.append((question, None))
+            continue
+        questions.append((question, service.question_chart(dataset, question, viewer, filters)))
+    for chart in network_charts + [c for _q, c in questions if c]:
+        chart.rows  # noqa: B018 - compute lazy tables now, not while rendering from the cache
+    vocab = {
+        "stadtteil": unfiltered.district_options, "handlungsfeld": unfiltered.sector_options,
+        "traegerart": unfiltered.provider_type_options,
+        "zielgruppe": offer_options(unfiltered, analysis_keys.OFFER_TARGET_GROUPS),
+        "kosten": offer_options(unfiltered, analysis_keys.OFFER_COST),
+        "setting": offer_options(unfiltered, analysis_keys.OFFER_SETTING),
+    }
+    brokers = (service.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
+               else None)
+    data = dict(
+        overview=overview_mod.overview(dataset.invitations), vocab=vocab,
+        overview_table=tables.overview_table(dataset),
+        response_chart=service.overview_chart(dataset),
+        rate_tables=tables.rate_tables(dataset, viewer),
+        actor_charts=service.actor_charts(dataset, viewer),
+        coverage_charts=coverage_charts,
+        gaps=service.gap_sentences(district_matrix) if district_matrix else [],
+        dense=service.dense_sentences(district_matrix) if district_matrix else [],
+        network_charts=network_charts, net=net, brokers=brokers,
+        questions=questions,
+        has_offers=dataset.question(analysis_keys.OFFERS) is not None,
+        has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
+    )
+    data["tables"] = service.page_tables(data)
+    return data
+
+
+def filter_description(dataset: Any, filters: service.Filters) -> str:
+    parts = []
+    for codes, label in ((filters.districts, dataset.district_label), (filters.sectors, dataset.sector_label),
+                         (filters.provider_types, dataset.provider_type_label)):
+        if codes:
+            parts.append(", ".join(label(c) for c in codes))
+    text = "Filter: " + "; ".join(parts) if parts else "Alle Einrichtungen"
+    return text + (" · einschließlich noch nicht abgeschickter Antworten" if filters.include_drafts else "")
+
+
+def filtered_dataset(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> Any:
+    """The filtered dataset (contact data only for planners)."""
+    return filters.apply(service.dataset_for(survey, filters.include_drafts, viewer.planner)[0])
+
+
+def report_bytes(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> bytes:
+    """The results page as an A4 report (tagged PDF): the page's cached data and chart images."""
+    analysed, key, data = page(survey, filters, viewer)
+    document = report_service.build(
+        data, title=survey.title, kommune=survey.kommune.name, viewer=viewer, key=key,
+        responses=sum(1 for r in analysed.responses if r.submitted), filters=filter_description(analysed, filters),
+        today=service.today_berlin())
+    return report_pdf(document)
+
+
+def write_workbook(survey: Survey, filters: service.Filters, viewer: service.Viewer, file: IO[bytes]) -> None:
+    """Every table of the page as a sheet, plus the row sheets streamed from the database."""
+    contacts = viewer.planner
+    analysed, _key, data = page(survey, filters, viewer)
+    questions = service.export_questions(survey, contacts)
+    sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
+                                 filtered_dataset(survey, filters, viewer))
+    workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
+                            description=filter_description(analysed, filters),
+                            privacy_note=tables.suppression_note(viewer), created=service.now())
