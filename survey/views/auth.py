@@ -19,6 +19,7 @@ from ..extensions import db, login
 from ..models import Role, User
 from ..services import accounts
 from ..services.accounts import PASSWORD_RULE, AccountError
+from . import edit_conflicts as edits
 
 bp = Blueprint("auth", __name__)
 
@@ -141,6 +142,13 @@ def set_password(token: str):
                            rule=PASSWORD_RULE)
 
 
+PROFILE_FIELDS = ("display_name", "phone")
+
+
+def _profile(user: User) -> dict[str, str]:
+    return {name: getattr(user, name) for name in PROFILE_FIELDS}
+
+
 @bp.route("/konto", methods=["GET", "POST"])
 @login_required
 def account():
@@ -148,6 +156,9 @@ def account():
     form = ProfileForm(obj=current_user)
     error = ""
     if form.validate_on_submit():
+        conflict = edits.claim(current_user, lambda: _profile(current_user), edits.form_labels(form, PROFILE_FIELDS))
+        if conflict:
+            return edits.conflict_page(conflict, "Mein Konto")
         try:
             accounts.update_profile(current_user, form.display_name.data or "", form.phone.data or "")
         except AccountError as problem:
