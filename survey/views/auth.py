@@ -20,6 +20,7 @@ from ..models import Role, User
 from ..services import accounts
 from ..services.accounts import PASSWORD_RULE, AccountError
 from . import edit_conflicts as edits
+from . import kept_input
 
 bp = Blueprint("auth", __name__)
 
@@ -83,7 +84,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login_page():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or start_url(current_user))
+        return kept_input.after_login() or redirect(_safe_next(request.args.get("next")) or start_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
@@ -91,8 +92,9 @@ def login_page():
             flash("E-Mail-Adresse oder Passwort stimmen nicht.", "error")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or start_url(user))
-    return render_template("auth/login.html", form=form)
+            # Input posted while logged out comes back to be sent again, not lost in a redirect.
+            return kept_input.after_login() or redirect(_safe_next(request.args.get("next")) or start_url(user))
+    return kept_input.login_failed(form) or render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
