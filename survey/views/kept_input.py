@@ -46,6 +46,25 @@ def from_login_form() -> tuple[str | None, list[tuple[str, str]]]:
     return request.form.get(TARGET) or None, fields
 
 
+# German names of the common planner fields for the kept-input page (others show their field name).
+LABELS = {
+    "title": "Titel", "introduction": "Einleitung", "privacy_notice": "Hinweis zum Datenschutz",
+    "contact_name": "Ansprechperson", "contact_email": "E-Mail der Ansprechperson",
+    "contact_phone": "Telefon der Ansprechperson", "deadline": "Antworten erbeten bis",
+    "invitation_subject": "Betreff der Einladung", "invitation_text": "Text der Einladung",
+    "reminder_subject": "Betreff der Erinnerung", "reminder_text": "Text der Erinnerung",
+    "remind_days_before": "Erinnerung Tage vor der Frist", "addresses": "Adressen", "prompt": "Frage",
+    "help": "Hinweis", "options": "Antwortmöglichkeiten", "name": "Name", "display_name": "Name",
+    "notes": "Notizen", "email": "E-Mail-Adresse", "address": "E-Mail-Adresse", "phone": "Telefon",
+    "contact_block": "Kontakt", "signature": "Signatur", "sender_name": "Absendername",
+    "privacy_template": "Vorlage Datenschutzhinweis", "strategic_fields": "Strategische Handlungsfelder",
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name.rsplit("-", 1)[-1], f"Feld „{name}“")
+
+
 def _shown(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The typed texts shown in editable fields (single values; lists and technical fields stay hidden)."""
     counts: dict[str, int] = {}
@@ -57,7 +76,7 @@ def _shown(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def resend_page(target: str, fields: list[tuple[str, str]], reason: str, status: int = 200):
     """A form that posts the kept fields again, with a fresh token, to where they were going."""
-    return render_template("kept_input.html", mode="resend", target=target, fields=fields,
+    return render_template("kept_input.html", mode="resend", label=label, target=target, fields=fields,
                            shown=_shown(fields), reason=reason, files=bool(request.files)), status
 
 
@@ -65,7 +84,7 @@ def login_page(target: str, fields: list[tuple[str, str]], reason: str, form=Non
     """The login form, carrying the kept fields; after the login they can be sent again."""
     from .auth import LoginForm
 
-    return render_template("kept_input.html", mode="login", target=target, fields=fields, shown=_shown(fields),
+    return render_template("kept_input.html", mode="login", label=label, target=target, fields=fields, shown=_shown(fields),
                            reason=reason, form=form or LoginForm(formdata=None), prefix=PREFIX, target_name=TARGET,
                            files=bool(request.files)), status
 
