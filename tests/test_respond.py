@@ -559,13 +559,26 @@ def test_a_save_after_the_survey_was_closed_shows_the_typed_answers_to_copy(app,
         surveys.close_survey(db.session.get(Survey, survey_id))
         db.session.commit()
     typed = "Familienzentrum am Park\nmit zwei Zeilen"
-    for url in (f"/r/{token}/seite/1", f"/r/{token}/pruefen"):
-        response = client.post(url, data={**form_state(page), "_action": "next", "akteur.name": typed})
-        text = text_of(response)
-        assert response.status_code == 410
-        assert "ist beendet" in text and "nicht gespeichert" in text
-        assert "Familienzentrum am Park\nmit zwei Zeilen" in text  # as typed, line break and all
+    response = client.post(f"/r/{token}/seite/1", data={**form_state(page), "_action": "next", "akteur.name": typed})
+    text = text_of(response)
+    assert response.status_code == 410
+    assert "ist beendet" in text and "nicht gespeichert" in text
+    assert "Wie heißt Ihre Einrichtung?" in text  # under its question
+    assert "Familienzentrum am Park\nmit zwei Zeilen" in text  # as typed, line break and all
     assert draft(app).get("akteur.name") is None  # nothing was stored
+
+
+def test_a_submit_after_the_survey_was_closed_shows_the_saved_answers_to_copy(app, allkinds, client):
+    survey_id, token = allkinds
+    client.post(f"/r/{token}/start")
+    save(client, token, 1, {"akteur.name": "Jugendhaus Ost"})
+    with app.app_context():
+        surveys.close_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    response = client.post(f"/r/{token}/pruefen")
+    text = text_of(response)
+    assert response.status_code == 410
+    assert "nicht abgeschickt" in text and "Jugendhaus Ost" in text
 
 
 def test_an_autosave_after_closing_says_so_and_keeps_the_fields(app, allkinds, client):

@@ -48,22 +48,26 @@ def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
     vanishes. (Autosave gets the same message as JSON; the page keeps its fields.)
     """
     invitation = find_by_token(token)
-    posted = _kept_answers(token) if request.method == "POST" else None
+    posted = request.method == "POST"
     if invitation is None:
-        withdrawn = _withdrawn(token) if posted is not None else None
         if request.form.get("_autosave") == "1":
             return None, (jsonify(ok=False, closed=True, message=NOT_STORED_LINK), 410)
-        if withdrawn is not None:
-            posted = _kept_answers(token, withdrawn.survey)
-        return None, (render_template("respond/unknown.html", kept=posted), 404)
+        withdrawn = _withdrawn(token) if posted else None
+        kept = _kept_answers(withdrawn.survey if withdrawn else None) if posted else None
+        return None, (render_template("respond/unknown.html", kept=kept), 404)
     survey = invitation.survey
     if survey.state is not SurveyState.OPEN:
         submitted = invitation.submitted_at is not None
         if not submitted or survey.state is SurveyState.DRAFT:
             if request.form.get("_autosave") == "1":
                 return None, (jsonify(ok=False, closed=True, message=NOT_STORED_CLOSED), 410)
-            kept = _kept_answers(token, survey) if posted is not None else None
-            return None, (render_template("respond/closed.html", survey=survey, kept=kept),
+            submitting = posted and request.endpoint == "respond.review"
+            if submitting:  # the answers to submit are the saved draft: shown so they can be copied
+                response = _existing_response(invitation)
+                kept = _kept_answers(survey, response.draft if response else {})
+            else:
+                kept = _kept_answers(survey) if posted else None
+            return None, (render_template("respond/closed.html", survey=survey, kept=kept, submitting=submitting),
                           410 if survey.state is SurveyState.CLOSED else 404)
     return invitation, None
 
@@ -83,18 +87,19 @@ def _withdrawn(token: str) -> Invitation | None:
     return invitation if invitation is not None and invitation.status is InvitationStatus.WITHDRAWN else None
 
 
-def _kept_answers(token: str, survey=None) -> list[tuple[str, str]]:
-    """The answers a refused save posted, as (question, text) in the order of the form, so they can
-    be copied. Codes of choices read as their labels when the survey is known."""
+def _kept_answers(survey=None, source: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
+    """The answers a refused save posted (or `source`, a draft), as (question, text) in the order of
+    the form, so they can be copied. Codes of choices read as their labels when the survey is known."""
+    form = request.form.to_dict(flat=False) if source is None else source
     questions = {}
     if survey is not None:
         for q in survey.questions():
             questions[q.key] = q
     kept: list[tuple[str, str]] = []
-    for name in request.form:
+    for name, raw in form.items():
         if name.startswith("_"):
             continue
-        values = [v.strip() for v in request.form.getlist(name) if v.strip()]
+        values = [v.strip() for v in raw if isinstance(v, str) and v.strip()]
         if not values:
             continue
         key, _, rest = name.partition("/")
