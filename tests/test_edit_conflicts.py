@@ -263,3 +263,20 @@ def test_a_validation_error_keeps_the_version_first_loaded(app, world):
     response = client.post(url, data=MultiDict(fixed))
     assert response.status_code == 409
     assert "Titel der Kollegin" in response.get_data(as_text=True)
+
+
+def test_two_saves_at_the_same_moment_never_both_win(app, world):
+    """Both forms show the same version and post at once: one is saved, the other gets the notice."""
+    from test_races import at_once
+
+    url = f"/actors/{world['actor_id']}"
+    clients = [login(app.test_client(), world["email"]) for _ in range(2)]
+    for round_ in range(6):
+        forms = [_form_for(c.get(url).get_data(as_text=True), url) for c in clients]
+        posts = []
+        for n, (client, form) in enumerate(zip(clients, forms)):
+            fields = MultiDict([(k, f"Kita {round_}-{n}" if k == "name" else v) for k, v in form["fields"]])
+            posts.append(lambda client=client, fields=fields: client.post(url, data=fields).status_code)
+        assert sorted(at_once(*posts)) == [302, 409]
+        with app.app_context():
+            assert db.session.get(Actor, world["actor_id"]).name in (f"Kita {round_}-0", f"Kita {round_}-1")
