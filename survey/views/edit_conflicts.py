@@ -115,7 +115,9 @@ def claim(row: Any, stored: Callable[[], Mapping[str, Any]], labels: Mapping[str
     if result.rowcount != 1:  # a colleague saved between our read and this UPDATE
         db.session.rollback()
         db.session.refresh(row)
-        return Conflict(_stamp(row, row.edit_version), _differences(stored(), labels, always=True), back)
+        now = stored()
+        return Conflict(_stamp(row, row.edit_version),
+                        _differences(now, labels) or _differences(now, labels, always=True), back)
     set_committed_value(row, "edit_version", current + 1)
     return None
 
