@@ -547,3 +547,60 @@ def test_renamed_district_shows_at_once_on_an_open_survey(app, allkinds, client)
         db.session.commit()
     page = text_of(client.get(f"/r/{token}/seite/1"))
     assert "Nordstadt-Mitte" in page
+
+
+# --- A save that arrives too late keeps what was typed ------------------------------------------
+
+def test_a_save_after_the_survey_was_closed_shows_the_typed_answers_to_copy(app, allkinds, client):
+    survey_id, token = allkinds
+    client.post(f"/r/{token}/start")
+    page = client.get(f"/r/{token}/seite/1").get_data(as_text=True)
+    with app.app_context():
+        surveys.close_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    typed = "Familienzentrum am Park\nmit zwei Zeilen"
+    response = client.post(f"/r/{token}/seite/1", data={**form_state(page), "_action": "next", "akteur.name": typed})
+    text = text_of(response)
+    assert response.status_code == 410
+    assert "ist beendet" in text and "nicht gespeichert" in text
+    assert "Wie heißt Ihre Einrichtung?" in text  # under its question
+    assert "Familienzentrum am Park\nmit zwei Zeilen" in text  # as typed, line break and all
+    assert draft(app).get("akteur.name") is None  # nothing was stored
+
+
+def test_a_submit_after_the_survey_was_closed_shows_the_saved_answers_to_copy(app, allkinds, client):
+    survey_id, token = allkinds
+    client.post(f"/r/{token}/start")
+    save(client, token, 1, {"akteur.name": "Jugendhaus Ost"})
+    with app.app_context():
+        surveys.close_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    response = client.post(f"/r/{token}/pruefen")
+    text = text_of(response)
+    assert response.status_code == 410
+    assert "nicht abgeschickt" in text and "Jugendhaus Ost" in text
+
+
+def test_an_autosave_after_closing_says_so_and_keeps_the_fields(app, allkinds, client):
+    survey_id, token = allkinds
+    client.post(f"/r/{token}/start")
+    with app.app_context():
+        surveys.close_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    reply = client.post(f"/r/{token}/seite/1", data={"_autosave": "1", "akteur.name": "Kita"})
+    assert reply.status_code == 410 and "beendet" in reply.get_json()["message"]
+
+
+def test_a_save_on_a_withdrawn_link_shows_the_answers_but_no_hint_about_the_survey(app, allkinds, client):
+    survey_id, token = allkinds
+    client.post(f"/r/{token}/start")
+    with app.app_context():
+        invitation = db.session.scalar(sa.select(Invitation))
+        invitation.status = InvitationStatus.WITHDRAWN
+        db.session.commit()
+    response = client.post(f"/r/{token}/seite/1", data={"_action": "save", "akteur.name": "Jugendhaus Ost"})
+    text = text_of(response)
+    assert response.status_code == 404
+    assert "Dieser Link ist nicht (mehr) gültig" in text and "nicht gespeichert" in text
+    assert "Jugendhaus Ost" in text
+    assert "Bestandsaufnahme Nordstadt" not in text and "Petra" not in text

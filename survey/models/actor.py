@@ -25,6 +25,9 @@ class Actor(db.Model):
     phone: Mapped[str] = mapped_column(sa.String(60), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by every planner edit saved through `views/edit_conflicts.claim`: a form carries the
+    # version it showed, and a save over a newer one gets the conflict notice instead of overwriting.
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 

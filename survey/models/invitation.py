@@ -43,6 +43,7 @@ class Invitation(db.Model):
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actor.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254))
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -48,6 +48,7 @@ class Kommune(db.Model):
     privacy_template: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     spatial_word: Mapped[str] = mapped_column(sa.String(60), default="Stadtteil", server_default="Stadtteil")
     strategic_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     districts: Mapped[list[District]] = relationship(
         back_populates="kommune", order_by="District.position", cascade="all, delete-orphan"
@@ -103,6 +104,7 @@ class District(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[int] = mapped_column(default=0)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     kommune: Mapped[Kommune] = relationship(back_populates="districts")
 

@@ -32,6 +32,9 @@ class Survey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
+    # Raised by every planner edit saved through `views/edit_conflicts.claim`: a form carries the
+    # version it showed, and a save over a newer one gets the conflict notice instead of overwriting.
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
     introduction: Mapped[str] = mapped_column(sa.Text, default="")
     privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -94,6 +97,7 @@ class SurveyPage(db.Model):
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(300), default="")
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey: Mapped[Survey] = relationship(back_populates="pages")
     items: Mapped[list[SurveyItem]] = relationship(back_populates="page", order_by="SurveyItem.position")
@@ -115,6 +119,7 @@ class SurveyItem(db.Model):
     required: Mapped[bool] = mapped_column(default=False)
     modified: Mapped[bool] = mapped_column(default=False)  # wording differs from the catalogue
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey: Mapped[Survey] = relationship(back_populates="items")
     page: Mapped[SurveyPage] = relationship(back_populates="items")

@@ -38,6 +38,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     # Part of the id in the session and remember-me cookie: raising it ends every other session.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     kommune: Mapped[Kommune] = relationship()
 

@@ -20,3 +20,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     errors.register(app)
+    from . import edit_conflicts
+
+    app.add_template_global(edit_conflicts.edit_version)

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..services import actors as actor_service
 from ..services import table_upload
 from ..services.actors import ActorData, ActorError
+from . import edit_conflicts as edits
 from .access import planner_required
 
 bp = Blueprint("actors", __name__, url_prefix="/actors")
@@ -46,6 +47,15 @@ def _form_data() -> ActorData:
     )
 
 
+ACTOR_LABELS = {"name": "Name", "provider_type": "Trägerart", "sector": "Bereich", "districts": "Gebiete",
+                "contact_name": "Ansprechperson", "email": "E-Mail", "phone": "Telefon", "notes": "Notizen",
+                "active": "Aktiv"}
+
+
+def _stored(actor) -> dict:
+    return {name: getattr(actor, name) for name in ACTOR_LABELS}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<int:actor_id>", methods=["GET", "POST"])
 @planner_required
@@ -60,6 +70,9 @@ def edit(actor_id: int | None = None):
     if request.method == "POST":
         data = _form_data()
         errors = actor_service.validate(current_user.kommune, data, actor.id if actor else None)
+        conflict = edits.claim(actor, lambda: _stored(actor), ACTOR_LABELS) if actor and not errors else None
+        if conflict:
+            return edits.conflict_page(conflict, actor.name)
         if not errors:
             actor = actor_service.save(current_user.kommune, data, actor)
             db.session.commit()

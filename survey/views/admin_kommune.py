@@ -10,8 +10,15 @@ from ..forms_kommune import DistrictForm, KommuneSettingsForm, PasteDistrictsFor
 from ..models import District
 from ..name_forms import name_forms, preview_sentences
 from ..services import kommune as service
+from . import edit_conflicts as edits
 from .access import admin_required
 from .admin import bp
+
+
+def _stored_settings(kommune) -> dict:
+    stored = KommuneSettingsForm(formdata=None)
+    stored.fill_from(kommune)
+    return edits.form_values(stored)
 
 
 @bp.route("/einstellungen", methods=["GET", "POST"])
@@ -22,6 +29,9 @@ def settings():
     if request.method == "GET":
         form.fill_from(kommune)
     elif form.validate_on_submit():
+        conflict = edits.claim(kommune, lambda: _stored_settings(kommune), edits.form_labels(form))
+        if conflict:
+            return edits.conflict_page(conflict, "Einstellungen der Kommune")
         try:
             service.update_settings(kommune, form.settings())
         except service.KommuneError as error:
@@ -100,6 +110,10 @@ def rename_district(district_id: int):
     district = _own_district(district_id)
     name = request.form.get("name", "")
     old = district.name
+    conflict = edits.claim(district, lambda: {"name": district.name}, {"name": f"Name von „{old}“"},
+                           back_url=url_for("admin.districts", _anchor=f"d{district.id}"))
+    if conflict:
+        return edits.conflict_page(conflict, old)
     try:
         service.rename_district(district, name)
     except service.KommuneError as error:

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Role, User, utc_now
 from ..services import accounts
 from ..services.accounts import AccountError
+from . import edit_conflicts as edits
 from .access import admin_required
 from .admin import bp
 
@@ -95,6 +96,10 @@ def edit_user(user_id: int):
     form = ColleagueForm(obj=user)
     error = ""
     if form.validate_on_submit():
+        conflict = edits.claim(user, lambda: {n: getattr(user, n) for n in ("display_name", "phone")},
+                               edits.form_labels(form, ("display_name", "phone")))
+        if conflict:
+            return edits.conflict_page(conflict, user.display_name)
         try:
             accounts.update_profile(user, form.display_name.data or "", form.phone.data or "")
         except AccountError as problem:

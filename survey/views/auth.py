@@ -19,6 +19,8 @@ from ..extensions import db, login
 from ..models import Role, User
 from ..services import accounts, throttle
 from ..services.accounts import PASSWORD_RULE, AccountError
+from . import edit_conflicts as edits
+from . import kept_input
 
 bp = Blueprint("auth", __name__)
 
@@ -82,14 +84,15 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login_page():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or start_url(current_user))
+        return kept_input.after_login() or redirect(_safe_next(request.args.get("next")) or start_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         counters = [(throttle.LOGIN_ACCOUNT, form.email.data), (throttle.LOGIN_CLIENT, request.remote_addr or "")]
         until = throttle.first_block(counters)
         if until is not None:  # not even checked: a guess costs the wait, right or wrong
             flash(throttle.wait_message(until), "error")
-            return render_template("auth/login.html", form=form), 429
+            kept = kept_input.login_failed(form)  # a planner's carried text survives the wait too
+            return (kept or render_template("auth/login.html", form=form)), 429
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             blocks = [b for rule, key in counters if (b := throttle.record_failure(rule, key)) is not None]
@@ -101,8 +104,9 @@ def login_page():
             throttle.forget(throttle.LOGIN_ACCOUNT, form.email.data)
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or start_url(user))
-    return render_template("auth/login.html", form=form)
+            # Input posted while logged out comes back to be sent again, not lost in a redirect.
+            return kept_input.after_login() or redirect(_safe_next(request.args.get("next")) or start_url(user))
+    return kept_input.login_failed(form) or render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -157,6 +161,13 @@ def set_password(token: str):
                            rule=PASSWORD_RULE)
 
 
+PROFILE_FIELDS = ("display_name", "phone")
+
+
+def _profile(user: User) -> dict[str, str]:
+    return {name: getattr(user, name) for name in PROFILE_FIELDS}
+
+
 @bp.route("/konto", methods=["GET", "POST"])
 @login_required
 def account():
@@ -164,6 +175,9 @@ def account():
     form = ProfileForm(obj=current_user)
     error = ""
     if form.validate_on_submit():
+        conflict = edits.claim(current_user, lambda: _profile(current_user), edits.form_labels(form, PROFILE_FIELDS))
+        if conflict:
+            return edits.conflict_page(conflict, "Mein Konto")
         try:
             accounts.update_profile(current_user, form.display_name.data or "", form.phone.data or "")
         except AccountError as problem:

@@ -1,9 +1,9 @@
 """Friendly German error pages (404, 403, 500, expired form)."""
 
 from flask import Flask, render_template
-from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
+from . import kept_input
 
 MESSAGES = {
     403: ("Kein Zugriff", "Für diese Seite fehlen Ihnen die Rechte. Wenden Sie sich bei Fragen an Ihre Administration."),
@@ -25,15 +25,4 @@ def register(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: render(code))
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return (
-            render_template(
-                "error.html",
-                code=400,
-                title="Formular abgelaufen",
-                text="Das Formular war zu lange geöffnet oder Ihre Sitzung ist abgelaufen. Bitte laden Sie die Seite neu "
-                "und versuchen Sie es noch einmal.",
-            ),
-            400,
-        )
+    kept_input.register(app)  # the expired form and the ended session keep what was posted

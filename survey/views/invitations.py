@@ -13,6 +13,7 @@ from ..services import actors as actor_service
 from ..services import invitations as invitation_service
 from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
+from . import edit_conflicts as edits
 from .access import own_survey, planner_required
 
 bp = Blueprint("invitations", __name__, url_prefix="/surveys")
@@ -176,6 +177,19 @@ def _preview_recipient(survey, recipient: str) -> Invitation | _Recipient:
     return _Recipient("kontakt@beispiel-traeger.de", "Beispiel-Träger e. V.", "Anna Beispiel")
 
 
+TEXT_LABELS = {"invitation_subject": "Betreff der Einladung", "invitation_text": "Text der Einladung",
+               "reminder_subject": "Betreff der Erinnerung", "reminder_text": "Text der Erinnerung",
+               "remind_days_before": "Erinnerung Tage vor der Frist"}
+
+
+def _stored_texts(survey) -> dict[str, str]:
+    inv_subject, inv_body = invitation_service.texts_of(survey, "invitation")
+    rem_subject, rem_body = invitation_service.texts_of(survey, "reminder")
+    return {"invitation_subject": inv_subject, "invitation_text": inv_body, "reminder_subject": rem_subject,
+            "reminder_text": rem_body,
+            "remind_days_before": "" if survey.remind_days_before is None else str(survey.remind_days_before)}
+
+
 @bp.route("/<int:survey_id>/invitations/text", methods=["GET", "POST"])
 @planner_required
 def texts(survey_id: int):
@@ -206,6 +220,9 @@ def texts(survey_id: int):
         if days is not None and survey.deadline is None and "remind_days_before" not in errors:
             errors["remind_days_before"] = ["Die Befragung hat noch keine Antwortfrist. Tragen Sie zuerst eine Frist ein."]
         if request.form.get("action") == "save" and not errors:
+            conflict = edits.claim(survey, lambda: _stored_texts(survey), TEXT_LABELS)
+            if conflict:
+                return edits.conflict_page(conflict, "Text der Einladung und Erinnerung")
             try:
                 invitation_service.save_texts(survey, form["invitation_subject"], form["invitation_text"],
                                               form["reminder_subject"], form["reminder_text"], days)
@@ -349,6 +366,10 @@ def correct_address(survey_id: int, invitation_id: int):
     survey = own_survey(survey_id)
     invitation = _own_invitation(survey, invitation_id)
     address = request.form.get("address", "")
+    conflict = edits.claim(invitation, lambda: {"address": invitation.email}, {"address": "E-Mail-Adresse"},
+                           back_url=url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
+    if conflict:
+        return edits.conflict_page(conflict, invitation.organisation or invitation.email)
     try:
         invitation_service.correct_address(invitation, address, update_register=bool(request.form.get("update_register")))
     except SurveyError as error:

@@ -26,6 +26,7 @@ from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
+from . import edit_conflicts as edits
 from .access import own_survey, planner_required
 
 bp = Blueprint("planner", __name__, url_prefix="/surveys")
@@ -215,12 +216,24 @@ def detail(survey_id: int):
     )
 
 
+SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone", "deadline")
+
+
+def _survey_texts(survey: Survey) -> dict[str, object]:
+    values = {name: getattr(survey, name) for name in SURVEY_FIELDS}
+    values["deadline"] = survey.deadline.isoformat() if survey.deadline else ""
+    return values
+
+
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
 @planner_required
 def edit(survey_id: int):
     survey = own_survey(survey_id)
     form = SurveyForm(obj=survey)
     if form.validate_on_submit():
+        conflict = edits.claim(survey, lambda: _survey_texts(survey), edits.form_labels(form, SURVEY_FIELDS))
+        if conflict:
+            return edits.conflict_page(conflict, survey.title)
         survey.title = form.title.data.strip()
         for name, value in form.settings().items():
             setattr(survey, name, value)
@@ -388,6 +401,10 @@ def add_page(survey_id: int):
 def rename_page(survey_id: int, page_id: int):
     survey = own_survey(survey_id)
     page = _own_page(survey, page_id)
+    conflict = edits.claim(page, lambda: {"title": page.title}, {"title": f"Titel der Seite „{page.title}“"},
+                           back_url=url_for("planner.detail", survey_id=survey.id, _anchor=f"page-{page_id}"))
+    if conflict:
+        return edits.conflict_page(conflict, page.title)
     _act(lambda: survey_service.rename_page(survey, page, request.form.get("title", "")),
          "Der Seitentitel ist gespeichert.")
     return _back_to_builder(survey, f"page-{page_id}")
@@ -403,6 +420,14 @@ def delete_page(survey_id: int, page_id: int):
 
 
 # --- wording and own questions ---------------------------------------------------------------------
+
+
+def _wording(item: SurveyItem) -> dict[str, str]:
+    """The stored wording of a question by field of the reword form."""
+    question = item.to_question()
+    return {"prompt": item.prompt, "help": item.definition.get("help", ""),
+            **{f"option-{o.code}": o.label for o in question.options},
+            **{f"item-{o.code}": o.label for o in question.items}}
 
 
 @bp.route("/<int:survey_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -421,6 +446,11 @@ def reword(survey_id: int, item_id: int):
     if request.method == "POST":
         labels.update({name: request.form.get(name, "") for name in labels})
         if form.validate_on_submit():
+            conflict = edits.claim(item, lambda: _wording(item), {
+                "prompt": "Frage", "help": "Hinweis", **{f"option-{o.code}": f"Antwort „{o.label}“" for o in question.options},
+                **{f"item-{o.code}": f"Zeile „{o.label}“" for o in question.items}})
+            if conflict:
+                return edits.conflict_page(conflict, item.prompt)
             options = {o.code: labels[f"option-{o.code}"] for o in question.options}
             rows = {o.code: labels[f"item-{o.code}"] for o in question.items}
             if _act(lambda: survey_service.reword(survey, item, form.prompt.data, form.help.data or "", options, rows),
@@ -437,6 +467,7 @@ def reword(survey_id: int, item_id: int):
 def reset_wording(survey_id: int, item_id: int):
     survey = own_survey(survey_id)
     item = _own_item(survey, item_id)
+    edits.bump(item)  # an open reword form of this question now notices the change
     _act(lambda: survey_service.reset_wording(survey, item), "Die Formulierung aus dem Katalog gilt wieder.")
     return _back_to_builder(survey, f"item-{item.id}")
 

@@ -41,16 +41,78 @@ NAV_ACTIONS = ("back", "save", "next", "review", "confirm")
 
 
 def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
-    """The invitation, or the German page to show instead (unknown link, closed survey)."""
+    """The invitation, or the German page to show instead (unknown link, closed survey).
+
+    A save that arrives after the survey was closed or the invitation withdrawn stores nothing,
+    but its page shows every answer that was posted, so the respondent can copy it: nothing typed
+    vanishes. (Autosave gets the same message as JSON; the page keeps its fields.)
+    """
     invitation = find_by_token(token)
+    posted = request.method == "POST"
     if invitation is None:
-        return None, (render_template("respond/unknown.html"), 404)
+        if request.form.get("_autosave") == "1":
+            return None, (jsonify(ok=False, closed=True, message=NOT_STORED_LINK), 410)
+        withdrawn = _withdrawn(token) if posted else None
+        kept = _kept_answers(withdrawn.survey if withdrawn else None) if posted else None
+        return None, (render_template("respond/unknown.html", kept=kept), 404)
     survey = invitation.survey
     if survey.state is not SurveyState.OPEN:
         submitted = invitation.submitted_at is not None
         if not submitted or survey.state is SurveyState.DRAFT:
-            return None, (render_template("respond/closed.html", survey=survey), 410 if survey.state is SurveyState.CLOSED else 404)
+            if request.form.get("_autosave") == "1":
+                return None, (jsonify(ok=False, closed=True, message=NOT_STORED_CLOSED), 410)
+            submitting = posted and request.endpoint == "respond.review"
+            if submitting:  # the answers to submit are the saved draft: shown so they can be copied
+                response = _existing_response(invitation)
+                kept = _kept_answers(survey, response.draft if response else {})
+            else:
+                kept = _kept_answers(survey) if posted else None
+            return None, (render_template("respond/closed.html", survey=survey, kept=kept, submitting=submitting),
+                          410 if survey.state is SurveyState.CLOSED else 404)
     return invitation, None
+
+
+NOT_STORED_CLOSED = ("Nicht gespeichert: Die Befragung ist inzwischen beendet. Ihre Eingaben stehen noch im Formular; "
+                     "kopieren Sie sie, bevor Sie die Seite verlassen.")
+NOT_STORED_LINK = ("Nicht gespeichert: Dieser Link gilt nicht mehr. Ihre Eingaben stehen noch im Formular; "
+                   "kopieren Sie sie, bevor Sie die Seite verlassen.")
+
+
+def _withdrawn(token: str) -> Invitation | None:
+    """The invitation of a link that was withdrawn (its answers are no longer taken)."""
+    from ..models import InvitationStatus
+    from ..services.tokens import hash_token
+
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    return invitation if invitation is not None and invitation.status is InvitationStatus.WITHDRAWN else None
+
+
+def _kept_answers(survey=None, source: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
+    """The answers a refused save posted (or `source`, a draft), as (question, text) in the order of
+    the form, so they can be copied. Codes of choices read as their labels when the survey is known."""
+    form = request.form.to_dict(flat=False) if source is None else source
+    questions = {}
+    if survey is not None:
+        for q in survey.questions():
+            questions[q.key] = q
+    kept: list[tuple[str, str]] = []
+    for name, raw in form.items():
+        if name.startswith("_"):
+            continue
+        values = [v.strip() for v in raw if isinstance(v, str) and v.strip()]
+        if not values:
+            continue
+        key, _, rest = name.partition("/")
+        q = questions.get(key)
+        label = q.prompt if q else name
+        if q is not None and rest:
+            part = rest.rsplit("/", 1)[-1]
+            sub = next((f.prompt for f in q.fields if field_name(f) == part), None)
+            row = next((o.label for o in q.items if o.code == part), None)
+            label = f"{label}: {sub or row or ('Sonstiges' if part == 'other' else part)}"
+        shown = [q.option_label(v) if q is not None and q.options and not rest else v for v in values]
+        kept.append((label, "; ".join(shown)))
+    return kept
 
 
 def _pages(invitation: Invitation):
