@@ -25,6 +25,7 @@ from survey.services.actors import ActorData, save as save_actor
 RESPONDENT = {"respond"}
 # POST routes that do not edit a stored row's text: they add, remove, move, toggle, send or log in.
 NOT_EDITS = {
+    "/results/<int:survey_id>/vorbereiten/<was>": "starts preparing a download",
     "/actors/new": "creates an actor",
     "/actors/import": "creates actors from a file",
     "/actors/duplicates": "merges duplicates",
