@@ -2,6 +2,7 @@
 
 from .actor import Actor
 from .base import utc_now
+from .bounce import BounceOutcome, BounceReport
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
 from .outbox import OutboxMessage, OutboxStatus
@@ -10,6 +11,6 @@ from .survey import Survey, SurveyItem, SurveyPage, SurveyState
 from .user import AccountToken, Role, TokenPurpose, User
 
 __all__ = [
-    "AccountToken", "TokenPurpose", "Actor", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
+    "AccountToken", "TokenPurpose", "Actor", "BounceOutcome", "BounceReport", "District", "Invitation", "InvitationStatus", "Kommune", "OutboxMessage", "OutboxStatus",
     "Response", "Role", "Survey", "SurveyItem", "SurveyPage", "SurveyState", "User", "utc_now",
 ]
