@@ -107,11 +107,11 @@ def test_a_plain_text_bounce_is_unklar_and_shown_to_the_planner_with_the_candida
         assert "Postfach ist voll" in report.raw
     dashboard = planner_client.get("/uebersicht").get_data(as_text=True)
     assert "1 unklarer Rückläufer" in dashboard
-    page = planner_client.get("/surveys/rueckmeldungen").get_data(as_text=True)
+    page = planner_client.get("/surveys/ruecklaeufer").get_data(as_text=True)
     assert "Unzustellbar" in page and "Kein maschinenlesbarer Zustellbericht" in page
     assert f"/surveys/{survey_id}/invitations/{invitation_id}" in page  # the candidate, to mark it by hand
     report_id = _report_id(app)
-    done = planner_client.post(f"/surveys/rueckmeldungen/{report_id}/erledigt", follow_redirects=True)
+    done = planner_client.post(f"/surveys/ruecklaeufer/{report_id}/erledigt", follow_redirects=True)
     assert "erledigt" in done.get_data(as_text=True)
     assert "unklarer Rückläufer" not in planner_client.get("/uebersicht").get_data(as_text=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..services import bounces as bounce_service
 from ..services import dashboard as dashboard_service
 from .access import planner_required
 from .auth import start_url
@@ -24,4 +25,5 @@ def index():
 @planner_required
 def dashboard():
     rows = dashboard_service.dashboard(current_user.kommune_id)
-    return render_template("start/dashboard.html", rows=rows)
+    return render_template("start/dashboard.html", rows=rows,
+                           unclear_bounces=bounce_service.unclear_count(current_user.kommune_id))
