@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,11 @@ def test_after_correcting_the_address_a_bounced_invitation_goes_out_again_and_ca
     assert deliver(app).sent == 1 and len(inbox.to("leitung@traeger.example")) == 2
 
 
+def _text(page: str) -> str:
+    """What a reader sees: tags out, white space (also no-break) collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page).replace("\xa0", " ").split()).replace(" )", ")").replace("( ", "(")
+
+
 def _link(message) -> str:
     from factories import token_from_mail
     return token_from_mail(message.get_body(("plain",)).get_content())
@@ -196,3 +202,74 @@ def test_the_fixtures_are_what_they_claim():
 def test_without_a_mailbox_the_command_says_what_to_set(app, runner):
     result = runner.invoke(args=["mail", "bounces"])
     assert result.exit_code != 0 and "BOUNCE_MAILDIR" in result.output
+
+
+# --- marked by hand ------------------------------------------------------------------------------
+
+
+def test_planner_marks_unzustellbar_by_hand_and_takes_it_back(app, planner, planner_client, inbox):
+    survey_id, invitation_id, _received = _sent_invitation(app, planner, inbox)
+    base = f"/surveys/{survey_id}/invitations/{invitation_id}"
+    page = planner_client.post(f"{base}/unzustellbar", data={"reason": "Kita wurde geschlossen"},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "als unzustellbar vermerkt" in page and "Unzustellbar – Kita wurde geschlossen" in page
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).status is InvitationStatus.BOUNCED
+    again = planner_client.post(f"{base}/unzustellbar", follow_redirects=True).get_data(as_text=True)
+    assert "kann nicht als unzustellbar markiert werden" in again  # refused, in German
+    undone = planner_client.post(f"{base}/vermerk-zuruecknehmen", follow_redirects=True).get_data(as_text=True)
+    assert "Der Status ist wieder „Versendet“" in undone
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation.status is InvitationStatus.SENT and invitation.failed_reason == "" and not invitation.bounced_at
+
+
+def test_an_opened_invitation_cannot_be_marked_unzustellbar(app, planner, planner_client, inbox, client):
+    survey_id, invitation_id, received = _sent_invitation(app, planner, inbox)
+    assert client.post(f"/r/{_link(received)}/start").status_code == 302  # "Befragung beginnen"
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).status is InvitationStatus.OPENED
+    page = planner_client.post(f"/surveys/{survey_id}/invitations/{invitation_id}/unzustellbar",
+                               follow_redirects=True).get_data(as_text=True)
+    assert "die Einladung ist also angekommen" in page
+
+
+def test_nimmt_nicht_teil_stops_reminders_counts_as_reached_and_can_be_undone(app, planner, planner_client, inbox):
+    survey_id, invitation_id, _received = _sent_invitation(app, planner, inbox)
+    with app.app_context():
+        survey = db.session.get(Invitation, invitation_id).survey
+        invite(survey, "hort@traeger.example", "Hort am Park")
+    assert deliver(app).sent == 1
+    base = f"/surveys/{survey_id}/invitations/{invitation_id}"
+    page = planner_client.post(f"{base}/nimmt-nicht-teil", data={"note": "Absage per Telefon am 3.12."},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Die Organisation nimmt nicht teil" in page and "Absage per Telefon am 3.12." in page
+    listing = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
+    assert "Nimmt nicht teil: 1" in listing
+    assert "<strong>2</strong> erreicht" in listing and "Rücklaufquote <strong>0\xa0%</strong>" in listing  # 0 of 2 reached: the declined one is in the base
+    planner_client.post(f"/surveys/{survey_id}/invitations/remind", data={"mode": "all"})
+    with app.app_context():
+        reminders = db.session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.kind == "reminder")).all()
+        assert reminders == ["hort@traeger.example"]
+    filtered = planner_client.get(f"/surveys/{survey_id}/invitations?status=declined").get_data(as_text=True)
+    assert "Kita Sonnenschein" in filtered and "Hort am Park" not in filtered
+    dashboard = _text(planner_client.get("/uebersicht").get_data(as_text=True))
+    assert "(0 %) · 1 nimmt nicht teil" in dashboard
+    results = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    assert "Davon nimmt 1 nicht teil" in results
+    refused = planner_client.post(f"{base}/resend", follow_redirects=True).get_data(as_text=True)
+    assert "Diese Organisation nimmt nicht teil" in refused
+    undone = planner_client.post(f"{base}/vermerk-zuruecknehmen", follow_redirects=True).get_data(as_text=True)
+    assert "Der Status ist wieder „Versendet“" in undone
+
+
+def test_a_declined_organisation_that_opens_its_link_after_all_is_answering(app, planner, inbox, client):
+    _survey_id, invitation_id, received = _sent_invitation(app, planner, inbox)
+    from survey.services import invitations as invitation_service
+    from survey.services import responses
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        invitation_service.mark_declined(invitation, "Absage")
+        responses.start(invitation)
+        db.session.commit()
+        assert db.session.get(Invitation, invitation_id).status is InvitationStatus.OPENED
