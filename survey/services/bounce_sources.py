@@ -99,6 +99,8 @@ def from_config(config: dict, maildir: str | None) -> MaildirSource | ImapSource
     if path:
         return MaildirSource(path)
     if config.get("BOUNCE_IMAP_HOST"):
+        if str(config.get("BOUNCE_IMAP_PASSWORD") or "").upper().startswith("CHANGE-ME"):
+            raise ValueError("BOUNCE_IMAP_PASSWORD hat noch den Beispielwert aus deploy/lueckenlos.env.example.")
         return ImapSource(config["BOUNCE_IMAP_HOST"], config.get("BOUNCE_IMAP_USER") or "",
                           config.get("BOUNCE_IMAP_PASSWORD") or "", port=config.get("BOUNCE_IMAP_PORT") or 993,
                           folder=config.get("BOUNCE_IMAP_FOLDER") or "INBOX",
