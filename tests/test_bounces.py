@@ -273,3 +273,22 @@ def test_a_declined_organisation_that_opens_its_link_after_all_is_answering(app,
         responses.start(invitation)
         db.session.commit()
         assert db.session.get(Invitation, invitation_id).status is InvitationStatus.OPENED
+
+
+def test_unclear_bounces_stay_within_their_kommune(app, planner, planner_client, inbox, runner, tmp_path):
+    other_id, _email = make_user(app, "planner", kommune="Stadt Anderswo")
+    _survey_id, _invitation_id, received = _sent_invitation(app, (other_id, _email), inbox, "hort@anderswo.example")
+    stranger = _bounce("plain-text.eml", received).replace(b"hort@anderswo.example", b"niemand@nirgends.example")
+    stranger = stranger.replace(b"<a1b2c3.postmaster", b"<d4e5f6.postmaster")
+    _run(runner, _maildir(tmp_path, _bounce("plain-text.eml", received), stranger))
+    page = planner_client.get("/surveys/ruecklaeufer").get_data(as_text=True)
+    assert "Keine unklaren Rückläufer" in page and "anderswo" not in page.lower()  # two Kommunen: neither shown
+    with app.app_context():
+        ids = db.session.scalars(sa.select(BounceReport.id)).all()
+    assert len(ids) == 2
+    for report_id in ids:
+        assert planner_client.post(f"/surveys/ruecklaeufer/{report_id}/erledigt").status_code == 404
+    theirs = login(app.test_client(), _email).get("/surveys/ruecklaeufer").get_data(as_text=True)
+    assert "hort@anderswo.example" in theirs and "niemand@nirgends.example" not in theirs
+    listed = runner.invoke(args=["mail", "bounces", "--unklar"])
+    assert "unklar, noch nicht erledigt: 2" in listed.output  # the operator sees both
