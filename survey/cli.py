@@ -172,7 +172,8 @@ def bounces_command(maildir: str | None, watch: bool, interval: float, list_uncl
         if tally.reports or tally.duplicates or not watch:
             click.echo(f"Rückläufer aus {source.name}: {tally.line()}")
         if tally.unclear:
-            click.echo(f"{tally.unclear} unklare Rückläufer: bitte in Lückenlos unter „Rückläufer“ ansehen.", err=True)
+            words = "unklarer Rückläufer" if tally.unclear == 1 else "unklare Rückläufer"
+            click.echo(f"{tally.unclear} {words}: bitte in Lückenlos ansehen (Übersicht → Ansehen …).", err=True)
         if not watch:
             return
         time.sleep(interval)

@@ -62,9 +62,11 @@ def _run(runner, path: Path, *extra: str):
 
 
 @pytest.mark.parametrize("fixture, reason", [
-    ("postfix.eml", "550 5.1.1"),
-    ("exim.eml", "550 5.2.1 Mailbox disabled"),
-    ("exchange-m365.eml", "RESOLVER.ADR.RecipientNotFound"),
+    ("postfix.eml", "Die Adresse gibt es beim Empfänger nicht (vertippt oder nicht mehr vergeben). "
+                    "Meldung des Servers: 550 5.1.1"),
+    ("exim.eml", "Das Postfach ist voll, gesperrt oder stillgelegt. Meldung des Servers: 550 5.2.1 Mailbox disabled"),
+    ("exchange-m365.eml", "Die Adresse gibt es beim Empfänger nicht (vertippt oder nicht mehr vergeben). "
+                          "Meldung des Servers: 550 5.1.10 RESOLVER.ADR.RecipientNotFound"),
     ("gmail.eml", "The email account that you tried to reach does not exist"),
 ])
 def test_a_bounce_after_acceptance_makes_the_invitation_unzustellbar_with_the_servers_reason(
@@ -110,6 +112,7 @@ def test_a_plain_text_bounce_is_unklar_and_shown_to_the_planner_with_the_candida
     assert "1 unklarer Rückläufer" in dashboard
     page = planner_client.get("/surveys/ruecklaeufer").get_data(as_text=True)
     assert "Unzustellbar" in page and "Kein maschinenlesbarer Zustellbericht" in page
+    assert f"Empfänger: {ADDRESS}" in page  # the kept message, decoded for reading
     assert f"/surveys/{survey_id}/invitations/{invitation_id}" in page  # the candidate, to mark it by hand
     report_id = _report_id(app)
     done = planner_client.post(f"/surveys/ruecklaeufer/{report_id}/erledigt", follow_redirects=True)

@@ -20,6 +20,7 @@ Services add and flush; the CLI commits one message at a time.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -124,11 +125,33 @@ def _kommune_of(invitation: Invitation | None) -> int | None:
     return invitation.survey.kommune_id if invitation is not None else None
 
 
+# What the enhanced status code's subject (RFC 3463, "5.<subject>.x") means for the planner.
+EXPLANATIONS = {
+    "1": "Die Adresse gibt es beim Empfänger nicht (vertippt oder nicht mehr vergeben).",
+    "2": "Das Postfach ist voll, gesperrt oder stillgelegt.",
+    "3": "Der Mailserver des Empfängers nimmt zurzeit keine E-Mails an.",
+    "4": "Der Mailserver des Empfängers war nicht erreichbar.",
+    "7": "Der Empfänger hat die E-Mail abgelehnt (Spam- oder Sicherheitsfilter).",
+}
+
+
+def explain(status: str) -> str:
+    """A German sentence for an enhanced status code such as 5.1.1."""
+    parts = status.split(".")
+    general = "Der Mailserver des Empfängers hat die E-Mail nachträglich zurückgeschickt."
+    return EXPLANATIONS.get(parts[1], general) if len(parts) == 3 else general
+
+
 def _reason(recipient: dsn.RecipientStatus, row: OutboxMessage) -> str:
-    text = recipient.diagnostic or f"Status {recipient.status}"
+    detail = recipient.diagnostic or f"Status {recipient.status}"
+    status = recipient.status
+    if status.endswith(".0.0"):  # Exim says 5.0.0; the remote server's own code is more telling
+        found = re.search(r"\b[45]\.\d{1,3}\.\d{1,3}\b", recipient.diagnostic)
+        status = found.group(0) if found else status
+    text = f"{explain(status)} Meldung des Servers: {detail}"
     if recipient.final_recipient and recipient.final_recipient != row.recipient.lower():
-        text += f" (zugestellt werden sollte an {recipient.final_recipient})"
-    return f"Vom Mailserver zurückgewiesen: {text}"
+        text += f" (weitergeleitet an {recipient.final_recipient})"
+    return text
 
 
 def _apply(row: OutboxMessage, invitation: Invitation | None, recipient: dsn.RecipientStatus,

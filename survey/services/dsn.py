@@ -110,6 +110,20 @@ def _text_of(message: Message) -> str:
     return "\n".join(chunks)
 
 
+def readable(raw: bytes | str) -> str:
+    """The message for a person: its main headers, then every text part decoded (no transfer encoding)."""
+    data = raw.encode("utf-8", errors="replace") if isinstance(raw, str) else raw
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    head = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Date", "Subject") if message[name])
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() in ("text/plain", "message/delivery-status", "text/rfc822-headers"):
+            payload = part.get_payload(decode=True)
+            if payload:
+                parts.append(payload.decode(part.get_content_charset() or "utf-8", errors="replace").strip())
+    return head + "\n\n" + "\n\n".join(parts)
+
+
 def parse(raw: bytes) -> Notification:
     """Read one bounce message; never raises on odd input (odd input is simply not a DSN)."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)

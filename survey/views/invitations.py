@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
 from ..services import bounces as bounce_service
+from ..services import dsn
 from ..services import invitations as invitation_service
 from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
@@ -417,7 +418,8 @@ def unclear_bounces():
     resolved = [r for r in bounce_service.unclear(current_user.kommune_id, include_resolved=True)
                 if r.resolved_at is not None] if done else []
     return render_template("invitations/unclear_bounces.html", reports=reports, resolved=resolved, show_resolved=done,
-                           surveys=bounce_service.surveys_with_unclear(reports + resolved))
+                           surveys=bounce_service.surveys_with_unclear(reports + resolved),
+                           readable={r.id: dsn.readable(r.raw) for r in reports + resolved})
 
 
 @bp.route("/ruecklaeufer/<int:report_id>/erledigt", methods=["POST"])
