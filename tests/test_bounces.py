@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from survey.extensions import db
@@ -295,3 +297,25 @@ def test_unclear_bounces_stay_within_their_kommune(app, planner, planner_client,
     assert "hort@anderswo.example" in theirs and "niemand@nirgends.example" not in theirs
     listed = runner.invoke(args=["mail", "bounces", "--unklar"])
     assert "unklar, noch nicht erledigt: 2" in listed.output  # the operator sees both
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=3000) | st.text(max_size=3000).map(lambda t: ("Content-Type: multipart/report; "
+                                                                          "boundary=x\n\n--x\n" + t).encode()))
+def test_reading_any_message_never_raises(raw):
+    notice = dsn.parse(raw)
+    assert isinstance(notice.is_dsn, bool)
+    assert isinstance(dsn.readable(raw), str)
+
+
+def test_a_dsn_for_a_mail_we_never_sent_is_unklar(app, planner, inbox, runner, tmp_path):
+    _survey_id, invitation_id, received = _sent_invitation(app, planner, inbox)
+    foreign = _bounce("postfix.eml", received).replace(str(received["Message-ID"]).encode(),
+                                                       b"<privat.123@kreis-dueren.example>")
+    result = _run(runner, _maildir(tmp_path, foreign))
+    assert "unklar: 1" in result.output
+    with app.app_context():
+        report = db.session.scalar(sa.select(BounceReport))
+        assert report.note == "Der Bericht nennt keine E-Mail, die Lückenlos verschickt hat."
+        assert report.invitation_id == invitation_id  # its address is one we invited: a candidate to look at
+        assert db.session.get(Invitation, invitation_id).status is InvitationStatus.SENT
