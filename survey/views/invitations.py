@@ -286,7 +286,8 @@ def remind(survey_id: int):
             flash("Es gibt niemanden, der eine Erinnerung bekommen kann.", "error")
         if skipped:
             flash(f"{skipped} ausgewählte Einladung(en) bekommen keine Erinnerung (bereits abgeschickt, "
-                  "zurückgezogen, noch nicht versendet oder nicht zustellbar).", "error")
+                  "zurückgezogen, abgesagt, noch nicht versendet oder nicht zustellbar – bei nicht zustellbaren "
+                  "korrigieren Sie bitte zuerst die Adresse).", "error")
     return redirect(url_for("invitations.index", survey_id=survey.id, status=request.form.get("status", "")))
 
 
