@@ -1,4 +1,4 @@
-"""`flask` commands: users, demo data, the mail worker and the catalogue check."""
+"""`flask` commands: users, demo data, the mail worker, the bounce reader and the catalogue check."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .services.demo import load_demo
 log = logging.getLogger(__name__)
 
 users = AppGroup("users", help="Benutzerkonten verwalten.")
-mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen.")
+mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen und Rückläufer lesen.")
 catalogue_cli = AppGroup("catalogue", help="Den Fragenkatalog prüfen.")
 
 

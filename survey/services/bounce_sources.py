@@ -75,7 +75,9 @@ class ImapSource:
 
     def done(self, key: str) -> None:
         self.imap.uid("STORE", key, "+FLAGS", "(\\Seen)")
-        if self.done_folder:
+        if self.done_folder and "MOVE" in self.imap.capabilities:  # RFC 6851
+            self.imap.uid("MOVE", key, _quote(self.done_folder))
+        elif self.done_folder:
             status, _ = self.imap.uid("COPY", key, _quote(self.done_folder))
             if status == "OK":
                 self.imap.uid("STORE", key, "+FLAGS", "(\\Deleted)")
