@@ -52,7 +52,7 @@ class InvitationRecord:
 
     id: int
     actor: str | None
-    status: str  # created | sent | failed | opened | in_progress | submitted | withdrawn
+    status: str  # created | sent | failed | opened | in_progress | submitted | withdrawn | bounced | declined
     sent_at: dt.datetime | None = None
     opened_at: dt.datetime | None = None
     submitted_at: dt.datetime | None = None

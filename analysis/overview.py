@@ -2,13 +2,15 @@
 
 Statuses are the furthest state an invitation reached. Counting rules:
 
-* invited = invitations that went out: status sent, opened, in_progress or submitted. Not yet sent
-  (created), bounced (failed) and withdrawn invitations are counted separately and are not part of
-  the denominator.
+* invited = invitations that reached someone: status sent, opened, in_progress, submitted or
+  declined ("nimmt nicht teil": the organisation got the invitation and said no — a non-response,
+  so it stays in the denominator). Not yet sent (created), failed, bounced ("unzustellbar": the
+  mail came back, nobody was reached) and withdrawn invitations are counted separately and are not
+  part of the denominator.
 * opened counts everyone who opened the form at least once (opened, in_progress, submitted).
 * response rate = submitted / invited, computed by `response_rate()` and nowhere else: the
-  dashboard, the invitation list and the results use it. Statuses added later for organisations
-  that declined or could not be reached are not in `DELIVERED`, so they leave the denominator too.
+  dashboard, the invitation list and the results use it. A status added later is out of the
+  denominator unless it is added to `DELIVERED`.
 * Days are calendar days in Europe/Berlin.
 * By district: an actor working in several districts counts in each of them.
 """
@@ -25,7 +27,7 @@ from questionnaires.model import Option
 
 from .dataset import Dataset, InvitationRecord
 
-DELIVERED = frozenset({"sent", "opened", "in_progress", "submitted"})
+DELIVERED = frozenset({"sent", "opened", "in_progress", "submitted", "declined"})
 OPENED = frozenset({"opened", "in_progress", "submitted"})
 
 
@@ -51,6 +53,9 @@ class Overview:
     not_sent: int
     failed: int
     withdrawn: int
+    bounced: int = 0  # "unzustellbar": out of the denominator
+    declined: int = 0  # "nimmt nicht teil": part of `invited`
+
 
     status_counts: tuple[tuple[str, int], ...] = ()
 
@@ -70,6 +75,8 @@ def overview(invitations: Iterable[InvitationRecord]) -> Overview:
         not_sent=status["created"],
         failed=status["failed"],
         withdrawn=status["withdrawn"],
+        bounced=status["bounced"],
+        declined=status["declined"],
         status_counts=tuple(sorted(status.items())),
     )
 

@@ -302,10 +302,12 @@ def overview_table(dataset: Dataset) -> Table:
         ("Eingeladen", o.invited), ("Geöffnet", o.opened), ("In Bearbeitung", o.in_progress),
         ("Abgeschickt", o.submitted),
         ("Rücklaufquote", Value(_rate(o.submitted, o.invited), Type.PERCENT, 1)),
-        ("Noch nicht versandt", o.not_sent), ("Nicht zustellbar", o.failed), ("Zurückgezogen", o.withdrawn),
+        ("Nimmt nicht teil (zählt als eingeladen)", o.declined),
+        ("Noch nicht versandt", o.not_sent), ("Zustellung fehlgeschlagen", o.failed), ("Unzustellbar", o.bounced),
+        ("Zurückgezogen", o.withdrawn),
     )
     return Table("ruecklauf-gesamt", "Rücklauf insgesamt", (Column("Kennzahl"), Column("Wert", Type.COUNT)), rows,
-                 section="ruecklauf", sheet="Rücklauf", note="Eingeladen = versandte Einladungen (ohne nicht zustellbare und zurückgezogene).")
+                 section="ruecklauf", sheet="Rücklauf", note="Eingeladen = Einladungen, die angekommen sind, auch bei Organisationen, die nicht teilnehmen (ohne fehlgeschlagene, unzustellbare und zurückgezogene).")
 
 
 def response_over_time_table(dataset: Dataset) -> Table:

@@ -1,9 +1,11 @@
-"""`flask` commands: users, demo data, the mail worker, the job worker, the catalogue check, backup and restore."""
+"""`flask` commands: users, demo data, the mail worker, the bounce reader, the job worker, the catalogue check,
+backup and restore."""
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import imaplib
 import logging
 import time
 from pathlib import Path
@@ -28,7 +30,7 @@ from .worker import Heartbeat, run_worker
 log = logging.getLogger(__name__)
 
 users = AppGroup("users", help="Benutzerkonten verwalten.")
-mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen.")
+mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen und Rückläufer lesen.")
 catalogue_cli = AppGroup("catalogue", help="Den Fragenkatalog prüfen.")
 jobs_cli = AppGroup("jobs", help="Hintergrundaufgaben ausführen (Berichte, Arbeitsmappen, Aufräumen).")
 
@@ -146,6 +148,57 @@ def run_jobs_command(watch: bool, interval: float, kinds: tuple[str, ...]) -> No
     except sa.exc.OperationalError as error:
         raise click.ClickException(f"Datenbank nicht erreichbar: {error.orig}") from error
     click.echo(f"Aufgaben ausgeführt: {ran}")
+
+
+@mail_cli.command("bounces")
+@click.option("--maildir", type=click.Path(file_okay=False), default=None,
+              help="Maildir mit den Rückläufern (sonst BOUNCE_MAILDIR oder das IMAP-Postfach aus BOUNCE_IMAP_HOST).")
+@click.option("--watch", is_flag=True, help="Weiterlaufen und das Postfach regelmäßig lesen.")
+@click.option("--interval", default=60.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
+@click.option("--unklar", "list_unclear", is_flag=True, help="Nur die unklaren Rückläufer auflisten (alle Kommunen).")
+def bounces_command(maildir: str | None, watch: bool, interval: float, list_unclear: bool) -> None:
+    """Read delivery-status notifications and mark bounced invitations "unzustellbar"."""
+    from .services import bounce_sources, bounces
+
+    if list_unclear:
+        rows = bounces.unclear(None)
+        for row in rows:
+            click.echo(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.sender}\t{row.subject}\t{row.note}")
+        click.echo(f"unklar, noch nicht erledigt: {len(rows)}")
+        return
+    while True:
+        try:
+            source = bounce_sources.from_config(current_app.config, maildir)
+        except (OSError, ValueError, imaplib.IMAP4.error) as error:
+            if not watch:
+                raise click.ClickException(f"Rückläufer-Postfach nicht lesbar: {error}") from error
+            log.warning("bounce mailbox unavailable, retrying in %s s: %s", interval, error)
+            time.sleep(interval)
+            continue
+        if source is None:
+            raise click.ClickException("Kein Rückläufer-Postfach: --maildir angeben oder BOUNCE_MAILDIR bzw. "
+                                       "BOUNCE_IMAP_HOST setzen (siehe docs/deploy.md).")
+        tally = bounces.Tally()
+        try:
+            for key, raw in source.messages():
+                if bounces.already_processed(raw):
+                    tally.duplicates += 1
+                else:
+                    for report in bounces.process(raw, source.name):
+                        tally.add(report)
+                db.session.commit()  # the outcome is safe before the message is moved away
+                source.done(key)
+        finally:
+            source.close()
+            db.session.remove()
+        if tally.reports or tally.duplicates or not watch:
+            click.echo(f"Rückläufer aus {source.name}: {tally.line()}")
+        if tally.unclear:
+            words = "unklarer Rückläufer" if tally.unclear == 1 else "unklare Rückläufer"
+            click.echo(f"{tally.unclear} {words}: bitte in Lückenlos ansehen (Übersicht → Ansehen …).", err=True)
+        if not watch:
+            return
+        time.sleep(interval)
 
 
 @catalogue_cli.command("check", with_appcontext=False)

@@ -97,6 +97,15 @@ def from_environment(instance_dir: Path) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
         # (nginx on the same host: 1). 0 = none: the client address is the socket's peer.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Where `flask mail bounces` reads delivery-status notifications: a Maildir, else IMAP.
+        "BOUNCE_MAILDIR": env("BOUNCE_MAILDIR") or "",
+        "BOUNCE_IMAP_HOST": env("BOUNCE_IMAP_HOST") or "",
+        "BOUNCE_IMAP_PORT": _int("BOUNCE_IMAP_PORT", 993),
+        "BOUNCE_IMAP_SSL": _bool(env("BOUNCE_IMAP_SSL") or "1"),
+        "BOUNCE_IMAP_USER": env("BOUNCE_IMAP_USER") or "",
+        "BOUNCE_IMAP_PASSWORD": env("BOUNCE_IMAP_PASSWORD") or "",
+        "BOUNCE_IMAP_FOLDER": env("BOUNCE_IMAP_FOLDER") or "INBOX",
+        "BOUNCE_IMAP_DONE_FOLDER": env("BOUNCE_IMAP_DONE_FOLDER") or "",
     }
 
 

@@ -245,5 +245,9 @@ def test_invitation_list_results_and_groups_share_one_response_rate(by_status):
     if shared is not None:
         assert counts.rate == pytest.approx(100 * shared)
         assert counts.invited == view.invited
-        # withdrawn, failed and not yet sent invitations are never in the denominator
-        assert view.invited == sum(by_status.get(s, 0) for s in ("sent", "opened", "in_progress", "submitted"))
+        # declined ("nimmt nicht teil") reached someone and is in; withdrawn, failed, bounced
+        # ("unzustellbar") and not yet sent invitations are never in the denominator
+        assert view.invited == sum(by_status.get(s, 0) for s in ("sent", "opened", "in_progress", "submitted",
+                                                                 "declined"))
+        assert view.invited + sum(by_status.get(s, 0) for s in ("created", "failed", "bounced", "withdrawn")) \
+            == sum(by_status.values())

@@ -2,6 +2,7 @@
 
 from .actor import Actor
 from .base import utc_now
+from .bounce import BounceOutcome, BounceReport
 from .job import Job, JobState, WorkerBeat
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
@@ -14,6 +15,8 @@ from .user import AccountToken, Role, TokenPurpose, User
 __all__ = [  # one name per line, so parallel changes merge
     "AccountToken",
     "Actor",
+    "BounceOutcome",
+    "BounceReport",
     "District",
     "Invitation",
     "InvitationStatus",

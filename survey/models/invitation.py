@@ -22,6 +22,8 @@ class InvitationStatus(enum.Enum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
+    BOUNCED = "bounced"  # accepted by the relay, returned later (bounce) or marked by hand: "unzustellbar"
+    DECLINED = "declined"  # the organisation said it will not take part (marked by the planner)
 
     @property
     def label(self) -> str:
@@ -33,6 +35,8 @@ class InvitationStatus(enum.Enum):
             "in_progress": "In Bearbeitung",
             "submitted": "Abgeschickt",
             "withdrawn": "Zurückgezogen",
+            "bounced": "Unzustellbar",
+            "declined": "Nimmt nicht teil",
         }[self.value]
 
 
@@ -57,6 +61,13 @@ class Invitation(db.Model):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last reminder delivered
     reminder_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # "Unzustellbar": when the bounce came (or the planner marked it); the reason is in failed_reason.
+    bounced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # "Nimmt nicht teil": when the planner marked it, with an optional note (e.g. "Anruf am 3.12.").
+    declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    declined_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The status before "unzustellbar" or "nimmt nicht teil", restored when the planner undoes the mark.
+    status_before: Mapped[InvitationStatus | None] = mapped_column(value_enum(InvitationStatus))
 
     survey: Mapped[Survey] = relationship()
     actor: Mapped[Actor | None] = relationship()

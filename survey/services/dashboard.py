@@ -39,8 +39,8 @@ class SurveyRow:
 
     @property
     def failed_mails(self) -> int:
-        """Invitations whose mail could not be delivered (for good, or retrying)."""
-        return self.counts["failed"] + self.counts.retrying
+        """Invitations whose mail could not be delivered (for good, retrying, or bounced after acceptance)."""
+        return self.counts["failed"] + self.counts.retrying + self.counts["bounced"]
 
 
 # Reminding earlier than this after the last mail (invitation or reminder) annoys more than it helps,
@@ -63,12 +63,13 @@ def next_step(state: SurveyState, questions: int, counts: Counts, deadline: dt.d
                         f"Abgeschlossen mit {counts['submitted']} Antworten.")
         return Step("Befragung ansehen", "planner.detail", "Abgeschlossen ohne Antworten.")
     # open
-    failed = counts["failed"] + counts.retrying
+    failed = counts["failed"] + counts.retrying + counts["bounced"]
     if counts.active == 0:
         return Step("Einladungen versenden", "invitations.index", "Noch niemand ist eingeladen.")
     if failed:
+        shown = "failed" if counts["failed"] else "bounced" if counts["bounced"] else "retrying"
         return Step("Fehlgeschlagene Zustellungen prüfen", "invitations.index",
-                    f"{failed} Einladungen kamen nicht an.", (("status", "failed"),))
+                    f"{failed} Einladungen kamen nicht an.", (("status", shown),))
     if deadline is not None and deadline < today:
         return Step("Befragung abschließen", "planner.detail",
                     f"Die Frist ist am {fmt.date(deadline)} abgelaufen.")

@@ -572,14 +572,19 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
     _require_open(invitation.survey)
     if invitation.status is InvitationStatus.WITHDRAWN:
         raise SurveyError("Diese Einladung wurde zurückgezogen. Laden Sie die Organisation bitte neu ein.")
+    if invitation.status is InvitationStatus.DECLINED:
+        raise SurveyError("Diese Organisation nimmt nicht teil. Nehmen Sie das zuerst zurück, "
+                          "wenn sie die Einladung doch bekommen soll.")
     token = None if new_link else current_token(invitation)
     if token is None:
         token = new_token()
         invitation.token_hash = hash_token(token)
         new_link = True
     _cancel_pending(invitation)
-    if invitation.status is InvitationStatus.FAILED:
-        invitation.status = InvitationStatus.CREATED
+    if invitation.status in (InvitationStatus.FAILED, InvitationStatus.BOUNCED):
+        invitation.status = InvitationStatus.CREATED  # the worker makes it "sent" (or "failed") again
+        invitation.bounced_at = None
+        invitation.status_before = None
     invitation.failed_reason = ""
     _enqueue(invitation, token, "invitation")
     db.session.flush()
@@ -660,9 +665,85 @@ def correct_address(invitation: Invitation, address: str, update_register: bool 
         actor = db.session.get(Actor, invitation.actor_id)
         if actor is not None and actor.email.lower() == old:
             actor.email = email
-    if invitation.status in (InvitationStatus.CREATED, InvitationStatus.FAILED, InvitationStatus.SENT):
+    if invitation.status in RESEND_ON_NEW_ADDRESS:
         resend(invitation)
     db.session.flush()
+
+
+# Correcting the address of one of these sends the invitation (same link) to the new address.
+RESEND_ON_NEW_ADDRESS = (InvitationStatus.CREATED, InvitationStatus.FAILED, InvitationStatus.SENT,
+                         InvitationStatus.BOUNCED)
+
+
+# --- "unzustellbar" and "nimmt nicht teil" ------------------------------------------------------------
+
+MARK_BOUNCED_FROM = (InvitationStatus.SENT,)
+DECLINE_FROM = (InvitationStatus.CREATED, InvitationStatus.SENT, InvitationStatus.FAILED, InvitationStatus.BOUNCED,
+                InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS)
+
+
+def mark_bounced(invitation: Invitation, reason: str, now: dt.datetime | None = None) -> None:
+    """The mail came back after the relay accepted it (or the planner knows it did not arrive): "unzustellbar".
+
+    Only a sent invitation that nobody has opened can be unzustellbar: an opened link proves the mail
+    arrived. Pending reminders are cancelled; reminding waits for a corrected address and a resend.
+    """
+    if invitation.status not in MARK_BOUNCED_FROM:
+        raise SurveyError(_not_bounceable(invitation))
+    invitation.status_before = invitation.status
+    invitation.status = InvitationStatus.BOUNCED
+    invitation.bounced_at = now or utc_now()
+    invitation.failed_reason = " ".join(reason.split())[:2000] or "Von Hand als unzustellbar markiert."
+    _cancel_pending(invitation, ("reminder",))
+    db.session.flush()
+
+
+def _not_bounceable(invitation: Invitation) -> str:
+    status = invitation.status
+    if status in (InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS, InvitationStatus.SUBMITTED):
+        return "Die Organisation hat ihren Link schon geöffnet – die Einladung ist also angekommen."
+    if status is InvitationStatus.CREATED:
+        return "Die Einladung ist noch nicht versendet."
+    if status is InvitationStatus.FAILED:
+        return "Die Zustellung ist bereits fehlgeschlagen; korrigieren Sie die Adresse oder senden Sie erneut."
+    return f"Eine Einladung mit dem Status „{invitation.status_label}“ kann nicht als unzustellbar markiert werden."
+
+
+def mark_declined(invitation: Invitation, note: str = "", now: dt.datetime | None = None) -> None:
+    """The organisation said it will not take part: no more reminders, it counts as reached but not answered."""
+    if invitation.status not in DECLINE_FROM:
+        if invitation.status is InvitationStatus.SUBMITTED:
+            raise SurveyError("Diese Organisation hat bereits geantwortet.")
+        if invitation.status is InvitationStatus.DECLINED:
+            raise SurveyError("Diese Organisation ist bereits als „nimmt nicht teil“ vermerkt.")
+        raise SurveyError("Diese Einladung wurde zurückgezogen.")
+    invitation.status_before = invitation.status
+    invitation.status = InvitationStatus.DECLINED
+    invitation.declined_at = now or utc_now()
+    invitation.declined_note = note.strip()[:2000]
+    _cancel_pending(invitation)
+    db.session.flush()
+
+
+def undo_mark(invitation: Invitation) -> InvitationStatus:
+    """Take back "unzustellbar" or "nimmt nicht teil": the status it had before; returns it.
+
+    A decline made before the invitation went out gets its invitation mail queued again (same link).
+    """
+    if invitation.status not in (InvitationStatus.BOUNCED, InvitationStatus.DECLINED):
+        raise SurveyError("Diese Einladung ist weder als unzustellbar noch als „nimmt nicht teil“ vermerkt.")
+    if invitation.status is InvitationStatus.BOUNCED:
+        invitation.bounced_at = None
+        invitation.failed_reason = ""
+    else:
+        invitation.declined_at = None
+        invitation.declined_note = ""
+    invitation.status = invitation.status_before or InvitationStatus.SENT
+    invitation.status_before = None
+    if invitation.status is InvitationStatus.CREATED and invitation.survey.is_open:
+        resend(invitation)
+    db.session.flush()
+    return invitation.status
 
 
 def due_scheduled_reminders(now: dt.datetime | None = None) -> int:

@@ -98,7 +98,10 @@ def start(invitation: Invitation) -> Response:
         db.session.add(response)
         if invitation.opened_at is None:
             invitation.opened_at = utc_now()
-        if invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT, InvitationStatus.FAILED):
+        # Opening the link proves the mail arrived (even one marked unzustellbar), and an organisation
+        # marked "nimmt nicht teil" that starts after all is answering.
+        if invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT, InvitationStatus.FAILED,
+                                 InvitationStatus.BOUNCED, InvitationStatus.DECLINED):
             invitation.status = InvitationStatus.OPENED
         db.session.flush()
     return response

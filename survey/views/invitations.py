@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
+from ..services import bounces as bounce_service
+from ..services import dsn
 from ..services import invitations as invitation_service
 from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
@@ -28,6 +31,8 @@ STATUS_FILTERS = [
     ("in_progress", "In Bearbeitung"),
     ("submitted", "Abgeschickt"),
     ("failed", "Zustellung fehlgeschlagen"),
+    ("bounced", "Unzustellbar"),
+    ("declined", "Nimmt nicht teil"),
     ("withdrawn", "Zurückgezogen"),
 ]
 
@@ -271,7 +276,9 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
                                     .order_by(OutboxMessage.id.desc())))
     actor = db.session.get(Actor, invitation.actor_id) if invitation.actor_id else None
     return render_template("invitations/detail.html", survey=survey, invitation=invitation, mails=mails,
-                           actor=actor, address=address, address_error=address_error)
+                           actor=actor, address=address, address_error=address_error,
+                           bounce_reports=bounce_service.reports_of_invitation(invitation),
+                           resend_on_new_address=invitation_service.RESEND_ON_NEW_ADDRESS)
 
 
 @bp.route("/<int:survey_id>/invitations/remind", methods=["POST"])
@@ -296,7 +303,8 @@ def remind(survey_id: int):
             flash("Es gibt niemanden, der eine Erinnerung bekommen kann.", "error")
         if skipped:
             flash(f"{skipped} ausgewählte Einladung(en) bekommen keine Erinnerung (bereits abgeschickt, "
-                  "zurückgezogen, noch nicht versendet oder nicht zustellbar).", "error")
+                  "zurückgezogen, abgesagt, noch nicht versendet oder nicht zustellbar – bei nicht zustellbaren "
+                  "korrigieren Sie bitte zuerst die Adresse).", "error")
     return redirect(url_for("invitations.index", survey_id=survey.id, status=request.form.get("status", "")))
 
 
@@ -377,10 +385,75 @@ def correct_address(survey_id: int, invitation_id: int):
         invitation = _own_invitation(survey, invitation_id)
         return _detail_page(survey, invitation, address, str(error)), 422
     db.session.commit()
-    sent_again = invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT)
+    sent_again = invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT)  # bounced/failed → created
     flash(f"Die Adresse ist korrigiert: {invitation.email}."
           + (" Die Einladung geht an die neue Adresse." if sent_again else ""), "success")
     return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
+
+
+def _state_change(survey_id: int, invitation_id: int, change, done: str):
+    survey = own_survey(survey_id)
+    invitation = _own_invitation(survey, invitation_id)
+    try:
+        change(invitation)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done if isinstance(done, str) else done(invitation), "success")
+    return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation_id))
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/unzustellbar", methods=["POST"])
+@planner_required
+def mark_bounced(survey_id: int, invitation_id: int):
+    """By hand: the planner learnt that the mail did not arrive (a bounce in their own mailbox, a call)."""
+    reason = request.form.get("reason", "").strip() or "Von Hand als unzustellbar markiert."
+    return _state_change(survey_id, invitation_id, lambda i: invitation_service.mark_bounced(i, reason),
+                         "Die Einladung ist als unzustellbar vermerkt; es gehen keine Erinnerungen an diese Adresse. "
+                         "Korrigieren Sie die Adresse, um sie erneut zu senden.")
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/nimmt-nicht-teil", methods=["POST"])
+@planner_required
+def decline(survey_id: int, invitation_id: int):
+    note = request.form.get("note", "")
+    return _state_change(survey_id, invitation_id, lambda i: invitation_service.mark_declined(i, note),
+                         "Vermerkt: Die Organisation nimmt nicht teil. Sie bekommt keine Erinnerungen mehr; "
+                         "ihr Link funktioniert weiter, falls sie es sich anders überlegt.")
+
+
+@bp.route("/<int:survey_id>/invitations/<int:invitation_id>/vermerk-zuruecknehmen", methods=["POST"])
+@planner_required
+def undo_mark(survey_id: int, invitation_id: int):
+    return _state_change(survey_id, invitation_id, invitation_service.undo_mark,
+                         lambda i: f"Zurückgenommen: Der Status ist wieder „{i.status_label}“.")
+
+
+@bp.route("/ruecklaeufer", methods=["GET"])
+@planner_required
+def unclear_bounces():
+    """Bounces nobody could read or match: kept for a person to look at, with a count on the dashboard."""
+    reports = bounce_service.unclear(current_user.kommune_id)
+    done = request.args.get("erledigte") == "1"
+    resolved = [r for r in bounce_service.unclear(current_user.kommune_id, include_resolved=True)
+                if r.resolved_at is not None] if done else []
+    return render_template("invitations/unclear_bounces.html", reports=reports, resolved=resolved, show_resolved=done,
+                           surveys=bounce_service.surveys_with_unclear(reports + resolved),
+                           readable={r.id: dsn.readable(r.raw) for r in reports + resolved})
+
+
+@bp.route("/ruecklaeufer/<int:report_id>/erledigt", methods=["POST"])
+@planner_required
+def resolve_bounce(report_id: int):
+    report = bounce_service.report_of(current_user.kommune_id, report_id)
+    if report is None:
+        abort(404)
+    bounce_service.resolve(report)
+    db.session.commit()
+    flash("Der Rückläufer ist als erledigt vermerkt.", "success")
+    return redirect(url_for("invitations.unclear_bounces"))
 
 
 @bp.context_processor

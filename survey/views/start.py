@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..services import bounces as bounce_service
 from ..services import dashboard as dashboard_service
 from ..services.delivery import queue_paused
 from ..services import jobs
@@ -27,4 +28,5 @@ def index():
 def dashboard():
     rows = dashboard_service.dashboard(current_user.kommune_id)
     mail_worker = jobs.worker_status()["mail"]
-    return render_template("start/dashboard.html", rows=rows, mail_pause=queue_paused(), mail_worker=mail_worker)
+    return render_template("start/dashboard.html", rows=rows, mail_pause=queue_paused(), mail_worker=mail_worker,
+                           unclear_bounces=bounce_service.unclear_count(current_user.kommune_id))
