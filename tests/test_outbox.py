@@ -87,6 +87,9 @@ def test_refused_recipient_fails_with_reason_others_arrive(app, planner, inbox):
     with app.app_context():
         bad = db.session.scalar(sa.select(Invitation).where(Invitation.email == "traeger001@beispiel-dueren.de"))
         assert bad.status is InvitationStatus.FAILED and "550" in bad.failed_reason
+        # The planner reads a German sentence first; the server's words follow as the detail.
+        assert bad.failed_reason.startswith("Die Adresse gibt es beim Empfänger nicht")
+        assert bad.failed_reason.endswith("Meldung des Servers: 550 5.1.1 Mailbox unavailable")
         assert bad.status_label == "Zustellung fehlgeschlagen"
     assert len(inbox.messages) == 2 and survey_id
 
@@ -218,3 +221,19 @@ def test_two_workers_on_postgresql_never_send_the_same_mail_twice(app, planner, 
 
 def test_survey_model_has_reminder_settings(app):
     assert {"remind_days_before", "invitation_text", "reminder_text"} <= set(Survey.__table__.columns.keys())
+
+
+def test_mails_of_a_closed_survey_are_no_longer_tried(app, planner, inbox):
+    """Retries end with the survey: once it is closed nobody can answer, so waiting mails are cancelled."""
+    from survey.models import OutboxMessage, OutboxStatus
+    from survey.services import surveys
+
+    survey_id = _invite_many(app, planner, 2)
+    with app.app_context():
+        surveys.close_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    report = deliver(app)
+    assert report.sent == 0 and not inbox.messages
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert rows and all(r.status is OutboxStatus.CANCELLED and "beendet" in r.last_error for r in rows)

@@ -188,6 +188,11 @@ def _counts(**by_status: int) -> Counts:
     return counts
 
 
+def _retrying(counts: Counts, n: int) -> Counts:
+    counts.retrying = n  # waiting for another try: not yet sent, no failure
+    return counts
+
+
 STEP_CASES = [
     (SurveyState.DRAFT, 0, _counts(), None, "Fragen auswählen"),
     (SurveyState.DRAFT, 4, _counts(), None, "Vorschau prüfen und öffnen"),
@@ -195,6 +200,8 @@ STEP_CASES = [
     (SurveyState.OPEN, 4, _counts(withdrawn=2), None, "Einladungen versenden"),
     (SurveyState.OPEN, 4, _counts(sent=3, failed=1), None, "Fehlgeschlagene Zustellungen prüfen"),
     (SurveyState.OPEN, 4, _counts(created=3), None, "Versand verfolgen"),
+    (SurveyState.OPEN, 4, _retrying(_counts(created=3, sent=1), 3), None, "Versand verfolgen"),
+    (SurveyState.OPEN, 4, _retrying(_counts(created=3, failed=1), 3), None, "Fehlgeschlagene Zustellungen prüfen"),
     (SurveyState.OPEN, 4, _counts(sent=2, opened=1), None, "Erinnern"),
     (SurveyState.OPEN, 4, _counts(sent=2, submitted=3), TODAY, "Erinnern"),
     (SurveyState.OPEN, 4, _counts(sent=2, submitted=3), TODAY - dt.timedelta(days=1), "Befragung abschließen"),

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
+from .mail_reasons import explain
 from ..models import BounceOutcome, BounceReport, Invitation, InvitationStatus, Kommune, OutboxMessage, Survey, utc_now
 from . import dsn
 from .invitations import mark_bounced
@@ -123,23 +124,6 @@ def _candidate(notice: dsn.Notification, row: OutboxMessage | None) -> Invitatio
 
 def _kommune_of(invitation: Invitation | None) -> int | None:
     return invitation.survey.kommune_id if invitation is not None else None
-
-
-# What the enhanced status code's subject (RFC 3463, "5.<subject>.x") means for the planner.
-EXPLANATIONS = {
-    "1": "Die Adresse gibt es beim Empfänger nicht (vertippt oder nicht mehr vergeben).",
-    "2": "Das Postfach ist voll, gesperrt oder stillgelegt.",
-    "3": "Der Mailserver des Empfängers nimmt zurzeit keine E-Mails an.",
-    "4": "Der Mailserver des Empfängers war nicht erreichbar.",
-    "7": "Der Empfänger hat die E-Mail abgelehnt (Spam- oder Sicherheitsfilter).",
-}
-
-
-def explain(status: str) -> str:
-    """A German sentence for an enhanced status code such as 5.1.1."""
-    parts = status.split(".")
-    general = "Der Mailserver des Empfängers hat die E-Mail nachträglich zurückgeschickt."
-    return EXPLANATIONS.get(parts[1], general) if len(parts) == 3 else general
 
 
 def _reason(recipient: dsn.RecipientStatus, row: OutboxMessage) -> str:

@@ -39,8 +39,13 @@ class SurveyRow:
 
     @property
     def failed_mails(self) -> int:
-        """Invitations whose mail could not be delivered (for good, retrying, or bounced after acceptance)."""
-        return self.counts["failed"] + self.counts.retrying + self.counts["bounced"]
+        """Invitations whose mail did not arrive: refused for good, or bounced after acceptance."""
+        return self.counts["failed"] + self.counts["bounced"]
+
+    @property
+    def retrying_mails(self) -> int:
+        """Invitations whose mail waits for another try (server paused or a temporary refusal)."""
+        return self.counts.retrying
 
 
 # Reminding earlier than this after the last mail (invitation or reminder) annoys more than it helps,
@@ -63,13 +68,17 @@ def next_step(state: SurveyState, questions: int, counts: Counts, deadline: dt.d
                         f"Abgeschlossen mit {counts['submitted']} Antworten.")
         return Step("Befragung ansehen", "planner.detail", "Abgeschlossen ohne Antworten.")
     # open
-    failed = counts["failed"] + counts.retrying + counts["bounced"]
+    failed = counts["failed"] + counts["bounced"]
     if counts.active == 0:
         return Step("Einladungen versenden", "invitations.index", "Noch niemand ist eingeladen.")
     if failed:
-        shown = "failed" if counts["failed"] else "bounced" if counts["bounced"] else "retrying"
+        shown = "failed" if counts["failed"] else "bounced"
         return Step("Fehlgeschlagene Zustellungen prüfen", "invitations.index",
                     f"{failed} Einladungen kamen nicht an.", (("status", shown),))
+    if counts.retrying:  # waiting for another try is no failure: nothing to do but follow it
+        return Step("Versand verfolgen", "invitations.index",
+                    f"{counts.retrying} Einladungen werden erneut versucht; es geht keine verloren.",
+                    (("status", "retrying"),))
     if deadline is not None and deadline < today:
         return Step("Befragung abschließen", "planner.detail",
                     f"Die Frist ist am {fmt.date(deadline)} abgelaufen.")

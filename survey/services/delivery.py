@@ -57,7 +57,8 @@ from flask import Flask, current_app
 from flask_mail import Message
 
 from ..extensions import db, mail
-from ..models import Invitation, InvitationStatus, MailRate, OutboxMessage, OutboxStatus, utc_now
+from .mail_reasons import smtp_refusal
+from ..models import Invitation, InvitationStatus, SurveyState, MailRate, OutboxMessage, OutboxStatus, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,10 @@ class SmtpSender:
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             self._connection = None if code < 500 else self._connection
-            text = f"{code} {reason.decode(errors='replace') if isinstance(reason, bytes) else reason}"
+            text = smtp_refusal(code, reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason))
             raise (PermanentFailure if code >= 500 else TemporaryFailure)(text) from error
         except smtplib.SMTPResponseException as error:
-            text = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+            text = smtp_refusal(error.smtp_code, error.smtp_error.decode(errors="replace"))
             self._connection = None
             raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(text) from error
         except (OSError, smtplib.SMTPException) as error:
@@ -239,6 +240,8 @@ def _obsolete(row: OutboxMessage) -> str:
         return ""
     if invitation.status is InvitationStatus.WITHDRAWN:
         return "Einladung zurückgezogen."
+    if invitation.survey.state is SurveyState.CLOSED:  # retries end with the survey: nobody can answer any more
+        return "Die Befragung ist inzwischen beendet."
     if row.kind == "reminder" and invitation.status is InvitationStatus.SUBMITTED:
         return "Die Organisation hat inzwischen geantwortet."
     return ""
