@@ -19,6 +19,48 @@ CACHE_ENTRIES = 400  # WeasyPrint's decoded and re-encoded images, shared by eve
 
 _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
+_patched = False
+
+
+def _reuse_image_streams() -> None:
+    """Make WeasyPrint convert each cached image to its PDF stream once per process, not once per PDF.
+
+    WeasyPrint keeps the decoded image (our `_cache`, keyed by its `bild:` address) but decodes
+    and re-encodes the PNG, and splits off its alpha channel, for every document: about a third
+    of a warm report. The converted streams are kept on the image and copied for each document
+    (a copy: WeasyPrint numbers the objects it adds to a PDF). Checked against WeasyPrint 66–70;
+    if the method is missing, nothing is changed and images are converted as before."""
+    global _patched
+    if _patched:
+        return
+    _patched = True
+    import pydyf
+    from weasyprint import images
+
+    original = getattr(images.RasterImage, "get_x_object", None)
+    if original is None:  # pragma: no cover - a WeasyPrint without it: leave it alone
+        return
+
+    def copy(stream: Any) -> Any:
+        extra = pydyf.Dictionary(stream.extra)
+        if isinstance(extra.get("SMask"), pydyf.Stream):
+            extra["SMask"] = copy(extra["SMask"])
+        return pydyf.Stream(list(stream.stream), extra, stream.compress)
+
+    def get_x_object(self: Any, interpolate: Any, dpi_ratio: Any) -> Any:
+        memo = self.__dict__.setdefault("_lueckenlos_streams", {})
+        key = (interpolate, dpi_ratio)
+        with _cache_lock:
+            made = memo.get(key)
+        if made is None:
+            made = original(self, interpolate, dpi_ratio)
+            if isinstance(made.extra.get("SMask"), pydyf.Stream):  # keep an untouched copy
+                made = copy(made)
+            with _cache_lock:
+                memo[key] = made
+        return copy(made)
+
+    images.RasterImage.get_x_object = get_x_object
 
 
 def resource_name(data: bytes) -> str:
@@ -41,6 +83,7 @@ def html_to_pdf(html: str, images: Mapping[str, tuple[bytes, str]] | None = None
                 return URLFetcherResponse(url, data, {"Content-Type": mime})
             raise ValueError(f"no external resources in a PDF: {url[:60]}")
 
+    _reuse_image_streams()
     with _cache_lock:
         if len(_cache) > CACHE_ENTRIES:
             _cache.clear()

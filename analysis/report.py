@@ -24,6 +24,7 @@ from .privacy import DEFAULT_MIN_GROUP, suppressed_label
 from .statistics import summarise
 
 TABLE_ROWS = 60  # rows of a chart's table in the report (free texts: the CSV has all)
+ALT_ROWS = 30  # rows of a chart's numbers spelled out in its alt text (when no table is printed)
 PORTRAIT_COLUMNS = 8  # a table with more columns than this gets a landscape page (8 pt does not fit)
 NUMBERED_COLUMNS = 16  # … or this many when the columns are headed by numbers
 FIGURE_FORMAT = "png"  # raster at 150 dpi: WeasyPrint draws matplotlib SVGs ten times slower
@@ -69,7 +70,8 @@ def printable(table: Table) -> Table:
 
 @dataclass
 class Figure:
-    """A chart at text width with its figure text and, below it, the table of its numbers."""
+    """A chart at text width with its figure text and, below it, the table of its numbers — unless
+    the chart prints every number itself (`numbers`: then they are spelled out in the alt text)."""
 
     title: str
     image: bytes
@@ -77,10 +79,16 @@ class Figure:
     note: str = ""
     table: Table | None = None
     suppressed: bool = False
+    numbers: str = ""  # the numbers in words, for a chart without a table below it
 
     @property
     def alt(self) -> str:
-        tail = " Die Zahlen stehen in der Tabelle darunter." if self.table and self.table.rows else ""
+        if self.table and self.table.rows:
+            tail = " Die Zahlen stehen in der Tabelle darunter."
+        elif self.numbers:
+            tail = f" {self.numbers}"
+        else:
+            tail = ""
         return f"Diagramm: {self.title}.{tail}"
 
     @property
@@ -265,7 +273,25 @@ def table_figure(table: tables.Table, draw: Callable[[], MplFigure | None], rend
     shown = from_model(table)
     if isinstance(shown, Sentences):
         return replace(shown, title=title or shown.title)
+    if table.in_chart:  # the chart carries the numbers: no second copy as a table (half the PDF's layout)
+        block = figure(table.chart or table.key, title or table.title, draw, render, None, table.note)
+        return replace(block, numbers=numbers_in_words(table)) if block else None
     return figure(table.chart or table.key, title or table.title, draw, render, shown, table.note)
+
+
+def numbers_in_words(table: tables.Table, limit: int = ALT_ROWS) -> str:
+    """A table's rows as one sentence for a figure's alt text ("Kita: 12, 40 %; Schule: 8, 27 %.")."""
+    header = table.header
+    parts = []
+    for row in table.display_rows(limit):
+        label, *cells = [text for text, _column in row]
+        if len(header) > 3:  # a matrix: name the column of each number
+            cells = [f"{h} {c}" for h, c in zip(header[1:], cells) if c not in ("", "0")]
+        parts.append(f"{label}: {', '.join(c for c in cells if c) or '–'}")
+    if not parts:
+        return ""
+    more = f" … und {fmt.number(len(table.rows) - limit)} weitere." if len(table.rows) > limit else ""
+    return "Werte: " + "; ".join(parts) + "." + more
 
 
 def _overview_section(dataset: Dataset, audience: Audience, render: Render) -> Section:

@@ -111,6 +111,7 @@ class Table:
     chart: str | None = None
     withheld: str = ""
     sheet: str = ""  # a short name for a workbook sheet (else the title, shortened)
+    in_chart: bool = False  # the chart prints every number of the table (bar labels, heatmap cells)
 
     @property
     def header(self) -> list[str]:
@@ -244,7 +245,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
     if shown.other_texts:
         note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
     return Table(key, title, (ANSWER, COUNT, SHARE), tuple(rows), note=note, section=section, chart=chart,
-                 sheet=sheet_title(key))
+                 sheet=sheet_title(key), in_chart=True)
 
 
 def _value_type(question: Question) -> Type:
@@ -426,7 +427,8 @@ def coverage_table(key: str, matrix: coverage_mod.CoverageMatrix, audience: Audi
     rows = tuple((row.label, *counts) for row, counts in zip(matrix.rows, matrix.counts))
     note = (f"{matrix.offers} Angebote von {matrix.respondents} Einrichtungen; 0 = Lücke. "
             f"{coverage_mod.DENSE_RULE}")
-    return Table(key, matrix.title, columns, rows, note=note, section="abdeckung", chart=key, sheet=sheet_title(key))
+    return Table(key, matrix.title, columns, rows, note=note, section="abdeckung", chart=key, sheet=sheet_title(key),
+                 in_chart=True)
 
 
 def coverage_matrices(dataset: Dataset, **filters: Iterable[str] | None) -> dict[str, coverage_mod.CoverageMatrix]:
@@ -481,7 +483,8 @@ def sector_matrix_table(matrix: network_mod.SectorMatrix) -> Table:
     rows = tuple((label, *counts) for label, counts in zip(labels, matrix.counts))
     return Table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", columns, rows,
                  section="netzwerke", chart="netzwerk-handlungsfelder", sheet=sheet_title("netzwerk-handlungsfelder"),
-                 note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines Handlungsfelds.")
+                 note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines Handlungsfelds.",
+                 in_chart=True)
 
 
 def network_tables(dataset: Dataset, audience: Audience, metrics: network_mod.NetworkMetrics | None = None,

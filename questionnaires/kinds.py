@@ -743,12 +743,14 @@ class Group(Kind):
 
     def entry_values(self, question: Question, entry: Mapping[str, Any]) -> dict[str, Any]:
         """An entry's values keyed by full field key (`<group key>.<short>`, `…/other`)."""
+        by_short: dict[str, list[tuple[str, Any]]] = {}
+        for name, value in entry.items():  # one pass over the entry, not one per field
+            by_short.setdefault(name.partition("/")[0], []).append((name, value))
         values = {}
         for sub in question.fields:
             short = field_name(sub)
-            for name, value in entry.items():
-                if name == short or name.startswith(short + "/"):
-                    values[sub.key + name[len(short):]] = value
+            for name, value in by_short.get(short, ()):
+                values[sub.key + name[len(short):]] = value
         return values
 
     def entry_from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:

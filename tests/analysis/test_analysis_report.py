@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pdfcheck
-from analysis import export, report
+from analysis import export, report, tables
 from analysis.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +114,22 @@ def test_analysis_never_imports_flask_or_survey():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_chart_that_prints_its_numbers_has_them_in_its_alt_text_and_no_second_table(submitted):
+    """Bars and heatmaps print every number: the report shows the chart alone (half the layout
+    work) and a screen reader gets the numbers from the figure's alt text."""
+    document = report.report_from_dataset(submitted, planner=True)
+    figures = [b for b in report.blocks_of(document) if isinstance(b, report.Figure)]
+    alone = [f for f in figures if f.table is None]
+    assert alone and any(f.table is not None for f in figures)  # e.g. the histogram keeps its table
+    sector = next(f for f in alone if f.title == "Antwortende Einrichtungen nach Handlungsfeld")
+    table = next(t for t in tables.actor_tables(
+        submitted, report.Audience(True, 3)) if t.title == sector.title)
+    label, count, share = (text for text, _column in table.display_rows()[0])
+    assert f"{label}: {count}, {share}" in sector.alt
+    pdf = pdfcheck.reader(report.pdf(document))
+    alts = [str(e.get("/Alt", "")) for e in pdfcheck.structure(pdf) if e["/S"] == "/Figure"]
+    assert any(f"{label}: {count}, {share}" in alt for alt in alts)
+    text = "\n".join(pdfcheck.texts(pdf))
+    assert "die Zahlen stehen im Diagramm, als Tabelle in der Excel-Arbeitsmappe" in text
