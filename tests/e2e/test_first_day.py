@@ -317,7 +317,8 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     coverage = page.locator("section[aria-labelledby=abdeckung]")
     chart = coverage.locator("img").first
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle())
+    # The first chart of a fresh install is drawn cold (matplotlib, fonts): allow a loaded machine a minute.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle(), timeout=60_000)
     coverage.locator("summary", has_text="Tabelle zum Diagramm").first.click()
     table = coverage.locator("table").first
     for district in DISTRICTS:

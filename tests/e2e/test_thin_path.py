@@ -92,7 +92,8 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     page.goto(survey_url.replace("/surveys/", "/results/"))
     chart = page.locator(f"img[src*='netzwerk.lebensphasen.png']").first
     chart.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle())
+    # The first chart of a fresh install is drawn cold (matplotlib, fonts): allow a loaded machine a minute.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle(), timeout=60_000)
     with page.expect_download() as download:
         page.locator("a[href*='antworten.csv'][href*='variante=rohdaten'][href*='excel_de']").first.click()
     assert download.value.suggested_filename.startswith("antworten-rohdaten-netzwerke-im-stadtteil-")
