@@ -109,7 +109,7 @@ def _kept_answers(survey=None, source: dict[str, list[str]] | None = None) -> li
             part = rest.rsplit("/", 1)[-1]
             sub = next((f.prompt for f in q.fields if field_name(f) == part), None)
             row = next((o.label for o in q.items if o.code == part), None)
-            label = f"{label}: {sub or row or ('Sonstiges' if part == 'other' else part)}"
+            label = f"{label} – {sub or row or ('Sonstiges' if part == 'other' else part)}"  # prompts end with ?
         shown = [q.option_label(v) if q is not None and q.options and not rest else v for v in values]
         kept.append((label, "; ".join(shown)))
     return kept
