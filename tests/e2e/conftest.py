@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import socket
 import threading
 import time
@@ -125,3 +127,18 @@ def csp_refusals():
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser walks run in the SQLite pass; on PostgreSQL only those marked `both_databases`.
+
+    What differs between the databases (locks, claims, migrations, types) is tested below the
+    browser on both; the pages are the same. Running every walk twice cost CI about seven minutes,
+    so the PostgreSQL pass keeps just the walk from an empty install (first day of a Kommune).
+    """
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="browser walk: runs in the SQLite pass (pages do not depend on the database)")
+    for item in items:
+        if "/e2e/" in str(item.fspath) and item.get_closest_marker("both_databases") is None:
+            item.add_marker(skip)

@@ -133,6 +133,7 @@ def _set_password(browser, base: str, link: str, email: str):
     return context, page
 
 
+@pytest.mark.both_databases
 def test_first_day_from_empty_install_to_coverage_by_district(app, runner, browser, live_server, inbox, tmp_path):
     # --- The first admin, on the command line, in an empty database. ---
     with app.app_context():
