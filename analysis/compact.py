@@ -61,6 +61,11 @@ class Entry(Mapping[str, Any]):
         return dict, (dict(self.items()),)  # pickled as a plain dict (benchmarks pickle datasets)
 
 
+def _key(value: Any) -> tuple[Any, ...]:
+    """Pool key of a scalar: its type and value, floats by their bits (-0.0 equals 0.0 but is not it)."""
+    return (float, value.hex()) if type(value) is float else (type(value), value)
+
+
 class Compactor:
     """Pools for one dataset: `values(answers)` returns the answers with shared parts."""
 
@@ -79,11 +84,11 @@ class Compactor:
         if kind is str:
             return self._strings.setdefault(value, value)
         if kind is int or kind is float:
-            return self._pool.setdefault((kind, value), value)
+            return self._pool.setdefault(_key(value), value)
         if kind is list:
             items = [self._value(v) for v in value]
             if all(type(v) in _SCALARS for v in items):
-                key = (list, *((type(v), v) for v in items))
+                key = (list, *(_key(v) for v in items))
                 return self._pool.setdefault(key, items)
             return items
         if kind is dict:

@@ -12,7 +12,12 @@ and a shared office computer's browser cache must keep none of it. Static assets
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import base64
+import hashlib
+import html as html_lib
+import re
+
+from flask import Flask, Response, g, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -26,16 +31,38 @@ CSP = "; ".join([
 ])
 
 HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
 
 
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def allow_styles_of(html: str) -> None:
+    """Let this page show `html` (a mail) in a `srcdoc` frame, which inherits the page's policy.
+
+    Mails need inline styles. Instead of allowing every inline style, the page's policy names the
+    SHA-256 of each style attribute of this one mail ('unsafe-hashes'), so nothing else inline runs.
+    """
+    values = {html_lib.unescape(value) for value in STYLE_ATTRIBUTE.findall(html)}
+    g.setdefault("csp_style_hashes", set()).update(values)
+
+
+def _policy() -> str:
+    values = g.get("csp_style_hashes")
+    if not values:
+        return CSP
+    hashes = " ".join(sorted(f"'sha256-{base64.b64encode(hashlib.sha256(v.encode()).digest()).decode()}'"
+                             for v in values))
+    return CSP.replace("style-src 'self'", f"style-src 'self' 'unsafe-hashes' {hashes}")
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", _policy())
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if request.endpoint != "static":

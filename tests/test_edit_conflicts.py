@@ -26,6 +26,10 @@ RESPONDENT = {"respond"}
 # POST routes that do not edit a stored row's text: they add, remove, move, toggle, send or log in.
 NOT_EDITS = {
     "/results/<int:survey_id>/vorbereiten/<was>": "starts preparing a download",
+    "/surveys/ruecklaeufer/<int:report_id>/erledigt": "marks an unclear bounce as dealt with",
+    "/surveys/<int:survey_id>/invitations/<int:invitation_id>/unzustellbar": "a state change (marks undeliverable)",
+    "/surveys/<int:survey_id>/invitations/<int:invitation_id>/nimmt-nicht-teil": "a state change (declined)",
+    "/surveys/<int:survey_id>/invitations/<int:invitation_id>/vermerk-zuruecknehmen": "a state change (undo a mark)",
     "/actors/new": "creates an actor",
     "/actors/import": "creates actors from a file",
     "/actors/duplicates": "merges duplicates",

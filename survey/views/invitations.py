@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..extensions import db
+from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
 from ..services import bounces as bounce_service
@@ -251,6 +252,8 @@ def texts(survey_id: int):
                 subject=form[f"{kind}_subject"], body=form[f"{kind}_text"])
         except SurveyError as error:
             preview_error = str(error)
+        else:
+            allow_styles_of(preview.html)  # the mail preview frame inherits the page's CSP
     recipients = [(f"i-{i.id}", f"{i.organisation or i.email} ({i.email})")
                   for i in invitation_service.invitations_of_survey(survey)[:300]]
     if not recipients:
