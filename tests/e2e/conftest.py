@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import socket
 import threading
@@ -129,16 +130,20 @@ def page(context):
     return context.new_page()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Browser walks run in the SQLite pass; on PostgreSQL only those marked `both_databases`.
+# Browser walks do not depend on the database, so each runs in one CI pass only (the two passes
+# run side by side; this split keeps them about equally long). Walks marked `both_databases`
+# run in both: the first day of a Kommune, from an empty install.
+POSTGRES_PASS = {"test_results_layout.py", "test_input_kept.py", "test_report_download.py", "test_accounts_pages.py"}
 
-    What differs between the databases (locks, claims, migrations, types) is tested below the
-    browser on both; the pages are the same. Running every walk twice cost CI about seven minutes,
-    so the PostgreSQL pass keeps just the walk from an empty install (first day of a Kommune).
-    """
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
-        return
-    skip = pytest.mark.skip(reason="browser walk: runs in the SQLite pass (pages do not depend on the database)")
+
+def pytest_collection_modifyitems(config, items):
+    """Keep each browser walk in its pass (see POSTGRES_PASS); what differs between the databases
+    (locks, claims, migrations, types) is tested below the browser on both."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgresql")
     for item in items:
-        if "/e2e/" in str(item.fspath) and item.get_closest_marker("both_databases") is None:
-            item.add_marker(skip)
+        path = Path(str(item.fspath))
+        if path.parent.name != "e2e" or item.get_closest_marker("both_databases") is not None:
+            continue
+        if (path.name in POSTGRES_PASS) != on_postgres:
+            other = "SQLite" if on_postgres else "PostgreSQL"
+            item.add_marker(pytest.mark.skip(reason=f"browser walk: runs in the {other} pass of CI"))
