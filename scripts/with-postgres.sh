@@ -26,10 +26,12 @@ cleanup() { "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1
 trap cleanup EXIT
 
 "${RUN_AS[@]}" "$BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-"${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c max_connections=300" start >/dev/null
+OPTIONS="-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c max_connections=300"
+"${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -o "$OPTIONS" start >/dev/null
 "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -q -c "CREATE DATABASE lueckenlos_test" >/dev/null
 
 export DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/lueckenlos_test"
+# For the fault tests that restart the database under a running worker.
+export PGTEST_DATA="$DATA" PGTEST_BIN="$BIN" PGTEST_OPTIONS="$OPTIONS"
 echo "PostgreSQL test cluster on 127.0.0.1:$PORT"
 "$@"

@@ -25,7 +25,7 @@ from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create
 from .services.delivery import deliver_due, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
-from .worker import Heartbeat, run_worker
+from .worker import Heartbeat, Outage, run_worker
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def demo_command() -> None:
 def send_mail_command(watch: bool, interval: float) -> None:
     """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
     with single_worker(current_app), Heartbeat(current_app._get_current_object(), "mail") as beat:
-        outage = 0  # consecutive passes the database failed
+        outage = Outage("mail worker")
         while True:
             beat.working("stellt zu")
             try:
@@ -111,20 +111,12 @@ def send_mail_command(watch: bool, interval: float) -> None:
                     click.echo(f"geplante Erinnerungen: {reminders}")
                 report = deliver_due()  # keeps MAIL_RATE_PER_MINUTE together with any other worker
             except sa.exc.OperationalError as error:
-                # The database restarted or is briefly away: the outbox is still there, so wait and
-                # go on (uncommitted claims run out with their lease). A single run reports it.
-                db.session.rollback()
-                db.session.remove()
+                outage.begin()  # the outbox is still there: wait and go on; a single run reports it
                 if not watch:
                     raise click.ClickException(f"Datenbank nicht erreichbar: {error.orig}") from error
-                outage += 1
-                wait = min(2 ** outage, 60)
-                log.warning("mail worker: database unavailable, retrying in %s s: %s", wait, error.orig)
-                time.sleep(wait)
+                outage.wait(error)
                 continue
-            if outage:
-                log.warning("mail worker: database reachable again")
-                outage = 0
+            outage.end()
             db.session.remove()
             busy = report.sent or report.retrying or report.failed or report.untried
             if busy or not watch:

@@ -24,6 +24,31 @@ from .services import downloads, jobs  # noqa: F401  (modules that register job 
 log = logging.getLogger(__name__)
 
 
+class Outage:
+    """A worker loop's patience while the database is away (a restart, a blip): roll back, wait
+    2, 4 … at most 60 s between tries, log when it is reachable again. The queues are in the
+    database, so nothing is lost meanwhile; uncommitted claims run out with their lease."""
+
+    def __init__(self, worker: str) -> None:
+        self.worker = worker
+        self.count = 0
+
+    def begin(self) -> None:
+        db.session.rollback()
+        db.session.remove()
+
+    def wait(self, error: sa.exc.OperationalError) -> None:
+        self.count += 1
+        seconds = min(2 ** self.count, 60)
+        log.warning("%s: database unavailable, retrying in %s s: %s", self.worker, seconds, error.orig)
+        time.sleep(seconds)
+
+    def end(self) -> None:
+        if self.count:
+            log.warning("%s: database reachable again", self.worker)
+            self.count = 0
+
+
 class Heartbeat:
     """A thread that writes this worker's heartbeat row every `WORKER_BEAT_SECONDS` and renews the
     lease of the job it is running, so a long job is never taken over while its worker lives and a
@@ -127,23 +152,17 @@ def run_worker(app: Flask, watch: bool, interval: float, kinds: Collection[str] 
     """The job worker: with `watch`, loop until stopped (surviving database outages)."""
     total = 0
     with Heartbeat(app, "jobs") as beat:
-        outage = 0
+        outage = Outage("job worker")
         while True:
             try:
                 ran = work_once(beat.name, kinds, beat)
             except sa.exc.OperationalError as error:
-                db.session.rollback()
-                db.session.remove()
+                outage.begin()
                 if not watch:
                     raise
-                outage += 1
-                wait = min(2 ** outage, 60)
-                log.warning("job worker: database unavailable, retrying in %s s: %s", wait, error.orig)
-                time.sleep(wait)
+                outage.wait(error)
                 continue
-            if outage:
-                log.warning("job worker: database reachable again")
-                outage = 0
+            outage.end()
             total += ran
             db.session.remove()
             if not watch:
