@@ -79,16 +79,16 @@ def catalogue(app: Flask) -> list[str]:
     return []
 
 
-def mail_goes_to_folder(app: Flask) -> list[str]:
-    """Warning: outside demo mode without MAIL_SERVER, mails pile up in a folder nobody reads."""
+def mail_is_held(app: Flask) -> list[str]:
+    """Warning: outside demo mode without MAIL_SERVER, mails are held in the outbox (the dashboard says so)."""
     if _production(app) and not app.config.get("MAIL_SERVER"):
-        return [f"MAIL_SERVER fehlt: E-Mails werden nur als Dateien in {app.config['MAILBOX_DIR']} abgelegt, "
-                "niemand erhält sie. / MAIL_SERVER is not set; mails are only written to a folder."]
+        return ["MAIL_SERVER fehlt: E-Mails werden nicht versendet, sie warten im Postausgang, bis ein Mailserver "
+                "eingetragen ist. / MAIL_SERVER is not set; mails are held in the outbox until it is."]
     return []
 
 
 CHECKS: list[Check] = [secret_key, mail, catalogue]
-WARNINGS: list[Check] = [mail_goes_to_folder]
+WARNINGS: list[Check] = [mail_is_held]
 
 
 def load(directory: Path | str) -> Catalogue:

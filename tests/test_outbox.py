@@ -237,3 +237,27 @@ def test_mails_of_a_closed_survey_are_no_longer_tried(app, planner, inbox):
     with app.app_context():
         rows = db.session.scalars(sa.select(OutboxMessage)).all()
         assert rows and all(r.status is OutboxStatus.CANCELLED and "beendet" in r.last_error for r in rows)
+
+
+def test_without_a_mail_server_outside_demo_mode_mails_are_held_and_the_dashboard_says_so(
+        app, planner, planner_client, inbox, monkeypatch, tmp_path):
+    """Production without MAIL_SERVER writes no folder nobody reads: the mails wait untried, the
+    dashboard says why, and they go out once a server is configured."""
+    _invite_many(app, planner, 3)
+    held = create_app(dict(app.config, MAIL_SERVER="", DEMO_MODE=False, MAILBOX_DIR=str(tmp_path / "mailbox")))
+    with held.app_context():
+        report = delivery.deliver_due()
+        assert (report.sent, report.untried) == (0, 3)
+        rows = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert all(r.status is OutboxStatus.PENDING and r.attempts == 0 for r in rows)
+        db.session.remove()
+    _dispose(held)
+    assert not (tmp_path / "mailbox").exists() and not inbox.messages
+    page = planner_client.get("/uebersicht").get_data(as_text=True)
+    assert "Der E-Mail-Versand ist angehalten" in page and "kein Mailserver eingerichtet" in page
+    later = utc_now() + delivery.SERVER_PAUSE + dt.timedelta(seconds=1)
+    monkeypatch.setattr(delivery, "clock", lambda: later)
+    with app.app_context():  # the operator has set MAIL_SERVER
+        assert delivery.deliver_due().sent == 3
+    assert len(inbox.messages) == 3
+    assert "Der E-Mail-Versand ist angehalten" not in planner_client.get("/uebersicht").get_data(as_text=True)

@@ -202,10 +202,31 @@ def _kommune_of(row: OutboxMessage) -> int | None:
     return db.session.scalar(sa.select(User.kommune_id).where(User.email == row.recipient.lower()))
 
 
-def make_sender() -> SmtpSender | MailboxSender:
+NO_SERVER = ("Es ist kein Mailserver eingerichtet (MAIL_SERVER fehlt in der Konfiguration). Die E-Mails warten "
+             "im Postausgang und gehen hinaus, sobald die technische Betreuung ihn einträgt.")
+
+
+class HeldSender:
+    """Outside demo mode without MAIL_SERVER: nothing is sent and nothing is lost. Every mail stays
+    in the outbox untried (the queue pauses as for an unreachable server, so the dashboard says
+    why) until a server is configured. A folder nobody reads would look delivered and be lost."""
+
+    def __enter__(self) -> HeldSender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, row: OutboxMessage) -> None:
+        raise ServerUnavailable(NO_SERVER)
+
+
+def make_sender() -> SmtpSender | MailboxSender | HeldSender:
     if current_app.config["MAIL_SERVER"]:
         return SmtpSender()
-    return MailboxSender(current_app.config["MAILBOX_DIR"])
+    if current_app.config["DEMO_MODE"]:
+        return MailboxSender(current_app.config["MAILBOX_DIR"])
+    return HeldSender()
 
 
 def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
