@@ -206,20 +206,29 @@ def test_two_workers_on_postgresql_with_a_low_rate_send_nothing_twice_and_keep_t
     assert min(gaps) >= dt.timedelta(seconds=15)  # 4 a minute for both together, not each
 
 
+def _relay() -> tuple[Relay, Controller]:
+    relay = Relay(VirtualTime(participants=1))
+    controller = Controller(relay, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return relay, controller
+
+
+def _real_worker(app, instance, port: int, stderr, *args: str, **settings: str) -> subprocess.Popen:
+    """The real `flask mail send --watch` (as systemd runs it) on the test database, sending to `port`."""
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(instance), "SECRET_KEY": "test-only-secret",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), **settings}
+    return subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch", *args],
+                            cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+
+
 def test_kill_9_of_the_worker_mid_batch_loses_nothing(app, planner, monkeypatch, tmp_path):
     """The real `flask mail send --watch` is killed with SIGKILL in the middle of a batch; after its
     lease a second worker delivers the rest: every invitation arrives, at most the one mail that
     was in flight arrives twice (same Message-ID)."""
     _invite_many(app, planner, 30)
-    relay = Relay(VirtualTime(participants=1))
-    controller = Controller(relay, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(tmp_path), "SECRET_KEY": "test-only-secret",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(controller.port), "MAIL_RATE_PER_MINUTE": "300"}
-    worker = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch"], cwd=root,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    relay, controller = _relay()
+    worker = _real_worker(app, tmp_path, controller.port, subprocess.DEVNULL, MAIL_RATE_PER_MINUTE="300")
     try:
         deadline = _time.monotonic() + 60  # a bound, not a timing: the worker starts and sends
         while len(relay.received) < 5 and _time.monotonic() < deadline and worker.poll() is None:
@@ -255,18 +264,11 @@ def test_the_real_worker_survives_a_restart_of_postgresql(app, planner, tmp_path
         pytest.skip("needs the throw-away PostgreSQL cluster of scripts/with-postgres.sh")
     run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     _invite_many(app, planner, 20)
-    relay = Relay(VirtualTime(participants=1))
-    controller = Controller(relay, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(tmp_path), "SECRET_KEY": "test-only-secret",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(controller.port), "MAIL_RATE_PER_MINUTE": "120",
-           "MAIL_LEASE_SECONDS": "6"}
+    relay, controller = _relay()
     log = tmp_path / "worker.log"
     with log.open("w") as stderr:
-        worker = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch",
-                                   "--interval", "0.5"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        worker = _real_worker(app, tmp_path, controller.port, stderr, "--interval", "0.5",
+                              MAIL_RATE_PER_MINUTE="120", MAIL_LEASE_SECONDS="6")
     try:
         deadline = _time.monotonic() + 60  # bounds, not timings
         while len(relay.received) < 3 and _time.monotonic() < deadline and worker.poll() is None:
