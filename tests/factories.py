@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 
+import sqlalchemy as sa
 from flask import current_app
 
 from survey.extensions import db
@@ -80,3 +84,46 @@ def fetch_prepared(client, url: str):
             db.session.remove()
         response = client.get(url)
     return response
+
+
+@contextlib.contextmanager
+def throwaway_database(tmp_path, name: str) -> Iterator[str]:
+    """A database URL of its own beside the session's (whose schema stays as it is): a file on
+    SQLite, a fresh database `name` on the PostgreSQL server of DATABASE_URL, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+        return
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    drop()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def migrated_app(url: str) -> Iterator:
+    """An app of its own on `url`, migrated to head; its connections are closed afterwards."""
+    from flask_migrate import upgrade
+
+    from survey import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url,
+                      "DEMO_MODE": False, "MAIL_SUPPRESS_SEND": True})
+    with app.app_context():
+        upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from survey import backup as backups
 from survey import cli as survey_cli
-from survey import create_app
 from survey.extensions import db
 from survey.services.demo import load_demo
+
+from factories import migrated_app, throwaway_database
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL"))
 
@@ -35,35 +35,19 @@ def _pg_tools_present() -> bool:
 
 @pytest.fixture
 def database(tmp_path, monkeypatch):
-    """A URL of a migrated database of this test's own; backups land in tmp_path/instance/backups."""
+    """A URL of a database of this test's own; backups land in tmp_path/instance/backups."""
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path / "instance"))
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'live.sqlite'}"
-        return
-    if not _pg_tools_present():
+    if os.environ.get("DATABASE_URL") and not _pg_tools_present():
         pytest.skip("pg_dump/pg_restore fehlen (Paket postgresql-client)")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_backup WITH (FORCE)")
-        connection.exec_driver_sql("CREATE DATABASE lueckenlos_backup")
-    yield sa.engine.make_url(url).set(database="lueckenlos_backup").render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_backup WITH (FORCE)")
-    admin.dispose()
+    with throwaway_database(tmp_path, "lueckenlos_backup") as url:
+        yield url
 
 
 @pytest.fixture
 def live(database):
     """An app on that database, migrated to head."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database,
-                      "DEMO_MODE": False, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_app(database) as app:
+        yield app
 
 
 def invoke(app, *args: str):

@@ -9,8 +9,6 @@ an upgrade that loses a server default, shows here), and at the end the schema a
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -22,22 +20,14 @@ from survey import create_app
 from survey.extensions import db
 from survey.services.demo import load_demo
 
+from factories import throwaway_database
+
 
 @pytest.fixture
 def fresh_database(tmp_path):
     """A database URL of its own (the session's app keeps its schema)."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'roundtrip.sqlite'}"
-        return
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_roundtrip")
-        connection.exec_driver_sql("CREATE DATABASE lueckenlos_roundtrip")
-    yield sa.engine.make_url(url).set(database="lueckenlos_roundtrip").render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_roundtrip WITH (FORCE)")
-    admin.dispose()
+    with throwaway_database(tmp_path, "lueckenlos_roundtrip") as url:
+        yield url
 
 
 def row_counts() -> dict[str, int]:

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
 
-from survey import create_app
 from survey.extensions import db
+
+from factories import migrated_app, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL"))
@@ -36,28 +36,8 @@ def test_migrations_match_models(app):
 def migrated(tmp_path, monkeypatch):
     """An app on a database of its own, upgraded to head (drift is made there, not in the session's)."""
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path / "instance"))
-    url = os.environ.get("DATABASE_URL")
-    admin = None
-    if url:
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_check WITH (FORCE)")
-            connection.exec_driver_sql("CREATE DATABASE lueckenlos_check")
-        url = sa.engine.make_url(url).set(database="lueckenlos_check").render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'check.sqlite'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url,
-                      "DEMO_MODE": False, "MAIL_SUPPRESS_SEND": True})
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.exec_driver_sql("DROP DATABASE IF EXISTS lueckenlos_check WITH (FORCE)")
-        admin.dispose()
+    with throwaway_database(tmp_path, "lueckenlos_check") as url, migrated_app(url) as app:
+        yield app
 
 
 def db_check(app) -> subprocess.CompletedProcess:
