@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import platform
@@ -142,6 +143,10 @@ def run_json(args: list[str], timeout: float, env: dict[str, str] | None = None,
     return json.loads(lines[-1])
 
 
+# One link key per benchmark process: the in-process app and the servers and workers it starts share it.
+BENCHMARK_LINK_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
 def make_app(instance: Path, database_url: str | None = None, **config):
     """A throw-away app instance with the schema migrated (SQLite in `instance` unless a URL is given)."""
     os.environ["LUECKENLOS_INSTANCE"] = str(instance)
@@ -150,7 +155,8 @@ def make_app(instance: Path, database_url: str | None = None, **config):
     from survey import create_app
 
     url = database_url or f"sqlite:///{instance / 'bench.sqlite'}"
-    app = create_app({"SECRET_KEY": "benchmark-only", "SQLALCHEMY_DATABASE_URI": url, "DEMO_MODE": False,
+    app = create_app({"SECRET_KEY": "benchmark-only", "LINK_KEYS": BENCHMARK_LINK_KEY, "SQLALCHEMY_DATABASE_URI": url,
+                      "DEMO_MODE": False,
                       "BASE_URL": "http://127.0.0.1:5000", "WTF_CSRF_ENABLED": False, "ACCESS_LOG": False, **config})
     with app.app_context():
         if not url.startswith("sqlite"):

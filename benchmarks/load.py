@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 from types import SimpleNamespace
 
-from .common import PYTHON, ROOT, Report, fmt, make_app, percentile, quiet_logging
+from .common import BENCHMARK_LINK_KEY, PYTHON, ROOT, Report, fmt, make_app, percentile, quiet_logging
 
 PAGES = [
     ("Grunddaten", ["netzwerk.name", "netzwerk.seit", "netzwerk.wirkungskreis"]),
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()
         report.notes.append(f"{db_name}: {len(tokens)} invitations created through `invitations.invite` in "
                             f"{invite_seconds:.1f} s ({len(tokens) / invite_seconds:.0f}/s, incl. rendering the mail).")
-        env = {"LUECKENLOS_INSTANCE": str(instance), "SECRET_KEY": "benchmark-only",
+        env = {"LUECKENLOS_INSTANCE": str(instance), "SECRET_KEY": "benchmark-only", "LINK_KEYS": BENCHMARK_LINK_KEY,
                "DATABASE_URL": database or f"sqlite:///{instance / 'bench.sqlite'}", "LUECKENLOS_DEMO": "false"}
         results = {}
         with Gunicorn("wsgi:app", env, instance / "gunicorn.log") as server:

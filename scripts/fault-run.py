@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from benchmarks.common import machine, make_app, quiet_logging  # noqa: E402
+from benchmarks.common import BENCHMARK_LINK_KEY, machine, make_app, quiet_logging  # noqa: E402
 from benchmarks.load import Gunicorn, build_survey, free_port  # noqa: E402
 
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -107,6 +107,7 @@ class Case:
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "LUECKENLOS_INSTANCE": str(self.instance), "SECRET_KEY": "fault-run-only",
+                "LINK_KEYS": BENCHMARK_LINK_KEY,
                 "DATABASE_URL": self.database, "LUECKENLOS_DEMO": "false", "FLASK_APP": "wsgi.py",
                 "BASE_URL": "http://127.0.0.1:5000", "PYTHONUNBUFFERED": "1", **extra}
 

@@ -17,6 +17,7 @@ Used by tests/test_packaging.py and scripts/verify-deploy.sh. Standard library o
 
 from __future__ import annotations
 
+import base64
 import html
 import http.cookiejar
 import os
@@ -181,7 +182,7 @@ def serve_and_check(venv: Path, site: Path, env: dict[str, str], planner: str, p
 
 def verify(scratch: Path) -> None:
     base_env = {key: value for key, value in os.environ.items()
-                if not key.startswith(("LUECKENLOS_", "MAIL_", "FLASK_", "DATABASE_URL", "SECRET_KEY", "VIRTUAL_ENV",
+                if not key.startswith(("LUECKENLOS_", "MAIL_", "FLASK_", "DATABASE_URL", "SECRET_KEY", "LINK_KEYS", "VIRTUAL_ENV",
                                        "PYTHONPATH", "BASE_URL"))}
     wheel = build_wheel(scratch, base_env)
     step(f"wheel {wheel.name} holds templates, static files, migrations and the catalogue")
@@ -204,7 +205,8 @@ def verify(scratch: Path) -> None:
         raise Failed(f"the install started without SECRET_KEY:\n{refused.stdout}\n{refused.stderr}")
     step("without SECRET_KEY the installed app refuses to start and names it")
 
-    production = {**env, "SECRET_KEY": "verify-wheel-" + os.urandom(16).hex(), "MAIL_SERVER": "127.0.0.1",
+    production = {**env, "SECRET_KEY": "verify-wheel-" + os.urandom(16).hex(),
+                  "LINK_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(), "MAIL_SERVER": "127.0.0.1",
                   "MAIL_PORT": str(free_port())}  # nothing is sent here
     run([flask, "db", "upgrade"], cwd=site, env=production)
     step("flask db upgrade applied the shipped migrations")

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from questionnaires import formatting as fmt
 
-from . import config, headers, logging_setup, question_types, startup_checks
+from . import config, headers, link_keys, logging_setup, question_types, startup_checks
 from .extensions import csrf, db, login, mail, migrate
 from .request import CleanRequest
 
@@ -34,6 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY") and (app.testing or app.config["DEMO_MODE"]):
         app.config["SECRET_KEY"] = config.secret_key(instance_dir)  # production must set its own
+    if not link_keys.key_list(app.config.get("LINK_KEYS")) and (app.testing or app.config["DEMO_MODE"]):
+        app.config["LINK_KEYS"] = link_keys.instance_key(instance_dir)  # production must set LINK_KEYS
     app.config.setdefault("CATALOGUE_DIR", str(config.QUESTIONNAIRES_DIR))
     instance_dir.mkdir(parents=True, exist_ok=True)
     logging_setup.init_app(app)
@@ -44,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["catalogue"] = startup_checks.load(app.config["CATALOGUE_DIR"])
     startup_checks.run(app)
+    link_keys.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.MIGRATIONS_DIR), render_as_batch=True)

@@ -1,5 +1,5 @@
 """`flask` commands: users, demo data, the mail worker, the bounce reader, the job worker, the catalogue check,
-backup and restore."""
+backup and restore, the link keyring (new key, rotation, sealing the links of older mails)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 users = AppGroup("users", help="Benutzerkonten verwalten.")
 mail_cli = AppGroup("mail", help="E-Mails aus dem Postausgang zustellen und Rückläufer lesen.")
 catalogue_cli = AppGroup("catalogue", help="Den Fragenkatalog prüfen.")
+links_cli = AppGroup("links", help="Die Schlüssel der persönlichen Links (LINK_KEYS): erzeugen, wechseln.")
 jobs_cli = AppGroup("jobs", help="Hintergrundaufgaben ausführen (Berichte, Arbeitsmappen, Aufräumen).")
 
 
@@ -305,6 +306,48 @@ def _mail_worker_running() -> bool:
     return False
 
 
+@links_cli.command("new-key", with_appcontext=False)
+def new_link_key_command() -> None:
+    """Print a new Fernet key for LINK_KEYS (works before the app is configured)."""
+    from .link_keys import new_key
+
+    click.echo(new_key())
+
+
+@links_cli.command("rotate")
+@with_appcontext
+def rotate_links_command() -> None:
+    """Seal every stored link with the first key of LINK_KEYS; afterwards the older keys can go."""
+    from .services.links import rotate
+
+    report = rotate(current_app.config["MAILBOX_DIR"] if current_app.config["DEMO_MODE"] else None)
+    db.session.commit()
+    click.echo(f"Mit dem ersten Schlüssel aus LINK_KEYS neu versiegelt: {report.invitations} Einladungslinks, "
+               f"{report.account_tokens} Passwort-Links, {report.mailbox_files} Dateien im Demo-Postfach.")
+    if report.unreadable:
+        raise click.ClickException(
+            f"{report.unreadable} Links ließ kein Schlüssel aus LINK_KEYS öffnen; sie bleiben, wie sie sind. Ist ein "
+            "alter Schlüssel schon entfernt? Dann ihn wieder hinten anfügen und erneut ausführen. / "
+            f"{report.unreadable} sealed links could not be opened by any key of LINK_KEYS.")
+    click.echo("Jetzt können die älteren Schlüssel aus LINK_KEYS entfernt werden (nach dem Neustart aller Dienste "
+               "mit der neuen Liste). / The older keys can now be removed from LINK_KEYS.")
+
+
+@links_cli.command("migrate")
+@with_appcontext
+def migrate_links_command() -> None:
+    """Seal the links that older versions kept in clear in outbox bodies, and clean those bodies."""
+    from .services.links import migrate_legacy, scrub_free_space
+
+    report = migrate_legacy(current_app.config["MAILBOX_DIR"])
+    db.session.commit()
+    db.session.remove()
+    scrub_free_space()
+    click.echo(f"{report.invitations} Einladungslinks und {report.account_tokens} Passwort-Links versiegelt, "
+               f"{report.bodies} E-Mails im Postausgang ohne Link im Klartext, {report.mailbox_files} Dateien im "
+               "Demo-Postfach versiegelt. Versendete Links gelten weiter.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
@@ -313,3 +356,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(links_cli)

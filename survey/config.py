@@ -72,6 +72,9 @@ def from_environment(instance_dir: Path) -> dict:
     base_url = (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": env("SECRET_KEY") or "",
+        # Fernet keys sealing the personal links at rest, comma-separated, the first one current
+        # (survey/link_keys.py); separate from SECRET_KEY so rotating that one keeps every link.
+        "LINK_KEYS": env("LINK_KEYS") or "",
         "SQLALCHEMY_DATABASE_URI": database,
         "BASE_URL": base_url,
         # Behind HTTPS the cookies must never travel over plain HTTP.

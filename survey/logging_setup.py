@@ -5,7 +5,8 @@ which is sent back in the response header and attached to every log record writt
 request runs. After each request one access line is written (method, path, status, duration).
 
 What never reaches the log: form data, query strings, answers, passwords, and the respondent's
-token (it is the credential of /r/<token>; paths show only its first characters). SQL parameters
+token (it is the credential of /r/<token>, as the set-password token is of /passwort/<token>;
+paths show only their first characters). SQL parameters
 are hidden from database error messages, because they may carry answers or password hashes.
 """
 
@@ -24,7 +25,7 @@ from flask import Flask, g, has_request_context, request, session
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_TOKEN_IN_PATH = re.compile(r"^/r/([^/]{6})[^/]*")
+_TOKEN_IN_PATH = re.compile(r"^/(r|passwort)/([^/]{6})[^/]*")
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s|$)", re.DOTALL)
 # Extra fields with these names are replaced, whatever the caller passed.
 _SENSITIVE = re.compile(r"pass|secret|answer|draft|token|form|cookie|authori", re.IGNORECASE)
@@ -33,8 +34,8 @@ REDACTED = "[entfernt]"
 
 
 def mask_path(path: str) -> str:
-    """The path with a respondent token cut to its first six characters."""
-    return _TOKEN_IN_PATH.sub(lambda m: f"/r/{m.group(1)}…", path)
+    """The path with a respondent or set-password token cut to its first six characters."""
+    return _TOKEN_IN_PATH.sub(lambda m: f"/{m.group(1)}/{m.group(2)}…", path)
 
 
 class RequestContextFilter(logging.Filter):

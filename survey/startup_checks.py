@@ -44,6 +44,24 @@ def secret_key(app: Flask) -> list[str]:
     return []
 
 
+def link_keys(app: Flask) -> list[str]:
+    """LINK_KEYS holds Fernet keys; outside demo and tests it must be set (demo and tests generate one)."""
+    from . import link_keys as keyring
+
+    if not keyring.key_list(app.config.get("LINK_KEYS")):
+        if not _production(app):
+            return []
+        return ["LINK_KEYS fehlt: ohne Demomodus muss die Umgebung den Schlüssel für die persönlichen Links "
+                "setzen (erzeugen mit: flask links new-key, oder python3 -c \"from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())\"). Er ist unabhängig von SECRET_KEY; geht er "
+                "verloren, öffnet kein versendeter Link mehr eine Befragung. / LINK_KEYS is not set; outside "
+                "demo mode it must come from the environment (comma-separated Fernet keys, current first)."]
+    if any(key.upper().startswith(EXAMPLE_SECRET_PREFIX) for key in keyring.key_list(app.config.get("LINK_KEYS"))):
+        return ["LINK_KEYS hat noch den Beispielwert aus deploy/lueckenlos.env.example; bitte einen eigenen Schlüssel "
+                "eintragen (erzeugen mit: flask links new-key). / LINK_KEYS still has the example value."]
+    return keyring.problems(app.config.get("LINK_KEYS"))
+
+
 def mail(app: Flask) -> list[str]:
     """SMTP settings that contradict each other or cannot work."""
     config = app.config
@@ -87,7 +105,7 @@ def mail_is_held(app: Flask) -> list[str]:
     return []
 
 
-CHECKS: list[Check] = [secret_key, mail, catalogue]
+CHECKS: list[Check] = [secret_key, link_keys, mail, catalogue]
 WARNINGS: list[Check] = [mail_is_held]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from survey import create_app
+from survey.link_keys import new_key
 from survey.extensions import db
 from survey.services.demo import DEMO_PASSWORD, PLANNER, SURVEY_TITLE
 from factories import login, make_user
@@ -66,6 +67,7 @@ def test_each_kommune_sees_only_its_own_mails_in_the_mailbox(demo_app):
 def test_demo_mode_is_off_unless_asked_for(tmp_path, monkeypatch):
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("LINK_KEYS", new_key())
     for name in ("LUECKENLOS_DEMO", "MAIL_SERVER"):
         monkeypatch.delenv(name, raising=False)
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["DEMO_MODE"] is False  # no MAIL_SERVER either

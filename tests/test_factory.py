@@ -4,12 +4,14 @@ import pytest
 
 from questionnaires import CatalogueError
 from survey import create_app
+from survey.link_keys import new_key
 
 
 @pytest.fixture(autouse=True)
 def _production_secret(monkeypatch):
     """Outside demo mode a start needs SECRET_KEY (tests/test_startup_checks.py shows the refusal)."""
     monkeypatch.setenv("SECRET_KEY", "factory-test-secret")
+    monkeypatch.setenv("LINK_KEYS", new_key())
     monkeypatch.delenv("LUECKENLOS_DEMO", raising=False)
 
 

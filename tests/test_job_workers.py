@@ -29,7 +29,7 @@ LIMIT = 120  # seconds any wait below may take at most
 
 def _env(app) -> dict[str, str]:
     env = {**os.environ, "LUECKENLOS_INSTANCE": app.instance_path, "SECRET_KEY": "test-only-secret",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WORKER_BEAT_SECONDS": "1",
+           "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WORKER_BEAT_SECONDS": "1",
            "PYTHONUNBUFFERED": "1"}
     env.pop("LUECKENLOS_DEMO", None)
     env.pop("MAIL_SERVER", None)

@@ -43,6 +43,7 @@ def migrated(tmp_path, monkeypatch):
 def db_check(app) -> subprocess.CompletedProcess:
     """`flask db check` as an operator or CI runs it: a process of its own, configured by environment."""
     env = {**os.environ, "FLASK_APP": "wsgi.py", "SECRET_KEY": "test-only-secret", "LUECKENLOS_DEMO": "0",
+           "LINK_KEYS": app.config["LINK_KEYS"],
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_INSTANCE": app.instance_path}
     flask = Path(sys.executable).with_name("flask")
     return subprocess.run([str(flask), "db", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

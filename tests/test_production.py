@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey import create_app
+from survey.link_keys import new_key
 from survey.extensions import db
 from factories import PASSWORD, invite, make_survey
 
@@ -179,6 +180,7 @@ def test_gunicorn_serves_the_app_with_the_repository_config(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "LUECKENLOS_INSTANCE": str(tmp_path), "SECRET_KEY": "gunicorn-test",
+           "LINK_KEYS": new_key(),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}", "GUNICORN_BIND": f"127.0.0.1:{port}",
            "GUNICORN_WORKERS": "1"}
     # /healthz needs a migrated database that accepts a write

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from survey import create_app
+from survey.link_keys import new_key
 from survey.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def production(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "a-real-random-secret-of-the-operator")
+    monkeypatch.setenv("LINK_KEYS", new_key())
     monkeypatch.setenv("MAIL_SERVER", "relay.example")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     return monkeypatch

@@ -1,4 +1,4 @@
-"""One invited organisation for one survey; its token is stored only as a hash."""
+"""One invited organisation for one survey; its token is stored as a hash and sealed (survey/link_keys.py)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ class Invitation(db.Model):
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The token encrypted with the link keyring (LINK_KEYS), so resends, reminders and the mail
+    # worker can put the same link into a mail; None for a prepared invitation (no link yet) and
+    # for invitations from before sealing whose token was never found again.
+    token_sealed: Mapped[str | None] = mapped_column(sa.String(255))
     status: Mapped[InvitationStatus] = mapped_column(value_enum(InvitationStatus), default=InvitationStatus.CREATED)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -39,11 +39,17 @@ class OutboxMessage(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitation.id", ondelete="SET NULL"), index=True
     )
+    # A set-password mail: its link is taken from this token at send time (survey/link_keys.py).
+    account_token_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("account_token.id", ondelete="SET NULL"), index=True
+    )
     recipient: Mapped[str] = mapped_column(sa.String(254))
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="")
     # Display name in the From header (the Kommune's sender name); empty: MAIL_DEFAULT_SENDER as is.
     sender_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     subject: Mapped[str] = mapped_column(sa.String(500))
+    # The bodies as rendered, with link_keys.LINK_PLACEHOLDER where the personal link goes: the
+    # worker fills in the link when it sends, so no stored body holds a usable token.
     body_text: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
     message_id: Mapped[str] = mapped_column(sa.String(255))

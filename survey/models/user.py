@@ -75,12 +75,14 @@ class TokenPurpose(enum.Enum):
 
 
 class AccountToken(db.Model):
-    """A one-use link to set a password; only the SHA-256 of the token is stored."""
+    """A one-use link to set a password: the SHA-256 of the token, and the token sealed with the
+    link keyring until its mail has gone out (then the seal is dropped: nothing can mail it again)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[TokenPurpose] = mapped_column(value_enum(TokenPurpose))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_sealed: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

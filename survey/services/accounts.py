@@ -2,7 +2,8 @@
 
 Built once; the admin pages, the login pages and the `flask users` commands are front-ends over it.
 Set-password links (invitation of a colleague, "Passwort vergessen?") are one-use tokens valid
-72 hours, stored only as their SHA-256 hash. Every password change, reset or deactivation raises
+72 hours, stored as their SHA-256 hash and, until the mail has gone out, sealed with the link
+keyring (the worker fills the link into the mail; `services/links.py`). Every password change, reset or deactivation raises
 `User.session_version`, which is part of the id in the session and remember-me cookie, so every
 other session of that user ends at once.
 """
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import link_keys
 from ..extensions import db
 from ..models import AccountToken, District, Kommune, Role, TokenPurpose, User, utc_now
 from . import outbox
@@ -166,20 +168,22 @@ def create_admin(kommune_name: str, email: str, password: str, display_name: str
     return create_user(kommune_name, email, password, Role.ADMIN.value, display_name)
 
 
-def _issue_token(user: User, purpose: TokenPurpose, now: dt.datetime | None = None) -> str:
-    """A new one-use link token; earlier unused tokens of the same purpose stop working."""
+def _issue_token(user: User, purpose: TokenPurpose, now: dt.datetime | None = None) -> AccountToken:
+    """A new one-use link token (sealed for its mail); earlier unused ones of the same purpose stop working."""
     now = now or utc_now()
     for old in db.session.scalars(sa.select(AccountToken).where(
             AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))):
         old.used_at = now
+        old.token_sealed = None
     token = new_token()
-    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(token),
-                                created_at=now, expires_at=now + TOKEN_VALIDITY))
+    row = AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(token),
+                       token_sealed=link_keys.seal(token), created_at=now, expires_at=now + TOKEN_VALIDITY)
+    db.session.add(row)
     db.session.flush()
-    return token
+    return row
 
 
-def _link(token: str) -> str:
+def set_password_link(token: str) -> str:
     """The set-password page (`auth.set_password`); built by hand so the CLI and workers need no request."""
     return f"{current_app.config['BASE_URL'].rstrip('/')}/passwort/{token}"
 
@@ -201,8 +205,8 @@ def invite_user(admin: User, email: str, role: str, display_name: str = "", phon
 def _send_invitation(admin: User, user: User, now: dt.datetime | None) -> None:
     token = _issue_token(user, TokenPurpose.INVITE, now)
     outbox.enqueue("account_invitation", user.email, "account_invitation", reply_to=admin.email,
-                   sender_name=admin.kommune.mail_sender_name,
-                   user=user, inviter=admin, kommune=admin.kommune, link=_link(token),
+                   sender_name=admin.kommune.mail_sender_name, account_token_id=token.id,
+                   user=user, inviter=admin, kommune=admin.kommune, link=link_keys.LINK_PLACEHOLDER,
                    hours=int(TOKEN_VALIDITY.total_seconds() // 3600))
 
 
@@ -230,7 +234,7 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> None:
         return  # the link mailed a moment ago is still valid
     token = _issue_token(user, TokenPurpose.RESET, now)
     outbox.enqueue("password_reset", user.email, "password_reset", sender_name=user.kommune.mail_sender_name,
-                   user=user, kommune=user.kommune, link=_link(token),
+                   account_token_id=token.id, user=user, kommune=user.kommune, link=link_keys.LINK_PLACEHOLDER,
                    hours=int(TOKEN_VALIDITY.total_seconds() // 3600))
 
 
@@ -276,6 +280,7 @@ def set_password_with_link(token: str, password: str, now: dt.datetime | None = 
     user = check.token.user
     _set_password(user, password, notify=user.has_password)
     check.token.used_at = now
+    check.token.token_sealed = None
     db.session.flush()
     return user
 
@@ -365,6 +370,7 @@ def deactivate(user: User) -> None:
     for token in db.session.scalars(sa.select(AccountToken).where(
             AccountToken.user_id == user.id, AccountToken.used_at.is_(None))):
         token.used_at = now
+        token.token_sealed = None
     db.session.flush()
 
 

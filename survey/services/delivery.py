@@ -8,6 +8,11 @@ prefer a rare duplicate to a lost invitation. On PostgreSQL claims use FOR UPDAT
 several workers never claim the same row; on SQLite a second worker waits for the first one's
 lock file (`single_worker`: SQLite has no row locks).
 
+Personal links are filled in here, when a mail is built for sending (`links.filled_in`): the
+stored bodies hold a placeholder, the token comes sealed from the invitation or account token.
+A set-password token's seal is dropped once its mail is out. A link no key can open any more
+fails that mail for good, with the reason.
+
 Before each send the worker checks that the mail is still wanted: a reminder to an organisation
 that has submitted in the meantime, or any mail of a withdrawn invitation, is cancelled instead.
 Only a real verdict gives up on a mail. A 5xx reply for the recipient is final; a 4xx reply, a
@@ -56,7 +61,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from flask import Flask, current_app
 from flask_mail import Message
 
+from .. import link_keys
 from ..extensions import db, mail
+from . import links
 from .mail_reasons import smtp_refusal
 from ..models import Invitation, InvitationStatus, SurveyState, MailRate, OutboxMessage, OutboxStatus, utc_now
 
@@ -109,11 +116,13 @@ def sender_of(row: OutboxMessage) -> str | tuple[str, str]:
 
 
 def build_message(row: OutboxMessage) -> Message:
+    """The mail as it is sent, personal link filled in (links.LinkUnavailable if it cannot be)."""
+    text, html = links.filled_in(row)
     message = Message(
         subject=row.subject,
         recipients=[row.recipient],
-        body=row.body_text,
-        html=row.body_html or None,
+        body=text,
+        html=html or None,
         sender=sender_of(row),
         reply_to=row.reply_to or None,
         date=time.time(),
@@ -172,7 +181,12 @@ class SmtpSender:
 
 
 class MailboxSender:
-    """Writes each mail as an .eml file into the local mailbox folder (development and demo)."""
+    """Writes each mail as an .eml file into the local mailbox folder (demo mode).
+
+    The file is sealed with the link keyring (Fernet, like the tokens): the demo mailbox keeps the
+    whole mail as sent, links included, but the instance folder holds no usable link in clear;
+    /mailbox unseals it for a logged-in user of the mail's Kommune.
+    """
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
@@ -189,7 +203,7 @@ class MailboxSender:
         # Whose mail it is, so /mailbox shows each Kommune's logged-in users only their own.
         message.extra_headers = {"X-Lueckenlos-Kommune": str(_kommune_of(row) or "")}
         path = self.directory / f"{row.id:08d}.eml"
-        path.write_bytes(message.as_bytes())
+        path.write_bytes(link_keys.seal_bytes(message.as_bytes()))
 
 
 def _kommune_of(row: OutboxMessage) -> int | None:
@@ -254,6 +268,8 @@ def claim_due(limit: int = BATCH_SIZE) -> list[OutboxMessage]:
 
 def _obsolete(row: OutboxMessage) -> str:
     """Why the mail is no longer wanted ("" if it is)."""
+    if reason := links.obsolete_reason(row):
+        return reason
     if not row.invitation_id or row.kind not in ("invitation", "reminder"):
         return ""
     invitation = db.session.get(Invitation, row.invitation_id)
@@ -272,6 +288,7 @@ def _record_sent(row: OutboxMessage) -> None:
     row.status = OutboxStatus.SENT
     row.sent_at = clock()
     row.last_error = ""
+    links.forget(row)
     if row.invitation_id and row.kind in ("invitation", "reminder"):
         invitation = db.session.get(Invitation, row.invitation_id)
         if invitation is None:
@@ -306,6 +323,7 @@ def _record_failure(row: OutboxMessage, error: Exception) -> None:
         invitation = None  # a failed reminder does not change the invitation's status
     if permanent:
         row.status = OutboxStatus.FAILED
+        links.forget(row)
         if invitation is not None and invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT):
             invitation.status = InvitationStatus.FAILED
             invitation.failed_reason = str(error)
@@ -453,6 +471,8 @@ def deliver_due(limit: int = BATCH_SIZE, pause: Callable[[], None] | None = None
                     sender.send(row)
                 except (TemporaryFailure, PermanentFailure, ServerUnavailable):
                     raise
+                except links.LinkUnavailable as error:
+                    raise PermanentFailure(str(error)) from error
                 except Exception as error:  # one broken message must not stop the batch
                     log.exception("unexpected error delivering outbox id %s", row.id)
                     raise TemporaryFailure(f"Unerwarteter Fehler: {error}") from error

@@ -3,9 +3,11 @@
 Mail texts are the planner's own (per survey, with {Platzhalter}) or the German defaults below.
 Rendering fails loudly on an unknown placeholder, so no mail ever leaves with "{Something}" in it.
 
-The respondent link is shown only in mails. The token itself is never stored (only its hash);
-a resend or a reminder takes the link from the invitation's earlier mail in the outbox (verified
-against the hash). If that mail is gone, a new link is issued, which invalidates the old one.
+The respondent link is shown only in mails. The token is stored as its hash (the lookup) and
+sealed with the link keyring (`survey/link_keys.py`); a resend or a reminder reuses the sealed
+token, and outbox bodies carry a placeholder that the mail worker fills in when it sends. Only
+when no key opens the seal any more (or an invitation from before sealing lost its mail) a new
+link is issued, which invalidates the old one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from markupsafe import Markup, escape
 from analysis.overview import OPENED, rate_base, response_rate
 from questionnaires import formatting as fmt
 
+from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, SurveyState, utc_now
 from ..models.invitation import REMINDABLE
@@ -269,9 +272,16 @@ def _require_open(survey: Survey) -> None:
         raise SurveyError("Einladungen können erst verschickt werden, wenn die Befragung geöffnet ist.")
 
 
-def _enqueue(invitation: Invitation, token: str, kind: str) -> OutboxMessage:
+def _set_token(invitation: Invitation, token: str) -> None:
+    """Give the invitation this link: its hash for the lookup, the sealed token for later mails."""
+    invitation.token_hash = hash_token(token)
+    invitation.token_sealed = link_keys.seal(token)
+
+
+def _enqueue(invitation: Invitation, kind: str) -> OutboxMessage:
+    """Queue the mail of `kind`; the worker puts the invitation's link in when it sends it."""
     survey = invitation.survey
-    mail = render_mail(survey, invitation, respondent_link(token), kind)
+    mail = render_mail(survey, invitation, link_keys.LINK_PLACEHOLDER, kind)
     return outbox.enqueue_rendered(kind, invitation.email, mail.subject, mail.text, mail.html,
                                    reply_to=mail.reply_to, invitation_id=invitation.id)
 
@@ -309,7 +319,8 @@ def invite(survey: Survey, address: str, organisation: str = "", contact_name: s
     token = new_token()
     invitation = _add_invitation(survey, address, organisation, contact_name, actor, hash_token(token),
                                  "zu dieser Befragung bereits eingeladen")
-    _enqueue(invitation, token, "invitation")
+    invitation.token_sealed = link_keys.seal(token)
+    _enqueue(invitation, "invitation")
     return invitation, token
 
 
@@ -344,9 +355,8 @@ def send_prepared(survey: Survey) -> int:
         Invitation.survey_id == survey.id, Invitation.status == InvitationStatus.CREATED, ~has_mail)
         .order_by(Invitation.id)).all()
     for invitation in prepared:
-        token = new_token()
-        invitation.token_hash = hash_token(token)
-        _enqueue(invitation, token, "invitation")
+        _set_token(invitation, new_token())
+        _enqueue(invitation, "invitation")
     db.session.flush()
     return len(prepared)
 
@@ -547,13 +557,27 @@ def invitation_of_survey(survey: Survey, invitation_id: int) -> Invitation | Non
 
 
 def current_token(invitation: Invitation) -> str | None:
-    """The invitation's valid token, taken from its latest mail in the outbox (None if none is left)."""
+    """The invitation's valid token, unsealed (None when no key of the ring opens it any more).
+
+    An invitation from before sealing has its token only in an outbox body: it is taken from
+    there once and sealed (`flask links migrate` does that for all and cleans the bodies).
+    """
+    if invitation.token_sealed:
+        token = link_keys.unseal(invitation.token_sealed)
+        return token if token is not None and hash_token(token) == invitation.token_hash else None
+    token = legacy_token(invitation)
+    if token is not None:
+        invitation.token_sealed = link_keys.seal(token)
+    return token
+
+
+def legacy_token(invitation: Invitation) -> str | None:
+    """The token in a mail body written before links were sealed (verified against the hash)."""
     bodies = db.session.scalars(sa.select(OutboxMessage.body_text).where(
-        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_(["invitation", "reminder"]))
+        OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_(["invitation", "reminder", "link"]))
         .order_by(OutboxMessage.id.desc()))
-    base = re.escape(current_app.config["BASE_URL"])
     for body in bodies:
-        for token in re.findall(base + r"/r/([A-Za-z0-9_-]{16,})", body):
+        for token in re.findall(r"/r/([A-Za-z0-9_-]{16,})", body):
             if hash_token(token) == invitation.token_hash:
                 return token
     return None
@@ -578,7 +602,7 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
     token = None if new_link else current_token(invitation)
     if token is None:
         token = new_token()
-        invitation.token_hash = hash_token(token)
+        _set_token(invitation, token)
         new_link = True
     _cancel_pending(invitation)
     if invitation.status in (InvitationStatus.FAILED, InvitationStatus.BOUNCED):
@@ -586,7 +610,7 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
         invitation.bounced_at = None
         invitation.status_before = None
     invitation.failed_reason = ""
-    _enqueue(invitation, token, "invitation")
+    _enqueue(invitation, "invitation")
     db.session.flush()
     return token if new_link else None
 
@@ -613,12 +637,10 @@ def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
         if not invitation.can_be_reminded or not invitation.survey.is_open:
             skipped += 1
             continue
-        token = current_token(invitation)
-        if token is None:  # the earlier mail is gone: a fresh link (the old one cannot be recovered)
-            token = new_token()
-            invitation.token_hash = hash_token(token)
+        if current_token(invitation) is None:  # no key opens the seal: a fresh link (the old one is lost)
+            _set_token(invitation, new_token())
         _cancel_pending(invitation, ("reminder",))
-        _enqueue(invitation, token, "reminder")
+        _enqueue(invitation, "reminder")
         queued += 1
     db.session.flush()
     return queued, skipped

@@ -1,4 +1,9 @@
-"""Writing e-mails into the outbox: rendered from templates/email/<name>/ in the caller's transaction."""
+"""Writing e-mails into the outbox: rendered from templates/email/<name>/ in the caller's transaction.
+
+A mail with a personal link is rendered with `link_keys.LINK_PLACEHOLDER` in its place and names
+where the link comes from (its invitation, or `account_token_id`); the mail worker fills it in
+when it sends (`services/links.py`), so no outbox row holds a usable token.
+"""
 
 from __future__ import annotations
 
@@ -32,12 +37,13 @@ def enqueue(
     reply_to: str = "",
     invitation_id: int | None = None,
     sender_name: str | None = None,
+    account_token_id: int | None = None,
     **context: Any,
 ) -> OutboxMessage:
     """Add a rendered e-mail to the outbox; it is delivered after the caller's commit."""
     subject, text, html = render_email(template, **context)
     return enqueue_rendered(kind, recipient, subject, text, html, reply_to=reply_to, invitation_id=invitation_id,
-                            sender_name=sender_name)
+                            sender_name=sender_name, account_token_id=account_token_id)
 
 
 def enqueue_rendered(
@@ -50,6 +56,7 @@ def enqueue_rendered(
     reply_to: str = "",
     invitation_id: int | None = None,
     sender_name: str | None = None,
+    account_token_id: int | None = None,
 ) -> OutboxMessage:
     """Add an already rendered e-mail to the outbox (same transaction as the caller's change).
 
@@ -69,6 +76,7 @@ def enqueue_rendered(
         body_html=html,
         message_id=new_message_id(),
         invitation_id=invitation_id,
+        account_token_id=account_token_id,
     )
     db.session.add(message)
     db.session.flush()

@@ -22,11 +22,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
 from . import outbox
 from . import waves
-from .invitations import respondent_link
+from .invitations import current_token
 from .surveys import pages_with_questions
 
 # Kinds whose entries are edited one at a time on their own sub-page, never through the page form.
@@ -409,8 +410,11 @@ def send_link(invitation: Invitation, token: str) -> dt.timedelta | None:
     if wait is not None:
         return wait
     survey = invitation.survey
+    if current_token(invitation) != token:  # sealed before the keyring had it (or under a lost key)
+        invitation.token_sealed = link_keys.seal(token)
+    # The worker puts the invitation's link in when it sends the mail (no token in the outbox).
     outbox.enqueue("link", invitation.email, "link", reply_to=survey.contact_email, invitation_id=invitation.id,
-                   survey=survey, invitation=invitation, link=respondent_link(token))
+                   survey=survey, invitation=invitation, link=link_keys.LINK_PLACEHOLDER)
     return None
 
 

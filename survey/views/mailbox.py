@@ -2,7 +2,9 @@
 
 Only in demo mode (LUECKENLOS_DEMO=1, set by `make run`) and without a mail server; 404 otherwise.
 Only for logged-in users, and each sees only the mails of their own Kommune (the mailbox writer
-marks every file with `X-Lueckenlos-Kommune`).
+marks every file with `X-Lueckenlos-Kommune`). The files are sealed with the link keyring
+(`delivery.MailboxSender`): what was sent, links included, is shown here, but the folder itself
+holds no link in clear. A file no key opens any more (or an unsealed one) is not listed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
+from .. import link_keys
 from ..extensions import login
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
@@ -32,11 +35,17 @@ def _own(message: email.message.EmailMessage) -> bool:
     return message.get("X-Lueckenlos-Kommune", "") == str(current_user.kommune_id)
 
 
+def _read(path: Path) -> email.message.EmailMessage | None:
+    """The mail of a sealed mailbox file (None when no key of LINK_KEYS opens it)."""
+    data = link_keys.unseal_bytes(path.read_bytes())
+    return None if data is None else email.message_from_bytes(data, policy=email.policy.default)
+
+
 def _messages() -> list[tuple[str, email.message.EmailMessage]]:
     folder = Path(current_app.config["MAILBOX_DIR"])
     files = sorted(folder.glob("*.eml"), reverse=True) if folder.exists() else []
-    messages = [(path.stem, email.message_from_bytes(path.read_bytes(), policy=email.policy.default)) for path in files]
-    return [(name, message) for name, message in messages if _own(message)]
+    messages = [(path.stem, _read(path)) for path in files]
+    return [(name, message) for name, message in messages if message is not None and _own(message)]
 
 
 @bp.route("/")
@@ -48,8 +57,8 @@ def _message(name: str) -> email.message.EmailMessage:
     path = Path(current_app.config["MAILBOX_DIR"]) / f"{name}.eml"
     if not name.isdigit() or not path.exists():
         abort(404)
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    if not _own(message):
+    message = _read(path)
+    if message is None or not _own(message):
         abort(404)
     return message
 
