@@ -233,10 +233,10 @@ def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: rand
 
 
 def _link_to_print(survey: Survey) -> str:
-    """The link of the first untouched invitation whose mail still carries it (only hashes are stored).
+    """The link of the first untouched invitation, unsealed like a resend (the same link its mail carries).
 
-    When no mail carries a link any more, one invitation is sent again with a new link, so the
-    printed link is in the mailbox too; a link that a mail carries is never replaced.
+    When no invitation's link can be unsealed (another link key), one invitation is sent again with
+    a new link, so the printed link is in the mailbox too; a link that can be unsealed is never replaced.
     """
     untouched = list(db.session.scalars(
         sa.select(Invitation)

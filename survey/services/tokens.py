@@ -1,4 +1,5 @@
-"""Respondent tokens: random, at least 128 bits, stored only as a SHA-256 hash."""
+"""Link tokens: random, at least 128 bits; looked up by their SHA-256 hash, otherwise stored only
+sealed with the link keyring (survey/link_keys.py)."""
 
 import hashlib
 import secrets
