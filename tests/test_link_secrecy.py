@@ -278,9 +278,16 @@ def test_the_demo_mailbox_keeps_whole_mails_but_sealed(app, planner, inbox, tmp_
     assert len(files) == 1 and token.encode() not in files[0].read_bytes()
     page = login(app.test_client(), planner[1], PASSWORD).get(f"/mailbox/{files[0].stem}")
     assert f"/r/{token}" in page.get_data(as_text=True)  # the demo shows the mail as it was sent
-    with _app_with(app, LINK_KEYS=link_keys.new_key()) as other_key:  # a copy without the key reads nothing
+    new_key, old_key = link_keys.new_key(), app.config["LINK_KEYS"]
+    with _app_with(app, LINK_KEYS=new_key) as other_key:  # a copy without the key reads nothing
         listing = login(other_key.test_client(), planner[1], PASSWORD).get("/mailbox/").get_data(as_text=True)
         assert f"/mailbox/{files[0].stem}" not in listing
+    with _app_with(app, LINK_KEYS=f"{new_key},{old_key}") as rotating:
+        result = rotating.test_cli_runner().invoke(args=["links", "rotate"])
+        assert result.exit_code == 0 and "1 Dateien im Demo-Postfach" in result.output, result.output
+    with _app_with(app, LINK_KEYS=new_key) as rotated:  # after rotation the new key alone opens the mailbox
+        shown = login(rotated.test_client(), planner[1], PASSWORD).get(f"/mailbox/{files[0].stem}")
+        assert f"/r/{token}" in shown.get_data(as_text=True)
 
 
 def test_production_without_link_keys_refuses_to_start(tmp_path, monkeypatch):
