@@ -320,3 +320,25 @@ def test_demo_mode_generates_one_link_key_in_the_instance_folder(tmp_path, monke
     assert create_app(settings).config["LINK_KEYS"] == first == (tmp_path / link_keys.KEY_FILE).read_text().strip()
     assert (tmp_path / link_keys.KEY_FILE).stat().st_mode & 0o077 == 0
     assert first != (tmp_path / "secret_key").read_text().strip()
+
+
+def test_a_withdrawn_link_is_not_kept_sealed_and_no_queued_mail_carries_it(app, planner, inbox):
+    survey_id = _survey(app, planner)
+    with app.app_context():
+        invitations.invite(db.session.get(Survey, survey_id), "kita@traeger.example")
+        db.session.commit()
+    deliver(app)
+    token = _links_in(inbox, "kita@traeger.example")[0][1]
+    client = app.test_client()
+    assert client.post(f"/r/{token}/link").status_code == 302  # the respondent asks for the link again ...
+    with app.app_context():
+        invitation = db.session.scalar(sa.select(Invitation))
+        invitations.withdraw(invitation)  # ... and the planner withdraws it before the worker runs
+        db.session.commit()
+        assert invitation.token_sealed is None
+    deliver(app)
+    assert len(inbox.to("kita@traeger.example")) == 1
+    with app.app_context():
+        mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "link"))
+        assert mail.status is OutboxStatus.CANCELLED and mail.last_error == "Einladung zurückgezogen."
+    assert client.get(f"/r/{token}").status_code == 404

@@ -667,6 +667,7 @@ def withdraw(invitation: Invitation) -> None:
         raise SurveyError("Diese Organisation hat bereits geantwortet; die Einladung kann nicht mehr zurückgezogen werden.")
     invitation.status = InvitationStatus.WITHDRAWN
     invitation.withdrawn_at = utc_now()
+    invitation.token_sealed = None  # final: the link is never mailed again, so nothing keeps it
     _cancel_pending(invitation)
     db.session.flush()
 
