@@ -3,9 +3,9 @@
 Built once; the admin pages, the login pages and the `flask users` commands are front-ends over it.
 Set-password links (invitation of a colleague, "Passwort vergessen?") are one-use tokens valid
 72 hours, stored as their SHA-256 hash and, until the mail has gone out, sealed with the link
-keyring (the worker fills the link into the mail; `services/links.py`). Every password change, reset or deactivation raises
-`User.session_version`, which is part of the id in the session and remember-me cookie, so every
-other session of that user ends at once.
+keyring (the worker fills the link into the mail; `services/links.py`). Every password change,
+reset or deactivation raises `User.session_version`, which is part of the id in the session and
+remember-me cookie, so every other session of that user ends at once.
 """
 
 from __future__ import annotations
