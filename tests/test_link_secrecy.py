@@ -342,3 +342,23 @@ def test_a_withdrawn_link_is_not_kept_sealed_and_no_queued_mail_carries_it(app, 
         mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "link"))
         assert mail.status is OutboxStatus.CANCELLED and mail.last_error == "Einladung zurückgezogen."
     assert client.get(f"/r/{token}").status_code == 404
+
+
+def test_an_operator_gets_a_key_from_flask_before_the_app_can_start(tmp_path):
+    """`flask links new-key` works while LINK_KEYS is still missing; `flask db upgrade` says what is missing."""
+    import os
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "LUECKENLOS_", "LINK_"))}
+    env.update(LUECKENLOS_INSTANCE=str(tmp_path), SECRET_KEY="a-real-random-secret", FLASK_APP="wsgi.py",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}", MAIL_SERVER="relay.example")
+    flask = [sys.executable, "-m", "flask"]
+    refused = subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "LINK_KEYS fehlt" in refused.stderr and "Traceback" not in refused.stderr
+    made = subprocess.run([*flask, "links", "new-key"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert link_keys.problems(key) == [] and len(key) == 44
+    env["LINK_KEYS"] = key
+    assert subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, timeout=120).returncode == 0
