@@ -94,6 +94,9 @@ def from_environment(instance_dir: Path) -> dict:
         # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
         "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
         "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),
+        # Days after a survey's closing (and after a register contact's last confirmation) until the
+        # contact persons' names and addresses are deleted (services/retention.py); 183 ≈ 6 months.
+        "CONTACT_RETENTION_DAYS": _int("CONTACT_RETENTION_DAYS", 183),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
         # (nginx on the same host: 1). 0 = none: the client address is the socket's peer.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
