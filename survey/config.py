@@ -119,5 +119,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Respondent posts are read with bounded memory (survey/bounded_form.py), so they may be larger:
+    # a pasted monster in one field must not cost the answers beside it (nginx: location /r/).
+    "RESPONDENT_MAX_POST": 64 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
 }
