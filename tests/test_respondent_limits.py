@@ -245,3 +245,17 @@ def test_a_post_beyond_the_respondent_limit_gets_a_german_page_without_datei(app
         app.config["RESPONDENT_MAX_POST"] = before
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 413 and "Zu viel auf einmal gesendet" in text and "Datei" not in text
+
+
+def test_a_typed_partner_name_over_its_limit_is_not_added_and_stays_in_its_field(app, planner, client):
+    _survey_id, token = _setup(app, planner)
+    client.post(f"/r/{token}/start")
+    page = client.get(f"/r/{token}/seite/4").get_data(as_text=True)
+    base = dict(re.findall(r'name="(_revision|_base)" value="(\w*)"', page))
+    typed = "Verein " + "z" * 300
+    response = client.post(f"/r/{token}/seite/4", data={**base, "_action": "pick:kooperation.partner",
+                                                        "_new/kooperation.partner": typed})
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "höchstens 300 Zeichen" in text and f'value="{typed}"' in text
+    assert not any(name.startswith("kooperation.partner/") for name in _draft(app))

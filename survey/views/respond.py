@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires import formatting as fmt
-from questionnaires.kinds import field_name
+from questionnaires.kinds import ENTRY_MAX, field_name
 from questionnaires.model import Question
 
 from ..extensions import csrf, db
@@ -272,6 +272,10 @@ def page(token: str, number: int):
             picks = {k: v for k, v in posted.items() if k.startswith(("_pick/", "_new/"))}
         else:
             added = _add_partners(response, questions, posted, number - 1)
+            too_long = _too_long_partner_names(questions, posted)
+            if too_long:  # a typed partner name over its limit: not added, shown back in its field
+                result.refused.update(too_long)
+                picks = {k: v for k, v in posted.items() if k.startswith("_new/")}
             if action == "confirm" and not result.refused:  # "Seite unverändert bestätigen": saved as shown, then on
                 response_service.confirm_page(response, questions, number)
                 action = "next" if number < len(pages) else "review"
@@ -315,16 +319,28 @@ def _autosave_reply(response: Response, result: response_service.SaveResult, bas
                    message=f"Automatisch gespeichert um {time}.")
 
 
+def _too_long_partner_names(questions: list[Question], posted: dict[str, list[str]]) -> dict[str, str]:
+    """Rosters whose typed new partner name is over the name's limit (message per roster)."""
+    too_long = {}
+    for q in questions:
+        if q.kind == "partner_roster":
+            longest = max((len(t.strip()) for t in posted.get(f"_new/{q.key}", [])), default=0)
+            if longest > ENTRY_MAX:
+                too_long[q.key] = (f"Nicht hinzugefügt: Bitte für den Namen höchstens {fmt.number(ENTRY_MAX)} Zeichen "
+                                   f"eingeben (jetzt: {fmt.number(longest)} Zeichen).")
+    return too_long
+
+
 def _add_partners(response: Response, questions: list[Question], posted: dict[str, list[str]],
                   page_index: int) -> int:
-    """Add the partners picked from the list or typed in, for every roster on the page."""
+    """Add the partners picked from the list or typed in (names within their limit), for every roster on the page."""
     added = 0
     for q in questions:
         if q.kind != "partner_roster":
             continue
         names = {a.code: a.name for a in response_service.actors_of(response.invitation.survey.kommune_id)}
         codes = [c for c in posted.get(f"_pick/{q.key}", []) if c in names]
-        typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip()]
+        typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip() and len(t.strip()) <= ENTRY_MAX]
         added += response_service.add_partners(response, q, [(c, names[c]) for c in codes] + [("", t) for t in typed],
                                                 page_index)
     return added
@@ -354,7 +370,7 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     if question is None:
         abort(400)
     if verb == "filter":
-        args = {k: request.form.get(f"_{k}/{key}", "").strip() for k in ("suche", "sektor", "stadtteil")}
+        args = {k: request.form.get(f"_{k}/{key}", "").strip()[:200] for k in ("suche", "sektor", "stadtteil")}
         return redirect(url_for("respond.page", token=token, number=number, **{k: v for k, v in args.items() if v})
                         + f"#{_anchor(key)}-auswahl")
     if verb == "pick":
