@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from survey.extensions import db
-from survey.models import Invitation, OutboxMessage, Response, Survey, SurveyState, User
+from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, SurveyState, User
 from survey.services import actors as actor_service
 from survey.services import invitations, retention
 from survey.services import responses as response_service
@@ -224,3 +224,22 @@ def test_the_job_worker_deletes_due_contacts_once_a_day_and_logs_counts_not_name
     again = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi.py", "jobs", "run", "--kind", "retention.contacts"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "Aufgaben ausgeführt: 0" in again.stdout
+
+
+def test_a_planner_confirms_a_register_contact_from_the_list(app, planner, planner_client):
+    with app.app_context():
+        user = db.session.get(User, planner[0])
+        actor = actor_service.save(user.kommune, actor_service.ActorData(name="Kita Sonnenschein", contact_name="Kerstin Kita",
+                                                                       email="kerstin@kita.example"))
+        actor.contact_confirmed_at = T0
+        db.session.commit()
+        actor_id = actor.id
+    listing = planner_client.get("/actors").get_data(as_text=True)
+    assert "zuletzt bestätigt 01.06.2026" in listing and "gelöscht ohne Bestätigung am 01.12.2026" in listing
+    done = planner_client.post(f"/actors/{actor_id}/kontakt-bestaetigen", data={"next": "/actors?search=Kita"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/actors?search=Kita")
+    page = planner_client.get("/actors?search=Kita").get_data(as_text=True)
+    assert "Die Ansprechperson von „Kita Sonnenschein“ ist bestätigt." in page
+    with app.app_context():
+        assert db.session.get(Actor, actor_id).contact_confirmed_at > T0
+    assert planner_client.post("/actors/999999/kontakt-bestaetigen").status_code == 404

@@ -569,9 +569,8 @@ def delete_contacts(survey_id: int):
     if request.method == "POST":
         deleted = retention.delete_survey_contacts(survey)
         db.session.commit()
-        flash(f"Die Kontaktdaten sind gelöscht: Namen und E-Mail-Adressen von {fmt.number(deleted.invitations)} "
-              f"Einladungen und {fmt.number(deleted.mails)} gespeicherte E-Mails. Die Antworten bleiben erhalten.",
-              "success")
+        flash(f"Die Kontaktdaten sind gelöscht (Einladungen: {fmt.number(deleted.invitations)}, gespeicherte "
+              f"E-Mails: {fmt.number(deleted.mails)}). Die Antworten bleiben erhalten.", "success")
         return _back_to_builder(survey)
     count = db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(Invitation.survey_id == survey.id))
     return render_template("planner/delete_contacts.html", survey=survey, count=count,
