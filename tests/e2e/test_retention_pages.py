@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from e2e.axe import axe_violations
 from factories import PASSWORD, make_survey
 from survey.extensions import db
-from survey.models import Invitation
+from survey.models import Invitation, User
+from survey.services import actors as actor_service
 from survey.services import invitations
 
 pytestmark = pytest.mark.e2e
@@ -51,4 +52,15 @@ def test_a_planner_deletes_a_closed_surveys_contact_data_after_reading_what_goes
     page.screenshot(path=str(SHOTS / "geloescht-390.png"), full_page=True)
     with app.app_context():
         assert db.session.scalars(sa.select(Invitation.email).where(Invitation.survey_id == survey_id)).all() == [""]
+        user = db.session.get(User, planner[0])
+        actor_service.save(user.kommune, actor_service.ActorData(name="Jugendtreff", contact_name="Jonas Treff",
+                                                                email="jonas@treff.example"))
+        db.session.commit()
+    # The register says until when each contact person is kept, and confirming is one click.
+    page.goto(f"{live_server}/actors")
+    expect(page.get_by_text("gelöscht ohne Bestätigung am")).to_be_visible()
+    page.get_by_role("button", name="Kontakt bestätigen: Jugendtreff").click()
+    expect(page.get_by_text("Die Ansprechperson von „Jugendtreff“ ist bestätigt.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "akteure-390.png"), full_page=True)
     context.close()
