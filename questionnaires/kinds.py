@@ -26,6 +26,12 @@ info               (no answer)
 
 "Sonstiges" text of a choice question is a separate value under the key `<key>/other`.
 
+Limits: every raw field a kind accepts has a `Limit` (`Kind.limit(question, part)`: characters per
+value, values per field) and `Kind.over_limit` names the posted fields beyond it, with a German
+message that states the limit. A respondent's save stores the fields within their limits and shows
+the others back unsaved (`survey/services/responses.py`); fields a kind does not know are not
+stored. `Kind.hint(question)` is the limit as the respondent reads it under the field.
+
 Exports: each kind's `columns(question)` yields `Column`s, and both the header and every cell of
 the row exports come from them, so the two cannot drift. A column belongs to the "Rohdaten"
 variant (`RAW`: keys, codes, 0/1 indicators, for SPSS/R/Stata), to "lesbar" (`READABLE`: question
@@ -124,6 +130,39 @@ def demo_text(rng: random.Random, multiline: bool = False, words: int = 4) -> st
     return " ".join(rng.choice(pool) for _ in range(rng.randint(1, words))).strip() or "Text"
 
 
+CODE_MAX = 100  # characters of an option code as posted (catalogue codes are far shorter)
+OTHER_MAX = 300  # "Sonstiges, und zwar" text
+ENTRY_MAX = 300  # one entry of a list, a partner's name
+
+
+def chars_hint(limit: int) -> str:
+    return f"höchstens {fmt.number(limit)} Zeichen"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one raw field may hold: `chars` per value, `values` values; `message` says what to do
+    when a value is longer (default: the character limit)."""
+
+    chars: int
+    values: int = 1
+    message: str = ""
+
+    def problem(self, values: list[str]) -> str:
+        """The German message when `values` exceed this limit, else ""."""
+        if len(values) > self.values:
+            return f"Nicht gespeichert: höchstens {fmt.number(self.values)} Angaben möglich (gesendet: {fmt.number(len(values))})."
+        longest = max((len(v) for v in values), default=0)
+        if longest > self.chars:
+            return self.message or (f"Nicht gespeichert: Bitte {chars_hint(self.chars)} eingeben "
+                                    f"(jetzt: {fmt.number(longest)} Zeichen).")
+        return ""
+
+
+def _code_limit(values: int = 1) -> Limit:
+    return Limit(CODE_MAX, values, "Nicht gespeichert: Bitte eine der angebotenen Antworten wählen.")
+
+
 @dataclass
 class Prefill:
     """Raw form fields rebuilt from a typed answer; `clean` is False when the answer did not fit."""
@@ -209,6 +248,30 @@ class Kind:
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         """Read the raw answer posted under field `name`; the value is stored under the key."""
         return Parsed()
+
+    def limit(self, question: Question, part: str) -> Limit | None:
+        """The limit of the raw field `<name>` (part "") or `<name>/<part>`; None: no such field."""
+        return None
+
+    def hint(self, question: Question) -> str:
+        """The limit as shown under the field ("höchstens 300 Zeichen"); "" when there is nothing to say."""
+        return ""
+
+    def over_limit(self, question: Question, raw: Raw, name: str) -> tuple[dict[str, str], list[str]]:
+        """The posted fields of this question beyond their limit (field name → German message)
+        and the names of fields this question does not have (never stored)."""
+        over: dict[str, str] = {}
+        unknown: list[str] = []
+        for field_name_, values in raw.items():
+            if field_name_ != name and not field_name_.startswith(name + "/"):
+                continue
+            part = field_name_[len(name) + 1:]
+            limit = self.limit(question, part)
+            if limit is None:
+                unknown.append(field_name_)
+            elif message := limit.problem(list(values)):
+                over[field_name_] = message
+        return over, unknown
 
     def is_empty(self, value: Any) -> bool:
         return value in (None, "", [], {})
@@ -298,6 +361,14 @@ class SingleChoice(Kind):
         _parse_other(question, raw, name, code == OTHER, parsed)
         return parsed
 
+    def limit(self, question, part):
+        if part == "":
+            return _code_limit()
+        return Limit(OTHER_MAX) if part == OTHER and question.other else None
+
+    def hint(self, question):
+        return f"„Sonstiges“: {chars_hint(OTHER_MAX)}" if question.other else ""
+
     def columns(self, question):
         return super().columns(question) + ([_other_column(question)] if question.other else [])
 
@@ -350,6 +421,14 @@ class MultipleChoice(Kind):
         parsed.values[question.key] = ordered
         _parse_other(question, raw, name, OTHER in codes, parsed)
         return parsed
+
+    def limit(self, question, part):
+        if part == "":
+            return _code_limit(len(question.options) + 1)
+        return Limit(OTHER_MAX) if part == OTHER and question.other else None
+
+    def hint(self, question):
+        return f"„Sonstiges“: {chars_hint(OTHER_MAX)}" if question.other else ""
 
     def _codes(self, question: Question) -> list[str]:
         return list(question.option_codes) + ([OTHER] if question.other else [])
@@ -416,8 +495,14 @@ class ShortText(Kind):
         text = _first(raw, name) if self.name == "short_text" else (raw.get(name) or [""])[0].strip()
         parsed = Parsed(values={question.key: text or None})
         if len(text) > self.max_length:
-            parsed.errors[question.key] = f"Bitte höchstens {self.max_length} Zeichen eingeben."
+            parsed.errors[question.key] = f"Bitte {chars_hint(self.max_length)} eingeben."
         return parsed
+
+    def limit(self, question, part):
+        return Limit(self.max_length) if part == "" else None
+
+    def hint(self, question):
+        return chars_hint(self.max_length)
 
     def demo_answer(self, question, rng):
         text = demo_text(rng, multiline=self.max_length > ShortText.max_length) if rng.random() < 0.8 else None
@@ -472,6 +557,17 @@ class Number(Kind):
             return f"Bitte eine Zahl bis {fmt.number(high)} eingeben."
         return ""
 
+    def limit(self, question, part):
+        return Limit(40, message="Nicht gespeichert: Bitte nur eine Zahl eingeben, z. B. 20.") if part == "" else None
+
+    def hint(self, question):
+        low, high = question.minimum, question.maximum
+        if low is not None and high is not None:
+            return f"eine Zahl von {fmt.number(low)} bis {fmt.number(high)}"
+        if low is not None:
+            return f"eine Zahl ab {fmt.number(low)}"
+        return f"eine Zahl bis {fmt.number(high)}" if high is not None else ""
+
     def display(self, question, value):
         return "–" if self.is_empty(value) else fmt.number(value)
 
@@ -521,6 +617,14 @@ class Year(Number):
                 problems.append(f"{what} muss eine Jahreszahl mit vier Ziffern sein")
         return problems
 
+    def limit(self, question, part):
+        return Limit(20, message="Nicht gespeichert: Bitte eine Jahreszahl mit vier Ziffern eingeben, z. B. 2015.") \
+            if part == "" else None
+
+    def hint(self, question):
+        low, high = self._bounds(question)
+        return f"ein Jahr von {low} bis {high}"
+
     def _bounds(self, question: Question) -> tuple[int, int]:
         low = int(question.minimum) if question.minimum is not None else 1900
         high = int(question.maximum) if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
@@ -554,6 +658,10 @@ class Date(Kind):
         parsed.errors[question.key] = "Bitte ein Datum im Format TT.MM.JJJJ eingeben."
         return parsed
 
+    def limit(self, question, part):
+        return Limit(20, message="Nicht gespeichert: Bitte ein Datum im Format TT.MM.JJJJ eingeben.") \
+            if part == "" else None
+
     def readable_cell(self, question):
         """A real date (the CSV writes TT.MM.JJJJ, a workbook a date cell)."""
         return lambda values: dt.date.fromisoformat(text) if (text := values.get(question.key)) else None
@@ -582,6 +690,9 @@ class Matrix(Kind):
                 answers[item.code] = code
         parsed.values[question.key] = answers
         return parsed
+
+    def limit(self, question, part):
+        return _code_limit() if part in {item.code for item in question.items} else None
 
     def columns(self, question):
         return [self._row(question, item) for item in question.items]
@@ -632,6 +743,15 @@ class EntryList(Kind):
         entries = [_first(raw, f"{name}/{n}") for n in _indexed(raw, name)]
         return Parsed(values={question.key: [e for e in entries if e][: question.max_entries]})
 
+    def limit(self, question, part):
+        # The form has max_entries fields, numbered from 0.
+        count = question.max_entries or self.default_entries
+        return Limit(ENTRY_MAX) if part.isdigit() and int(part) < count else None
+
+    def hint(self, question):
+        count = question.max_entries or self.default_entries
+        return f"bis zu {fmt.number(count)} Einträge, je {chars_hint(ENTRY_MAX)}"
+
     def columns(self, question):
         def entry(n: int) -> Cell:
             return lambda values: next(iter((values.get(question.key) or [])[n:n + 1]), None)
@@ -671,6 +791,12 @@ class District(MultipleChoice):
         if any(c not in known for c in codes):
             parsed.errors[question.key] = "Bitte nur Stadtteile aus der Liste wählen."
         return parsed
+
+    def limit(self, question, part):
+        return _code_limit(len(question.options)) if part == "" else None
+
+    def hint(self, question):
+        return ""
 
     def columns(self, question):
         key = question.key
@@ -717,6 +843,18 @@ class Group(Kind):
             for key, message in result.errors.items():
                 errors[f"{prefix}/{short}"] = message
         return entry, errors
+
+    def limit(self, question, part):
+        """Fields of entry n: `<n>/<field>` and the field's own parts (`<n>/<field>/other`)."""
+        number, _, rest = part.partition("/")
+        if not number.isdigit() or len(number) > 6:
+            return None
+        short, _, sub_part = rest.partition("/")
+        return self._field_limit(question, short, sub_part)
+
+    def _field_limit(self, question: Question, short: str, sub_part: str) -> Limit | None:
+        sub = next((f for f in question.fields if field_name(f) == short), None)
+        return KINDS[sub.kind].limit(sub, sub_part) if sub is not None else None
 
     def parse(self, question, raw, name):
         parsed = Parsed()
@@ -835,6 +973,13 @@ class PartnerRoster(Group):
             parsed.errors.update(errors)
         parsed.values[question.key] = partners[: question.max_entries]
         return parsed
+
+    def _field_limit(self, question, short, sub_part):
+        if short == PARTNER_ACTOR and not sub_part:
+            return Limit(CODE_MAX, message="Nicht gespeichert: Bitte eine Organisation aus der Liste wählen.")
+        if short == PARTNER_NAME and not sub_part:
+            return Limit(ENTRY_MAX)
+        return super()._field_limit(question, short, sub_part)
 
     def display(self, question, value):
         if self.is_empty(value):

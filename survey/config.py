@@ -97,6 +97,9 @@ def from_environment(instance_dir: Path) -> dict:
         # Explicit only (`make run` sets it): demo mailbox, demo data, a generated secret key.
         "DEMO_MODE": _bool(env("LUECKENLOS_DEMO")),
         "MIN_GROUP_SIZE": _int("MIN_GROUP_SIZE", 3),
+        # Days after a survey's closing (and after a register contact's last confirmation) until the
+        # contact persons' names and addresses are deleted (services/retention.py); 183 ≈ 6 months.
+        "CONTACT_RETENTION_DAYS": _int("CONTACT_RETENTION_DAYS", 183),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
         # (nginx on the same host: 1). 0 = none: the client address is the socket's peer.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
@@ -119,5 +122,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Respondent posts are read with bounded memory (survey/bounded_form.py), so they may be larger:
+    # a pasted monster in one field must not cost the answers beside it (nginx: location /r/).
+    "RESPONDENT_MAX_POST": 64 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
 }

@@ -58,7 +58,8 @@ class KommuneSettingsForm(FlaskForm):
     privacy_template = TextAreaField(
         "Vorlage für den Datenschutzhinweis jeder Befragung",
         description="Wird in jede neue Befragung übernommen; die Planenden ergänzen die Stellen in [eckigen Klammern]. "
-                    "{Kommune_nominativ} und {Kommune_genitiv} werden durch den Namen ersetzt.",
+                    "{Kommune_nominativ} und {Kommune_genitiv} werden durch den Namen ersetzt, "
+                    "{Löschfrist} durch die Frist, nach der Kontaktdaten gelöscht werden.",
         validators=[Optional(), Length(max=10000, message="Höchstens 10.000 Zeichen.")], render_kw={"rows": 12})
     spatial_word = SelectField("Bezeichnung der Gebiete", choices=[SelectChoice(w, w) for w in SPATIAL_WORDS],
                                description="Steht in Fragen, Listen und Meldungen, z. B. „Stadtteil“ oder „Gemeinde“.")

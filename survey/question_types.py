@@ -143,10 +143,16 @@ def dom_id(name: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
+def limit_hint(question: Question) -> str:
+    """The kind's limit as the respondent reads it under the field ("höchstens 300 Zeichen")."""
+    return KINDS[question.kind].hint(question)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         KINDS=KINDS, OTHER=OTHER, first=first, chosen=chosen, entry_numbers=entry_numbers,
         display_answer=display_answer, dom_id=dom_id, field_name=field_name, entry_title=entry_title,
         entry_detail=entry_detail, entry_errors=entry_errors, entries_display=entries_display,
         condition_attrs=condition_attrs, error_anchor=error_anchor, error_label=error_label,
+        limit_hint=limit_hint,
     )

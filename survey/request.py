@@ -1,4 +1,5 @@
-"""The app's request class: NUL bytes are removed from every form field and query argument.
+"""The app's request class: NUL bytes are removed from every form field and query argument, and
+respondent pages read their posts with bounded memory, keeping what fits (`survey/bounded_form.py`).
 
 Nobody types a NUL character; it only arrives by accident (pasted binary) or on purpose. PostgreSQL
 refuses it in text columns, which turned a planner's save into a 500 there while SQLite stored it.
@@ -7,8 +8,14 @@ Cleaning it once here keeps both databases alike and every view simple.
 
 from __future__ import annotations
 
-from flask import Request
+import io
+
+from flask import Request, current_app
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+
+from . import bounded_form
+
+RESPONDENT_MAX_POST = 64 * 1024 * 1024  # default of config RESPONDENT_MAX_POST (bytes of one respondent post)
 
 
 def _clean(values: MultiDict) -> MultiDict:
@@ -19,8 +26,39 @@ def _clean(values: MultiDict) -> MultiDict:
 
 
 class CleanRequest(Request):
+    cut_fields: dict[str, int] | None = None  # respondent posts: fields cut off while reading, with their length
+
+    def _respondent_post(self) -> bool:
+        return self.blueprint == "respond" and self.method == "POST"
+
+    @property  # type: ignore[override]
+    def max_content_length(self) -> int | None:
+        """Respondent posts may be larger than an upload (`RESPONDENT_MAX_POST`): they are read with
+        bounded memory, and a page with one pasted monster must still save its other answers."""
+        if self._max_content_length is None and current_app and self._respondent_post():
+            return current_app.config.get("RESPONDENT_MAX_POST", RESPONDENT_MAX_POST)
+        return Request.max_content_length.fget(self)  # type: ignore[attr-defined]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
     def _load_form_data(self) -> None:
-        super()._load_form_data()
+        if "form" in self.__dict__:
+            return
+        if self._respondent_post() and self.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            boundary = self.mimetype_params.get("boundary", "").encode("latin-1")
+            if self.mimetype == "multipart/form-data" and not boundary:
+                super()._load_form_data()
+            else:
+                stream = self.stream  # raises 413 above max_content_length, before anything is read
+                form, cut = (bounded_form.read_urlencoded(stream) if not boundary
+                             else bounded_form.read_multipart(stream, boundary))
+                self.__dict__.update(stream=io.BytesIO(), form=ImmutableMultiDict(form),
+                                     files=ImmutableMultiDict())
+                self.cut_fields = cut
+        else:
+            super()._load_form_data()
         self.form = _clean(self.form)  # type: ignore[misc]
 
     @property

@@ -105,7 +105,16 @@ def mail_is_held(app: Flask) -> list[str]:
     return []
 
 
-CHECKS: list[Check] = [secret_key, link_keys, mail, catalogue]
+def retention(app: Flask) -> list[str]:
+    """The retention period must be a positive number of days (0 would delete at closing)."""
+    days = app.config.get("CONTACT_RETENTION_DAYS", 183)
+    if not isinstance(days, int) or days < 1:
+        return [f"CONTACT_RETENTION_DAYS={days!r}: die Löschfrist muss eine ganze Zahl von Tagen ab 1 sein. / "
+                "CONTACT_RETENTION_DAYS must be a whole number of days, at least 1."]
+    return []
+
+
+CHECKS: list[Check] = [secret_key, link_keys, mail, catalogue, retention]
 WARNINGS: list[Check] = [mail_is_held]
 
 

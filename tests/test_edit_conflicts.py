@@ -47,6 +47,8 @@ NOT_EDITS = {
     "/passwort/<token>": "sets a password", "/konto/passwort": "changes the password (no text to compare)",
     "/surveys/new": "creates a survey",
     "/surveys/<int:survey_id>/copy": "creates a copy",
+    "/surveys/<int:survey_id>/kontaktdaten-loeschen": "deletes contact data (retention, after a confirmation page)",
+    "/actors/<int:actor_id>/kontakt-bestaetigen": "confirms a register contact (no text)",
     "/surveys/<int:survey_id>/items": "adds a question",
     "/surveys/<int:survey_id>/items/section": "adds questions",
     "/surveys/<int:survey_id>/items/<int:item_id>/delete": "removes a question",

@@ -29,6 +29,10 @@ class Actor(db.Model):
     # version it showed, and a save over a newer one gets the conflict notice instead of overwriting.
     edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # "Zuletzt bestätigt": when a planner last confirmed the contact person (saving the entry, the
+    # button "Kontakt bestätigen", an import row). Without confirmation for CONTACT_RETENTION_DAYS
+    # the contact person's name, address and phone are cleared (services/retention.py).
+    contact_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
     @property

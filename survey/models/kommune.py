@@ -21,7 +21,7 @@ from .base import UTCDateTime, utc_now
 DEFAULT_PRIVACY_TEMPLATE = """Verantwortlich für diese Befragung ist {Kommune_nominativ}, [Amt/Fachbereich, Anschrift]. Datenschutzbeauftragte Person: [Name, E-Mail].
 Zweck: Wir erfassen Angebote und Netzwerke vor Ort, um Lücken in der Präventionskette zu erkennen und die Planung darauf auszurichten (Rechtsgrundlage: [z. B. Art. 6 Abs. 1 lit. e DSGVO]).
 Wer Ihre Antworten sieht: die Mitarbeitenden {Kommune_genitiv}, die diese Befragung planen und auswerten. Veröffentlicht werden nur zusammengefasste Ergebnisse, aus denen sich keine Einzelpersonen ablesen lassen.
-Speicherdauer: Namen und E-Mail-Adressen von Ansprechpersonen löschen wir [Zeitpunkt, z. B. sechs Monate nach Ende der Befragung].
+Speicherdauer: Namen und E-Mail-Adressen von Ansprechpersonen löschen wir {Löschfrist} nach Ende der Befragung; Ihre Antworten bleiben ohne sie erhalten.
 Ihre Rechte: Sie können Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung verlangen und sich bei der Aufsichtsbehörde beschweren ([zuständige Aufsichtsbehörde]). Die Teilnahme ist freiwillig."""
 
 
@@ -75,11 +75,14 @@ class Kommune(db.Model):
 
     @property
     def privacy_default(self) -> str:
-        """The default privacy notice with the Kommune's name filled in; [Klammern] remain for the planner."""
+        """The default privacy notice with the Kommune's name and the retention period
+        (`CONTACT_RETENTION_DAYS`, as `retention.period_text`) filled in; [Klammern] remain for the planner."""
+        from ..services.retention import period_text  # the one place that words the period
+
         forms = self.forms
         return ((self.privacy_template or DEFAULT_PRIVACY_TEMPLATE)
                 .replace("{Kommune_nominativ}", forms.nominative).replace("{Kommune_genitiv}", forms.genitive)
-                .replace("{Kommune}", forms.plain))
+                .replace("{Kommune}", forms.plain).replace("{Löschfrist}", period_text()))
 
     @property
     def active_districts(self) -> list[District]:

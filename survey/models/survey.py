@@ -46,7 +46,10 @@ class Survey(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the last closing: retention counts from it
+    # When the contact persons' names and addresses of this survey were deleted (retention, or the
+    # planner at once); None while they are kept. Answers are never deleted with them.
+    contacts_deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Waves: a follow-up survey points to the one it repeats.
     previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey.id"))
     # The planner's own mail texts with {Platzhalter}; empty means the default text.

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Actor, Invitation, Kommune
+from ..models import Actor, Invitation, Kommune, utc_now
 from .address_paste import check_address
 
 COLUMNS = [  # (field, German header in exports, accepted headers in imports)
@@ -142,6 +142,7 @@ def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor
     for key in ("name", "provider_type", "sector", "contact_name", "email", "phone", "notes", "active"):
         setattr(actor, key, getattr(data, key))
     actor.districts = list(data.districts)
+    actor.contact_confirmed_at = utc_now()  # the planner saved the entry: its contact counts as confirmed
     db.session.flush()
     return actor
 
@@ -317,6 +318,7 @@ def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int
             if row.state == "update" and value in ("", []) and key != "active":
                 continue
             setattr(actor, key, list(value) if key == "districts" else value)
+        actor.contact_confirmed_at = utc_now()  # an imported row is the planner's current list
         db.session.flush()
     return new, updated, rejected
 

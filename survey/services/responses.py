@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from questionnaires import formatting as fmt
 from questionnaires.conditions import visible
 from questionnaires.kinds import KINDS, OTHER, Parsed, field_name
 from questionnaires.model import Question
@@ -123,6 +124,43 @@ class SaveResult:
     conflict: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
+    # Fields beyond their kind's limit, not stored: message per question (or entry field) and the
+    # posted values, so the page shows them back with the limit.
+    refused: dict[str, str] = field(default_factory=dict)
+    refused_fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+def within_limits(questions: Iterable[Question], fields: Mapping[str, list[str]], prefix: str = ""
+                  ) -> tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]]]:
+    """Split posted fields by their kinds' limits: (fields to store, message per question key —
+    or per entry field name under `prefix` — and the refused fields as posted). Fields that belong
+    to none of the questions' known fields are dropped (a form of ours never posts them)."""
+    refused: dict[str, str] = {}
+    refused_fields: dict[str, list[str]] = {}
+    dropped: set[str] = set()
+    for question in questions:
+        kind = KINDS[question.kind]
+        if not kind.answerable:
+            continue
+        name = prefix + field_name(question) if prefix else question.key
+        over, unknown = kind.over_limit(question, fields, name)
+        dropped.update(unknown)
+        for field_key, message in over.items():
+            refused.setdefault(name, message)
+            refused_fields[field_key] = list(fields[field_key])
+    kept = {n: v for n, v in fields.items() if n not in refused_fields and n not in dropped}
+    return kept, refused, refused_fields
+
+
+def _cut_messages(refused: dict[str, str], refused_fields: Mapping[str, list[str]],
+                  cut: Mapping[str, int]) -> None:
+    """A value cut off while the post was read (far beyond any limit): say how much arrived."""
+    for name, length in cut.items():
+        if name in refused_fields:
+            owner = next((key for key in refused if name == key or name.startswith(key + "/")), None)
+            if owner is not None:
+                refused[owner] += (f" Ihr Text war mit etwa {fmt.number(length)} Zeichen viel zu lang; hier steht "
+                                   "nur sein Anfang.")
 
 
 def fingerprint(fields: Mapping[str, list[str]]) -> str:
@@ -169,7 +207,8 @@ def _store(response: Response, drop: Callable[[str], bool], fields: Mapping[str,
 
 def save_page(response: Response, page_questions: list[Question], raw: Mapping[str, list[str]],
               page_index: int, base_revision: int | None, force: bool = False,
-              resume_page: int | None = None, base: str | None = None) -> SaveResult:
+              resume_page: int | None = None, base: str | None = None,
+              cut: Mapping[str, int] | None = None) -> SaveResult:
     """Store the page's raw fields in the draft; refuse (conflict) if the draft changed meanwhile.
 
     `base_revision` is the draft revision the page was rendered from. A different current revision
@@ -177,38 +216,61 @@ def save_page(response: Response, page_questions: list[Question], raw: Mapping[s
     save is refused with the differences, and the second save (`force`) wins. A missing revision (a
     form from before a deploy, a hand-made post) is treated like a current one: it never costs input.
     `resume_page` is where the respondent continues next time (default: this page).
+    Fields beyond their kind's limit are not stored (the rest is): `refused` says why, per question.
+    `cut` names fields the request reader cut off (their length as received).
     """
     if response.is_submitted:
         return SaveResult(saved=False)
-    fields = page_fields(raw, page_questions)
     form_questions = [q for q in page_questions if q.kind not in ENTRY_KINDS]
+    fields, refused, refused_fields = within_limits(form_questions, page_fields(raw, page_questions))
+    _cut_messages(refused, refused_fields, cut or {})
     old = page_fields(response.draft, page_questions)
     if not force and _changed_since(old, base, base_revision, response):
         differences = differing(form_questions, old, fields)
         if differences:
             return SaveResult(saved=False, conflict=True, differences=differences)
-    _store(response, lambda n: any(belongs_to(n, q) for q in form_questions), fields,
+    # A refused field keeps its saved value (if any): only what fits replaces the draft.
+    _store(response, lambda n: any(belongs_to(n, q) for q in form_questions) and n not in refused_fields, fields,
            page_index if resume_page is None else resume_page)
-    return SaveResult(saved=True, errors=parse(form_questions, fields).errors)
+    return SaveResult(saved=True, errors=parse(form_questions, fields).errors, refused=refused,
+                      refused_fields=refused_fields)
 
 
 def save_entry(response: Response, question: Question, number: int, raw: Mapping[str, list[str]],
-               page_index: int, base_revision: int | None, force: bool = False, base: str | None = None) -> SaveResult:
-    """Store one entry of a group or partner roster (its sub-page), with the same conflict rule."""
+               page_index: int, base_revision: int | None, force: bool = False, base: str | None = None,
+               cut: Mapping[str, int] | None = None) -> SaveResult:
+    """Store one entry of a group or partner roster (its sub-page), with the same conflict rule and
+    the same limits as a page (over-limit fields are refused, per entry field)."""
     if response.is_submitted:
         return SaveResult(saved=False)
     prefix = entry_prefix(question, number)
-    fields = entry_fields(raw, question, number)
+    fields, refused, refused_fields = _entry_within_limits(question, entry_fields(raw, question, number), prefix)
+    _cut_messages(refused, refused_fields, cut or {})
     old = entry_fields(response.draft, question, number)
     if not force and _changed_since(old, base, base_revision, response):
         differences = differing(question.fields, old, fields, prefix=prefix,
                                 extra=_roster_labels(question))
         if differences:
             return SaveResult(saved=False, conflict=True, differences=differences)
-    _store(response, lambda n: n.startswith(prefix), fields, page_index)
+    _store(response, lambda n: n.startswith(prefix) and n not in refused_fields, fields, page_index)
     _checked(response, question, number)
     errors = KINDS[question.kind].parse(question, fields, question.key).errors if fields else {}
-    return SaveResult(saved=True, errors=errors)
+    return SaveResult(saved=True, errors=errors, refused=refused, refused_fields=refused_fields)
+
+
+def _entry_within_limits(question: Question, fields: Mapping[str, list[str]], prefix: str
+                         ) -> tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]]]:
+    """`within_limits` for one entry: messages keyed by the entry field's name (`<key>/<n>/<field>`)."""
+    kind = KINDS[question.kind]
+    over, unknown = kind.over_limit(question, fields, question.key)
+    refused: dict[str, str] = {}
+    refused_fields: dict[str, list[str]] = {}
+    for name, message in over.items():
+        short = name[len(prefix):].split("/", 1)[0]
+        refused.setdefault(prefix + short, message)
+        refused_fields[name] = list(fields[name])
+    kept = {n: v for n, v in fields.items() if n not in refused_fields and n not in unknown}
+    return kept, refused, refused_fields
 
 
 def _checked(response: Response, question: Question, number: int, forget: bool = False) -> None:

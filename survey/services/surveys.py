@@ -499,11 +499,13 @@ def open_survey(survey: Survey) -> None:
     db.session.flush()
 
 
-def close_survey(survey: Survey) -> None:
+def close_survey(survey: Survey, now: dt.datetime | None = None) -> None:
+    """Close an open survey. `closed_at` is set by every closing: the retention of contact data
+    (services/retention.py) counts from the last one, so a survey opened again starts the clock anew."""
     if survey.state is not SurveyState.OPEN:
         raise SurveyError("Nur eine offene Befragung kann abgeschlossen werden.")
     survey.state = SurveyState.CLOSED
-    survey.closed_at = utc_now()
+    survey.closed_at = now or utc_now()
     db.session.flush()
 
 

@@ -243,6 +243,10 @@ def invitation_plan(source: Survey) -> InvitationPlan:
             note = "bisherige Adresse (kein Eintrag im Akteursverzeichnis)" if actor is None else \
                 "bisherige Adresse (im Akteursverzeichnis ohne E-Mail)"
             planned = PlannedInvitation(old.email.lower(), old.organisation, old.contact_name, actor, note)
+        if not planned.email:  # the old address was deleted (retention) and the register has none
+            plan.skipped.append(f"{name or 'Eine Organisation'}: keine Adresse mehr (Kontaktdaten der Befragung "
+                                "gelöscht, im Akteursverzeichnis ohne E-Mail).")
+            continue
         if planned.email in seen:
             continue
         seen.add(planned.email)
@@ -313,6 +317,8 @@ def previous_response(invitation: Invitation) -> Response | None:
         found = db.session.scalar(base.where(Invitation.actor_id == invitation.actor_id))
         if found is not None:
             return found
+    if not invitation.email:  # a deleted address matches nothing (retention clears it to "")
+        return None
     return db.session.scalar(base.where(sa.func.lower(Invitation.email) == invitation.email.lower()))
 
 

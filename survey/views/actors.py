@@ -7,8 +7,11 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires import formatting as fmt
+
 from ..extensions import db
 from ..services import actors as actor_service
+from ..services import retention
 from ..services import table_upload
 from ..services.actors import ActorData, ActorError
 from . import edit_conflicts as edits
@@ -34,7 +37,8 @@ def _choices() -> dict:
 def index():
     filters = _filters()
     actors = actor_service.actors_of_kommune(current_user.kommune_id, **filters)
-    return render_template("actors/index.html", actors=actors, filters=filters, **_choices())
+    return render_template("actors/index.html", actors=actors, filters=filters, **_choices(),
+                           due=retention.confirmation_due)
 
 
 def _form_data() -> ActorData:
@@ -79,7 +83,24 @@ def edit(actor_id: int | None = None):
             flash(f"„{actor.name}“ ist gespeichert.", "success")
             return redirect(url_for("actors.index"))
         flash("Bitte prüfen Sie die markierten Felder.", "error")
-    return render_template("actors/edit.html", actor=actor, data=data, errors=errors, **_choices())
+    return render_template("actors/edit.html", actor=actor, data=data, errors=errors, **_choices(),
+                           contact_due=retention.confirmation_due(actor) if actor else None)
+
+
+@bp.route("/<int:actor_id>/kontakt-bestaetigen", methods=["POST"])
+@planner_required
+def confirm_contact(actor_id: int):
+    """"Kontakt bestätigen": the planner checked that the contact person is still right."""
+    actor = actor_service.actor_of_kommune(current_user.kommune_id, actor_id)
+    if actor is None:
+        abort(404)
+    retention.confirm_contact(actor)
+    db.session.commit()
+    due = retention.confirmation_due(actor)
+    flash(f"Die Ansprechperson von „{actor.name}“ ist bestätigt."
+          + (f" Ohne erneute Bestätigung wird sie am {fmt.date(due)} gelöscht." if due else ""), "success")
+    back = request.form.get("next", "")
+    return redirect(back if back.startswith("/actors") else url_for("actors.edit", actor_id=actor.id))
 
 
 PREVIEW_PAGE = 100  # rows per page of the import preview

@@ -1,6 +1,6 @@
 """Friendly German error pages (404, 403, 500, expired form)."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from ..extensions import db
 from . import kept_input
@@ -14,12 +14,21 @@ MESSAGES = {
 }
 
 
+# A respondent post beyond RESPONDENT_MAX_POST (64 MB): every field up to that is read and kept
+# (survey/bounded_form.py), so only a post of that size arrives here; the browser still has the form.
+RESPONDENT_TOO_LARGE = ("Zu viel auf einmal gesendet", "Diese Seite hat mehr als 64 MB Text gesendet; das ist weit mehr als "
+                        "jedes Antwortfeld aufnimmt, und es wurde nichts gespeichert. Gehen Sie mit der Zurück-Taste "
+                        "Ihres Browsers zum Formular, kürzen Sie den sehr langen Text und speichern Sie erneut.")
+
+
 def register(app: Flask) -> None:
     def render(code: int):
         # A failed statement leaves the session unusable (PendingRollbackError); the error page
         # itself may query (the menu reads the user), so roll back first.
         db.session.rollback()
         title, text = MESSAGES[code]
+        if code == 413 and request.blueprint == "respond":
+            title, text = RESPONDENT_TOO_LARGE
         return render_template("error.html", title=title, text=text, code=code), code
 
     for code in MESSAGES:

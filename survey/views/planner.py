@@ -11,17 +11,20 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires import formatting as fmt
 from questionnaires.model import Catalogue, Option, Question
 from questionnaires.serialize import question_to_dict
 
 from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
-from ..models import Survey, SurveyItem, SurveyPage
+from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import kommune as kommune_service
+from ..services import retention
 from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
@@ -213,6 +216,7 @@ def detail(survey_id: int):
         previous=survey_service.survey_of_kommune(survey.kommune_id, survey.previous_id) if survey.previous_id else None,
         follow_ups=wave_service.follow_ups(survey),
         prepared=len(invitation_service.invitations_of_survey(survey)) if survey.is_draft else 0,
+        contacts_due=retention.deletion_due(survey),
     )
 
 
@@ -546,5 +550,28 @@ def open_(survey_id: int):
 @planner_required
 def close(survey_id: int):
     survey = own_survey(survey_id)
-    _act(lambda: survey_service.close_survey(survey), "Die Befragung ist abgeschlossen.")
+    _act(lambda: survey_service.close_survey(survey), lambda _result: (
+        "Die Befragung ist abgeschlossen. Namen und E-Mail-Adressen der Ansprechpersonen werden am "
+        f"{fmt.date(retention.deletion_due(survey))} gelöscht; die Antworten bleiben."))
     return _back_to_builder(survey)
+
+
+@bp.route("/<int:survey_id>/kontaktdaten-loeschen", methods=["GET", "POST"])
+@planner_required
+def delete_contacts(survey_id: int):
+    """Delete a closed survey's contact data at once (asks first; the answers stay)."""
+    survey = own_survey(survey_id)
+    if survey.state is not SurveyState.CLOSED or not retention.contacts_kept(survey):
+        flash("Kontaktdaten lassen sich nur bei einer abgeschlossenen Befragung löschen, deren Kontaktdaten "
+              "noch gespeichert sind." if survey.state is not SurveyState.CLOSED
+              else "Die Kontaktdaten dieser Befragung sind bereits gelöscht.", "error")
+        return _back_to_builder(survey)
+    if request.method == "POST":
+        deleted = retention.delete_survey_contacts(survey)
+        db.session.commit()
+        flash(f"Die Kontaktdaten sind gelöscht (Einladungen: {fmt.number(deleted.invitations)}, gespeicherte "
+              f"E-Mails: {fmt.number(deleted.mails)}). Die Antworten bleiben erhalten.", "success")
+        return _back_to_builder(survey)
+    count = db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(Invitation.survey_id == survey.id))
+    return render_template("planner/delete_contacts.html", survey=survey, count=count,
+                           due=retention.deletion_due(survey))

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires import formatting as fmt
-from questionnaires.kinds import field_name
+from questionnaires.kinds import ENTRY_MAX, field_name
 from questionnaires.model import Question
 
 from ..extensions import csrf, db
@@ -156,6 +156,11 @@ def _posted() -> dict[str, list[str]]:
     return request.form.to_dict(flat=False)
 
 
+def _cut_fields() -> dict[str, int]:
+    """Fields the request reader cut off (name → characters received; see survey/request.py)."""
+    return dict(getattr(request, "cut_fields", None) or {})
+
+
 @bp.route("/<token>")
 def welcome(token: str):
     invitation, page = _invitation_or_page(token)
@@ -247,6 +252,7 @@ def page(token: str, number: int):
     survey_page, questions = pages[number - 1]
     raw = response.draft
     conflict = None
+    refused: dict[str, str] = {}
     picks: dict[str, list[str]] = {}
     if request.method == "POST":
         posted = _posted()
@@ -256,7 +262,7 @@ def page(token: str, number: int):
             response, questions, posted, number - 1, request.form.get("_revision", type=int),
             force=request.form.get("_force") == "1",
             resume_page=_destination(action, number, len(pages)) if action in NAV_ACTIONS else number - 1,
-            base=request.form.get("_base"),
+            base=request.form.get("_base"), cut=_cut_fields(),
         )
         if autosave:
             return _autosave_reply(response, result, response_service.page_fingerprint(response.draft, questions))
@@ -266,15 +272,25 @@ def page(token: str, number: int):
             picks = {k: v for k, v in posted.items() if k.startswith(("_pick/", "_new/"))}
         else:
             added = _add_partners(response, questions, posted, number - 1)
-            if action == "confirm":  # "Seite unverändert bestätigen": saved as shown, then on
+            too_long = _too_long_partner_names(questions, posted)
+            if too_long:  # a typed partner name over its limit: not added, shown back in its field
+                result.refused.update(too_long)
+                picks = {k: v for k, v in posted.items() if k.startswith("_new/")}
+            if action == "confirm" and not result.refused:  # "Seite unverändert bestätigen": saved as shown, then on
                 response_service.confirm_page(response, questions, number)
                 action = "next" if number < len(pages) else "review"
             db.session.commit()
-            return _after_save(token, number, len(pages), questions, response, action, result.errors, added)
+            if not result.refused:
+                return _after_save(token, number, len(pages), questions, response, action, result.errors, added)
+            # What fits is saved; the fields over their limit come back as typed, with the limit,
+            # and the respondent stays on the page (no step away from the text to shorten).
+            refused = result.refused
+            raw = {**response.draft, **result.refused_fields}
     db.session.commit()
     shown = response_service.shown_questions(questions, raw)
     errors = response_service.parse(shown, raw).errors
     errors.update(response_service.too_many_entries(shown, raw))
+    errors.update(refused)
     return render_template(
         "respond/page.html", invitation=invitation, survey=invitation.survey, token=token, response=response,
         page=survey_page, number=number, page_count=len(pages), questions=questions,
@@ -282,8 +298,8 @@ def page(token: str, number: int):
         saved=request.args.get("gespeichert") is not None, notice=request.args.get("hinweis", ""),
         rosters=_rosters(invitation, questions, raw),
         base=response_service.page_fingerprint(response.draft, questions),
-        prefill=wave_service.prefill_info(response.draft),
-    ), 200 if conflict is None else 409
+        prefill=wave_service.prefill_info(response.draft), refused=refused,
+    ), 409 if conflict is not None else 422 if refused else 200
 
 
 def _autosave_reply(response: Response, result: response_service.SaveResult, base: str = ""):
@@ -294,20 +310,37 @@ def _autosave_reply(response: Response, result: response_service.SaveResult, bas
             "Klicken Sie auf „Zwischenspeichern“, um beide Fassungen zu vergleichen.")), 409
     db.session.commit()
     time = fmt.time(response.saved_at)
+    if result.refused:
+        first = next(iter(result.refused.values()))
+        return jsonify(ok=True, revision=response.revision, base=base, time=time, refused=list(result.refused),
+                       message=f"Automatisch gespeichert um {time}, außer {len(result.refused)} Angabe(n) über der "
+                               f"Höchstlänge ({first.removeprefix('Nicht gespeichert: ')}). Bitte kürzen.")
     return jsonify(ok=True, revision=response.revision, base=base, time=time,
                    message=f"Automatisch gespeichert um {time}.")
 
 
+def _too_long_partner_names(questions: list[Question], posted: dict[str, list[str]]) -> dict[str, str]:
+    """Rosters whose typed new partner name is over the name's limit (message per roster)."""
+    too_long = {}
+    for q in questions:
+        if q.kind == "partner_roster":
+            longest = max((len(t.strip()) for t in posted.get(f"_new/{q.key}", [])), default=0)
+            if longest > ENTRY_MAX:
+                too_long[q.key] = (f"Nicht hinzugefügt: Bitte für den Namen höchstens {fmt.number(ENTRY_MAX)} Zeichen "
+                                   f"eingeben (jetzt: {fmt.number(longest)} Zeichen).")
+    return too_long
+
+
 def _add_partners(response: Response, questions: list[Question], posted: dict[str, list[str]],
                   page_index: int) -> int:
-    """Add the partners picked from the list or typed in, for every roster on the page."""
+    """Add the partners picked from the list or typed in (names within their limit), for every roster on the page."""
     added = 0
     for q in questions:
         if q.kind != "partner_roster":
             continue
         names = {a.code: a.name for a in response_service.actors_of(response.invitation.survey.kommune_id)}
         codes = [c for c in posted.get(f"_pick/{q.key}", []) if c in names]
-        typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip()]
+        typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip() and len(t.strip()) <= ENTRY_MAX]
         added += response_service.add_partners(response, q, [(c, names[c]) for c in codes] + [("", t) for t in typed],
                                                 page_index)
     return added
@@ -337,7 +370,7 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     if question is None:
         abort(400)
     if verb == "filter":
-        args = {k: request.form.get(f"_{k}/{key}", "").strip() for k in ("suche", "sektor", "stadtteil")}
+        args = {k: request.form.get(f"_{k}/{key}", "").strip()[:200] for k in ("suche", "sektor", "stadtteil")}
         return redirect(url_for("respond.page", token=token, number=number, **{k: v for k, v in args.items() if v})
                         + f"#{_anchor(key)}-auswahl")
     if verb == "pick":
@@ -418,17 +451,24 @@ def entry(token: str, number: int, key: str, index: int):
     pages, survey_page, question = _entry_question(invitation, number, key)
     raw = response.draft
     conflict = None
+    refused: dict[str, str] = {}
     numbers = response_service.entry_numbers(raw, question)
     if request.method == "POST":
         posted = _posted()
         result = response_service.save_entry(response, question, index, posted, number - 1,
                                              request.form.get("_revision", type=int),
-                                             force=request.form.get("_force") == "1", base=request.form.get("_base"))
+                                             force=request.form.get("_force") == "1", base=request.form.get("_base"),
+                                             cut=_cut_fields())
         if request.form.get("_autosave") == "1":
             return _autosave_reply(response, result, response_service.entry_fingerprint(response.draft, question, index))
         if result.conflict:
             conflict = result.differences
             raw = {**response.draft, **response_service.entry_fields(posted, question, index)}
+        elif result.refused:  # what fits is saved; the rest comes back as typed, with the limit
+            db.session.commit()
+            refused = result.refused
+            raw = {**response.draft, **result.refused_fields}
+            numbers = response_service.entry_numbers(response.draft, question)
         else:
             db.session.commit()
             action = request.form.get("_action", "list")
@@ -444,6 +484,7 @@ def entry(token: str, number: int, key: str, index: int):
     db.session.commit()
     fields = response_service.entry_fields(raw, question, index)
     errors = response_service.KINDS[question.kind].parse(question, fields, question.key).errors if fields else {}
+    errors.update(refused)
     position = numbers.index(index) + 1 if index in numbers else len(numbers) + 1
     full = (question.max_entries is not None and index not in numbers and len(numbers) >= question.max_entries)
     return render_template(
@@ -457,7 +498,8 @@ def entry(token: str, number: int, key: str, index: int):
         unfit=[f for f in question.fields
                if field_name(f) in response.draft.get(wave_service.entry_changed_key(key, index), [])],
         actor_names={a.code: a.name for a in response_service.actors_of(invitation.survey.kommune_id)},
-    ), 200 if conflict is None else 409
+        refused=refused,
+    ), 409 if conflict is not None else 422 if refused else 200
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])

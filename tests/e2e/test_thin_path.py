@@ -38,7 +38,9 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     page.get_by_label("Titel der Befragung").fill("Netzwerke im Stadtteil")
     # The privacy notice starts from the Kommune's template; its [Stellen] must be completed before opening.
     notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
-    assert "[Zeitpunkt" in notice.input_value()
+    assert "[Amt/Fachbereich" in notice.input_value()
+    # The retention period is stated from the configuration (CONTACT_RETENTION_DAYS), not left to fill in.
+    assert "löschen wir 183 Tage (etwa sechs Monate) nach Ende der Befragung" in notice.input_value()
     notice.fill(re.sub(r"\[[^\]]*\]", "Jugendamt", notice.input_value()))
     page.locator("form button.primary").click()
     survey_url = re.sub(r"[?#].*$", "", page.url)

@@ -1,0 +1,180 @@
+"""Retention of contact data: contact persons' names and e-mail addresses are kept only as long as needed.
+
+A closed survey's contact data (each invitation's address and contact person, its outbox mails'
+recipient and bodies, bounce reports about them, the demo mailbox's .eml files) is deleted
+`CONTACT_RETENTION_DAYS` after its closing (`Survey.closed_at`, set again by every closing, so a
+reopened survey starts the clock anew), or at once when the planner asks; the invitation's sealed
+link goes with them (no more mail can reach the person). The organisation's name,
+the invitation's states and every answer stay: results and later waves do not need a person.
+
+Register contact persons (`Actor.contact_name`, `email`, `phone`) carry their own
+`contact_confirmed_at` ("zuletzt bestätigt"): saving the entry, the button "Kontakt bestätigen"
+and an import row that updates the entry confirm it; without a confirmation for the same period the
+three fields are cleared (the organisation stays in the register).
+
+The job worker runs `purge` daily (`retention.contacts`); it logs counts, never names or addresses.
+Like every service this adds and flushes; the worker and the views commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from questionnaires import formatting as fmt
+
+from ..extensions import db
+from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Survey, SurveyState
+from ..models.base import utc_now
+from . import jobs
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 183
+
+
+def period() -> dt.timedelta:
+    """How long contact data is kept after a survey's closing or a contact's last confirmation."""
+    return dt.timedelta(days=int(current_app.config.get("CONTACT_RETENTION_DAYS", DEFAULT_DAYS)))
+
+
+def period_text(days: int | None = None) -> str:
+    """The period as the privacy notice says it: "183 Tage (etwa sechs Monate)"."""
+    days = int(current_app.config.get("CONTACT_RETENTION_DAYS", DEFAULT_DAYS)) if days is None else days
+    text = "1 Tag" if days == 1 else f"{fmt.number(days)} Tage"
+    months = round(days / 30.4)
+    if days >= 56 and abs(days - months * 30.4) <= 3:
+        words = {2: "zwei", 3: "drei", 4: "vier", 6: "sechs", 9: "neun", 12: "zwölf", 18: "achtzehn", 24: "vierundzwanzig"}
+        text += f" (etwa {words.get(months, fmt.number(months))} Monate)"
+    return text
+
+
+def deletion_due(survey: Survey) -> dt.datetime | None:
+    """When the survey's contact data will be deleted (None: not closed, or already deleted)."""
+    if survey.state is not SurveyState.CLOSED or survey.closed_at is None or not contacts_kept(survey):
+        return None
+    return survey.closed_at + period()
+
+
+def contacts_kept(survey: Survey) -> bool:
+    """True while the survey still holds contact data (never deleted, or reopened and closed since)."""
+    return survey.contacts_deleted_at is None or (
+        survey.closed_at is not None and survey.contacts_deleted_at < survey.closed_at)
+
+
+def confirmation_due(actor: Actor) -> dt.datetime | None:
+    """When the register contact will be cleared unless confirmed (None: no contact data)."""
+    if not (actor.contact_name or actor.email or actor.phone):
+        return None
+    return (actor.contact_confirmed_at or actor.created_at) + period()
+
+
+@dataclasses.dataclass
+class Deleted:
+    """What a deletion removed, as counts (what the log and the planner are told)."""
+
+    surveys: int = 0
+    invitations: int = 0
+    mails: int = 0
+    bounce_reports: int = 0
+    mailbox_files: int = 0
+    actors: int = 0
+
+    def add(self, other: Deleted) -> None:
+        for name in dataclasses.asdict(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> Deleted:
+    """Delete the contact persons' names and addresses of a closed survey now; answers stay."""
+    if survey.state is not SurveyState.CLOSED:
+        raise ValueError("contact data is deleted only from a closed survey")
+    at = now or utc_now()
+    deleted = Deleted(surveys=1)
+    invitation_ids = sa.select(Invitation.id).where(Invitation.survey_id == survey.id).scalar_subquery()
+    deleted.invitations = db.session.execute(
+        sa.update(Invitation).where(Invitation.survey_id == survey.id,
+                                    sa.or_(Invitation.email != "", Invitation.contact_name != "",
+                                           Invitation.token_sealed.is_not(None)))
+        .values(email="", contact_name="", token_sealed=None).execution_options(synchronize_session="fetch")).rowcount
+    mail_ids = list(db.session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(invitation_ids))))
+    if mail_ids:
+        # The bodies hold the greeting (a person's name) and the link; the subject only the survey's title.
+        deleted.mails = db.session.execute(
+            sa.update(OutboxMessage).where(OutboxMessage.id.in_(mail_ids),
+                                           sa.or_(OutboxMessage.recipient != "", OutboxMessage.body_text != "",
+                                                  OutboxMessage.body_html != ""))
+            .values(recipient="", body_text="", body_html="").execution_options(synchronize_session="fetch")).rowcount
+        deleted.mailbox_files = _delete_mailbox_files(mail_ids)
+    deleted.bounce_reports = db.session.execute(
+        sa.update(BounceReport).where(sa.or_(BounceReport.invitation_id.in_(invitation_ids),
+                                             BounceReport.outbox_id.in_(mail_ids or [-1])),
+                                      sa.or_(BounceReport.recipient != "", BounceReport.raw != "",
+                                             BounceReport.diagnostic != ""))
+        .values(recipient="", raw="", diagnostic="").execution_options(synchronize_session="fetch")).rowcount
+    survey.contacts_deleted_at = at
+    db.session.flush()
+    return deleted
+
+
+def _delete_mailbox_files(mail_ids: list[int]) -> int:
+    """The demo mailbox's copies of these mails (`<outbox id>.eml`, see delivery.MailboxSender)."""
+    directory = Path(current_app.config.get("MAILBOX_DIR") or "")
+    if not str(directory) or not directory.is_dir():
+        return 0
+    count = 0
+    for mail_id in mail_ids:
+        path = directory / f"{mail_id:08d}.eml"
+        if path.exists():
+            path.unlink()
+            count += 1
+    return count
+
+
+def confirm_contact(actor: Actor, now: dt.datetime | None = None) -> None:
+    """A planner confirmed the register contact: the retention clock starts again."""
+    actor.contact_confirmed_at = now or utc_now()
+    db.session.flush()
+
+
+def clear_actor_contact(actor: Actor) -> None:
+    actor.contact_name = actor.email = actor.phone = ""
+    db.session.flush()
+
+
+def purge(now: dt.datetime | None = None) -> Deleted:
+    """Delete what is due: closed surveys' contacts after the period, unconfirmed register contacts."""
+    at = now or utc_now()
+    limit = at - period()
+    total = Deleted()
+    due = db.session.scalars(
+        sa.select(Survey).where(Survey.state == SurveyState.CLOSED, Survey.closed_at.is_not(None),
+                                Survey.closed_at <= limit,
+                                sa.or_(Survey.contacts_deleted_at.is_(None), Survey.contacts_deleted_at < Survey.closed_at))
+        .order_by(Survey.id)).all()
+    for survey in due:
+        total.add(delete_survey_contacts(survey, at))
+    stale = db.session.scalars(
+        sa.select(Actor).where(sa.func.coalesce(Actor.contact_confirmed_at, Actor.created_at) <= limit,
+                               sa.or_(Actor.contact_name != "", Actor.email != "", Actor.phone != ""))
+        .order_by(Actor.id)).all()
+    for actor in stale:
+        clear_actor_contact(actor)
+    total.actors = len(stale)
+    db.session.flush()
+    return total
+
+
+@jobs.job_kind("retention.contacts", interval=dt.timedelta(days=1), label="Kontaktdaten nach Ablauf der Frist löschen")
+def retention_job(job: Job) -> None:
+    """The daily run of `purge`; logs what it deleted as counts."""
+    deleted = purge(jobs.now())
+    log.info("retention: deleted contact data of %d closed surveys (%d invitations, %d mails, %d bounce reports, "
+             "%d mailbox files) and %d unconfirmed register contacts (period %d days)",
+             deleted.surveys, deleted.invitations, deleted.mails, deleted.bounce_reports, deleted.mailbox_files,
+             deleted.actors, period().days, extra={"retention": dataclasses.asdict(deleted)})
