@@ -40,6 +40,9 @@ def build_kommune(app, name: str) -> dict[str, Any]:
         district = db.session.scalars(sa.select(District).filter_by(kommune_id=kommune.id)).first()
         actor = save_actor(kommune, ActorData(name=f"Kita {marker}", email=f"kita@{marker.lower()}.example",
                                               districts=[district.code]))
+        # a second entry of the same organisation (a duplicate to merge) and one not invited yet
+        save_actor(kommune, ActorData(name=f"Kita {marker}", email=f"leitung@{marker.lower()}.example"))
+        save_actor(kommune, ActorData(name=f"Sportverein {marker}", email=f"sport@{marker.lower()}.example"))
         catalogue = current_app.extensions["catalogue"]
 
         def build(title: str, open_it: bool = True):
@@ -54,6 +57,7 @@ def build_kommune(app, name: str) -> dict[str, Any]:
             return survey
 
         draft = build(f"Entwurf {marker}", open_it=False)
+        surveys.add_page(draft, f"Zweite Seite {marker}")
         running = build(f"Laufend {marker}")
         fresh, fresh_token = invitations.invite(running, f"frisch@{marker.lower()}.example", actor=actor)
         started, started_token = invitations.invite(running, f"begonnen@{marker.lower()}.example",

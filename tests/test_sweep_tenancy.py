@@ -227,3 +227,70 @@ def test_credential_routes_refuse_a_made_up_token(app, two):
                 checked += 1
     assert differences(before, snapshot(app, theirs["ids"]["kommune_id"])) == []
     assert checked >= 10
+
+
+class _Choices(_Forms):
+    """The forms with, besides what a browser sends, every field that can carry an id: number-valued
+    checkboxes, radios, options and hidden inputs, checked or not."""
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if self._form is None:
+            return
+        if tag == "form":
+            self._form["method"] = (a.get("method") or "get").lower()
+        self._form.setdefault("ids", set())
+        value = a.get("value", "")
+        if tag == "input" and a.get("name") and a.get("type") in ("checkbox", "radio", "hidden") and value.isdigit():
+            self._form["ids"].add(a["name"])
+        elif tag == "option" and self._select and value.isdigit():
+            self._form["ids"].add(self._select)
+        elif tag == "button" and a.get("name") and value.isdigit():
+            self._form["ids"].add(a["name"])
+
+
+def test_ids_in_form_fields_reach_nothing_of_the_other_kommune(app, two):
+    """Every own form that posts an id (actors to invite, duplicates to merge, a page to move to,
+    invitations to remind, a prepared invitation to remove …) gets each of the other Kommune's ids
+    in that field instead: the other Kommune's rows stay as they were, and nothing of it is shown."""
+    ours, theirs = two
+    admin = login(app.test_client(), ours["emails"]["admin"])
+    foreign = sorted(set(theirs["ids"].values()) - {theirs["ids"]["kommune_id"]})
+    pages = [_url(app, r, _values(r, ours)) for r in _rules(app)
+             if "GET" in r.methods and not set(r.arguments) & (TOKEN_ARGS | {"filename"})]
+    pages += [f"/surveys/{ours['ids'][s]}" for s in ("draft", "wave")] + [f"/waves/{ours['ids']['wave']}/einladungen"]
+    forms = []
+    for url in pages:
+        response = _fetch(admin, url)
+        if response.status_code == 200 and "html" in (response.content_type or ""):
+            parser = _Choices()
+            parser.feed(response.get_data(as_text=True))
+            forms += [(url, f) for f in parser.forms if f.get("ids") and not (f["action"] or url).startswith("/r/")]
+    seen, failures, tried = set(), [], 0
+    before = snapshot(app, theirs["ids"]["kommune_id"])
+    for url, form in forms:
+        action = form["action"] or url
+        for name in sorted(form["ids"]):
+            if (action.split("?")[0], name) in seen:
+                continue
+            seen.add((action.split("?")[0], name))
+            for value in foreign:
+                fields = [(n, v) for n, v in form["fields"] if n != name] + [(name, str(value))]
+                if form["submit"] and form["submit"][0] != name:
+                    fields.append(form["submit"])
+                method = "POST" if form["method"] == "post" else "GET"
+                response = _fetch(admin, action, method, MultiDict(fields))
+                tried += 1
+                if response.status_code >= 500:
+                    failures.append(f"{action} {name}={value}: {response.status_code}")
+                elif theirs["marker"] in _body(response):
+                    failures.append(f"{action} {name}={value}: the answer names the other Kommune")
+                after = snapshot(app, theirs["ids"]["kommune_id"])
+                if after != before:
+                    failures.append(f"{action} {name}={value} changed: {differences(before, after)}")
+                    before = after
+    assert not failures, "\n".join(failures)
+    fields = {name for _action, name in seen}
+    assert {"actor", "page_id", "member"} <= fields, fields
+    assert tried > 50
