@@ -30,9 +30,19 @@ NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)*(?:\s*%)?$")
 SKIP_ACTIONS = ("/logout", "/konto/passwort", "/login", "/passwort", "/actors/import", "/admin/benutzer/")
 
 
+class _TextForms(_Forms):
+    """The forms of a page; text inputs asking for a number (`inputmode`) are noted as such."""
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if self._form is not None and tag == "input" and a.get("inputmode") in ("numeric", "decimal"):
+            self._form.setdefault("numeric", set()).add(a.get("name"))
+
+
 def fill(form: dict, offset: int) -> tuple[list[tuple[str, str]], list[str]]:
-    """The form's fields with a payload in every text field (e-mail fields keep their value)."""
-    texts = [name for name, kind in form["texts"] if kind != "email"]
+    """The form's fields with a payload in every text field (e-mail and number fields keep their value)."""
+    texts = [name for name, kind in form["texts"] if kind != "email" and name not in form.get("numeric", ())]
     chosen = {name: PAYLOADS[(offset + n) % len(PAYLOADS)] for n, name in enumerate(texts)}
     fields = [(name, chosen.get(name, value)) for name, value in form["fields"]]
     for name in set(texts) - {n for n, _v in form["fields"]}:
@@ -43,7 +53,7 @@ def fill(form: dict, offset: int) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def forms_of(html: str, url: str) -> list[dict]:
-    parser = _Forms()
+    parser = _TextForms()
     parser.feed(html)
     for form in parser.forms:
         form["action"] = form["action"] or url
@@ -87,10 +97,25 @@ def seed(app, world: dict) -> dict:
             answer = admin.post(action, data=MultiDict(fields))
             assert answer.status_code < 500, (action, answer.status_code)
             posted.append(action)
+            if answer.status_code != 302:  # refused as a whole (a link field, an address): one field at a time
+                for name, _kind in form["texts"]:
+                    _post_one_field(admin, url, action, name, PAYLOADS[offset % len(PAYLOADS)])
+                    offset += 1
     answered = [answer_with_payloads(app, token) for token in world["tokens"][:2]]
     respondent = app.test_client()
-    assert respondent.post(f"/r/{world['tokens'][1]}/pruefen").status_code == 302, "submitting failed"
+    submitted = respondent.post(f"/r/{world['tokens'][1]}/pruefen")
+    assert submitted.status_code == 302, re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]+)', submitted.get_data(as_text=True))
     return {"staff_forms": posted, "respondent_fields": sum(answered, [])}
+
+
+def _post_one_field(client, url: str, action: str, name: str, payload: str) -> None:
+    """The form as the page shows it now (a fresh edit version), with `payload` in one text field."""
+    page = client.get(url).get_data(as_text=True)
+    form = next((f for f in forms_of(page, url) if f["action"].split("#")[0] == action), None)
+    if form is None:
+        return
+    fields = [(n, payload if n == name else v) for n, v in form["fields"]] + ([form["submit"]] if form["submit"] else [])
+    assert client.post(action, data=MultiDict(fields)).status_code < 500, (action, name)
 
 
 def answer_with_payloads(app, token: str) -> list[str]:
@@ -110,8 +135,14 @@ def answer_with_payloads(app, token: str) -> list[str]:
             offset += 1
             names += [n for n, kind in form["texts"] if kind != "email"]
             assert client.post(url, data=MultiDict(fields)).status_code < 500
-        for entry in re.findall(rf'href="(/r/{re.escape(token)}/seite/{number}/eintrag/[^/"]+/\d+)"',
-                                response.get_data(as_text=True)):
+        entries = []
+        for key in re.findall(r'name="_action" value="add:([^"]+)"', response.get_data(as_text=True)):
+            form = next(f for f in forms_of(client.get(url).get_data(as_text=True), url)
+                        if f["action"].split("?")[0] == url)
+            added = client.post(url, data=MultiDict([tuple(f) for f in form["fields"]] + [("_action", f"add:{key}")]))
+            assert added.status_code == 302, (url, key, added.status_code)
+            entries.append(added.headers["Location"].split("?")[0].split("#")[0])
+        for entry in entries:
             page = client.get(entry)
             for form in forms_of(page.get_data(as_text=True), entry):
                 if form["action"].split("?")[0] == entry and form["texts"]:

@@ -21,7 +21,7 @@ from flask import url_for
 from factories import fetch_prepared, login
 from survey.extensions import db
 from survey.models import OutboxMessage
-from sweep_payloads import FORMULA_CELL, NUMBER, RAW_MARKUP, seed, staff_pages
+from sweep_payloads import FORMULA_CELL, NUMBER, PAYLOADS, RAW_MARKUP, seed, staff_pages
 from sweep_world import build_kommune
 from test_sweep_tenancy import _rules, _values
 
@@ -64,8 +64,22 @@ def _formula_cells(cells) -> list[str]:
     return [c for c in cells if isinstance(c, str) and FORMULA_CELL.match(c) and not NUMBER.match(c.strip())]
 
 
+def _tables_holding_payloads(app) -> set[str]:
+    found = set()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(sa.select(table)).all():
+                if any(p in str(value) for value in row for p in PAYLOADS):
+                    found.add(table.name)
+                    break
+    return found
+
+
 def test_payloads_are_text_on_every_page_and_in_every_mail(app, seeded):
     world, posted = seeded
+    stored = _tables_holding_payloads(app)
+    assert {"kommune", "actor", "survey", "survey_page", "survey_item", "response", "district", "user",
+            "invitation"} <= stored, stored
     assert len(posted["staff_forms"]) >= 20, posted["staff_forms"]
     assert len(posted["respondent_fields"]) >= 3, posted["respondent_fields"]
     clients = {role: login(app.test_client(), world["emails"][role]) for role in ("admin", "analyst")}
