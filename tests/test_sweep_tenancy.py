@@ -84,7 +84,10 @@ def _values(rule, world: dict, foreign: set[str] = frozenset(), other: dict | No
 
 def _fetch(client, url: str, method: str = "GET", data=None):
     """One request, its (maybe streamed) body read and closed before the next one starts."""
-    response = client.open(url, method=method, data=data)
+    if method == "GET" and data:  # a GET form sends its fields in the query string
+        response = client.open(url, method=method, query_string=data)
+    else:
+        response = client.open(url, method=method, data=data)
     response.get_data()
     response.close()
     return response
