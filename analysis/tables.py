@@ -31,7 +31,7 @@ from . import coverage as coverage_mod
 from . import network as network_mod
 from . import overview as overview_mod
 from .dataset import Dataset
-from .privacy import suppress, suppress_counts
+from .privacy import suppress, suppress_counts, texts_shown
 from .statistics import (Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts,
                          district_distribution)
 
@@ -210,6 +210,23 @@ def withheld_table(key: str, title: str, message: str, section: str, chart: str 
                  sheet=sheet_title(key))
 
 
+def free_text(audience: Audience) -> bool:
+    """Does the audience see free texts (planners; analysts where the planner included them)?"""
+    return not audience.suppressing or bool(getattr(audience, "free_text", False))
+
+
+def texts_visible(n: int, audience: Audience) -> bool:
+    return texts_shown(n, free_text(audience), audience.min_group, not audience.suppressing)
+
+
+def texts_message(audience: Audience) -> str:
+    if free_text(audience):
+        return (f"Freitexte von weniger als {audience.min_group} Einrichtungen – zum Schutz der Antwortenden "
+                "nicht dargestellt.")
+    return ("Freitexte sind Einzelangaben und werden Auswertenden nur gezeigt, wenn die Planung sie für diese "
+            "Befragung freigibt.")
+
+
 def _small_message(audience: Audience) -> str:
     return f"Weniger als {audience.min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt."
 
@@ -242,7 +259,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
         share = SUPPRESSED if count is SUPPRESSED else row.percent
         rows.append((row.label, count, share))
     note = ""
-    if shown.other_texts:
+    if shown.other_texts and texts_visible(shown.n, audience):
         note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
     return Table(key, title, (ANSWER, COUNT, SHARE), tuple(rows), note=note, section=section, chart=chart,
                  sheet=sheet_title(key), in_chart=True)
@@ -282,6 +299,8 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
                      for row, counts, n in zip(shown.rows, shown.counts, shown.row_n))
         return Table(key, title, columns, rows, section=section, chart=key)
     if isinstance(shown, Texts):
+        if not texts_visible(shown.n, audience):
+            return withheld_table(key, title, texts_message(audience), section, key)
         counted = Counter(" ".join(t.split()) for t in shown.texts if t.strip())
         rows = tuple((text, n) for text, n in sorted(counted.items(), key=lambda item: (-item[1], item[0])))
         return Table(key, title, (ANSWER, COUNT), rows, section=section, chart=key,
