@@ -315,24 +315,37 @@ def _rate(part: int | None, whole: int) -> float | None:
     return 100 * part / whole if part is not None and whole else None
 
 
-def overview_table(dataset: Dataset) -> Table:
-    """The invitation funnel (the figures above the response chart)."""
+def _small(count: int | None, audience: Audience | None) -> Any:
+    """A count as an analyst may see it: 1 … min−1 hidden."""
+    if audience is not None and audience.suppressing and count is not None and 0 < count < audience.min_group:
+        return SUPPRESSED
+    return count
+
+
+def overview_table(dataset: Dataset, audience: Audience | None = None) -> Table:
+    """The invitation funnel (the figures above the response chart); analysts: counts of 1 … min−1
+    hidden, the rate only from min invited and min submitted."""
     o = overview_mod.overview(dataset.invitations)
+    rate: Any = Value(_rate(o.submitted, o.invited), Type.PERCENT, 1)
+    if _small(o.submitted, audience) is SUPPRESSED or _small(o.invited, audience) is SUPPRESSED:
+        rate = SUPPRESSED
     rows = (
-        ("Eingeladen", o.invited), ("Geöffnet", o.opened), ("In Bearbeitung", o.in_progress),
-        ("Abgeschickt", o.submitted),
-        ("Rücklaufquote", Value(_rate(o.submitted, o.invited), Type.PERCENT, 1)),
-        ("Nimmt nicht teil (zählt als eingeladen)", o.declined),
-        ("Noch nicht versandt", o.not_sent), ("Zustellung fehlgeschlagen", o.failed), ("Unzustellbar", o.bounced),
-        ("Zurückgezogen", o.withdrawn),
+        ("Eingeladen", _small(o.invited, audience)), ("Geöffnet", _small(o.opened, audience)),
+        ("In Bearbeitung", _small(o.in_progress, audience)), ("Abgeschickt", _small(o.submitted, audience)),
+        ("Rücklaufquote", rate),
+        ("Nimmt nicht teil (zählt als eingeladen)", _small(o.declined, audience)),
+        ("Noch nicht versandt", _small(o.not_sent, audience)), ("Zustellung fehlgeschlagen", _small(o.failed, audience)),
+        ("Unzustellbar", _small(o.bounced, audience)), ("Zurückgezogen", _small(o.withdrawn, audience)),
     )
     return Table("ruecklauf-gesamt", "Rücklauf insgesamt", (Column("Kennzahl"), Column("Wert", Type.COUNT)), rows,
                  section="ruecklauf", sheet="Rücklauf", note="Eingeladen = Einladungen, die angekommen sind, auch bei Organisationen, die nicht teilnehmen (ohne fehlgeschlagene, unzustellbare und zurückgezogene).")
 
 
-def response_over_time_table(dataset: Dataset) -> Table:
+def response_over_time_table(dataset: Dataset, audience: Audience | None = None) -> Table:
+    """Submitted so far per day; analysts: days with 1 … min−1 submitted so far hidden."""
     counts = overview_mod.overview(dataset.invitations)
-    rows = tuple((p.day, p.submitted, _rate(p.submitted, counts.invited))
+    rows = tuple((p.day, SUPPRESSED, SUPPRESSED) if _small(p.submitted, audience) is SUPPRESSED
+                 else (p.day, p.submitted, _rate(p.submitted, counts.invited))
                  for p in overview_mod.submissions_over_time(dataset))
     columns = (Column("Tag", Type.DATE), Column("Eingereicht (kumuliert)", Type.COUNT),
                Column("Rücklaufquote (%)", Type.PERCENT, 1))
@@ -352,8 +365,11 @@ def rate_table(key: str, title: str, group_title: str, groups: Iterable[overview
         if audience.suppressing and g.invited < audience.min_group:
             rate = SUPPRESSED
         rows.append([g.label, g.invited, g.submitted, rate])
-    if audience.suppressing:
-        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group)):
+    if audience.suppressing:  # additive: the groups' counts may add up to the totals above the table
+        for row, count in zip(rows, suppress_counts([r[1] for r in rows], audience.min_group, additive=True)):
+            if count is None:
+                row[1], row[3] = SUPPRESSED, SUPPRESSED
+        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group, additive=True)):
             if count is None:
                 row[2], row[3] = SUPPRESSED, SUPPRESSED
     columns = (Column(group_title), Column("Eingeladen", Type.COUNT), Column("Abgeschickt", Type.COUNT),
@@ -548,7 +564,8 @@ def dataset_tables(dataset: Dataset, audience: Audience, **coverage_filters: Ite
     list the page shows (`survey.services.results.page_tables`), for the CLI, notebooks, benchmarks."""
     from . import keys
 
-    found = [overview_table(dataset), response_over_time_table(dataset), *rate_tables(dataset, audience),
+    found = [overview_table(dataset, audience), response_over_time_table(dataset, audience),
+             *rate_tables(dataset, audience),
              *actor_tables(dataset, audience)]
     if dataset.question(keys.OFFERS) is not None:
         found += [coverage_table(name, matrix, audience)

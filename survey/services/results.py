@@ -577,10 +577,12 @@ def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters
                  lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed)
 
 
-def overview_chart(dataset: Dataset) -> Chart:
+def overview_chart(dataset: Dataset, viewer: Viewer | None = None) -> Chart:
     counts = overview_mod.overview(dataset.invitations)
+    if viewer is not None and viewer.suppressing and 0 < counts.submitted < viewer.min_group:
+        return _withheld(viewer, "ruecklauf", "Rücklauf im Zeitverlauf", "", "ruecklauf")
     points = overview_mod.submissions_over_time(dataset)
-    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", tables.response_over_time_table(dataset),
+    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", tables.response_over_time_table(dataset, viewer),
                  lambda: charts.response_over_time(points, counts.invited))
 
 
@@ -593,7 +595,7 @@ SPECIAL_CHARTS = (
 def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, key: Hashable | None = None) -> Chart | None:
     """The chart `name` (a special name or a question key) of the filtered dataset."""
     if name == "ruecklauf":
-        return overview_chart(dataset)
+        return overview_chart(dataset, viewer)
     if name in SPECIAL_CHARTS:
         if name.startswith("akteure-"):
             found = actor_charts(dataset, viewer)

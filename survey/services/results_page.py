@@ -61,8 +61,8 @@ def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: s
                else None)
     data = dict(
         overview=overview_mod.overview(dataset.invitations), vocab=vocab,
-        overview_table=tables.overview_table(dataset),
-        response_chart=service.overview_chart(dataset),
+        overview_table=tables.overview_table(dataset, viewer),
+        response_chart=service.overview_chart(dataset, viewer),
         rate_tables=tables.rate_tables(dataset, viewer),
         actor_charts=service.actor_charts(dataset, viewer),
         coverage_charts=coverage_charts,
