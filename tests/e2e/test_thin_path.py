@@ -1,5 +1,5 @@
 """The thin path in a real browser: planner builds and invites, respondent answers over two
-sittings, analyst sees the chart (and no row-level data of one answer), the planner downloads the CSV."""
+sittings, analyst sees the chart (and no row-level data: not shared), the planner downloads the CSV."""
 
 from __future__ import annotations
 
@@ -94,8 +94,8 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     chart.scroll_into_view_if_needed()
     # The first chart of a fresh install is drawn cold (matplotlib, fonts): allow a loaded machine a minute.
     page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle(), timeout=60_000)
-    # One answer: the analyst gets no row-level data (the page says why); the planner downloads it.
-    expect(page.locator("#rows-refused")).to_contain_text("weniger als 3 Einrichtungen")
+    # Rows not shared (the default): the analyst gets none (the page says why); the planner downloads them.
+    expect(page.locator("#rows-refused")).to_contain_text("nicht an Auswertende weiter")  # not shared
     assert page.locator("a[href*='antworten.csv']").count() == 0
     analyst_context.close()
     analyst_context = browser.new_context(locale="de-DE", accept_downloads=True)
