@@ -10,16 +10,27 @@ suppressed cells together hold at least `min_group` respondents (complementary s
 may then show the suppressed cells as one pooled segment. Multiple-choice counts do not add up to n,
 so there a small cell is simply hidden.
 
-Planners see everything (`planner=True`). Free texts are not suppressed: they are qualitative by
-intent, and the question catalogue does not ask for personal data in them.
+Planners see everything (`planner=True`).
+
+Free texts (answers to text questions, "Sonstiges, und zwar: …", free-text fields of offers) are
+row-level content: one organisation's own words. Analysts see them (on the page, in the report and
+in row downloads) only where the planner shared rows *and* included free texts, and only above
+`min_group` respondents (`texts_shown`). Row-level data for analysts is pseudonymised by
+`pseudonymise` (names replaced by stored random codes, see `survey/services/pseudonyms.py`) and
+stripped of free texts by `row_questions` unless they are included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from questionnaires.kinds import KINDS
+from questionnaires.model import Question
+
+from . import keys
+from .dataset import Dataset, ResponseRecord
 from .statistics import Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts
 
 DEFAULT_MIN_GROUP = 3
@@ -106,3 +117,77 @@ def suppress_table(
             for i, v in enumerate(row)
         ])
     return result
+
+
+# -- free texts and row-level data -------------------------------------------------------------------
+
+
+def is_free_text(question: Question) -> bool:
+    """A question (or group field) whose answer is the respondent's own words."""
+    kind = KINDS.get(question.kind)
+    return kind is not None and kind.chart == "texts"
+
+
+def texts_shown(n: int, free_text: bool, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False) -> bool:
+    """May a viewer see free texts of `n` respondents? Planners always; analysts only where the
+    planner included free texts in what is shared, and only from `min_group` respondents."""
+    return planner or (free_text and n >= min_group)
+
+
+def row_questions(questions: Sequence[Question], free_text: bool) -> tuple[Question, ...]:
+    """The questions of analysts' row exports: without free-text questions, "Sonstiges" texts and
+    free-text fields of groups, unless the planner included free texts."""
+    if free_text:
+        return tuple(questions)
+    kept = []
+    for question in questions:
+        if is_free_text(question):
+            continue
+        fields = tuple(replace(f, other=False) for f in question.fields if not is_free_text(f))
+        kept.append(replace(question, other=False, fields=fields))
+    return tuple(kept)
+
+
+def _roster_keys(questions: Sequence[Question]) -> set[str]:
+    return {q.key for q in questions if q.kind == "partner_roster"}
+
+
+def pseudonymise_record(record: ResponseRecord, organisation: str, actor_code: Callable[[str], str | None],
+                        name_code: Callable[[str], str], rosters: Iterable[str]) -> ResponseRecord:
+    """`record` with the organisation's code instead of its name, register codes replaced by
+    pseudonyms (`actor_code`) and partners named by a typed name replaced by theirs (`name_code`)."""
+    values = record.values
+    for key in rosters:
+        entries = values.get(key)
+        if not entries:
+            continue
+        if values is record.values:
+            values = dict(values)
+        replaced = []
+        for entry in entries:
+            entry = dict(entry)
+            actor = str(entry.get(keys.PARTNER_ACTOR) or "").strip()
+            name = str(entry.get(keys.PARTNER_NAME) or "").strip()
+            code = actor_code(actor) if actor else (name_code(name) if name else None)
+            entry[keys.PARTNER_ACTOR] = code if actor else None
+            entry[keys.PARTNER_NAME] = code
+            replaced.append(entry)
+        values[key] = replaced
+    return replace(record, organisation=organisation,
+                   actor=actor_code(record.actor) if record.actor else None, values=values)
+
+
+def pseudonymise(dataset: Dataset, organisations: Mapping[int, str], actor_codes: Mapping[str, str],
+                 name_code: Callable[[str], str]) -> Dataset:
+    """The dataset as analysts get it: each response's organisation is its code
+    (`organisations`: response id → code), register actors are known only by their codes (code and
+    name), and the partner roster names partners by code."""
+    def actor_code(code: str) -> str | None:
+        return actor_codes.get(code)
+
+    rosters = _roster_keys(dataset.questions)
+    responses = tuple(pseudonymise_record(r, organisations[r.id], actor_code, name_code, rosters)
+                      for r in dataset.responses)
+    actors = tuple(replace(a, code=actor_codes[a.code], name=actor_codes[a.code]) for a in dataset.actors)
+    invitations = tuple(replace(i, actor=actor_code(i.actor) if i.actor else None) for i in dataset.invitations)
+    return replace(dataset, responses=responses, actors=actors, invitations=invitations)

@@ -298,10 +298,10 @@ def _overview_section(dataset: Dataset, audience: Audience, render: Render) -> S
     section = Section("ruecklauf", "Rücklauf")
     counts = overview.overview(dataset.invitations)
     if dataset.invitations:
-        section.blocks.append(from_model(tables.overview_table(dataset)))
+        section.blocks.append(from_model(tables.overview_table(dataset, audience)))
     points = overview.submissions_over_time(dataset)
     if points:
-        block = table_figure(tables.response_over_time_table(dataset),
+        block = table_figure(tables.response_over_time_table(dataset, audience),
                              lambda: charts.response_over_time(points, counts.invited), render)
         if block:
             section.blocks.append(block)

@@ -31,7 +31,7 @@ from . import coverage as coverage_mod
 from . import network as network_mod
 from . import overview as overview_mod
 from .dataset import Dataset
-from .privacy import suppress, suppress_counts
+from .privacy import suppress, suppress_counts, texts_shown
 from .statistics import (Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts,
                          district_distribution)
 
@@ -210,6 +210,23 @@ def withheld_table(key: str, title: str, message: str, section: str, chart: str 
                  sheet=sheet_title(key))
 
 
+def free_text(audience: Audience) -> bool:
+    """Does the audience see free texts (planners; analysts where the planner included them)?"""
+    return not audience.suppressing or bool(getattr(audience, "free_text", False))
+
+
+def texts_visible(n: int, audience: Audience) -> bool:
+    return texts_shown(n, free_text(audience), audience.min_group, not audience.suppressing)
+
+
+def texts_message(audience: Audience) -> str:
+    if free_text(audience):
+        return (f"Freitexte von weniger als {audience.min_group} Einrichtungen – zum Schutz der Antwortenden "
+                "nicht dargestellt.")
+    return ("Freitexte sind Einzelangaben und werden Auswertenden nur gezeigt, wenn die Planung sie für diese "
+            "Befragung freigibt.")
+
+
 def _small_message(audience: Audience) -> str:
     return f"Weniger als {audience.min_group} Antworten – zum Schutz der Antwortenden nicht dargestellt."
 
@@ -242,7 +259,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
         share = SUPPRESSED if count is SUPPRESSED else row.percent
         rows.append((row.label, count, share))
     note = ""
-    if shown.other_texts:
+    if shown.other_texts and texts_visible(shown.n, audience):
         note = "Sonstiges: " + "; ".join(sorted(set(shown.other_texts))[:20])
     return Table(key, title, (ANSWER, COUNT, SHARE), tuple(rows), note=note, section=section, chart=chart,
                  sheet=sheet_title(key), in_chart=True)
@@ -282,6 +299,8 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
                      for row, counts, n in zip(shown.rows, shown.counts, shown.row_n))
         return Table(key, title, columns, rows, section=section, chart=key)
     if isinstance(shown, Texts):
+        if not texts_visible(shown.n, audience):
+            return withheld_table(key, title, texts_message(audience), section, key)
         counted = Counter(" ".join(t.split()) for t in shown.texts if t.strip())
         rows = tuple((text, n) for text, n in sorted(counted.items(), key=lambda item: (-item[1], item[0])))
         return Table(key, title, (ANSWER, COUNT), rows, section=section, chart=key,
@@ -296,24 +315,37 @@ def _rate(part: int | None, whole: int) -> float | None:
     return 100 * part / whole if part is not None and whole else None
 
 
-def overview_table(dataset: Dataset) -> Table:
-    """The invitation funnel (the figures above the response chart)."""
+def _small(count: int | None, audience: Audience | None) -> Any:
+    """A count as an analyst may see it: 1 … min−1 hidden."""
+    if audience is not None and audience.suppressing and count is not None and 0 < count < audience.min_group:
+        return SUPPRESSED
+    return count
+
+
+def overview_table(dataset: Dataset, audience: Audience | None = None) -> Table:
+    """The invitation funnel (the figures above the response chart); analysts: counts of 1 … min−1
+    hidden, the rate only from min invited and min submitted."""
     o = overview_mod.overview(dataset.invitations)
+    rate: Any = Value(_rate(o.submitted, o.invited), Type.PERCENT, 1)
+    if _small(o.submitted, audience) is SUPPRESSED or _small(o.invited, audience) is SUPPRESSED:
+        rate = SUPPRESSED
     rows = (
-        ("Eingeladen", o.invited), ("Geöffnet", o.opened), ("In Bearbeitung", o.in_progress),
-        ("Abgeschickt", o.submitted),
-        ("Rücklaufquote", Value(_rate(o.submitted, o.invited), Type.PERCENT, 1)),
-        ("Nimmt nicht teil (zählt als eingeladen)", o.declined),
-        ("Noch nicht versandt", o.not_sent), ("Zustellung fehlgeschlagen", o.failed), ("Unzustellbar", o.bounced),
-        ("Zurückgezogen", o.withdrawn),
+        ("Eingeladen", _small(o.invited, audience)), ("Geöffnet", _small(o.opened, audience)),
+        ("In Bearbeitung", _small(o.in_progress, audience)), ("Abgeschickt", _small(o.submitted, audience)),
+        ("Rücklaufquote", rate),
+        ("Nimmt nicht teil (zählt als eingeladen)", _small(o.declined, audience)),
+        ("Noch nicht versandt", _small(o.not_sent, audience)), ("Zustellung fehlgeschlagen", _small(o.failed, audience)),
+        ("Unzustellbar", _small(o.bounced, audience)), ("Zurückgezogen", _small(o.withdrawn, audience)),
     )
     return Table("ruecklauf-gesamt", "Rücklauf insgesamt", (Column("Kennzahl"), Column("Wert", Type.COUNT)), rows,
                  section="ruecklauf", sheet="Rücklauf", note="Eingeladen = Einladungen, die angekommen sind, auch bei Organisationen, die nicht teilnehmen (ohne fehlgeschlagene, unzustellbare und zurückgezogene).")
 
 
-def response_over_time_table(dataset: Dataset) -> Table:
+def response_over_time_table(dataset: Dataset, audience: Audience | None = None) -> Table:
+    """Submitted so far per day; analysts: days with 1 … min−1 submitted so far hidden."""
     counts = overview_mod.overview(dataset.invitations)
-    rows = tuple((p.day, p.submitted, _rate(p.submitted, counts.invited))
+    rows = tuple((p.day, SUPPRESSED, SUPPRESSED) if _small(p.submitted, audience) is SUPPRESSED
+                 else (p.day, p.submitted, _rate(p.submitted, counts.invited))
                  for p in overview_mod.submissions_over_time(dataset))
     columns = (Column("Tag", Type.DATE), Column("Eingereicht (kumuliert)", Type.COUNT),
                Column("Rücklaufquote (%)", Type.PERCENT, 1))
@@ -333,8 +365,11 @@ def rate_table(key: str, title: str, group_title: str, groups: Iterable[overview
         if audience.suppressing and g.invited < audience.min_group:
             rate = SUPPRESSED
         rows.append([g.label, g.invited, g.submitted, rate])
-    if audience.suppressing:
-        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group)):
+    if audience.suppressing:  # additive: the groups' counts may add up to the totals above the table
+        for row, count in zip(rows, suppress_counts([r[1] for r in rows], audience.min_group, additive=True)):
+            if count is None:
+                row[1], row[3] = SUPPRESSED, SUPPRESSED
+        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group, additive=True)):
             if count is None:
                 row[2], row[3] = SUPPRESSED, SUPPRESSED
     columns = (Column(group_title), Column("Eingeladen", Type.COUNT), Column("Abgeschickt", Type.COUNT),
@@ -529,7 +564,8 @@ def dataset_tables(dataset: Dataset, audience: Audience, **coverage_filters: Ite
     list the page shows (`survey.services.results.page_tables`), for the CLI, notebooks, benchmarks."""
     from . import keys
 
-    found = [overview_table(dataset), response_over_time_table(dataset), *rate_tables(dataset, audience),
+    found = [overview_table(dataset, audience), response_over_time_table(dataset, audience),
+             *rate_tables(dataset, audience),
              *actor_tables(dataset, audience)]
     if dataset.question(keys.OFFERS) is not None:
         found += [coverage_table(name, matrix, audience)

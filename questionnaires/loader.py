@@ -189,7 +189,8 @@ def _load_template(path: Path, reader: _Reader) -> SurveyTemplate:
         for page in data.get("pages", [])
     )
     return SurveyTemplate(key=path.stem, title=str(data.get("title", path.stem)),
-                          description=str(data.get("description", "")), pages=pages)
+                          description=str(data.get("description", "")), pages=pages,
+                          confidential=data.get("confidential") is True)
 
 
 def _check_references(catalogue: Catalogue, files: dict[str, str], reader: _Reader) -> None:

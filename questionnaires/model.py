@@ -86,6 +86,9 @@ class SurveyTemplate:
     title: str
     description: str
     pages: tuple[tuple[str, tuple[str, ...]], ...]
+    # Its texts promise respondents that single answers are not passed on by name: a survey made
+    # from it is confidential (no row-level data for analysts).
+    confidential: bool = False
 
 
 @dataclass(frozen=True)

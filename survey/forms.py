@@ -23,6 +23,10 @@ class SurveyForm(FlaskForm):
     contact_phone = StringField("Telefon der Ansprechperson", validators=[Optional(), Length(max=60)])
     deadline = DateField("Antworten erbeten bis", validators=[Optional()],
                          render_kw={"placeholder": "JJJJ-MM-TT"})
+    confidential = BooleanField("Vertrauliche Befragung: einzelne Einschätzungen werden nicht namentlich "
+                                "weitergegeben")
+    rows_for_analysts = BooleanField("Einzeldaten für Auswertende freigeben (pseudonymisiert)")
+    rows_free_text = BooleanField("Freitexte einbeziehen")
 
     def settings(self) -> dict:
         return {

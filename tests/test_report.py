@@ -43,5 +43,7 @@ def test_analysts_report_names_the_suppression_rule_and_the_filters(analyst_clie
     title = pdfcheck.texts(pdf)[0]
     assert "weniger als 3 Antworten" in title and "Nordstadt" in title
     assert pdf.trailer["/Root"]["/Lang"] == "de"
-    figures = [e for e in pdfcheck.structure(pdf) if e["/S"] == "/Figure"]
+    # too few in Nordstadt for any chart (the response curve too is withheld below 3); unfiltered there are
+    whole = _report(analyst_client, survey_id, "")
+    figures = [e for e in pdfcheck.structure(whole) if e["/S"] == "/Figure"]
     assert figures and all(str(f["/Alt"]).startswith("Diagramm: ") for f in figures)

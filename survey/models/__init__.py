@@ -7,6 +7,7 @@ from .job import Job, JobState, WorkerBeat
 from .invitation import Invitation, InvitationStatus
 from .kommune import District, Kommune
 from .outbox import MailRate, OutboxMessage, OutboxStatus
+from .pseudonym import Pseudonym
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
 from .throttle import Throttle
@@ -26,6 +27,7 @@ __all__ = [  # one name per line, so parallel changes merge
     "MailRate",
     "OutboxMessage",
     "OutboxStatus",
+    "Pseudonym",
     "Response",
     "Role",
     "Survey",

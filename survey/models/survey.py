@@ -60,6 +60,12 @@ class Survey(db.Model):
     # Scheduled reminder: N days before the deadline the worker reminds everyone who has not submitted.
     remind_days_before: Mapped[int | None] = mapped_column()
     scheduled_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Row-level data for analysts (see `services/row_access.py`). `confidential`: the survey's texts
+    # promise that single answers are not passed on by name (set by the template, shown in the
+    # privacy notice); while it is set, `rows_for_analysts` cannot be switched on.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rows_for_analysts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rows_free_text: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     kommune: Mapped[Kommune] = relationship()
     pages: Mapped[list[SurveyPage]] = relationship(

@@ -31,7 +31,7 @@ from . import jobs, results_page
 from . import results as service
 
 KEEP = dt.timedelta(days=2)  # files nobody fetched are deleted after this
-VERSION = 1  # bump when the rendering changes, so files prepared before a deploy are not offered
+VERSION = 2  # bump when the rendering changes, so files prepared before a deploy are not offered
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +61,8 @@ def _digest(value: Any) -> str:
 def _family(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> dict[str, Any]:
     """What the file shows, without the data stamp."""
     return {"survey_id": survey.id, "what": product.what, "query": filters.query(),
-            "planner": viewer.planner, "min_group": viewer.min_group}
+            "planner": viewer.planner, "min_group": viewer.min_group,
+            "rows": viewer.rows, "free_text": viewer.free_text}  # a changed sharing setting: another file
 
 
 def key_of(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer,
@@ -124,7 +125,8 @@ def _prepare(product: Product, job: Job) -> None:
         raise jobs.JobError("Die Befragung gibt es nicht mehr.")
     filters = service.Filters.from_args(MultiDict([(k, v) for k, values in args["query"].items()
                                                    for v in (values if isinstance(values, list) else [values])]))
-    viewer = service.Viewer(planner=bool(args["planner"]), min_group=int(args["min_group"]))
+    viewer = service.Viewer(planner=bool(args["planner"]), min_group=int(args["min_group"]),
+                            rows=bool(args.get("rows")), free_text=bool(args.get("free_text")))
     target = folder() / str(survey.kommune_id)
     target.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target, prefix=".prepare-", suffix="." + product.ext)

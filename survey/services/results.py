@@ -11,6 +11,10 @@ Privacy decisions (analysts = users without planner rights):
   "Einrichtung <n>", never to the invitation's e-mail address; contact questions
   (`CONTACT_KEYS`, e.g. "who can we ask?") are left out of every result and of the analysts'
   exports. Planners keep them in the responses CSV, which they need for queries back.
+* No names: analysts' datasets and row downloads name every organisation (respondents, register
+  actors, partners) by its stored random code (`pseudonyms`, stable across the waves of a series);
+  questions that ask for the organisation's own name (`NAME_KEYS`) are left out like contact
+  questions. Whether analysts get row-level downloads at all is `row_access`.
 * Small numbers (`MIN_GROUP_SIZE`): question charts and tables, actor counts and response rates
   hide cells of 1 … min−1 respondents. Coverage and network views are shown whole or not at all:
   they are hidden when fewer than min respondents reported offers / partners. Their cells count
@@ -40,6 +44,8 @@ from analysis import charts, coverage, network, tables
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.compact import Compactor
+from analysis import privacy
+from analysis.network import normalise_name
 from analysis.privacy import suppress
 from analysis.statistics import Frequencies, summarise
 from analysis.tables import Table
@@ -49,9 +55,13 @@ from questionnaires.model import Option, Question
 
 from ..extensions import db
 from ..models import Actor, Invitation, Response, Survey
+from . import pseudonyms
 from . import responses as response_service
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
+# Questions whose answer is the respondent organisation's (or its network's, its provider's) name:
+# never shown to analysts, whatever the planner shares.
+NAME_KEYS = frozenset({"akteur.name", "akteur.traeger", "netzwerk.name"})
 CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
 PAGE_ROWS = 60
 CACHE_SECONDS = 300
@@ -166,9 +176,55 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
 
 
 def export_questions(survey: Survey, contacts: bool) -> tuple[Question, ...]:
-    """The questions of the dataset and of the row-level exports (analysts: no contact questions)."""
+    """The questions of the dataset and of the row-level exports (analysts: no contact questions,
+    no question asking for the organisation's name)."""
     questions = survey.questions()
-    return tuple(q for q in questions if contacts or q.key not in CONTACT_KEYS)
+    return tuple(q for q in questions if contacts or (q.key not in CONTACT_KEYS and q.key not in NAME_KEYS))
+
+
+def _subject(row: Sequence[Any]) -> str:
+    """Whom a response stands for, for its pseudonym: its register actor, else its address."""
+    email, actor = row[5], row[7]
+    return pseudonyms.actor_subject(actor.code) if actor is not None else pseudonyms.address_subject(email or "")
+
+
+def _roster_entries(record: ResponseRecord, rosters: set[str]) -> Iterator[Mapping[str, Any]]:
+    for key in rosters:
+        for entry in record.values.get(key) or ():
+            if isinstance(entry, Mapping):
+                yield entry
+
+
+def _pseudonymised(survey: Survey, dataset: Dataset, subjects: Mapping[int, str],
+                   names: Mapping[str, str]) -> Dataset:
+    """`dataset` as analysts get it (`privacy.pseudonymise`): `subjects` says whom each response
+    stands for, `names` maps normalised real names (register actors, respondents) to their subject,
+    so a partner typed by name that matches a known organisation gets that organisation's code."""
+    rosters = {q.key for q in dataset.questions if q.kind == "partner_roster"}
+    actor_codes = {a.code for a in dataset.actors} | {i.actor for i in dataset.invitations if i.actor}
+    actor_codes |= {r.actor for r in dataset.responses if r.actor}
+    free: dict[str, str] = {}
+    for record in dataset.responses:
+        for entry in _roster_entries(record, rosters):
+            code = str(entry.get(analysis_keys.PARTNER_ACTOR) or "").strip()
+            name = str(entry.get(analysis_keys.PARTNER_NAME) or "").strip()
+            if code:
+                actor_codes.add(code)
+            elif name:
+                normalised = normalise_name(name)
+                free[normalised] = names.get(normalised) or pseudonyms.name_subject(normalised)
+    codes = pseudonyms.ensure(survey, {*subjects.values(), *actor_codes, *free.values()})
+    return privacy.pseudonymise(
+        dataset, {rid: codes[subject] for rid, subject in subjects.items()},
+        {code: codes[code] for code in actor_codes},
+        lambda name: codes[free[normalise_name(name)]])
+
+
+def _name_index(actors: Sequence[ActorRecord], named: Mapping[str, str]) -> dict[str, str]:
+    """normalised name → subject: register actors, then respondents without register entry."""
+    index = {normalise_name(name): subject for name, subject in named.items() if name}
+    index.update({normalise_name(a.name): pseudonyms.actor_subject(a.code) for a in actors if a.name})
+    return index
 
 
 STREAM_CHUNK = 500
@@ -190,7 +246,7 @@ def stream_responses(survey: Survey, questions: Sequence[Question], filters: Fil
 
     def generate() -> Iterator[ResponseRecord]:
         register: tuple[ActorRecord, ...] = ()
-        if filtered:
+        if filtered or not contacts:
             register = tuple(_actor_record(a) for a in db.session.scalars(
                 sa.select(Actor).where(Actor.kommune_id == kommune_id)))
         last = 0
@@ -203,6 +259,12 @@ def stream_responses(survey: Survey, questions: Sequence[Question], filters: Fil
             if filtered:
                 records = filters.apply(Dataset(questions=tuple(questions), responses=records,
                                                 actors=register)).responses
+            if not contacts:  # analysts: codes instead of names (the register is only for the filter)
+                subjects = {row[0]: _subject(row) for row in rows}
+                named = {(row[6] or ""): subjects[row[0]] for row in rows if row[7] is None}
+                chunk_set = Dataset(questions=tuple(questions), responses=records)
+                records = _pseudonymised(survey, chunk_set, {r.id: subjects[r.id] for r in records},
+                                         _name_index(register, named)).responses
             yield from records
 
     return generate()
@@ -221,9 +283,13 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         .where(Invitation.survey_id == survey.id).order_by(Invitation.id)
     ).all()
     compactor = Compactor()  # shared strings, lists and entries: a few KB per response, not ~11 KB
-    records = [_response_record(row, questions, contacts, compactor)
-               for row in db.session.execute(_response_query(survey.id, include_drafts)
-                                             .execution_options(yield_per=STREAM_CHUNK))]
+    records, subjects, respondent_names = [], {}, {}
+    for row in db.session.execute(_response_query(survey.id, include_drafts).execution_options(yield_per=STREAM_CHUNK)):
+        records.append(_response_record(row, questions, contacts, compactor))
+        if not contacts:
+            subjects[row[0]] = _subject(row)
+            if row[7] is None and row[6]:
+                respondent_names[row[6]] = subjects[row[0]]
     named: set[str] = set()
     for record in records:
         named |= _partner_codes(record.values)
@@ -239,7 +305,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         )
         for invitation, actor in invitation_rows
     )
-    return Dataset(
+    dataset = Dataset(
         questions=tuple(questions),
         responses=tuple(records),
         actors=tuple(_actor_record(a) for a in actors),
@@ -249,6 +315,9 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         invitations=invitations,
         title=survey.title,
     )
+    if not contacts:
+        dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
+    return dataset
 
 
 def analysed(dataset: Dataset) -> Dataset:
@@ -366,6 +435,8 @@ class Viewer:
 
     planner: bool
     min_group: int
+    rows: bool = False  # analysts: the planner shares row-level data (`row_access.shared`)
+    free_text: bool = False  # analysts: … and includes free texts (`row_access.free_text`)
 
     @property
     def suppressing(self) -> bool:
@@ -500,14 +571,18 @@ def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters
         return None
     shown = suppress(summary, viewer.min_group, viewer.planner)
     table = tables.summary_table(question.key, summary, viewer)
+    if table.withheld and not shown.suppressed:  # free texts an analyst may not see: no text in the image either
+        return _withheld(viewer, question.key, question.prompt, table.withheld, table.section)
     return Chart(question.key, question.prompt, table,
                  lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed)
 
 
-def overview_chart(dataset: Dataset) -> Chart:
+def overview_chart(dataset: Dataset, viewer: Viewer | None = None) -> Chart:
     counts = overview_mod.overview(dataset.invitations)
+    if viewer is not None and viewer.suppressing and 0 < counts.submitted < viewer.min_group:
+        return _withheld(viewer, "ruecklauf", "Rücklauf im Zeitverlauf", "", "ruecklauf")
     points = overview_mod.submissions_over_time(dataset)
-    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", tables.response_over_time_table(dataset),
+    return Chart("ruecklauf", "Rücklauf im Zeitverlauf", tables.response_over_time_table(dataset, viewer),
                  lambda: charts.response_over_time(points, counts.invited))
 
 
@@ -520,7 +595,7 @@ SPECIAL_CHARTS = (
 def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, key: Hashable | None = None) -> Chart | None:
     """The chart `name` (a special name or a question key) of the filtered dataset."""
     if name == "ruecklauf":
-        return overview_chart(dataset)
+        return overview_chart(dataset, viewer)
     if name in SPECIAL_CHARTS:
         if name.startswith("akteure-"):
             found = actor_charts(dataset, viewer)

@@ -4,16 +4,18 @@ no request and so take the viewer as an argument."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import IO, Any
 
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
-from analysis import tables, workbook
+from analysis import privacy, tables, workbook
 from analysis.report import pdf as report_pdf
 
 from ..models import Survey
 from . import report as report_service
 from . import results as service
+from . import row_access
 
 
 def offer_options(dataset: Any, short: str) -> tuple:
@@ -59,8 +61,8 @@ def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: s
                else None)
     data = dict(
         overview=overview_mod.overview(dataset.invitations), vocab=vocab,
-        overview_table=tables.overview_table(dataset),
-        response_chart=service.overview_chart(dataset),
+        overview_table=tables.overview_table(dataset, viewer),
+        response_chart=service.overview_chart(dataset, viewer),
         rate_tables=tables.rate_tables(dataset, viewer),
         actor_charts=service.actor_charts(dataset, viewer),
         coverage_charts=coverage_charts,
@@ -105,8 +107,17 @@ def write_workbook(survey: Survey, filters: service.Filters, viewer: service.Vie
     contacts = viewer.planner
     analysed, _key, data = page(survey, filters, viewer)
     questions = service.export_questions(survey, contacts)
+    dataset = filtered_dataset(survey, filters, viewer)
+    note = tables.suppression_note(viewer)
+    refused = "" if contacts else row_access.refusal(survey, False, viewer.min_group, len(dataset.responses))
+    if not contacts:
+        questions = privacy.row_questions(questions, viewer.free_text)
+        dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, viewer.free_text))
     sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
-                                 filtered_dataset(survey, filters, viewer))
+                                 dataset)
+    if refused:  # analysts without row-level data: the codebook only, and the note says why
+        sheets = [s for s in sheets if s.name == "Codebuch"]
+        note = " ".join(p for p in (note, "Keine Einzeldaten:", refused) if p)
     workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
                             description=filter_description(analysed, filters),
-                            privacy_note=tables.suppression_note(viewer), created=service.now())
+                            privacy_note=note, created=service.now())

@@ -401,6 +401,7 @@ def create_from_template(
 ) -> Survey:
     """A new draft with the template's pages and questions."""
     survey = create_survey(kommune, creator, title.strip() or template.title, **settings)
+    survey.confidential = template.confidential
     for number, (page_title, keys) in enumerate(template.pages):
         if number == 0:
             page = survey.pages[0]
@@ -432,6 +433,8 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
         # A deadline that has passed belongs to the old survey; the copy needs a new one.
         deadline=source.deadline if source.deadline and source.deadline >= today else None,
         district_scope=list(source.district_scope or []),
+        # A copy keeps the promise its texts make; sharing rows with analysts is decided anew.
+        confidential=source.confidential,
     )
     db.session.add(survey)
     position = 0

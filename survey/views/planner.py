@@ -24,7 +24,7 @@ from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import kommune as kommune_service
-from ..services import retention
+from ..services import retention, row_access
 from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
@@ -220,7 +220,8 @@ def detail(survey_id: int):
     )
 
 
-SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone", "deadline")
+SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone", "deadline",
+                 "confidential", "rows_for_analysts", "rows_free_text")
 
 
 def _survey_texts(survey: Survey) -> dict[str, object]:
@@ -234,13 +235,15 @@ def _survey_texts(survey: Survey) -> dict[str, object]:
 def edit(survey_id: int):
     survey = own_survey(survey_id)
     form = SurveyForm(obj=survey)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _sharing_valid(survey, form):
         conflict = edits.claim(survey, lambda: _survey_texts(survey), edits.form_labels(form, SURVEY_FIELDS))
         if conflict:
             return edits.conflict_page(conflict, survey.title)
         survey.title = form.title.data.strip()
         for name, value in form.settings().items():
             setattr(survey, name, value)
+        survey.confidential = _confidential(survey, form)
+        row_access.set_sharing(survey, bool(form.rows_for_analysts.data), bool(form.rows_free_text.data))
         db.session.commit()
         flash("Die Angaben sind gespeichert.", "success")
         return redirect(url_for("planner.detail", survey_id=survey.id))
@@ -248,6 +251,22 @@ def edit(survey_id: int):
         form.privacy_notice.data = survey.kommune.privacy_default
     return render_template("planner/edit.html", form=form, survey=survey,
                            privacy_gaps=kommune_service.open_placeholders(form.privacy_notice.data or ""))
+
+
+def _confidential(survey: Survey, form: SurveyForm) -> bool:
+    """The confidentiality promise can be given at any time, but withdrawn only while the survey is
+    a draft: once it is open, respondents have read it."""
+    return bool(form.confidential.data) or (survey.confidential and not survey.is_draft)
+
+
+def _sharing_valid(survey: Survey, form: SurveyForm) -> bool:
+    """Sharing rows with analysts is refused for a confidential survey (German message at the field)."""
+    if form.rows_for_analysts.data and _confidential(survey, form):
+        form.rows_for_analysts.errors = list(form.rows_for_analysts.errors) + [
+            "Einzeldaten können nicht freigegeben werden, solange die Befragung vertraulich ist: ihre Texte "
+            "sagen den Antwortenden zu, dass einzelne Einschätzungen nicht namentlich weitergegeben werden."]
+        return False
+    return True
 
 
 @bp.route("/<int:survey_id>/copy", methods=["POST"])

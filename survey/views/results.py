@@ -4,6 +4,7 @@ downloads. Every chart and download reads the same filters from the query string
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,14 +12,14 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    url_for)
 from flask_login import current_user, login_required
 
-from analysis import charts, export
+from analysis import charts, export, privacy
 from analysis import keys as analysis_keys
 from analysis.csvdialect import stream_rows
 from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Survey
-from ..services import chart_images, downloads, jobs, results_page
+from ..services import chart_images, downloads, jobs, results_page, row_access
 from ..services import results as service
 from ..services.surveys import surveys_of_kommune
 from .access import own_survey
@@ -35,8 +36,24 @@ CSV = "text/csv; charset=utf-8"
 
 
 
-def _viewer() -> service.Viewer:
-    return service.Viewer(planner=bool(current_user.can_plan), min_group=current_app.config["MIN_GROUP_SIZE"])
+def _viewer(survey: Survey) -> service.Viewer:
+    return service.Viewer(planner=bool(current_user.can_plan), min_group=current_app.config["MIN_GROUP_SIZE"],
+                          rows=row_access.shared(survey), free_text=row_access.free_text(survey))
+
+
+def _row_refusal(survey: Survey, filters: service.Filters) -> str:
+    """Why the viewer may not download row-level data for these filters ("" when they may)."""
+    viewer = _viewer(survey)
+    if viewer.planner:
+        return ""
+    organisations = len(_dataset(survey, filters).responses)
+    return row_access.refusal(survey, viewer.planner, viewer.min_group, organisations)
+
+
+def _refused(survey: Survey, filters: service.Filters, message: str) -> Response:
+    """The German page saying why a row-level download is refused (403), with the way back."""
+    body = render_template("results/refused.html", survey=survey, message=message, query=filters.query())
+    return Response(body, status=403, headers={"Cache-Control": "private, no-store"})
 
 
 def _filters() -> service.Filters:
@@ -103,13 +120,15 @@ def index():
 def show(survey_id: int):
     survey = own_survey(survey_id)
     filters = _filters()
-    viewer = _viewer()
+    viewer = _viewer(survey)
     dataset, _key, data = results_page.page(survey, filters, viewer)
     prepared = {what: _state(downloads.PRODUCTS[what], survey, job)
                 for what, job in downloads.find_all(survey, filters, viewer).items()}
+    rows_refused = "" if viewer.planner else row_access.refusal(survey, False, viewer.min_group,
+                                                                len(dataset.responses))
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
                            viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS,
-                           prepared=prepared, **data)
+                           prepared=prepared, rows_refused=rows_refused, **data)
 
 
 @bp.route("/<int:survey_id>/chart/<name>.<fmt>")
@@ -120,7 +139,7 @@ def chart(survey_id: int, name: str, fmt: str):
     if fmt not in FORMATS and fmt != "csv":
         abort(404)
     filters = _filters()
-    viewer = _viewer()
+    viewer = _viewer(survey)
     dataset, key = _dataset(survey, filters, keyed=True)
     found = service.find_chart(service.analysed(dataset), name, filters, viewer, key)
     if found is None:
@@ -147,11 +166,17 @@ def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[byte
     chooses "lesbar" or "Rohdaten"."""
     dialect = _dialect()
     variant = _variant()
+    filters = _filters()
     contacts = bool(current_user.can_plan)
     questions = service.export_questions(survey, contacts)
     if required and not any(q.key == required for q in questions):
         abort(404)
-    records = service.stream_responses(survey, questions, _filters(), contacts)
+    refused = _row_refusal(survey, filters)
+    if refused:
+        return _refused(survey, filters, refused)
+    if not contacts:
+        questions = privacy.row_questions(questions, row_access.free_text(survey))
+    records = service.stream_responses(survey, questions, filters, contacts)
     chunks = export_csv(questions, records, dialect, VARIANTS[variant])
     return _csv(stream_with_context(chunks), survey, what, encoded=True,
                 filename=_row_filename(survey, what, dialect, variant))
@@ -181,6 +206,8 @@ def codebook_csv(survey_id: int):
     survey = own_survey(survey_id)
     dialect = _dialect()
     dataset = _dataset(survey, _filters())
+    if not current_user.can_plan:  # the codebook of the columns analysts get
+        dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, row_access.free_text(survey)))
     return _csv(export.codebook_csv(dataset, dialect), survey, "codebuch", encoded=True,
                 filename=_row_filename(survey, "codebuch", dialect))
 
@@ -191,16 +218,21 @@ def actors_csv(survey_id: int):
     """The organisations the survey concerns: code, name, sector, type, districts (no contact data)."""
     survey = own_survey(survey_id)
     dialect = _dialect()
-    dataset = _dataset(survey, _filters())
+    filters = _filters()
+    refused = _row_refusal(survey, filters)
+    if refused:
+        return _refused(survey, filters, refused)
+    dataset = _dataset(survey, filters)  # analysts: codes instead of names
     return _csv(export.actors_csv(dataset.actors, dialect), survey, "akteure", encoded=True)
 
 
 def _graph(survey: Survey) -> Any:
+    """The partner network of the filtered dataset (analysts: nodes named by their codes)."""
     dataset, key = _dataset(survey, _filters(), keyed=True)
     dataset = service.analysed(dataset)
     if dataset.question(analysis_keys.PARTNERS) is None:
         abort(404)
-    viewer = _viewer()
+    viewer = _viewer(survey)
     partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
     if viewer.suppressing and partners < viewer.min_group:
         abort(404)
@@ -212,6 +244,10 @@ def _graph(survey: Survey) -> Any:
 def edges_csv(survey_id: int):
     survey = own_survey(survey_id)
     dialect = _dialect()
+    filters = _filters()
+    refused = _row_refusal(survey, filters)
+    if refused:
+        return _refused(survey, filters, refused)
     return _csv(export.edge_list_csv(_graph(survey), dialect), survey, "netzwerk-kanten", encoded=True)
 
 
@@ -219,6 +255,10 @@ def edges_csv(survey_id: int):
 @login_required
 def graphml(survey_id: int):
     survey = own_survey(survey_id)
+    filters = _filters()
+    refused = _row_refusal(survey, filters)
+    if refused:
+        return _refused(survey, filters, refused)
     return _download(export.graphml(_graph(survey)), "application/graphml+xml",
                      _filename(survey, "netzwerk", "graphml"))
 
@@ -285,7 +325,7 @@ def _prepared_file(survey_id: int, what: str) -> Response:
     survey = own_survey(survey_id)
     product = _product(what)
     filters = _filters()
-    job = _own_job(downloads.start(product, survey, filters, _viewer()))
+    job = _own_job(downloads.start(product, survey, filters, _viewer(survey)))
     db.session.commit()
     path = downloads.path_of(job) if job is not None else None
     if path is None:
@@ -301,7 +341,7 @@ def prepare(survey_id: int, was: str):
     survey = own_survey(survey_id)
     product = _product(was)
     filters = _filters()
-    job = downloads.start(product, survey, filters, _viewer())
+    job = downloads.start(product, survey, filters, _viewer(survey))
     if request.method == "POST":
         downloads.retry(job)
         db.session.commit()
@@ -319,7 +359,7 @@ def prepare_status(survey_id: int, was: str):
     survey = own_survey(survey_id)
     product = _product(was)
     filters = _filters()
-    viewer = _viewer()
+    viewer = _viewer(survey)
     if request.args.get("starten") == "1":
         job = downloads.start(product, survey, filters, viewer)
         db.session.commit()

@@ -4,14 +4,16 @@ Comparison pages follow the results rules: login, own Kommune only (404 otherwis
 (no planner rights) read without contact data and with small-number suppression, and coverage and
 network comparisons are hidden when a wave has fewer submitted responses than MIN_GROUP_SIZE.
 Every chart is available as PNG/SVG and its table as CSV (two dialects); the series CSV has a
-`wave` column; the PDF holds every comparison chart.
+`wave` column; the PDF holds every comparison chart. Row-level content (the series CSV, the list of
+new and ended offers) follows `services/row_access.py` for analysts: only when every compared wave
+shares it, pseudonymised (codes stable across the series), free texts only where included.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,7 +22,7 @@ from flask_login import current_user, login_required
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analysis import charts, wave_charts
+from analysis import charts, privacy, wave_charts
 from analysis import waves as analysis_waves
 from analysis.csvdialect import stream_rows
 
@@ -28,6 +30,7 @@ from ..extensions import db
 from ..models import Invitation, Survey
 from ..services import invitations as invitation_service
 from ..services import results as results_service
+from ..services import row_access
 from ..services import waves as service
 from ..services.surveys import SurveyError
 from .access import own_survey, planner_required
@@ -154,6 +157,21 @@ def _waves(surveys: list[Survey], analysed: bool = True, both: bool = False) -> 
     return service.only_common(waves) if both else waves
 
 
+def _rows_refusal(surveys: list[Survey], waves: list[analysis_waves.Wave]) -> str:
+    """Why an analyst may not have the compared waves' row-level data ("" when they may, and for planners)."""
+    if _planner():
+        return ""
+    for s, w in zip(surveys, waves):
+        refused = row_access.refusal(s, False, _min_group(), len(w.dataset.submitted().responses))
+        if refused:
+            return f"{w.label}: {refused}" if len(surveys) > 1 else refused
+    return ""
+
+
+def _free_text(surveys: list[Survey]) -> bool:
+    return _planner() or all(row_access.free_text(s) for s in surveys)
+
+
 def _fmt(value: Any, decimals: int = 1) -> Any:
     if isinstance(value, float):
         return round(value, decimals)
@@ -201,7 +219,7 @@ def _response_chart(waves, labels) -> WaveChart:
                      rows, lambda: wave_charts.trend_chart(_labels, indicators, "Rücklaufquote je Befragung"))
 
 
-def _coverage_charts(comparison, labels) -> list[WaveChart]:
+def _coverage_charts(comparison, labels, refused: str = "", free_text: bool = True) -> list[WaveChart]:
     header = ["Befragung", "Lebensphase"] + [c.label for c in comparison.columns]
     rows = []
     for label, grid in zip(labels, comparison.counts):
@@ -215,12 +233,16 @@ def _coverage_charts(comparison, labels) -> list[WaveChart]:
     offer_rows = ([["neu", r.organisation, r.name] for r in offers.new]
                   + [["beendet", r.organisation, r.name] for r in offers.ended]
                   + [["nicht gemeldet", r.organisation, r.name] for r in offers.not_reported])
+    if refused:  # one row per offer is row-level content
+        offer_rows = []
+    elif not free_text:  # the offer's name is the respondent's own words
+        offer_rows = [[change_word, organisation, "–"] for change_word, organisation, _name in offer_rows]
     return [
         WaveChart("abdeckung", "Angebote nach Lebensphase und Stadtteil", header, rows,
                   lambda: wave_charts.coverage_change_heatmap(comparison),
                   extra={"change": change, "comparison": comparison}),
         WaveChart("angebote", f"Angebote {change.earlier} → {change.later}: neu, beendet, nicht gemeldet",
-                  ["Veränderung", "Organisation", "Angebot"], offer_rows),
+                  ["Veränderung", "Organisation", "Angebot"], offer_rows, note=refused),
     ]
 
 
@@ -280,7 +302,7 @@ def _build(surveys: list[Survey], both: bool = False) -> Comparison:
     else:
         result.coverage = analysis_waves.compare_coverage(waves)
         result.networks = analysis_waves.compare_networks(waves)
-        charts_ += _coverage_charts(result.coverage, labels)
+        charts_ += _coverage_charts(result.coverage, labels, _rows_refusal(surveys, waves), _free_text(surveys))
         charts_.append(_network_chart(result.networks))
     if len(waves) >= 3:
         charts_.append(_trend_chart(waves))
@@ -364,7 +386,16 @@ def chart(survey_id: int, name: str, ext: str):
 def series_csv(survey_id: int):
     """All submitted responses of the compared waves in one CSV with a `wave` column."""
     survey = own_survey(survey_id)
-    waves = _waves(_compared(survey), analysed=not _planner(), both=_both())
+    surveys = _compared(survey)
+    waves = _waves(surveys, analysed=not _planner(), both=_both())
+    refused = _rows_refusal(surveys, waves)
+    if refused:
+        body = render_template("results/refused.html", survey=survey, message=refused, query={})
+        return HttpResponse(body, status=403, headers={"Cache-Control": "private, no-store"})
+    if not _planner():
+        free_text = _free_text(surveys)
+        waves = [replace(w, dataset=replace(w.dataset, questions=privacy.row_questions(w.dataset.questions, free_text)))
+                 for w in waves]
     return _download(analysis_waves.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
 
 

@@ -1,5 +1,5 @@
 """The thin path in a real browser: planner builds and invites, respondent answers over two
-sittings, analyst sees the chart and downloads the CSV."""
+sittings, analyst sees the chart (and no row-level data: not shared), the planner downloads the CSV."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     expect(respondent.get_by_role("heading", level=1)).to_have_text("Vielen Dank!")
     second.close()
 
-    # The analyst sees the response count, a drawn chart, and downloads the CSV.
+    # The analyst sees the response count and a drawn chart.
     analyst_context = browser.new_context(locale="de-DE", accept_downloads=True)
     page = analyst_context.new_page()
     _login(page, live_server, analyst_email)
@@ -96,6 +96,14 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     chart.scroll_into_view_if_needed()
     # The first chart of a fresh install is drawn cold (matplotlib, fonts): allow a loaded machine a minute.
     page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle(), timeout=60_000)
+    # Rows not shared (the default): the analyst gets none (the page says why); the planner downloads them.
+    expect(page.locator("#rows-refused")).to_contain_text("nicht an Auswertende weiter")  # not shared
+    assert page.locator("a[href*='antworten.csv']").count() == 0
+    analyst_context.close()
+    analyst_context = browser.new_context(locale="de-DE", accept_downloads=True)
+    page = analyst_context.new_page()
+    _login(page, live_server, planner[1])
+    page.goto(survey_url.replace("/surveys/", "/results/"))
     with page.expect_download() as download:
         page.locator("a[href*='antworten.csv'][href*='variante=rohdaten'][href*='excel_de']").first.click()
     assert download.value.suggested_filename.startswith("antworten-rohdaten-netzwerke-im-stadtteil-")

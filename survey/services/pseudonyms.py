@@ -1,0 +1,95 @@
+"""Stable random pseudonyms of organisations for analysts, one per organisation and series.
+
+An analyst never sees an organisation's name: the results dataset built for analysts
+(`results.build_dataset(contacts=False)`) and their row downloads carry a code like "E-K7QM4P"
+instead. The code is drawn at random (`secrets`) the first time the organisation appears in any
+wave of a series and stored (`models.Pseudonym`), so the same organisation has the same code in
+every wave and every download, and nothing about the name can be read from it.
+
+Codes are assigned while reading (a results page or download is a GET, and the job worker builds
+the same datasets), so `ensure` writes them on a connection of its own and commits there at once:
+an idempotent insert of missing rows (`ON CONFLICT DO NOTHING`, so two requests at the same moment
+agree on one code), independent of the request's session, which stays read-only. This is the one
+place outside views and the CLI that commits, and it commits nothing but pseudonym rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import Pseudonym, Survey, utc_now
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and copied by hand
+LENGTH = 6
+PREFIX = "E-"
+
+
+def series_id(survey: Survey) -> int:
+    """The first survey of `survey`'s series (follow `previous_id` to its end)."""
+    seen = {survey.id}
+    current = survey
+    while current.previous_id is not None and current.previous_id not in seen:
+        previous = db.session.get(Survey, current.previous_id)
+        if previous is None:
+            break
+        seen.add(previous.id)
+        current = previous
+    return current.id
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def actor_subject(actor_code: str) -> str:
+    return actor_code  # "a<id>": the register actor
+
+
+def address_subject(email: str) -> str:
+    return "m" + _digest(email.strip().lower())
+
+
+def name_subject(normalised_name: str) -> str:
+    return "n" + _digest(normalised_name)
+
+
+def new_code() -> str:
+    return PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def _insert(dialect: str):
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Pseudonym.__table__)
+
+
+def ensure(survey: Survey, subjects: Iterable[str]) -> Mapping[str, str]:
+    """subject → code for every subject, drawing and storing codes for those that have none yet."""
+    wanted = set(subjects)
+    series = series_id(survey)
+    table = Pseudonym.__table__
+    with db.engine.begin() as connection:
+        select = sa.select(table.c.subject, table.c.code).where(table.c.series_id == series)
+        known = dict(connection.execute(select).all())
+        missing = sorted(wanted - known.keys())
+        for _attempt in range(5):
+            if not missing:
+                break
+            used = set(known.values())
+            rows = []
+            for subject in missing:
+                code = new_code()
+                while code in used:
+                    code = new_code()
+                used.add(code)
+                rows.append({"series_id": series, "subject": subject, "code": code,
+                             "created_at": utc_now()})
+            statement = _insert(connection.dialect.name).values(rows).on_conflict_do_nothing()
+            connection.execute(statement)
+            known = dict(connection.execute(select).all())
+            missing = sorted(wanted - known.keys())  # a code drawn twice by two requests: draw again
+    return {s: known[s] for s in wanted if s in known}
