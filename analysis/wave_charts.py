@@ -222,7 +222,9 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
     pos = _layout(union)
     answered_later = {node for node, d in comparison.graphs[j].nodes(data=True) if d.get("responded")}
     small = union.number_of_nodes() <= LABEL_ALL_NODES_UP_TO
-    fig = new_figure(6.2)
+    tied = any(union.degree(v) for v in union.nodes)
+    rows = math.ceil(sum(1 for v in union.nodes if union.degree(v) == 0) / 10)
+    fig = new_figure(6.2 if tied else 2.6 + 0.35 * rows)  # no tie at all: only the row(s) of actors
     with style():
         ax = fig.add_subplot()
         ax.set_axis_off()
@@ -242,7 +244,10 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
         if isolated:
             ax.axhline(-1.2, color=GRID, linewidth=0.8)
             ax.text(-1.1, -1.23, "in keiner Befragung mit Kooperation:", fontsize=7, color="#444444", va="top")
-        ax.update_datalim(list(pos.values()))
+        # The layout's own square (or, with no tie at all, just the row of actors without ties), so
+        # one or two actors are drawn inside the frame and not squashed against its edges.
+        ax.update_datalim(list(pos.values()) + ([(-1.0, -1.0), (1.0, 1.0)] if tied
+                                                else [(-1.0, -1.05), (1.0, -1.05)]))
         ax.autoscale_view()
         ax.margins(0.12)
         handles = [

@@ -405,3 +405,21 @@ def test_trend_chart_renders_with_n_per_wave():
     assert "2025\nn = 5" in found_texts and "Rücklaufquote\nn = eingeladene Einrichtungen" in found_texts
     assert "60\u00a0%" in found_texts
     assert "0,4" in " ".join(found_texts) or "0,40" in found_texts
+
+
+@pytest.mark.parametrize("partners", [[], ["a2"]])
+def test_network_change_of_a_small_follow_up_is_drawn_in_the_frame(partners):
+    # A small follow-up: one organisation answered, without ties or with one. Its point and name sit
+    # inside the drawing; with no tie at all the chart is just the row of actors, not a tall empty frame.
+    lone = [wave(label, NEW_PHASES, [response(rid, "a1", ["kita"], 3, [], partners)],
+                 invitations(a1="submitted")) for rid, label in ((31, "2025"), (32, "2026"))]
+    fig = wave_charts.network_change_chart(waves.compare_networks(lone))
+    check(fig)
+    ax = fig.axes[0]
+    frame = ax.get_window_extent()
+    for collection in ax.collections:
+        for _x, y in ax.transData.transform(collection.get_offsets()):
+            assert frame.y0 + 0.05 * frame.height < y < frame.y1 - 0.05 * frame.height
+    assert NAMES["a1"] in " ".join(texts(fig))
+    if not partners:
+        assert fig.get_figheight() < 4
