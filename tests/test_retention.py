@@ -247,3 +247,30 @@ def test_a_planner_confirms_a_register_contact_from_the_list(app, planner, plann
     with app.app_context():
         assert db.session.get(Actor, actor_id).contact_confirmed_at > T0
     assert planner_client.post("/actors/999999/kontakt-bestaetigen").status_code == 404
+
+
+def test_after_deletion_organisations_without_address_keep_distinct_codes_and_no_address_digest(ctx, planner):
+    # Analysts' codes were keyed by the address where there is no register entry: once the address
+    # is deleted, each invitation stands for itself (never one code for all) and no digest stays.
+    from survey.models import Pseudonym
+    from survey.services import results as results_service
+    survey = _answered_survey(planner[0])
+    second = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id,
+                                                            Invitation.organisation == "Jugendtreff")).one()
+    response = response_service.start(second)
+    response.draft = {"netzwerk.wirkungskreis": ["stadtteil"]}
+    assert response_service.submit(response) == {}
+    db.session.commit()
+
+    def codes() -> list[str]:
+        return [r.organisation for r in results_service.build_dataset(survey, contacts=False).responses]
+
+    before = codes()
+    assert len(set(before)) == 2
+    assert db.session.scalars(sa.select(Pseudonym.subject).where(Pseudonym.subject.like("m%"))).all()
+    survey_service.close_survey(survey, now=T0)
+    retention.delete_survey_contacts(survey, now=T0)
+    db.session.commit()
+    after = codes()
+    assert len(set(after)) == 2 and all(code.startswith("E-") for code in after)
+    assert db.session.scalars(sa.select(Pseudonym.subject).where(Pseudonym.subject.like("m%"))).all() == []

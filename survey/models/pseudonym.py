@@ -17,7 +17,9 @@ class Pseudonym(db.Model):
     `series_id` is the first survey of the series (the end of the `previous_id` chain), so all
     waves share the codes. `subject` says whom the code stands for: "a<actor id>" for a register
     actor, "m<SHA-256 of the lower-cased address>" for an invited address without register entry,
-    "n<SHA-256 of the normalised name>" for a partner named only by a typed name. The code is drawn
+    "n<SHA-256 of the normalised name>" for a partner named only by a typed name, "i<invitation id>"
+    for an invitation whose address retention deleted (the "m" rows of addresses no invitation of
+    the series carries any more are deleted with them). The code is drawn
     with `secrets`, never derived from the subject.
     """
 

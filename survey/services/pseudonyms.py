@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Pseudonym, Survey, utc_now
+from ..models import Invitation, Pseudonym, Survey, utc_now
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and copied by hand
 LENGTH = 6
@@ -53,6 +53,27 @@ def actor_subject(actor_code: str) -> str:
 
 def address_subject(email: str) -> str:
     return "m" + _digest(email.strip().lower())
+
+
+def invitation_subject(invitation_id: int) -> str:
+    """An invitation whose address was deleted (retention) and that has no register actor: from
+    then on it is its own subject, so organisations without address never share one code."""
+    return f"i{invitation_id}"
+
+
+def forget_addresses(survey: Survey) -> int:
+    """Drop the address subjects of `survey`'s series that no invitation of the series carries any
+    more (after retention deleted them): a digest of an address is contact data too."""
+    series = series_id(survey)
+    members = {s.id for s in db.session.scalars(sa.select(Survey).where(Survey.kommune_id == survey.kommune_id))
+               if series_id(s) == series}
+    kept = {address_subject(email) for email in db.session.scalars(
+        sa.select(Invitation.email).where(Invitation.survey_id.in_(members), Invitation.email != ""))}
+    stale = [row for row in db.session.scalars(sa.select(Pseudonym).where(
+        Pseudonym.series_id == series, Pseudonym.subject.like("m%"))) if row.subject not in kept]
+    for row in stale:
+        db.session.delete(row)
+    return len(stale)
 
 
 def name_subject(normalised_name: str) -> str:

@@ -183,9 +183,12 @@ def export_questions(survey: Survey, contacts: bool) -> tuple[Question, ...]:
 
 
 def _subject(row: Sequence[Any]) -> str:
-    """Whom a response stands for, for its pseudonym: its register actor, else its address."""
-    email, actor = row[5], row[7]
-    return pseudonyms.actor_subject(actor.code) if actor is not None else pseudonyms.address_subject(email or "")
+    """Whom a response stands for, for its pseudonym: its register actor, else its address, else
+    (address deleted after the survey closed) its invitation."""
+    invitation_id, email, actor = row[4], row[5], row[7]
+    if actor is not None:
+        return pseudonyms.actor_subject(actor.code)
+    return pseudonyms.address_subject(email) if email else pseudonyms.invitation_subject(invitation_id)
 
 
 def _roster_entries(record: ResponseRecord, rosters: set[str]) -> Iterator[Mapping[str, Any]]:

@@ -31,7 +31,7 @@ from questionnaires import formatting as fmt
 from ..extensions import db
 from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Survey, SurveyState
 from ..models.base import utc_now
-from . import jobs
+from . import jobs, pseudonyms
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
                                       sa.or_(BounceReport.recipient != "", BounceReport.raw != "",
                                              BounceReport.diagnostic != ""))
         .values(recipient="", raw="", diagnostic="").execution_options(synchronize_session="fetch")).rowcount
+    db.session.flush()
+    pseudonyms.forget_addresses(survey)
     survey.contacts_deleted_at = at
     db.session.flush()
     return deleted
