@@ -35,7 +35,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null
   done
-  [ -f "$R/nginx/nginx.pid" ] && /usr/sbin/nginx -p "$R/nginx" -c "$R/nginx/nginx.conf" -s quit 2>/dev/null
+  [ -s "$R/nginx/nginx.pid" ] && nginx -p "$R/nginx" -c "$R/nginx/nginx.conf" -s quit 2>/dev/null
   [ -n "${SMTP_PID:-}" ] && kill "$SMTP_PID" 2>/dev/null
   [ -d "$R/pgdata" ] && "${AS_POSTGRES[@]}" "$PG_BIN/pg_ctl" -D "$R/pgdata" -m fast stop >/dev/null 2>&1
   if [ "$status" -ne 0 ]; then
@@ -237,6 +237,8 @@ git -C "$R/release" -c user.name=Rehearsal -c user.email=rehearsal@example.inval
 git -C "$R/release" push --quiet origin main
 expect 404 "$BASE/rehearsal-release"
 step update
+# New workers start after the reload while the old ones finish; within a minute only new code answers.
+for _ in $(seq 120); do [ "$(get "$BASE/rehearsal-release")" = 200 ] && break; sleep 0.5; done
 expect 200 "$BASE/rehearsal-release"
 grep -q '"neu"' "$R/body" || fail "the new route answers something else"
 [ "$(psql -d lueckenlos -Atc 'SELECT version_num FROM alembic_version')" = rehearsal01 ] || fail "the migration did not run"

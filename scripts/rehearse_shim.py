@@ -307,11 +307,20 @@ http {{
     return conf
 
 
+def nginx_running() -> bool:
+    pidfile = NGINX / "nginx.pid"
+    try:
+        os.kill(int(pidfile.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def nginx_run(args: list[str], quiet_missing: bool = False) -> None:
-    if quiet_missing and not (NGINX / "nginx.pid").exists():
+    if quiet_missing and not nginx_running():
         return
     conf = nginx_config()
-    if args[:2] == ["-s", "reload"] and not (NGINX / "nginx.pid").exists():
+    if args[:2] == ["-s", "reload"] and not nginx_running():
         args = []  # the first "reload" starts it (Debian's nginx runs from the package's install)
     done = subprocess.run([real("nginx"), "-p", str(NGINX), "-c", str(conf), *args])
     if done.returncode != 0:

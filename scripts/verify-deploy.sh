@@ -43,7 +43,7 @@ ROOT=$WORK/root
 mkdir -p "$ROOT/etc/systemd/system" "$ROOT/srv/lueckenlos/app/.venv/bin" "$ROOT/etc/lueckenlos" \
          "$ROOT/usr/bin" "$ROOT/bin"
 for tool in gunicorn flask; do printf '#!/bin/sh\n' >"$ROOT/srv/lueckenlos/app/.venv/bin/$tool"; chmod +x "$ROOT/srv/lueckenlos/app/.venv/bin/$tool"; done
-for tool in /usr/bin/pg_dump /usr/bin/find /bin/sh /bin/kill; do
+for tool in /usr/bin/pg_dump /usr/bin/find /usr/bin/systemd-cat /bin/sh /bin/kill /bin/echo; do
   [ -e "$ROOT$tool" ] || { printf '#!/bin/sh\n' >"$ROOT$tool"; chmod +x "$ROOT$tool"; }
 done
 cp deploy/lueckenlos.env.example "$ROOT/etc/lueckenlos/env"
