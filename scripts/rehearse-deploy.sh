@@ -20,6 +20,7 @@ started=$(date +%s)
 
 fail() { echo "REHEARSAL FAILED: $*" >&2; exit 1; }
 for tool in git nginx openssl curl; do command -v "$tool" >/dev/null || fail "$tool fehlt"; done
+NGINX_BIN=$(command -v nginx)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$PG_BIN" ] || fail "PostgreSQL fehlt (sudo apt-get install postgresql)"
 "$PY" -c "import aiosmtpd" 2>/dev/null || fail "$PY hat kein aiosmtpd (make .venv/.installed-test)"
@@ -35,7 +36,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null
   done
-  [ -s "$R/nginx/nginx.pid" ] && nginx -p "$R/nginx" -c "$R/nginx/nginx.conf" -s quit 2>/dev/null
+  [ -s "$R/nginx/nginx.pid" ] && "$NGINX_BIN" -p "$R/nginx" -c "$R/nginx/nginx.conf" -s quit 2>/dev/null
   [ -n "${SMTP_PID:-}" ] && kill "$SMTP_PID" 2>/dev/null
   [ -d "$R/pgdata" ] && "${AS_POSTGRES[@]}" "$PG_BIN/pg_ctl" -D "$R/pgdata" -m fast stop >/dev/null 2>&1
   if [ "$status" -ne 0 ]; then
@@ -56,7 +57,7 @@ BASE="https://localhost:$HTTPS_PORT"
 
 # --- the machine before the guide: Debian's folders, PostgreSQL, an SMTP relay ----------------------
 mkdir -p "$R"/{srv,etc/systemd/system,etc/nginx/sites-available,etc/nginx/sites-enabled,usr/local/bin} \
-         "$R"/{usr/local/sbin,var/lib,var/backups,var/log/nginx,var/www,var/run/postgresql,run,log,shims,maildir}
+         "$R"/{usr/local/sbin,var/lib,var/backups,var/log/nginx,var/www,var/run/postgresql,run,log,shims,maildir/{new,cur,tmp}}
 AS_POSTGRES=()
 if [ "$(id -u)" -eq 0 ]; then
   install -d -o postgres -g postgres "$R/pgdata" "$R/var/run/postgresql"
