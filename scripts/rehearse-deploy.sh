@@ -152,6 +152,12 @@ check "static file from disk (nginx, 7 days)"
 expect 200 "$BASE/healthz"
 expect 301 "http://localhost:$HTTP_PORT/login"
 check "/healthz through nginx from loopback; HTTP redirects to HTTPS"
+# A client cannot put another address into the app's log (and the login limit): nginx replaces it.
+curl -sk -o /dev/null -H "X-Forwarded-For: 203.0.113.66" "$BASE/login?xff-probe"
+sleep 1
+grep '"path": "/login"' "$R/log/lueckenlos.service.log" | tail -n 1 | grep -q '"remote": "127.0.0.1"' \
+  || fail "a client's own X-Forwarded-For reached the app: $(tail -n 1 "$R/log/lueckenlos.service.log")"
+check "a forged X-Forwarded-For is replaced by nginx"
 
 # The first admin logs in (CSRF over HTTPS on a port other than 443: Host with the port).
 jar=$R/cookies
@@ -233,8 +239,8 @@ cat >>"$R/release/wsgi.py" <<'PY'
 def rehearsal_release():
     return {"release": "neu"}
 PY
-git -C "$R/release" -c user.name=Rehearsal -c user.email=rehearsal@example.invalid commit --quiet -am "Newer release" 2>/dev/null \
-  || { git -C "$R/release" add -A && git -C "$R/release" -c user.name=Rehearsal -c user.email=rehearsal@example.invalid commit --quiet -m "Newer release"; }
+git -C "$R/release" add -A
+git -C "$R/release" -c user.name=Rehearsal -c user.email=rehearsal@example.invalid commit --quiet -m "Newer release"
 git -C "$R/release" push --quiet origin main
 expect 404 "$BASE/rehearsal-release"
 step update
