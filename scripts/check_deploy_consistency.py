@@ -99,9 +99,11 @@ def problems(root: Path) -> list[str]:
                 found.append(f"{name}: OnFailure={failure} has no deploy/systemd/{template}")
 
     # gunicorn binds where nginx's upstream points, and reloads with new code.
-    os.environ.pop("GUNICORN_BIND", None)
-    os.environ.pop(envfile.VARIABLE, None)
-    conf = _module(root / "gunicorn.conf.py", "_gunicorn_conf")
+    saved = {name: os.environ.pop(name) for name in ("GUNICORN_BIND", envfile.VARIABLE) if name in os.environ}
+    try:
+        conf = _module(root / "gunicorn.conf.py", "_gunicorn_conf")  # its defaults, not this shell's
+    finally:
+        os.environ.update(saved)
     if conf.preload_app:
         found.append("gunicorn.conf.py: preload_app is on; a reload (HUP) would keep serving the old code")
     if not getattr(conf, "control_socket_disable", False):

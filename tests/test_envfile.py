@@ -67,7 +67,8 @@ def test_the_app_reads_the_file_and_the_process_environment_wins(tmp_path, monke
                    + 'MAIL_DEFAULT_SENDER="Stadt \\"Muster\\" <post@muster.example>"\n'
                    + f'DATABASE_URL="sqlite:///{tmp_path / "a.sqlite"}"\nBASE_URL="https://aus-der-datei.example"\n')
     for name in ("SECRET_KEY", "MAIL_DEFAULT_SENDER", "DATABASE_URL", "LUECKENLOS_DEMO"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, so what the file puts into os.environ is undone afterwards
+        monkeypatch.delenv(name)
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
     monkeypatch.setenv("LUECKENLOS_ENV_FILE", str(env))
     monkeypatch.setenv("BASE_URL", "https://aus-dem-drop-in.example")  # e.g. systemd Environment=
