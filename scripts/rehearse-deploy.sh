@@ -70,13 +70,14 @@ fi
 SMTP_PID=$!
 
 # The repository the guide clones: this checkout's HEAD (or REHEARSE_FROM) on branch main.
-git init --quiet --bare "$R/source.git"
-git -C "$REPO" push --quiet "$R/source.git" "HEAD:refs/heads/main"
+# A local clone, not a push: it works from CI's shallow or detached checkouts too.
+git clone --quiet --bare "$REPO" "$R/source.git"
+install_commit=$(git -C "$REPO" rev-parse HEAD)
 if [ -n "${REHEARSE_FROM:-}" ]; then
-  git -C "$REPO" cat-file -e "${REHEARSE_FROM}^{commit}" 2>/dev/null \
+  install_commit=$(git -C "$REPO" rev-parse --verify --quiet "${REHEARSE_FROM}^{commit}") \
     || fail "REHEARSE_FROM=$REHEARSE_FROM is not in this clone's history (git fetch --unshallow?)"
-  git -C "$REPO" push --quiet --force "$R/source.git" "$REHEARSE_FROM:refs/heads/main"
 fi
+git --git-dir="$R/source.git" update-ref refs/heads/main "$install_commit"
 git --git-dir="$R/source.git" symbolic-ref HEAD refs/heads/main
 
 for tool in systemctl journalctl sudo sudoedit apt-get adduser chown install git nginx; do
