@@ -91,8 +91,10 @@ unset PGPORT PGDATABASE PGPASSWORD DATABASE_URL
 # What the operator types into /etc/lueckenlos/env (sudoedit): null removes the line.
 export REHEARSE_ENV_VALUES
 REHEARSE_ENV_VALUES=$("$PY" - "$BASE" "$SMTP_PORT" <<'PY'
-import json, secrets, sys
+import base64, json, os, secrets, sys
+# LINK_KEYS: a Fernet key (32 random bytes, URL-safe base64), as `flask links new-key` prints one.
 print(json.dumps({"SECRET_KEY": secrets.token_hex(32) + "$`\"\\", "BASE_URL": sys.argv[1],
+                  "LINK_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
                   "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": sys.argv[2], "MAIL_USE_TLS": "false",
                   "MAIL_USERNAME": None, "MAIL_PASSWORD": None, "BOUNCE_IMAP_HOST": None,
                   "BOUNCE_IMAP_USER": None, "BOUNCE_IMAP_PASSWORD": None}))
