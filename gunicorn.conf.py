@@ -6,9 +6,30 @@ cookie, files in the database, mail in the outbox table; more workers or more se
 coordination beyond the shared PostgreSQL.
 """
 
+import importlib.util
 import multiprocessing
 import os
 import sys
+from pathlib import Path
+
+
+def _load_env_file() -> None:
+    """Read $LUECKENLOS_ENV_FILE with the app's own parser (survey/envfile.py), loaded by path.
+
+    Importing `survey` here would load the app's package into the master, and every worker forked
+    after a reload (HUP) would keep that old code; so only this one standard-library file is read.
+    """
+    spec = importlib.util.find_spec("survey")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return
+    path = Path(next(iter(spec.submodule_search_locations))) / "envfile.py"
+    loader_spec = importlib.util.spec_from_file_location("_lueckenlos_envfile", path)
+    module = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(module)
+    module.load()
+
+
+_load_env_file()
 
 
 def _int(name: str, default: int) -> int:
@@ -50,14 +71,19 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 
-# Load the app once in the master, then fork: faster start, less memory per worker. Database
-# connections are opened lazily in each worker (SQLAlchemy's pool is created per process).
-preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+# The app is loaded in each worker, never in the master: a reload (`systemctl reload lueckenlos`,
+# HUP) then starts workers that import the code now on disk. With preload they would be forked from
+# the master's old copy and keep serving the old code against the migrated schema.
+preload_app = False
+
+# gunicorn ≥ 24 opens a control socket in $HOME or $XDG_RUNTIME_DIR; under ProtectSystem=strict that
+# fails on every start ("Control server error: Read-only file system"), and nothing here uses it.
+control_socket_disable = True
 
 
 def post_fork(server, worker):  # noqa: ARG001 (gunicorn's hook signature)
     """Drop any database connection inherited from the master: each worker opens its own."""
-    wsgi = sys.modules.get("wsgi")  # only when preload_app loaded our app in the master
+    wsgi = sys.modules.get("wsgi")  # only if preload_app were on and had loaded our app in the master
     if wsgi is None or not hasattr(wsgi, "app"):
         return
     from survey.extensions import db

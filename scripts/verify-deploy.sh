@@ -3,6 +3,9 @@
 #   systemd-analyze verify   on the units (in a throw-away root with the paths they expect), and
 #   nginx -t                 on the site config (inside a minimal nginx.conf, with a throw-away
 #                            self-signed certificate in place of the Let's Encrypt one).
+#   consistency              scripts/check_deploy_consistency.py: units, site, env example, gunicorn
+#                            and docs/deploy.md agree on the user, paths, ports and the env file
+#                            (which sh and the app's parser must read the same).
 #   verify_wheel.py          builds the wheel, installs it into a fresh venv outside the checkout
 #                            and serves /login and a catalogue page with gunicorn (about a minute).
 # Installs Debian's systemd / nginx packages when missing (root only); never starts a service.
@@ -40,7 +43,7 @@ ROOT=$WORK/root
 mkdir -p "$ROOT/etc/systemd/system" "$ROOT/srv/lueckenlos/app/.venv/bin" "$ROOT/etc/lueckenlos" \
          "$ROOT/usr/bin" "$ROOT/bin"
 for tool in gunicorn flask; do printf '#!/bin/sh\n' >"$ROOT/srv/lueckenlos/app/.venv/bin/$tool"; chmod +x "$ROOT/srv/lueckenlos/app/.venv/bin/$tool"; done
-for tool in /usr/bin/pg_dump /usr/bin/find /bin/sh /bin/kill; do
+for tool in /usr/bin/pg_dump /usr/bin/find /usr/bin/systemd-cat /bin/sh /bin/kill /bin/echo; do
   [ -e "$ROOT$tool" ] || { printf '#!/bin/sh\n' >"$ROOT$tool"; chmod +x "$ROOT$tool"; }
 done
 cp deploy/lueckenlos.env.example "$ROOT/etc/lueckenlos/env"
@@ -62,7 +65,7 @@ echo "  ok"
 # --- nginx -----------------------------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=lueckenlos.example.de" \
   -keyout "$WORK/privkey.pem" -out "$WORK/fullchain.pem" >/dev/null 2>&1
-sed -e "s#/etc/letsencrypt/live/lueckenlos.example.de/#$WORK/#" \
+sed -e "s#/etc/lueckenlos/tls/#$WORK/#" \
     -e "s#/var/log/nginx/#$WORK/#" deploy/nginx/lueckenlos.conf >"$WORK/lueckenlos.conf"
 cat >"$WORK/nginx.conf" <<CONF
 pid $WORK/nginx.pid;
@@ -81,6 +84,11 @@ http {
 CONF
 echo "nginx -t: deploy/nginx/lueckenlos.conf"
 nginx -t -q -p "$WORK" -c "$WORK/nginx.conf"
+echo "  ok"
+
+# --- consistency -----------------------------------------------------------------------------
+echo "consistency: users, paths, ports, env file (sh and the app), gunicorn reload"
+python3 scripts/check_deploy_consistency.py
 echo "  ok"
 
 # --- the installed wheel ---------------------------------------------------------------------

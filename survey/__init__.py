@@ -13,13 +13,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from questionnaires import formatting as fmt
 
-from . import config, headers, link_keys, logging_setup, question_types, startup_checks
+from . import config, envfile, headers, link_keys, logging_setup, question_types, startup_checks
 from .extensions import csrf, db, login, mail, migrate
 from .request import CleanRequest
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, CLI commands."""
+    envfile.load()  # /etc/lueckenlos/env when LUECKENLOS_ENV_FILE names it (the process environment wins)
     instance_dir = Path(os.environ.get("LUECKENLOS_INSTANCE") or config.DEFAULT_INSTANCE_DIR)
     app = Flask(
         __name__,

@@ -199,8 +199,11 @@ def _libpq(url: str) -> tuple[list[str], dict[str, str]]:
     """Connection options for the PostgreSQL tools, and the environment carrying the password."""
     parsed = sa.engine.make_url(url)
     options = ["--dbname", parsed.database or ""]
-    if parsed.host:
-        options += ["--host", parsed.host]
+    host = parsed.host or parsed.query.get("host")  # ?host=/var/run/postgresql: the Unix socket folder
+    if isinstance(host, tuple):
+        host = host[-1]
+    if host:
+        options += ["--host", host]
     if parsed.port:
         options += ["--port", str(parsed.port)]
     if parsed.username:

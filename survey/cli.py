@@ -21,7 +21,17 @@ from questionnaires import formatting as fmt
 from . import backup as backups
 from .config import QUESTIONNAIRES_DIR
 from .extensions import db
-from .services.accounts import PASSWORD_RULE, AccountError, create_admin, create_user
+from .models import Kommune, User
+from .services.accounts import (
+    PASSWORD_RULE,
+    AccountError,
+    create_admin,
+    create_user,
+    deactivate,
+    kommune_for_account,
+    reactivate,
+    set_password_by_operator,
+)
 from .services.delivery import deliver_due, single_worker
 from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
@@ -36,40 +46,134 @@ links_cli = AppGroup("links", help="Die Schlüssel der persönlichen Links (LINK
 jobs_cli = AppGroup("jobs", help="Hintergrundaufgaben ausführen (Berichte, Arbeitsmappen, Aufräumen).")
 
 
+def _password_option(command):
+    return click.option("--password-file", type=click.File("r", encoding="utf-8"), default=None, metavar="DATEI",
+                        help="Das Passwort aus der ersten Zeile dieser Datei („-“: von der Standardeingabe) "
+                             "statt der Abfrage. Nie auf der Kommandozeile: dort sähen es `ps` und die Shell-Historie.")(command)
+
+
+def _read_password(password_file) -> str:
+    """The new password: the first line of --password-file, else asked twice without echo."""
+    if password_file is not None:
+        lines = password_file.read().splitlines()
+        return lines[0] if lines else ""
+    return click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+
+
+def _account_error(error: AccountError) -> click.ClickException:
+    db.session.rollback()
+    return click.ClickException(str(error))
+
+
+def _user(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Es gibt kein Konto mit der Adresse {email.strip().lower()} "
+                                   "(`flask users list` zeigt alle).")
+    return user
+
+
+_KOMMUNE_HELP = "Name der Kommune, genau wie angelegt (`flask users list` zeigt sie)."
+_CREATE_KOMMUNE_HELP = "Die Kommune neu anlegen, wenn es sie noch nicht gibt (sonst: Fehlermeldung)."
+
+
 @users.command("create")
-@click.option("--kommune", required=True, help="Name der Kommune (wird angelegt, falls es sie nicht gibt).")
+@click.option("--kommune", required=True, help=_KOMMUNE_HELP)
+@click.option("--create-kommune", is_flag=True, help=_CREATE_KOMMUNE_HELP)
 @click.option("--email", required=True)
-@click.option("--password", required=True)
 @click.option("--role", type=click.Choice(["planner", "analyst", "admin"]), required=True)
 @click.option("--name", "display_name", default="", help="Anzeigename.")
-def create_user_command(kommune: str, email: str, password: str, role: str, display_name: str) -> None:
-    """Create a user account."""
+@_password_option
+def create_user_command(kommune: str, create_kommune: bool, email: str, role: str, display_name: str,
+                        password_file) -> None:
+    """Create a user account with a password (asked twice, or from --password-file)."""
     try:
-        user = create_user(kommune, email, password, role, display_name)
+        kommune_for_account(kommune, create_kommune)  # before the prompt: a typo fails at once
+        user = create_user(kommune, email, _read_password(password_file), role, display_name,
+                           create_kommune=create_kommune)
     except AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
+        raise _account_error(error) from None
     db.session.commit()
     click.echo(f"Konto angelegt: {user.email} ({user.role.value}) in {user.kommune.name}")
 
 
 @users.command("create-admin")
-@click.option("--kommune", required=True, help="Name der Kommune (wird angelegt, falls es sie nicht gibt).")
+@click.option("--kommune", required=True,
+              help="Name der Kommune. Die erste wird angelegt; weitere nur mit --create-kommune.")
+@click.option("--create-kommune", is_flag=True, help=_CREATE_KOMMUNE_HELP)
 @click.option("--email", required=True, help="E-Mail-Adresse, mit der sich die Administration anmeldet.")
 @click.option("--name", "display_name", default="", help="Anzeigename (Vorschlag im Kontaktblock).")
-@click.option("--password", prompt="Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen",
-              help=f"Ohne diese Option wird das Passwort abgefragt. {PASSWORD_RULE}")
-def create_admin_command(kommune: str, email: str, display_name: str, password: str) -> None:
+@_password_option
+def create_admin_command(kommune: str, create_kommune: bool, email: str, display_name: str, password_file) -> None:
     """Create the first administrator of a Kommune; the admin area is then at /admin."""
+    create = create_kommune or db.session.scalar(sa.select(sa.func.count()).select_from(Kommune)) == 0
     try:
-        user = create_admin(kommune, email, password, display_name)
+        kommune_for_account(kommune, create)
+        user = create_admin(kommune, email, _read_password(password_file), display_name, create_kommune=create)
     except AccountError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
+        raise _account_error(error) from None
     db.session.commit()
     base = current_app.config["BASE_URL"].rstrip("/")
     click.echo(f"Administration für {user.kommune.forms.accusative} angelegt: {user.email}.")
     click.echo(f"Anmelden unter {base}/login; die Verwaltung ist unter {base}/admin.")
+
+
+@users.command("list")
+@click.option("--kommune", default=None, help="Nur die Konten dieser Kommune.")
+def list_users_command(kommune: str | None) -> None:
+    """List the accounts: address, role, Kommune, state."""
+    query = sa.select(User).join(Kommune, Kommune.id == User.kommune_id).order_by(Kommune.name, User.email)
+    if kommune is not None:
+        try:
+            query = query.where(User.kommune_id == kommune_for_account(kommune, create=False).id)
+        except AccountError as error:
+            raise _account_error(error) from None
+    rows = db.session.scalars(query).all()
+    if not rows:
+        click.echo("Keine Konten.")
+        return
+    for user in rows:
+        state = "aktiv" if user.active and user.has_password else (
+            "deaktiviert" if not user.active else "eingeladen (noch kein Passwort)")
+        click.echo(f"{user.email}\t{user.role.value}\t{user.kommune.name}\t{state}")
+    click.echo(f"{len(rows)} Konto/Konten.")
+
+
+@users.command("passwd")
+@click.argument("email")
+@_password_option
+def passwd_command(email: str, password_file) -> None:
+    """Set a new password for an account; its sessions end and it is told by mail."""
+    user = _user(email)
+    try:
+        set_password_by_operator(user, _read_password(password_file))
+    except AccountError as error:
+        raise _account_error(error) from None
+    db.session.commit()
+    click.echo(f"Neues Passwort gesetzt für {user.email}; alle Sitzungen dieses Kontos sind beendet.")
+
+
+@users.command("disable")
+@click.argument("email")
+def disable_command(email: str) -> None:
+    """Deactivate an account: no login, every session ends; its surveys and answers stay."""
+    user = _user(email)
+    try:
+        deactivate(user)
+    except AccountError as error:
+        raise _account_error(error) from None
+    db.session.commit()
+    click.echo(f"Konto deaktiviert: {user.email}; es kann sich nicht mehr anmelden.")
+
+
+@users.command("enable")
+@click.argument("email")
+def enable_command(email: str) -> None:
+    """Reactivate a deactivated account (with its old password)."""
+    user = _user(email)
+    reactivate(user)
+    db.session.commit()
+    click.echo(f"Konto wieder aktiv: {user.email}.")
 
 
 @click.command("demo")

@@ -203,7 +203,7 @@ def test_password_policy_says_what_is_wrong(password, expected):
 
 def test_cli_refuses_a_password_below_the_policy(runner):
     result = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email", "a@w.example",
-                                 "--password", "123456789"])
+                                 "--password-file", "-"], input="123456789\n")
     assert result.exit_code != 0 and "mindestens 10 Zeichen" in result.output
 
 
@@ -346,7 +346,7 @@ def test_create_admin_prompts_for_the_password_and_the_admin_logs_in(app, runner
     response = client.post("/login", data={"email": "admin@wuppertal.example", "password": NEW_PASSWORD})
     assert response.headers["Location"] == "/admin/"
     again = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email",
-                                "admin@wuppertal.example", "--password", NEW_PASSWORD])
+                                "admin@wuppertal.example", "--password-file", "-"], input=NEW_PASSWORD)
     assert again.exit_code != 0 and "bereits ein Konto" in again.output
 
 
@@ -354,7 +354,7 @@ def test_first_day_admin_from_the_cli_invites_a_planner_and_an_analyst_who_land_
         app, runner, inbox):
     """From an empty database: the CLI makes the first admin; the colleagues come in through their mails."""
     result = runner.invoke(args=["users", "create-admin", "--kommune", "Kreis Düren", "--email", "admin@dueren.example",
-                                 "--name", "Ada Admin", "--password", NEW_PASSWORD])
+                                 "--name", "Ada Admin", "--password-file", "-"], input=NEW_PASSWORD)
     assert result.exit_code == 0, result.output
     admin_client = login(app.test_client(), "admin@dueren.example", NEW_PASSWORD)
     assert admin_client.get("/").headers["Location"] == "/admin/"

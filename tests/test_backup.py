@@ -50,8 +50,8 @@ def live(database):
         yield app
 
 
-def invoke(app, *args: str):
-    result = app.test_cli_runner().invoke(args=list(args))
+def invoke(app, *args: str, input: str | None = None):
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
     return result
 
 
@@ -62,8 +62,8 @@ def row_counts(app) -> dict[str, int]:
 
 
 def add_user(app, email: str) -> None:
-    result = invoke(app, "users", "create", "--kommune", "Stadt Musterhausen", "--email", email,
-                    "--password", "ein-langes-Passwort-2026", "--role", "planner")
+    result = invoke(app, "users", "create", "--kommune", "Stadt Musterhausen", "--create-kommune", "--email", email,
+                    "--password-file", "-", "--role", "planner", input="ein-langes-Passwort-2026\n")
     assert result.exit_code == 0, result.output
 
 
@@ -88,8 +88,9 @@ def test_plain_copy_misses_the_last_save_but_backup_keeps_it(live, tmp_path):
 
     assert not Path(f"{tmp_path / 'backup.sqlite'}-wal").exists()  # one self-contained file
     assert oct((tmp_path / "backup.sqlite").stat().st_mode & 0o777) == "0o600"
-    invoke(live, "users", "create", "--kommune", "Stadt Musterhausen", "--email", "danach@musterhausen.de",
-           "--password", "ein-langes-Passwort-2026", "--role", "planner")
+    invoke(live, "users", "create", "--kommune", "Stadt Musterhausen", "--create-kommune",
+           "--email", "danach@musterhausen.de", "--password-file", "-", "--role", "planner",
+           input="ein-langes-Passwort-2026\n")
     result = invoke(live, "restore", str(tmp_path / "backup.sqlite"), "--yes")
     assert result.exit_code == 0, result.output
     assert {"erste@musterhausen.de", "letzte@musterhausen.de"} <= user_emails(live)

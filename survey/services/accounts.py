@@ -62,6 +62,22 @@ def get_or_create_kommune(name: str) -> Kommune:
     return kommune
 
 
+def kommune_for_account(name: str, create: bool) -> Kommune:
+    """The Kommune of this exact name; a new one only when `create` (a typo must not found a second Kommune)."""
+    name = name.strip()
+    if not name:
+        raise AccountError("Bitte geben Sie den Namen der Kommune an.")
+    kommune = db.session.scalar(sa.select(Kommune).where(Kommune.name == name))
+    if kommune is not None:
+        return kommune
+    if not create:
+        known = db.session.scalars(sa.select(Kommune.name).order_by(Kommune.name)).all()
+        hint = f" Vorhanden: {', '.join(known)}." if known else " Es gibt noch keine Kommune."
+        raise AccountError(f"Die Kommune „{name}“ gibt es nicht.{hint} "
+                           "Eine neue Kommune nur mit --create-kommune anlegen.")
+    return get_or_create_kommune(name)
+
+
 def set_districts(kommune: Kommune, names: list[str]) -> None:
     """Add the districts in `names` that the Kommune lacks, keeping the given order."""
     existing = {d.code: d for d in kommune.districts}
@@ -142,14 +158,14 @@ def _refuse_existing(email: str) -> None:
 
 
 def create_user(kommune_name: str, email: str, password: str, role: str, display_name: str = "",
-                phone: str = "") -> User:
-    """Create a user with a password (and the Kommune, if it does not exist yet)."""
+                phone: str = "", create_kommune: bool = True) -> User:
+    """Create a user with a password (and the Kommune, if it does not exist yet and `create_kommune`)."""
     email = normalise_email(email)
     role_value = _role(role)
     check_password_policy(password, email)
     _refuse_existing(email)
     user = User(
-        kommune=get_or_create_kommune(kommune_name.strip()),
+        kommune=kommune_for_account(kommune_name, create_kommune),
         email=email,
         display_name=display_name.strip() or email.split("@")[0],
         phone=phone.strip(),
@@ -161,11 +177,12 @@ def create_user(kommune_name: str, email: str, password: str, role: str, display
     return user
 
 
-def create_admin(kommune_name: str, email: str, password: str, display_name: str = "") -> User:
+def create_admin(kommune_name: str, email: str, password: str, display_name: str = "",
+                 create_kommune: bool = True) -> User:
     """The first administrator of a Kommune (from `flask users create-admin`)."""
     if not kommune_name.strip():
         raise AccountError("Bitte geben Sie den Namen der Kommune an.")
-    return create_user(kommune_name, email, password, Role.ADMIN.value, display_name)
+    return create_user(kommune_name, email, password, Role.ADMIN.value, display_name, create_kommune=create_kommune)
 
 
 def _issue_token(user: User, purpose: TokenPurpose, now: dt.datetime | None = None) -> AccountToken:
@@ -306,6 +323,13 @@ def change_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise AccountError("Das neue Passwort ist dasselbe wie das bisherige.", field="password")
     _set_password(user, new)
+    db.session.flush()
+
+
+def set_password_by_operator(user: User, password: str) -> None:
+    """A new password set by the server's operator (`flask users passwd`): the policy holds, every
+    session of the user ends, and the user is told by mail."""
+    _set_password(user, password, notify=user.has_password)
     db.session.flush()
 
 

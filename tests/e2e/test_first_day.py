@@ -140,7 +140,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         for model in (Kommune, User):  # no demo, no Kommune, no account
             assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
     result = runner.invoke(args=["users", "create-admin", "--kommune", "Stadt Wuppertal", "--email", ADMIN,
-                                 "--name", "Anna Admin", "--password", PASSWORDS[ADMIN]])
+                                 "--name", "Anna Admin"], input=f"{PASSWORDS[ADMIN]}\n{PASSWORDS[ADMIN]}\n")
     assert result.exit_code == 0, result.output
     assert "Administration für die Stadt Wuppertal angelegt: admin@wuppertal.example." in result.output
     assert "Verwaltung ist unter" in result.output
