@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,8 +66,9 @@ def test_the_app_reads_the_file_and_the_process_environment_wins(tmp_path, monke
     env = tmp_path / "env"
     env.write_text('SECRET_KEY="aus-der-datei-$-nicht"\n'.replace("$", "\\$")
                    + 'MAIL_DEFAULT_SENDER="Stadt \\"Muster\\" <post@muster.example>"\n'
-                   + f'DATABASE_URL="sqlite:///{tmp_path / "a.sqlite"}"\nBASE_URL="https://aus-der-datei.example"\n')
-    for name in ("SECRET_KEY", "MAIL_DEFAULT_SENDER", "DATABASE_URL", "LUECKENLOS_DEMO"):
+                   + f'DATABASE_URL="sqlite:///{tmp_path / "a.sqlite"}"\nBASE_URL="https://aus-der-datei.example"\n'
+                   + f'LINK_KEYS="{Fernet.generate_key().decode()}"\n')
+    for name in ("SECRET_KEY", "MAIL_DEFAULT_SENDER", "DATABASE_URL", "LUECKENLOS_DEMO", "LINK_KEYS"):
         monkeypatch.setenv(name, "")  # recorded, so what the file puts into os.environ is undone afterwards
         monkeypatch.delenv(name)
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
