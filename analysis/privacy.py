@@ -16,8 +16,10 @@ Free texts (answers to text questions, "Sonstiges, und zwar: …", free-text fie
 row-level content: one organisation's own words. Analysts see them (on the page, in the report and
 in row downloads) only where the planner shared rows *and* included free texts, and only above
 `min_group` respondents (`texts_shown`). Row-level data for analysts is pseudonymised by
-`pseudonymise` (names replaced by stored random codes, see `survey/services/pseudonyms.py`) and
-stripped of free texts by `row_questions` unless they are included.
+`pseudonymise` (names replaced by stored random codes, see `survey/services/pseudonyms.py`),
+stripped of the attributes the page filters by (district, sector, provider type: `FILTER_KEYS`,
+`row_actors`, `row_graph`), so unfiltered rows cannot single out the one organisation a refused
+filter protects, and stripped of free texts by `row_questions` unless they are included.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from questionnaires.kinds import KINDS
 from questionnaires.model import Question
 
 from . import keys
-from .dataset import Dataset, ResponseRecord
+from .dataset import ActorRecord, Dataset, ResponseRecord
 from .statistics import Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts
 
 DEFAULT_MIN_GROUP = 3
@@ -134,9 +136,19 @@ def texts_shown(n: int, free_text: bool, min_group: int = DEFAULT_MIN_GROUP, pla
     return planner or (free_text and n >= min_group)
 
 
+# The organisation's attributes the results page filters by. Analysts' row-level data never carries
+# them: otherwise the unfiltered rows would single out the one organisation of a district (or
+# sector) that the refused filter protects. In rows an analyst gets them only through the filter,
+# which must leave at least `min_group` organisations.
+FILTER_KEYS = frozenset({keys.DISTRICTS, keys.SECTOR, keys.PROVIDER_TYPE})
+FILTER_NODE_ATTRIBUTES = ("sector", "sector_label", "provider_type", "districts")
+
+
 def row_questions(questions: Sequence[Question], free_text: bool) -> tuple[Question, ...]:
-    """The questions of analysts' row exports: without free-text questions, "Sonstiges" texts and
-    free-text fields of groups, unless the planner included free texts."""
+    """The questions of analysts' row exports: without the filter attributes (`FILTER_KEYS`), and
+    without free-text questions, "Sonstiges" texts and free-text fields of groups, unless the
+    planner included free texts."""
+    questions = [q for q in questions if q.key not in FILTER_KEYS]
     if free_text:
         return tuple(questions)
     kept = []
@@ -146,6 +158,21 @@ def row_questions(questions: Sequence[Question], free_text: bool) -> tuple[Quest
         fields = tuple(replace(f, other=False) for f in question.fields if not is_free_text(f))
         kept.append(replace(question, other=False, fields=fields))
     return tuple(kept)
+
+
+def row_actors(actors: Iterable[ActorRecord]) -> tuple[ActorRecord, ...]:
+    """The actors list as analysts get it: codes only, without the filter attributes."""
+    return tuple(ActorRecord(a.code, a.name) for a in actors)
+
+
+def row_graph(graph: Any) -> Any:
+    """A copy of the partner network for analysts' row downloads (edge list, GraphML): the nodes
+    without the filter attributes (`FILTER_NODE_ATTRIBUTES`)."""
+    graph = graph.copy()
+    for _node, data in graph.nodes(data=True):
+        for name in FILTER_NODE_ATTRIBUTES:
+            data.pop(name, None)
+    return graph
 
 
 def _roster_keys(questions: Sequence[Question]) -> set[str]:

@@ -296,3 +296,33 @@ def test_the_network_template_makes_a_confidential_survey_shown_in_the_privacy_n
         token = invite(survey)
     welcome = client.get(f"/r/{token}").get_data(as_text=True)
     assert "Vertraulich:" in welcome and "nicht namentlich weitergegeben" in welcome
+
+
+def test_unfiltered_rows_carry_no_filter_attribute_so_a_refused_filter_cannot_be_undone(
+        app, analyst_client, planner_client, ids):
+    # Oststadt has one organisation: the filter is refused. The unfiltered rows must not say which
+    # code is in Oststadt (nor its sector or provider type, the page's other filters).
+    _share(app, ids["survey"], free_text=True)
+    base = f"/results/{ids['survey']}"
+    assert analyst_client.get(f"{base}/antworten.csv?stadtteil=oststadt").status_code == 403
+    header = next(csv.reader(io.StringIO(analyst_client.get(f"{base}/antworten.csv?format=rfc4180")
+                                         .get_data(as_text=True))))
+    assert not [c for c in header if c.split(".")[:2] in (["akteur", "stadtteile"], ["akteur", "sektor"],
+                                                          ["akteur", "traegerart"])]
+    codebook = analyst_client.get(f"{base}/codebuch.csv?format=rfc4180").get_data(as_text=True)
+    assert "akteur.stadtteile" not in codebook
+    actors = list(csv.DictReader(io.StringIO(analyst_client.get(f"{base}/akteure.csv?format=rfc4180")
+                                             .get_data(as_text=True))))
+    assert len(actors) == 4 and all(a["sector"] == a["provider_type"] == a["districts"] == "" for a in actors)
+    edges = list(csv.DictReader(io.StringIO(analyst_client.get(f"{base}/netzwerk-kanten.csv?format=rfc4180")
+                                            .get_data(as_text=True))))
+    assert edges and all(e["source_sector"] == e["target_sector"] == "" for e in edges)
+    graphml = analyst_client.get(f"{base}/netzwerk.graphml").get_data(as_text=True)
+    assert "oststadt" not in graphml and 'attr.name="sector"' not in graphml
+    book = openpyxl.load_workbook(io.BytesIO(fetch_prepared(analyst_client, f"{base}/auswertung.xlsx").data),
+                                  read_only=True)
+    sheet_actors = [row for row in book["Akteure"].iter_rows(values_only=True)]
+    assert all(not any(row[2:]) for row in sheet_actors[1:] if row and row[0])
+    # Planners keep everything.
+    planner_actors = planner_client.get(f"{base}/akteure.csv?format=rfc4180").get_data(as_text=True)
+    assert "oststadt" in planner_actors and "sport" in planner_actors

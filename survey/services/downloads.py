@@ -31,7 +31,7 @@ from . import jobs, results_page
 from . import results as service
 
 KEEP = dt.timedelta(days=2)  # files nobody fetched are deleted after this
-VERSION = 2  # bump when the rendering changes, so files prepared before a deploy are not offered
+VERSION = 3  # bump when the rendering changes, so files prepared before a deploy are not offered
 
 
 @dataclasses.dataclass(frozen=True)

@@ -112,7 +112,8 @@ def write_workbook(survey: Survey, filters: service.Filters, viewer: service.Vie
     refused = "" if contacts else row_access.refusal(survey, False, viewer.min_group, len(dataset.responses))
     if not contacts:
         questions = privacy.row_questions(questions, viewer.free_text)
-        dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, viewer.free_text))
+        dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, viewer.free_text),
+                          actors=privacy.row_actors(dataset.actors))
     sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
                                  dataset)
     if refused:  # analysts without row-level data: the codebook only, and the note says why

@@ -11,8 +11,10 @@ only when all of these hold (`refusal` says in German which one does not):
 * the filter leaves at least `MIN_GROUP_SIZE` organisations (responses).
 
 Shared rows are pseudonymised (`services/pseudonyms.py`: a stored random code per organisation,
-stable across the waves of a series; names, contact data and name questions never appear) and
-carry free texts only when the planner includes them too (`Survey.rows_free_text`).
+stable across the waves of a series; names, contact data and name questions never appear), carry
+no district, sector or provider type of the organisation (`privacy.FILTER_KEYS`: those come only
+through a filter, which must leave `MIN_GROUP_SIZE` organisations) and carry free texts only when
+the planner includes them too (`Survey.rows_free_text`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ NOT_SHARED = ("Einzeldaten (eine Zeile je Einrichtung) gibt die Planung dieser B
 def too_few(min_group: int) -> str:
     return (f"Mit diesem Filter bleiben weniger als {min_group} Einrichtungen übrig. Einzeldaten gibt es für "
             f"Auswertende erst ab {min_group} Einrichtungen, damit niemand an seinen Antworten zu erkennen ist. "
-            "Wählen Sie einen weiteren Filter.")
+            "Wählen Sie einen weiter gefassten Filter (weniger Einschränkungen).")
 
 
 def refusal(survey: Survey, planner: bool, min_group: int, organisations: int) -> str:

@@ -222,12 +222,15 @@ def actors_csv(survey_id: int):
     refused = _row_refusal(survey, filters)
     if refused:
         return _refused(survey, filters, refused)
-    dataset = _dataset(survey, filters)  # analysts: codes instead of names
-    return _csv(export.actors_csv(dataset.actors, dialect), survey, "akteure", encoded=True)
+    actors = _dataset(survey, filters).actors  # analysts: codes instead of names, no filter attributes
+    if not current_user.can_plan:
+        actors = privacy.row_actors(actors)
+    return _csv(export.actors_csv(actors, dialect), survey, "akteure", encoded=True)
 
 
 def _graph(survey: Survey) -> Any:
-    """The partner network of the filtered dataset (analysts: nodes named by their codes)."""
+    """The partner network of the filtered dataset for the row downloads (analysts: nodes named
+    by their codes, without the filter attributes)."""
     dataset, key = _dataset(survey, _filters(), keyed=True)
     dataset = service.analysed(dataset)
     if dataset.question(analysis_keys.PARTNERS) is None:
@@ -236,7 +239,8 @@ def _graph(survey: Survey) -> Any:
     partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
     if viewer.suppressing and partners < viewer.min_group:
         abort(404)
-    return service.network_view(dataset, key).graph
+    graph = service.network_view(dataset, key).graph
+    return graph if viewer.planner else privacy.row_graph(graph)
 
 
 @bp.route("/<int:survey_id>/netzwerk-kanten.csv")
