@@ -71,7 +71,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _tune_sqlite(app: Flask) -> None:
-    """WAL and a busy timeout, so concurrent respondents on the embedded database wait, not fail."""
+    """WAL and a busy timeout, so concurrent respondents on the embedded database wait, not fail;
+    secure delete, so deleted data leaves the file."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -82,6 +83,9 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted and overwritten content is zeroed in the file, not left in free space: what
+            # retention deletes must not stay readable in a copy of the database.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         @sa.event.listens_for(db.engine, "handle_error")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from survey.extensions import db
@@ -274,3 +275,40 @@ def test_after_deletion_organisations_without_address_keep_distinct_codes_and_no
     after = codes()
     assert len(set(after)) == 2 and all(code.startswith("E-") for code in after)
     assert db.session.scalars(sa.select(Pseudonym.subject).where(Pseudonym.subject.like("m%"))).all() == []
+
+
+def test_deleted_contacts_leave_the_database_file_and_its_log(app, ctx, planner):
+    # A copy of the SQLite file and its -wal taken after the deletion holds none of the names.
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("the embedded database's files; PostgreSQL keeps old row versions until VACUUM")
+    path = Path(url.removeprefix("sqlite:///"))
+    survey = _answered_survey(planner[0])
+    survey_service.close_survey(survey, now=T0)
+    db.session.commit()
+
+    def stored() -> bytes:
+        return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+    assert b"Kerstin Kita" in stored()
+    retention.delete_survey_contacts(survey, now=T0)
+    db.session.commit()
+    assert b"Kerstin Kita" not in stored() and b"kerstin@kita.example" not in stored()
+
+
+def test_the_contact_persons_answer_goes_with_the_contact_data_and_the_other_answers_stay(ctx, planner):
+    survey = make_survey(planner[0], keys=["netzwerk.wirkungskreis", "akteur.ansprechperson"], title="Mit Kontakt")
+    invitation, _token = invitations.invite(survey, "kita@example.org", organisation="Kita Regenbogen")
+    response = response_service.start(invitation)
+    response.draft = {"netzwerk.wirkungskreis": ["stadtteil"], "akteur.ansprechperson": ["Rita Regenbogen, Leitung"]}
+    assert response_service.submit(response) == {}
+    db.session.commit()
+    assert db.session.get(Response, response.id).answers["akteur.ansprechperson"] == "Rita Regenbogen, Leitung"
+    survey_service.close_survey(survey, now=T0)
+    deleted = retention.delete_survey_contacts(survey, now=T0)
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(Response, response.id)
+    assert deleted.answers == 1
+    assert kept.answers == {"netzwerk.wirkungskreis": "stadtteil"}
+    assert "Rita" not in json.dumps(kept.draft)

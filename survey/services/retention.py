@@ -5,7 +5,8 @@ recipient and bodies, bounce reports about them, the demo mailbox's .eml files) 
 `CONTACT_RETENTION_DAYS` after its closing (`Survey.closed_at`, set again by every closing, so a
 reopened survey starts the clock anew), or at once when the planner asks; the invitation's sealed
 link goes with them (no more mail can reach the person). The organisation's name,
-the invitation's states and every answer stay: results and later waves do not need a person.
+the invitation's states and every answer but the contact person's ("Ansprechperson", `results.CONTACT_KEYS`)
+stay: results and later waves do not need a person.
 
 Register contact persons (`Actor.contact_name`, `email`, `phone`) carry their own
 `contact_confirmed_at` ("zuletzt bestätigt"): saving the entry, the button "Kontakt bestätigen"
@@ -29,9 +30,10 @@ from flask import current_app
 from questionnaires import formatting as fmt
 
 from ..extensions import db
-from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Survey, SurveyState
+from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
 from ..models.base import utc_now
 from . import jobs, pseudonyms
+from .results import CONTACT_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class Deleted:
     bounce_reports: int = 0
     mailbox_files: int = 0
     actors: int = 0
+    answers: int = 0  # responses whose contact-person answer (`results.CONTACT_KEYS`) was removed
 
     def add(self, other: Deleted) -> None:
         for name in dataclasses.asdict(self):
@@ -117,11 +120,44 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
                                       sa.or_(BounceReport.recipient != "", BounceReport.raw != "",
                                              BounceReport.diagnostic != ""))
         .values(recipient="", raw="", diagnostic="").execution_options(synchronize_session="fetch")).rowcount
+    deleted.answers = _forget_contact_answers(survey)
     db.session.flush()
     pseudonyms.forget_addresses(survey)
     survey.contacts_deleted_at = at
     db.session.flush()
+    sa.event.listen(db.session(), "after_commit", _empty_the_log, once=True)
     return deleted
+
+
+def _empty_the_log(_session: object) -> None:
+    """Once a deletion is committed: on SQLite, fold the write-ahead log into the database file and
+    empty it, so the -wal file beside it keeps no page with the deleted names (the file itself
+    zeroes deleted content: `secure_delete`). PostgreSQL keeps old row versions until VACUUM
+    reuses their space; docs/deploy.md says so."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _is_contact_key(key: str) -> bool:
+    return any(key == k or key.startswith((k + "/", k + ".")) for k in CONTACT_KEYS)
+
+
+def _forget_contact_answers(survey: Survey) -> int:
+    """Remove the answers naming a contact person ("Ansprechperson: Name, Funktion") from every
+    response of `survey`, typed answers and draft alike; every other answer stays."""
+    changed = 0
+    for response in db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id)):
+        answers = response.answers or {}
+        draft = response.draft or {}
+        if any(_is_contact_key(k) for k in answers) or any(_is_contact_key(k) for k in draft):
+            if response.answers is not None:
+                response.answers = {k: v for k, v in answers.items() if not _is_contact_key(k)}
+            response.draft = {k: v for k, v in draft.items() if not _is_contact_key(k)}
+            changed += 1
+    return changed
 
 
 def _delete_mailbox_files(mail_ids: list[int]) -> int:

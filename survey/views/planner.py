@@ -589,7 +589,8 @@ def delete_contacts(survey_id: int):
         deleted = retention.delete_survey_contacts(survey)
         db.session.commit()
         flash(f"Die Kontaktdaten sind gelöscht (Einladungen: {fmt.number(deleted.invitations)}, gespeicherte "
-              f"E-Mails: {fmt.number(deleted.mails)}). Die Antworten bleiben erhalten.", "success")
+              f"E-Mails: {fmt.number(deleted.mails)}). Die Antworten bleiben erhalten, ohne die Angabe der "
+              "Ansprechperson.", "success")
         return _back_to_builder(survey)
     count = db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(Invitation.survey_id == survey.id))
     return render_template("planner/delete_contacts.html", survey=survey, count=count,
