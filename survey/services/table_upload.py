@@ -68,11 +68,16 @@ def _check_zip(raw: bytes) -> None:
     total = sum(part.file_size for part in parts)
     packed_too_well = any(part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1)
                           for part in parts)
-    if total > MAX_UNPACKED or packed_too_well:
+    if total > MAX_UNPACKED:
         raise UploadError(
             f"Die Excel-Datei ist entpackt zu groß ({fmt.number(total / 1024 / 1024, 0)} MB; erlaubt sind "
-            f"{fmt.number(MAX_UNPACKED // 1024 // 1024)} MB) oder enthält übergroße Zellen. Bitte speichern Sie "
+            f"{fmt.number(MAX_UNPACKED // 1024 // 1024)} MB). Bitte speichern Sie "
             "nur die Tabelle mit den Akteuren als .xlsx oder .csv.")
+    if packed_too_well:
+        raise UploadError(
+            "Die Excel-Datei enthält übergroße oder ungewöhnlich stark gepackte Inhalte (zum Beispiel eine "
+            "Zelle mit sehr viel Text) und wird deshalb nicht geöffnet. Bitte speichern Sie nur die Tabelle "
+            "mit den Akteuren als .xlsx oder .csv.")
 
 
 def _xlsx_rows(raw: bytes) -> Iterator[tuple[object, ...]]:
