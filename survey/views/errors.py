@@ -9,7 +9,9 @@ MESSAGES = {
     403: ("Kein Zugriff", "Für diese Seite fehlen Ihnen die Rechte. Wenden Sie sich bei Fragen an Ihre Administration."),
     404: ("Seite nicht gefunden", "Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur Startseite."),
     405: ("Nicht möglich", "Diese Aktion ist auf dieser Seite nicht möglich."),
-    413: ("Datei zu groß", "Die hochgeladene Datei ist zu groß (höchstens 16 MB)."),
+    413: ("Datei zu groß", "Die hochgeladene Datei ist zu groß (höchstens 16 MB). Gehen Sie mit der Zurück-Taste "
+                           "Ihres Browsers zum Formular zurück und wählen Sie eine kleinere Datei, zum Beispiel nur "
+                           "die Tabelle mit den Akteuren als .csv."),
     500: ("Ein Fehler ist aufgetreten", "Das hat nicht geklappt. Bitte versuchen Sie es in einigen Minuten erneut."),
 }
 
