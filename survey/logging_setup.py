@@ -147,7 +147,7 @@ def init_app(app: Flask) -> None:
                 "path": mask_path(request.path),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "remote": request.headers.get("X-Forwarded-For", request.remote_addr),
+                "remote": request.remote_addr,  # the client as ProxyFix (TRUSTED_PROXIES) sees it, not a raw header
             },
         )
         return response
