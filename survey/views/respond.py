@@ -28,7 +28,7 @@ from ..services import outbox
 from ..services import waves as wave_service
 from ..services import responses as response_service
 from ..services.invitations import find_by_token
-from ..services.surveys import pages_with_questions
+from ..services.surveys import answering_minutes, pages_with_questions
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -176,17 +176,8 @@ def welcome(token: str):
         resume = min(response.current_page, len(pages) - 1) + 1
     return render_template("respond/welcome.html", invitation=invitation, survey=invitation.survey,
                            token=token, response=response, question_count=question_count,
-                           page_count=len(pages), resume=resume, minutes=_minutes(pages),
+                           page_count=len(pages), resume=resume, minutes=answering_minutes(pages),
                            link_state=request.args.get("link"), wait=request.args.get("warten", type=int))
-
-
-def _minutes(pages) -> int:
-    """A rough, honest estimate: half a minute per question, more for lists of entries."""
-    seconds = 0
-    for _page, questions in pages:
-        for q in questions:
-            seconds += 300 if q.kind in response_service.ENTRY_KINDS else 0 if q.kind == "info" else 30
-    return max(5, round(seconds / 300) * 5)
 
 
 @bp.route("/<token>/start", methods=["POST"])
