@@ -81,3 +81,32 @@ def test_every_mail_fits_a_phone_in_light_and_dark_mode(app, browser, inbox, tmp
                     assert colour in ("rgb(26, 26, 26)", "rgb(68, 68, 68)"), f"{kind} ({scheme}): {text!r} in {colour}"
                 page.screenshot(path=str(folder / f"{kind}-{width}-{scheme}.png"), full_page=True)
         context.close()
+
+
+def test_a_respondent_declines_on_a_phone(app, browser, live_server, planner):
+    from playwright.sync_api import expect
+
+    from e2e.axe import axe_violations
+    from factories import invite, make_survey
+
+    with app.app_context():
+        token = invite(make_survey(planner[0]))
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_server}/r/{token}")
+    page.get_by_role("link", name="Ich möchte nicht teilnehmen").click()
+    expect(page.get_by_role("heading", name="Nicht an der Befragung teilnehmen?")).to_be_visible()
+    assert axe_violations(page) == []
+    folder = Path(os.environ.get("MAIL_SCREENSHOTS") or "/nonexistent")
+    if folder.is_dir():
+        page.screenshot(path=str(folder / "decline-confirm-360.png"), full_page=True)
+    page.get_by_label("Möchten Sie uns einen Grund nennen? (freiwillig)").fill("Keine Angebote für Familien.")
+    page.get_by_role("button", name="Ja, wir nehmen nicht teil").click()
+    expect(page.get_by_role("status")).to_contain_text("Vermerkt: Kita Sonnenschein nimmt nicht teil.")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    if folder.is_dir():
+        page.screenshot(path=str(folder / "decline-done-360.png"), full_page=True)
+    context.close()
+    with app.app_context():
+        assert invitations.find_by_token(token).declined_note.endswith("Keine Angebote für Familien.")
