@@ -69,7 +69,8 @@ def test_every_respondent_mail_names_the_kommune_first_with_article_and_closes(a
     assert f"Das Ausfüllen dauert etwa {minutes} Minuten. Bitte antworten Sie bis zum 15. Dezember 2026." in invitation
     assert "Bitte antworten Sie bis zum 15. Dezember 2026." in reminder
     assert "Bitte antworten Sie bis zum 15. Dezember 2026." in _plain(mails["link"])
-    assert f"vor einiger Zeit hat {nominative} Kita Sonnenschein" in reminder
+    von = {"die": "von der", "der": "vom"}[nominative.split()[0]] + " " + kommune
+    assert f"Kita Sonnenschein wurde vor einiger Zeit {von} zur Befragung „Netzwerke 2026“ eingeladen." in reminder
     assert "Falls Sie inzwischen geantwortet haben" in reminder
     for text in (invitation, reminder):
         assert "Die Teilnahme ist freiwillig." in text

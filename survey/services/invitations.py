@@ -87,7 +87,7 @@ Mit freundlichen Grüßen
         "{Kommune}: Erinnerung an die Befragung „{Befragung}“",
         """{Anrede},
 
-vor einiger Zeit hat {Kommune_Artikel} {Organisation} zur Befragung „{Befragung}“ eingeladen. Ihre Antworten sind bei uns noch nicht angekommen.
+{Organisation} wurde vor einiger Zeit {Kommune_von} zur Befragung „{Befragung}“ eingeladen. Ihre Antworten sind bei uns noch nicht angekommen.
 
 Falls Sie inzwischen geantwortet haben, danken wir Ihnen herzlich: Dann hat sich diese Erinnerung überschnitten und Sie müssen nichts weiter tun.
 
