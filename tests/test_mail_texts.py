@@ -75,6 +75,9 @@ def test_every_respondent_mail_names_the_kommune_first_with_article_and_closes(a
     for text in (invitation, reminder):
         assert "Die Teilnahme ist freiwillig." in text
         assert "antworten Sie kurz auf diese E-Mail" in text and "„Ich möchte nicht teilnehmen“" in text
+    bei = {"die": "bei der", "der": "beim"}[nominative.split()[0]] + " " + kommune
+    assert f"Ob diese Einladung echt ist, können Sie {bei} erfragen: Rufen Sie die Nummer aus dem Telefonverzeichnis" \
+        in " ".join(invitation.split())
     assert re.search(r"sind am \d{1,2}\. \w+ 20\d\d um \d{1,2}:\d\d Uhr eingegangen", _plain(mails["confirmation"]))
     html = mails["invitation"].get_body(("html",)).get_content()
     assert re.search(r'<a href="mailto:planner@\w+\.example"', html)  # the contact address can be clicked

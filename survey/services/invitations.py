@@ -47,6 +47,7 @@ PLACEHOLDERS = {
     "Kommune_bei": "z. B. „beim Kreis Düren“ / „bei der Stadt Wuppertal“",
     "Frist": "Antwortfrist als Datum, z. B. 15.12.2026 (oder „keine feste Frist“)",
     "Fristsatz": "„Bitte antworten Sie bis zum 15. Dezember 2026.“ – leer, wenn es keine Frist gibt",
+    "Echtheit": "ein Satz, wie man prüft, ob die Einladung echt ist (Anruf über das Telefonverzeichnis der Kommune)",
     "Zeitaufwand": "geschätzte Zeit zum Ausfüllen, z. B. „etwa 15 Minuten“ (wie auf der Startseite der Befragung)",
     "Link": "der persönliche Link zur Befragung (Pflicht)",
     "Einleitung": "die Einleitung der Befragung",
@@ -77,6 +78,8 @@ Ihr persönlicher Link zur Befragung:
 Sie können Ihre Antworten zwischenspeichern und später über diesen Link weitermachen. Bitte geben Sie den Link nicht weiter: er gilt nur für Ihre Organisation.
 
 """ + _VOLUNTARY + """
+
+{Echtheit}
 
 Bei Fragen: {Kontakt}
 
@@ -200,6 +203,7 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
         "Kommune_bei": forms.bei,
         "Frist": fmt.date(survey.deadline) if survey.deadline else "keine feste Frist",
         "Fristsatz": deadline_sentence(survey),
+        "Echtheit": genuineness_sentence(survey),
         "Zeitaufwand": f"etwa {answering_minutes(pages_with_questions(survey))} Minuten",
         "Link": link,
         "Einleitung": survey.introduction.strip(),
@@ -211,6 +215,15 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
 def deadline_sentence(survey: Survey) -> str:
     """ "Bitte antworten Sie bis zum 15. Dezember 2026." – nothing when the survey has no deadline."""
     return f"Bitte antworten Sie bis zum {fmt.long_date(survey.deadline)}." if survey.deadline else ""
+
+
+def genuineness_sentence(survey: Survey) -> str:
+    """How to check that the invitation is genuine, by something a respondent can do without trusting the mail."""
+    forms = survey.kommune.forms
+    whom = survey.contact_name or f"der Befragung „{survey.title}“"
+    return (f"Ob diese Einladung echt ist, können Sie {forms.bei} erfragen: Rufen Sie die Nummer aus dem "
+            f"Telefonverzeichnis auf der Website {forms.genitive} an (nicht nur eine aus dieser E-Mail) "
+            f"und fragen Sie nach {whom}.")
 
 
 def _tidy(text: str) -> str:
