@@ -107,3 +107,13 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = local(value)
     return _babel_date(value, "d. MMMM yyyy", locale=LOCALE)
+
+
+def long_datetime(value: dt.datetime | dt.date | None) -> str:
+    """1. März 2024 um 9:05 Uhr in Berlin time (for sentences: "am … eingegangen"); a plain date as long_date."""
+    if value is None:
+        return DASH
+    if not isinstance(value, dt.datetime):
+        return long_date(value)
+    local_value = local(value)
+    return f"{long_date(local_value)} um {_babel_datetime(local_value, 'H:mm', locale=LOCALE)} Uhr"

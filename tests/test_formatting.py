@@ -41,6 +41,8 @@ def test_times_are_shown_in_berlin_summer_and_winter():
     assert fmt.date(dt.datetime(2024, 1, 1, 23, 30, tzinfo=dt.UTC)) == "02.01.2024"
     assert fmt.date("2024-03-01") == fmt.datetime(dt.date(2024, 3, 1)) == "01.03.2024"
     assert fmt.long_date(dt.date(2024, 3, 1)) == "1. März 2024"
+    assert fmt.long_datetime(dt.datetime(2026, 12, 1, 8, 58, tzinfo=dt.UTC)) == "1. Dezember 2026 um 9:58 Uhr"
+    assert fmt.long_datetime(dt.datetime(2026, 7, 1, 22, 5, tzinfo=dt.UTC)) == "2. Juli 2026 um 0:05 Uhr"
 
 
 @given(st.integers(min_value=-10**9, max_value=10**9))

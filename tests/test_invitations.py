@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 
+from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, User
 from survey.services import invitations
@@ -130,7 +131,7 @@ def test_reminders_reach_only_those_who_have_not_submitted_and_keep_the_link(app
     assert deliver(app).sent == 3  # org1, org2 and bereits@
     assert sorted(m["To"] for m in inbox.messages) == ["bereits@eingeladen.de", "org1@traeger.de", "org2@traeger.de"]
     [reminder] = inbox.to("org1@traeger.de")
-    assert reminder["Subject"].startswith("Erinnerung")
+    assert reminder["Subject"].startswith("Stadt Musterhausen: Erinnerung")  # the Kommune first
     assert token_from_mail(reminder.get_body(("plain",)).get_content()) == tokens[1]  # the same link
     with app.app_context():
         org1 = db.session.scalar(sa.select(Invitation).where(Invitation.email == "org1@traeger.de"))
@@ -164,7 +165,7 @@ def test_scheduled_reminder_is_sent_once_n_days_before_the_deadline(app, planner
     result = runner.invoke(args=["mail", "send"])
     assert "geplante Erinnerungen: 2" in result.output
     assert sorted(m["To"] for m in inbox.messages) == ["bereits@eingeladen.de", "org1@traeger.de"]
-    assert "Antwortfrist: " + deadline.strftime("%d.%m.%Y") in inbox.messages[0].get_body(("plain",)).get_content()
+    assert "Bitte antworten Sie bis zum " + fmt.long_date(deadline) + "." in inbox.messages[0].get_body(("plain",)).get_content()
     runner.invoke(args=["mail", "send"])
     assert len(inbox.messages) == 2  # once only
 

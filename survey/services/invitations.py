@@ -30,7 +30,7 @@ from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxS
 from ..models.invitation import REMINDABLE
 from . import outbox
 from .address_paste import PastedAddress, check_address, parse_paste
-from .surveys import SurveyError
+from .surveys import SurveyError, answering_minutes, pages_with_questions
 from .tokens import hash_token, new_token
 
 
@@ -45,29 +45,41 @@ PLACEHOLDERS = {
     "Kommune_genitiv": "z. B. „des Kreises Düren“ / „der Stadt Wuppertal“ (Eine Befragung …)",
     "Kommune_von": "z. B. „vom Kreis Düren“ / „von der Stadt Wuppertal“",
     "Kommune_bei": "z. B. „beim Kreis Düren“ / „bei der Stadt Wuppertal“",
-    "Frist": "Antwortfrist, z. B. 15.12.2026 (oder „keine feste Frist“)",
+    "Frist": "Antwortfrist als Datum, z. B. 15.12.2026 (oder „keine feste Frist“)",
+    "Fristsatz": "„Bitte antworten Sie bis zum 15. Dezember 2026.“ – leer, wenn es keine Frist gibt",
+    "Echtheit": "ein Satz, wie man prüft, ob die Einladung echt ist (Anruf über das Telefonverzeichnis der Kommune)",
+    "Zeitaufwand": "geschätzte Zeit zum Ausfüllen, z. B. „etwa 15 Minuten“ (wie auf der Startseite der Befragung)",
     "Link": "der persönliche Link zur Befragung (Pflicht)",
     "Einleitung": "die Einleitung der Befragung",
     "Kontakt": "Ansprechperson für Rückfragen mit E-Mail und Telefon",
     "Absender": "Ihr Name (Ansprechperson der Befragung) oder der Name der Kommune",
 }
 
+# How to decline, in every invitation and reminder: a reply reaches the planner (Reply-To), the page
+# behind the link has "Ich möchte nicht teilnehmen"; either way no reminder follows.
+_VOLUNTARY = ("Die Teilnahme ist freiwillig. Wenn Ihre Organisation nicht teilnehmen möchte, antworten Sie kurz "
+              "auf diese E-Mail oder wählen Sie auf der Seite hinter dem Link „Ich möchte nicht teilnehmen“. "
+              "Dann erhalten Sie keine Erinnerungen.")
+
 DEFAULT_TEXTS = {
     "invitation": (
-        "Einladung zur Befragung „{Befragung}“ – {Kommune}",
+        "{Kommune}: Einladung zur Befragung „{Befragung}“",
         """{Anrede},
 
 {Kommune_Artikel} lädt {Organisation} zur Befragung „{Befragung}“ ein.
 
 {Einleitung}
 
+Das Ausfüllen dauert {Zeitaufwand}. {Fristsatz}
+
 Ihr persönlicher Link zur Befragung:
 {Link}
 
-Sie können Ihre Antworten zwischenspeichern und später über diesen Link weitermachen.
-Antwortfrist: {Frist}
+Sie können Ihre Antworten zwischenspeichern und später über diesen Link weitermachen. Bitte geben Sie den Link nicht weiter: er gilt nur für Ihre Organisation.
 
-Bitte geben Sie den Link nicht weiter: er gilt nur für Ihre Organisation.
+""" + _VOLUNTARY + """
+
+{Echtheit}
 
 Bei Fragen: {Kontakt}
 
@@ -75,15 +87,19 @@ Mit freundlichen Grüßen
 {Absender}""",
     ),
     "reminder": (
-        "Erinnerung: Befragung „{Befragung}“ – {Kommune}",
+        "{Kommune}: Erinnerung an die Befragung „{Befragung}“",
         """{Anrede},
 
-vor einiger Zeit haben wir {Organisation} zur Befragung „{Befragung}“ eingeladen. Ihre Antworten sind bei uns noch nicht angekommen.
+{Organisation} wurde vor einiger Zeit {Kommune_von} zur Befragung „{Befragung}“ eingeladen. Ihre Antworten sind bei uns noch nicht angekommen.
+
+Falls Sie inzwischen geantwortet haben, danken wir Ihnen herzlich: Dann hat sich diese Erinnerung überschnitten und Sie müssen nichts weiter tun.
 
 Wenn Sie schon begonnen haben: Ihre bisherigen Antworten sind gespeichert. Über Ihren persönlichen Link können Sie direkt weitermachen:
 {Link}
 
-Antwortfrist: {Frist}
+{Fristsatz}
+
+""" + _VOLUNTARY + """
 
 Bei Fragen: {Kontakt}
 
@@ -141,8 +157,10 @@ def check_template(text: str, *, require_link: bool = False) -> list[str]:
     return problems
 
 
-def fill(text: str, values: dict[str, str], escape_values: bool = False) -> str:
-    """Replace every {Platzhalter}; an unknown one raises TemplateError ("{{" and "}}" are literal braces)."""
+def fill(text: str, values: dict[str, str], escape_values: bool = False, raw: dict[str, str] | None = None) -> str:
+    """Replace every {Platzhalter}; an unknown one raises TemplateError ("{{" and "}}" are literal braces).
+
+    With `escape_values` every value is HTML-escaped except the link and the ready-made HTML in `raw`."""
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
@@ -150,6 +168,8 @@ def fill(text: str, values: dict[str, str], escape_values: bool = False) -> str:
         name = _LOOKUP.get(match.group(1).strip().lower())
         if name is None:
             raise TemplateError(f"Den Platzhalter {token} gibt es nicht.")
+        if raw and name in raw:
+            return raw[name]
         return str(escape(values[name])) if escape_values and name != "Link" else values[name]
 
     return _PLACEHOLDER.sub(replace, text)
@@ -182,6 +202,9 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
         "Kommune_von": forms.von,
         "Kommune_bei": forms.bei,
         "Frist": fmt.date(survey.deadline) if survey.deadline else "keine feste Frist",
+        "Fristsatz": deadline_sentence(survey),
+        "Echtheit": genuineness_sentence(survey),
+        "Zeitaufwand": f"etwa {answering_minutes(pages_with_questions(survey))} Minuten",
         "Link": link,
         "Einleitung": survey.introduction.strip(),
         "Kontakt": contact,
@@ -189,16 +212,41 @@ def placeholder_values(survey: Survey, invitation: Invitation, link: str) -> dic
     }
 
 
-def _html_body(body: str, values: dict[str, str]) -> Markup:
+def deadline_sentence(survey: Survey) -> str:
+    """ "Bitte antworten Sie bis zum 15. Dezember 2026." – nothing when the survey has no deadline."""
+    return f"Bitte antworten Sie bis zum {fmt.long_date(survey.deadline)}." if survey.deadline else ""
+
+
+def genuineness_sentence(survey: Survey) -> str:
+    """How to check that the invitation is genuine, by something a respondent can do without trusting the mail."""
+    forms = survey.kommune.forms
+    whom = survey.contact_name or f"der Befragung „{survey.title}“"
+    return (f"Ob diese Einladung echt ist, können Sie {forms.bei} erfragen: Rufen Sie die Nummer aus dem "
+            f"Telefonverzeichnis auf der Website {forms.genitive} an (nicht nur eine aus dieser E-Mail) "
+            f"und fragen Sie nach {whom}.")
+
+
+def _tidy(text: str) -> str:
+    """No spaces at line ends (an empty placeholder) and at most one empty line in a row."""
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _html_body(body: str, values: dict[str, str], contact_email: str = "") -> Markup:
     """Paragraphs of the escaped text; the link becomes a button and a visible address."""
     link = values["Link"]
     link_html = (
-        f'<a href="{escape(link)}" style="display: inline-block; background: #0b5394; color: #ffffff; '
+        f'<a href="{escape(link)}" style="display: inline-block; background-color: #0b5394; color: #ffffff; '
         f'padding: 10px 18px; text-decoration: none; border-radius: 4px;">Zur Befragung</a><br>'
-        f'<a href="{escape(link)}">{escape(link)}</a>'
+        f'<a href="{escape(link)}" style="color: #0b5394; overflow-wrap: anywhere; word-break: break-all;">'
+        f'{escape(link)}</a>'
     )
+    contact = str(escape(values["Kontakt"]))
+    if contact_email:  # a mailto: link, as everywhere else
+        address = str(escape(contact_email))
+        contact = contact.replace(address, f'<a href="mailto:{address}" style="color: #0b5394;">{address}</a>', 1)
     html_values = dict(values, Link=link_html)
-    rendered = fill(str(escape(body)), html_values, escape_values=True)
+    rendered = fill(str(escape(body)), html_values, escape_values=True, raw={"Kontakt": contact})
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", rendered) if p.strip()]
     return Markup("\n".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs))
 
@@ -219,8 +267,8 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     body = body if body is not None and body.strip() else saved_body
     values = placeholder_values(survey, invitation, link)
     subject_text = " ".join(fill(subject, values).split())
-    text = re.sub(r"\n{3,}", "\n\n", fill(body.replace("\r\n", "\n"), values)).strip() + "\n"
-    html_body = _html_body(body.replace("\r\n", "\n"), values)
+    text = _tidy(fill(body.replace("\r\n", "\n"), values)) + "\n"
+    html_body = _html_body(body.replace("\r\n", "\n"), values, survey.contact_email)
     template = "invitation" if kind == "invitation" else "reminder"
     return RenderedMail(
         subject=subject_text,

@@ -538,6 +538,17 @@ def _build_pages(survey: Survey) -> list[tuple[PageView, list[Question]]]:
     ]
 
 
+def answering_minutes(pages: list[tuple[PageView, list[Question]]]) -> int:
+    """A rough, honest estimate of the answering time (welcome page and invitation mails say the same):
+    half a minute per question, five minutes per list of entries, rounded to five minutes (at least five)."""
+    seconds = 0
+    for _page, questions in pages:
+        for q in questions:
+            family = KINDS[q.kind].family if q.kind in KINDS else ""
+            seconds += 300 if family == "entries" else 0 if family == "info" else 30
+    return max(5, round(seconds / 300) * 5)
+
+
 def pages_with_questions(survey: Survey) -> list[tuple[PageView, list[Question]]]:
     """Each non-empty page with its questions (district options resolved).
 

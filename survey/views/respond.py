@@ -23,12 +23,13 @@ from questionnaires.kinds import ENTRY_MAX, field_name
 from questionnaires.model import Question
 
 from ..extensions import csrf, db
-from ..models import Invitation, Response, SurveyState
+from ..models import Invitation, InvitationStatus, Response, SurveyState
 from ..services import outbox
 from ..services import waves as wave_service
 from ..services import responses as response_service
+from ..services import invitations as invitation_service
 from ..services.invitations import find_by_token
-from ..services.surveys import pages_with_questions
+from ..services.surveys import answering_minutes, pages_with_questions
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -176,17 +177,39 @@ def welcome(token: str):
         resume = min(response.current_page, len(pages) - 1) + 1
     return render_template("respond/welcome.html", invitation=invitation, survey=invitation.survey,
                            token=token, response=response, question_count=question_count,
-                           page_count=len(pages), resume=resume, minutes=_minutes(pages),
-                           link_state=request.args.get("link"), wait=request.args.get("warten", type=int))
+                           page_count=len(pages), resume=resume, minutes=answering_minutes(pages),
+                           link_state=request.args.get("link"), wait=request.args.get("warten", type=int),
+                           declined=invitation.status is InvitationStatus.DECLINED,
+                           just_declined=request.args.get("abgesagt") == "1",
+                           can_decline=invitation.status in invitation_service.DECLINE_FROM)
 
 
-def _minutes(pages) -> int:
-    """A rough, honest estimate: half a minute per question, more for lists of entries."""
-    seconds = 0
-    for _page, questions in pages:
-        for q in questions:
-            seconds += 300 if q.kind in response_service.ENTRY_KINDS else 0 if q.kind == "info" else 30
-    return max(5, round(seconds / 300) * 5)
+DECLINE_REASON_MAX = 1000
+
+
+@bp.route("/<token>/absagen", methods=["GET", "POST"])
+def decline(token: str):
+    """"Ich möchte nicht teilnehmen": a confirmation page that says what follows, then "nimmt nicht teil"."""
+    invitation, page = _invitation_or_page(token)
+    if page:
+        return page
+    if invitation.status is InvitationStatus.SUBMITTED:
+        return redirect(url_for("respond.done", token=token))
+    if invitation.status is InvitationStatus.DECLINED:
+        return redirect(url_for("respond.welcome", token=token) + "#abgesagt")
+    reason = request.form.get("reason", "")
+    error = ""
+    if request.method == "POST":
+        if len(reason.strip()) > DECLINE_REASON_MAX:
+            error = (f"Der Grund ist mit {fmt.number(len(reason.strip()))} Zeichen zu lang: höchstens "
+                     f"{fmt.number(DECLINE_REASON_MAX)} Zeichen. Bitte kürzen Sie ihn; nichts ist gespeichert.")
+        else:
+            note = "Über den persönlichen Link abgesagt." + (f" Grund: {reason.strip()}" if reason.strip() else "")
+            invitation_service.mark_declined(invitation, note)
+            db.session.commit()
+            return redirect(url_for("respond.welcome", token=token, abgesagt=1) + "#abgesagt")
+    return render_template("respond/decline.html", invitation=invitation, survey=invitation.survey, token=token,
+                           reason=reason, error=error, limit=DECLINE_REASON_MAX), 422 if error else 200
 
 
 @bp.route("/<token>/start", methods=["POST"])

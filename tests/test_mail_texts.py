@@ -1,0 +1,103 @@
+"""The wording of every mail a respondent gets (invitation, reminder, link, confirmation), as received
+by the test SMTP server, for a Stadt, a Kreis and a Gemeinde: the name with its article, the Kommune
+first in the subject, a deadline sentence only when there is a deadline, the estimated time the welcome
+page shows, voluntariness and how to decline, "um … Uhr", and a closing in every mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from survey.extensions import db
+from survey.models import Survey
+from survey.services import invitations
+
+from factories import deliver, invite, make_survey, make_user
+from test_respond import text_of
+
+KOMMUNEN = [("Stadt Wuppertal", "die Stadt Wuppertal"), ("Kreis Düren", "der Kreis Düren"),
+            ("Gemeinde Simmerath", "die Gemeinde Simmerath")]
+
+
+def _plain(mail) -> str:
+    return mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _mails_of_one_respondent(app, client, inbox, kommune: str, deadline: dt.date | None):
+    """Invitation, reminder, link and confirmation mails received for one organisation; and the welcome page."""
+    user_id, _email = make_user(app, "planner", kommune=kommune)
+    with app.app_context():
+        survey = make_survey(user_id)
+        survey.deadline = deadline
+        db.session.commit()
+        token = invite(survey)
+    deliver(app)
+    with app.app_context():
+        invitations.remind([invitations.find_by_token(token)])
+        db.session.commit()
+    deliver(app)
+    welcome = text_of(client.get(f"/r/{token}"))
+    client.post(f"/r/{token}/link")
+    client.post(f"/r/{token}/start")
+    assert client.post(f"/r/{token}/pruefen").headers["Location"].endswith("/fertig")
+    deliver(app)
+    kinds = {"Einladung": "invitation", "Erinnerung": "reminder", "Ihr Link": "link", "Bestätigung": "confirmation"}
+    mails = {}
+    for mail in inbox.to("kita@traeger.example"):
+        [kind] = [k for word, k in kinds.items() if word in mail["Subject"]]
+        mails[kind] = mail
+    assert sorted(mails) == sorted(kinds.values())
+    return mails, welcome
+
+
+@pytest.mark.parametrize("kommune, nominative", KOMMUNEN)
+def test_every_respondent_mail_names_the_kommune_first_with_article_and_closes(app, client, inbox, kommune, nominative):
+    mails, welcome = _mails_of_one_respondent(app, client, inbox, kommune, dt.date(2026, 12, 15))
+    for kind, mail in mails.items():
+        text = _plain(mail)
+        assert mail["Subject"].startswith(f"{kommune}: "), mail["Subject"]
+        assert re.search(r"Mit freundlichen Grüßen\nPetra Plan(\n|$)", text), kind
+        assert "Mit freundlichen Grüßen" in mail.get_body(("html",)).get_content(), kind
+        assert not re.search(r"[ \t]\n", text), f"{kind}: a line ends in a space"
+        bare = r"(?<![Dd]ie )(?<![Dd]er )(?<!den )(?<!vom )(?<!beim )(?<!von der )(?<!bei der )" + kommune
+        assert not re.search(bare, text), f"{kind}: the name without its article"
+    invitation, reminder = _plain(mails["invitation"]), _plain(mails["reminder"])
+    assert f"{nominative} lädt Kita Sonnenschein zur Befragung „Netzwerke 2026“ ein." in invitation
+    minutes = re.search(r"etwa (\d+) Minuten", welcome).group(1)
+    assert f"Das Ausfüllen dauert etwa {minutes} Minuten. Bitte antworten Sie bis zum 15. Dezember 2026." in invitation
+    assert "Bitte antworten Sie bis zum 15. Dezember 2026." in reminder
+    assert "Bitte antworten Sie bis zum 15. Dezember 2026." in _plain(mails["link"])
+    von = {"die": "von der", "der": "vom"}[nominative.split()[0]] + " " + kommune
+    assert f"Kita Sonnenschein wurde vor einiger Zeit {von} zur Befragung „Netzwerke 2026“ eingeladen." in reminder
+    assert "Falls Sie inzwischen geantwortet haben" in reminder
+    for text in (invitation, reminder):
+        assert "Die Teilnahme ist freiwillig." in text
+        assert "antworten Sie kurz auf diese E-Mail" in text and "„Ich möchte nicht teilnehmen“" in text
+    bei = {"die": "bei der", "der": "beim"}[nominative.split()[0]] + " " + kommune
+    assert f"Ob diese Einladung echt ist, können Sie {bei} erfragen: Rufen Sie die Nummer aus dem Telefonverzeichnis" \
+        in " ".join(invitation.split())
+    assert re.search(r"sind am \d{1,2}\. \w+ 20\d\d um \d{1,2}:\d\d Uhr eingegangen", _plain(mails["confirmation"]))
+    html = mails["invitation"].get_body(("html",)).get_content()
+    assert re.search(r'<a href="mailto:planner@\w+\.example"', html)  # the contact address can be clicked
+
+
+def test_without_a_deadline_no_mail_speaks_of_one(app, client, inbox):
+    mails, _welcome = _mails_of_one_respondent(app, client, inbox, "Kreis Düren", None)
+    for kind, mail in mails.items():
+        for part in (_plain(mail), mail.get_body(("html",)).get_content()):
+            assert "Frist" not in part and "bis zum" not in part, kind
+    assert re.search(r"Das Ausfüllen dauert etwa \d+ Minuten\.\n\nIhr persönlicher Link", _plain(mails["invitation"]))
+
+
+def test_the_deadline_sentence_is_a_placeholder_planners_can_use(app, planner):
+    with app.app_context():
+        survey = make_survey(planner[0])
+        survey.deadline = dt.date(2027, 1, 8)
+        invitations.save_texts(survey, "", "Bis dann: {Fristsatz} Dauer {Zeitaufwand}. {Link}", "", "", None)
+        survey = db.session.get(Survey, survey.id)
+        invitation, _token = invitations.invite(survey, "x@traeger.example")
+        mail = invitations.render_mail(survey, invitation, "http://link")
+        assert "Bis dann: Bitte antworten Sie bis zum 8. Januar 2027. Dauer etwa 5 Minuten." in mail.text
+        db.session.rollback()
