@@ -173,3 +173,27 @@ def test_every_mail_kind_with_extreme_content_passes_a_strict_relay_unchanged(ap
         [sender] = mail["From"].addresses  # the comma in the display name does not split it
         assert sender.display_name == row.sender_name and "Jugendamt – Frühe Hilfen" in sender.display_name
         assert sender.addr_spec == email.utils.parseaddr(app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def test_respondent_mails_of_a_survey_without_contact_address_reply_to_its_planner(app, inbox):
+    planner_id, planner_email = make_user(app, "planner", kommune="Kreis Düren")
+    with app.app_context():
+        planner = db.session.get(User, planner_id)
+        planner.kommune.sender_name = "Kreis Düren, Jugendamt"
+        survey = surveys.create_survey(planner.kommune, planner, "Netzwerke 2026")  # no contact address
+        surveys.add_question(survey, app.extensions["catalogue"].get("akteur.name"))
+        survey.items[0].required = False
+        surveys.open_survey(survey)
+        _invitation, token = invitations.invite(survey, "kita@traeger.example", organisation="Kita")
+        db.session.commit()
+    respondent = app.test_client()
+    respondent.post(f"/r/{token}/start")
+    respondent.post(f"/r/{token}/link")
+    assert respondent.post(f"/r/{token}/pruefen").status_code == 302
+    with app.app_context():
+        deliver_due()
+        db.session.remove()
+    assert len(inbox.messages) == 3  # invitation, link, confirmation
+    for mail in inbox.messages:
+        assert mail["Reply-To"] == planner_email
+        assert mail["From"].addresses[0].display_name == "Kreis Düren, Jugendamt"
