@@ -24,7 +24,7 @@ import email.utils
 from email import quoprimime
 from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 
 from flask_mail import Message
 
@@ -152,8 +152,11 @@ def compose(*, subject: str, sender: tuple[str, str], recipients: list[str], tex
     message["Date"] = email.utils.format_datetime(dt.datetime.fromtimestamp(date, dt.timezone.utc))
     message["Message-ID"] = message_id
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    if html:
-        message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if html:  # a MIMEPart, not add_alternative's EmailMessage: no MIME-Version inside the part
+        message.make_alternative()
+        part = MIMEPart(policy=POLICY)
+        part.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
+        message.attach(part)
     # After the content: setting it drops every Content-* header (Content-Language included).
     for name, value in {**AUTOMATIC_HEADERS, **(extra_headers or {})}.items():
         message[name] = value
