@@ -145,6 +145,7 @@ def test_every_mail_kind_with_extreme_content_passes_a_strict_relay_unchanged(ap
         assert report.failed == report.retrying == 0
         statuses = {row.kind: row.status for row in db.session.scalars(sa.select(OutboxMessage))}
         db.session.remove()
+        db.engine.dispose()  # the worker app's own pool (PostgreSQL warns about open connections)
     mail_kinds = {p.name for p in (Path(config.TEMPLATES_DIR) / "email").iterdir() if p.is_dir()}
     assert set(statuses) >= mail_kinds, f"mail kinds not covered: {sorted(mail_kinds - set(statuses))}"
     assert set(statuses.values()) == {OutboxStatus.SENT}
