@@ -5,7 +5,8 @@ line of a mail comes near SMTP's 998-byte limit (RFC 5321 4.5.3.1.6) however lon
 an HTML line of a confirmation is, a relay never has to rewrap a body (which breaks DKIM), and the
 mail is 7bit: the envelope asks for `BODY=8BITMIME` only if a mail should ever still hold 8bit
 bytes. Text and HTML are one `multipart/alternative` (no `multipart/mixed` wrapper: there are no
-attachments). Headers are folded by `email.policy.SMTP` (CRLF, non-ASCII names as encoded words).
+attachments). Headers are folded as `email.policy.SMTP` does (CRLF, at 76), except non-ASCII
+Subject and address headers, which `_Policy` encodes itself (see there: the standard folder's bugs).
 
 Every mail says it was sent by a program (`Auto-Submitted: auto-generated`, RFC 3834, and
 Exchange's `X-Auto-Response-Suppress: OOF, AutoReply`), so out-of-office replies of whole Kitas
