@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 
-from conftest import free_port
+from test_outbox import free_port
 from factories import PASSWORD, make_user
 from survey import config, create_app
 from survey.extensions import db
