@@ -156,7 +156,7 @@ def make_app(instance: Path, database_url: str | None = None, **config):
 
     url = database_url or f"sqlite:///{instance / 'bench.sqlite'}"
     app = create_app({"SECRET_KEY": "benchmark-only", "LINK_KEYS": BENCHMARK_LINK_KEY, "SQLALCHEMY_DATABASE_URI": url,
-                      "DEMO_MODE": False,
+                      "DEMO_MODE": False, "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>",
                       "BASE_URL": "http://127.0.0.1:5000", "WTF_CSRF_ENABLED": False, "ACCESS_LOG": False, **config})
     with app.app_context():
         if not url.startswith("sqlite"):

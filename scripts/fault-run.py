@@ -109,7 +109,8 @@ class Case:
         return {**os.environ, "LUECKENLOS_INSTANCE": str(self.instance), "SECRET_KEY": "fault-run-only",
                 "LINK_KEYS": BENCHMARK_LINK_KEY,
                 "DATABASE_URL": self.database, "LUECKENLOS_DEMO": "false", "FLASK_APP": "wsgi.py",
-                "BASE_URL": "http://127.0.0.1:5000", "PYTHONUNBUFFERED": "1", **extra}
+                "BASE_URL": "http://127.0.0.1:5000", "PYTHONUNBUFFERED": "1",
+                "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>", **extra}
 
     def start_worker(self, port: int, **extra: str) -> subprocess.Popen:
         log = self.instance / f"worker-{len(self.workers)}.log"

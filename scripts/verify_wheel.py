@@ -207,7 +207,7 @@ def verify(scratch: Path) -> None:
 
     production = {**env, "SECRET_KEY": "verify-wheel-" + os.urandom(16).hex(),
                   "LINK_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(), "MAIL_SERVER": "127.0.0.1",
-                  "MAIL_PORT": str(free_port())}  # nothing is sent here
+                  "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>", "MAIL_PORT": str(free_port())}  # nothing is sent here
     run([flask, "db", "upgrade"], cwd=site, env=production)
     step("flask db upgrade applied the shipped migrations")
     checked = run([flask, "catalogue", "check"], cwd=site, env=production)

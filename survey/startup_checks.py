@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
 from flask import Flask
@@ -78,13 +78,38 @@ def mail(app: Flask) -> list[str]:
     port = config.get("MAIL_PORT")
     if not isinstance(port, int) or not 0 < port < 65536:
         problems.append(f"MAIL_PORT={port!r} ist kein gültiger Port (1–65535). / MAIL_PORT is not a valid port.")
-    sender = config.get("MAIL_DEFAULT_SENDER")
-    address = parseaddr(sender[1] if isinstance(sender, tuple) else str(sender or ""))[1]
+    return problems + sender(app)
+
+
+# Domains that can never receive mail or pass SPF (RFC 2606, RFC 6761).
+_RESERVED_TLDS = ("invalid", "test", "example", "localhost", "local")
+_RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def sender(app: Flask) -> list[str]:
+    """MAIL_DEFAULT_SENDER is one address (a display name with a comma must be quoted) and, once a
+    relay is set outside demo and tests, one at a real domain: the From address of every mail."""
+    configured = app.config.get("MAIL_DEFAULT_SENDER")
+    text = f"{configured[0]} <{configured[1]}>" if isinstance(configured, tuple) else str(configured or "")
+    parsed = getaddresses([text])
+    if len(parsed) > 1:
+        return [f"MAIL_DEFAULT_SENDER={text!r}: das Komma im Namen trennt ihn in {len(parsed)} Adressen; "
+                "den Namen bitte in Anführungszeichen setzen, in der Env-Datei: "
+                "MAIL_DEFAULT_SENDER='\"Stadt Musterhausen, Jugendamt\" <lueckenlos@musterhausen.de>'. / "
+                "MAIL_DEFAULT_SENDER: the comma in the display name splits it; quote the name."]
+    address = parseaddr(text)[1]
     if not _ADDRESS.match(address):
-        problems.append(f"MAIL_DEFAULT_SENDER={sender!r} enthält keine gültige E-Mail-Adresse "
-                        "(Beispiel: Lückenlos Stadt Musterhausen <lueckenlos@example.de>). / "
-                        "MAIL_DEFAULT_SENDER holds no valid address.")
-    return problems
+        return [f"MAIL_DEFAULT_SENDER={configured!r} enthält keine gültige E-Mail-Adresse "
+                "(Beispiel: Lückenlos Stadt Musterhausen <lueckenlos@example.de>). / "
+                "MAIL_DEFAULT_SENDER holds no valid address."]
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    reserved = domain.rpartition(".")[2] in _RESERVED_TLDS or domain.endswith(_RESERVED_DOMAINS)
+    if reserved and _production(app) and app.config.get("MAIL_SERVER"):
+        return [f"MAIL_DEFAULT_SENDER={text!r}: die Domain {domain} kann keine E-Mail empfangen und keine "
+                "SPF-/DKIM-Prüfung bestehen; mit einem Mailserver (MAIL_SERVER) bitte eine Adresse der Domain "
+                "eintragen, die die Kommune verwaltet (siehe docs/deploy.md, „E-Mail: Absender, SPF, DKIM, "
+                "DMARC“). / MAIL_DEFAULT_SENDER uses a reserved domain; with MAIL_SERVER set, use a real one."]
+    return []
 
 
 def catalogue(app: Flask) -> list[str]:

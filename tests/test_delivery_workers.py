@@ -217,7 +217,8 @@ def _real_worker(app, instance, port: int, stderr, *args: str, **settings: str) 
     """The real `flask mail send --watch` (as systemd runs it) on the test database, sending to `port`."""
     env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(instance), "SECRET_KEY": "test-only-secret",
            "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), **settings}
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port),
+           "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>", **settings}
     return subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch", *args],
                             cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 

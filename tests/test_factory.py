@@ -34,6 +34,7 @@ def test_environment_chooses_database_and_mail(tmp_path, monkeypatch):
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/x")
     monkeypatch.setenv("MAIL_SERVER", "relay.example")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Kreis <lueckenlos@kreis.de>")  # with a relay, a real domain
     monkeypatch.setenv("MAIL_PORT", "587")
     monkeypatch.setenv("MAIL_USE_TLS", "true")
     monkeypatch.setenv("BASE_URL", "https://umfrage.kreis.example/")

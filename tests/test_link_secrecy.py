@@ -298,6 +298,7 @@ def test_production_without_link_keys_refuses_to_start(tmp_path, monkeypatch):
     monkeypatch.setenv("LUECKENLOS_INSTANCE", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "a-real-random-secret-of-the-operator")
     monkeypatch.setenv("MAIL_SERVER", "relay.example")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Stadt Musterhausen <lueckenlos@musterhausen.de>")
     settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"}
     for value, says in (("", "LINK_KEYS fehlt"), ('"CHANGE-ME"', "Beispielwert"), ("kein-schluessel", "kein Fernet")):
         monkeypatch.setenv("LINK_KEYS", value)
@@ -352,7 +353,8 @@ def test_an_operator_gets_a_key_from_flask_before_the_app_can_start(tmp_path):
     root = Path(__file__).resolve().parent.parent
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAIL_", "LUECKENLOS_", "LINK_"))}
     env.update(LUECKENLOS_INSTANCE=str(tmp_path), SECRET_KEY="a-real-random-secret", FLASK_APP="wsgi.py",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}", MAIL_SERVER="relay.example")
+               DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}", MAIL_SERVER="relay.example",
+               MAIL_DEFAULT_SENDER="Stadt Musterhausen <lueckenlos@musterhausen.de>")
     flask = [sys.executable, "-m", "flask"]
     refused = subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode != 0 and "LINK_KEYS fehlt" in refused.stderr and "Traceback" not in refused.stderr

@@ -35,6 +35,7 @@ def production(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-random-secret-of-the-operator")
     monkeypatch.setenv("LINK_KEYS", new_key())
     monkeypatch.setenv("MAIL_SERVER", "relay.example")
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Stadt Musterhausen <lueckenlos@musterhausen.de>")  # with a relay, a real domain
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     return monkeypatch
 
@@ -134,3 +135,24 @@ def test_flask_command_stops_with_the_message_and_no_traceback(tmp_path):
     assert "Lückenlos startet nicht" in result.stderr and "SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.sqlite").exists()
+
+
+@pytest.mark.parametrize(("sender", "says"), [
+    ("Stadt Musterhausen, Jugendamt <lueckenlos@musterhausen.de>", "Komma im Namen"),
+    ("Lückenlos <noreply@lueckenlos.invalid>", "lueckenlos.invalid kann keine E-Mail empfangen"),
+    ("lueckenlos@umfrage.example", "umfrage.example"),
+    ("Stadt <post@example.org>", "example.org"),
+])
+def test_a_sender_that_would_break_from_stops_the_start_with_a_relay(production, sender, says):
+    production.setenv("MAIL_DEFAULT_SENDER", sender)
+    with pytest.raises(ConfigError, match="MAIL_DEFAULT_SENDER") as stopped:
+        create_app()
+    assert says in str(stopped.value)
+
+
+def test_a_quoted_name_with_a_comma_is_one_sender_and_reserved_domains_are_fine_without_relay(production):
+    production.setenv("MAIL_DEFAULT_SENDER", '"Stadt Musterhausen, Jugendamt" <lueckenlos@musterhausen.de>')
+    assert create_app().config["MAIL_DEFAULT_SENDER"].startswith('"Stadt Musterhausen, Jugendamt"')
+    production.delenv("MAIL_SERVER")  # mail is held: nothing leaves with the placeholder address
+    production.setenv("MAIL_DEFAULT_SENDER", "Lückenlos <noreply@lueckenlos.invalid>")
+    assert create_app().config["MAIL_DEFAULT_SENDER"].endswith(".invalid>")

@@ -59,12 +59,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from flask import Flask, current_app
-from flask_mail import Message
 
 from .. import link_keys
 from ..extensions import db, mail
 from . import links
 from .mail_reasons import smtp_refusal
+from .mail_wire import WireMessage
 from ..models import Invitation, InvitationStatus, SurveyState, MailRate, OutboxMessage, OutboxStatus, utc_now
 
 log = logging.getLogger(__name__)
@@ -106,29 +106,26 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
 
 
-def sender_of(row: OutboxMessage) -> str | tuple[str, str]:
-    """MAIL_DEFAULT_SENDER's address with the row's display name (the Kommune's sender name), if any."""
-    default = current_app.config["MAIL_DEFAULT_SENDER"]
-    if not row.sender_name:
-        return default
-    _name, address = email.utils.parseaddr(default)
-    return (row.sender_name, address) if address else default
+def sender_of(row: OutboxMessage) -> tuple[str, str]:
+    """(display name, address) of From: the row's name (its Kommune's sender name), else the one of
+    MAIL_DEFAULT_SENDER; the address is always MAIL_DEFAULT_SENDER's (checked at start)."""
+    name, address = email.utils.parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return (row.sender_name or name), address
 
 
-def build_message(row: OutboxMessage) -> Message:
+def build_message(row: OutboxMessage) -> WireMessage:
     """The mail as it is sent, personal link filled in (links.LinkUnavailable if it cannot be)."""
     text, html = links.filled_in(row)
-    message = Message(
+    return WireMessage(
         subject=row.subject,
-        recipients=[row.recipient],
-        body=text,
-        html=html or None,
         sender=sender_of(row),
+        recipient=row.recipient,
+        text=text,
+        html=html or None,
         reply_to=row.reply_to or None,
         date=time.time(),
+        message_id=row.message_id,
     )
-    message.msgId = row.message_id
-    return message
 
 
 class SmtpSender:
@@ -163,7 +160,8 @@ class SmtpSender:
         if self._connection is None:
             self._connect()
         try:
-            self._connection.send(build_message(row))
+            message = build_message(row)
+            self._connection.send(message, envelope_from=message.envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             self._connection = None if code < 500 else self._connection

@@ -279,13 +279,7 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     )
 
 
-def reply_address(survey: Survey) -> str:
-    if survey.contact_email:
-        return survey.contact_email
-    from ..models import User
-
-    creator = db.session.get(User, survey.created_by_id) if survey.created_by_id else None
-    return creator.email if creator else ""
+reply_address = outbox.reply_address
 
 
 def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, reminder_subject: str,

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, render_template
 
 from ..extensions import db
-from ..models import Invitation, OutboxMessage
+from ..models import Invitation, OutboxMessage, Survey, User
 
 
 def render_email(name: str, **context: Any) -> tuple[str, str, str]:
@@ -22,6 +22,14 @@ def render_email(name: str, **context: Any) -> tuple[str, str, str]:
     text = render_template(f"email/{name}/body.txt", **context)
     html = render_template(f"email/{name}/body.html", **context)
     return " ".join(subject.split()), text, html
+
+
+def reply_address(survey: Survey) -> str:
+    """Where a respondent's reply goes: the survey's contact, else the planner who made the survey."""
+    if survey.contact_email:
+        return survey.contact_email
+    creator = db.session.get(User, survey.created_by_id) if survey.created_by_id else None
+    return creator.email if creator else ""
 
 
 def new_message_id() -> str:
@@ -61,11 +69,15 @@ def enqueue_rendered(
     """Add an already rendered e-mail to the outbox (same transaction as the caller's change).
 
     `sender_name` is the From display name; for a mail about an invitation it defaults to the
-    sender name of the survey's Kommune (its settings), so every respondent mail carries it.
+    sender name of the survey's Kommune (its settings), so every respondent mail carries it, and
+    `reply_to` to `reply_address` of its survey (a confirmation of a survey without a contact
+    address still has somewhere to reply to).
     """
-    if sender_name is None and invitation_id is not None:
-        invitation = db.session.get(Invitation, invitation_id)
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id is not None else None
+    if sender_name is None:
         sender_name = invitation.survey.kommune.mail_sender_name if invitation else ""
+    if not reply_to and invitation is not None:
+        reply_to = reply_address(invitation.survey)
     message = OutboxMessage(
         sender_name=sender_name or "",
         kind=kind,

@@ -1,0 +1,93 @@
+"""Render one mail of every kind through the app, exactly as the worker would send it, into .eml files.
+
+Used by scripts/mail-spamcheck.sh: a throw-away SQLite database in a scratch folder, a Kommune with
+sender name and signature, a survey, invitations, a submitted response, a link mail, a reminder and
+the three account mails, made through the services the app uses; each outbox row is built with
+`delivery.build_message` (link filled in) and written as `<kind>.eml`.
+
+    python scripts/mail_samples.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(out: Path) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="lueckenlos-mails-"))
+    os.environ["LUECKENLOS_INSTANCE"] = str(scratch)
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from survey import create_app
+    from survey.extensions import db
+    from survey.models import Invitation, OutboxMessage, Response, User
+    from survey.services import accounts, delivery, invitations, surveys
+
+    for old in out.glob("*.eml"):
+        old.unlink()
+    app = create_app({"TESTING": True, "SECRET_KEY": "mail-samples-only", "DEMO_MODE": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch / 'mails.sqlite'}",
+                      "BASE_URL": "https://umfrage.kreis-dueren.de", "MAIL_SERVER": "",
+                      "MAIL_DEFAULT_SENDER": "Lückenlos <lueckenlos@umfrage.kreis-dueren.de>",
+                      "WTF_CSRF_ENABLED": False})
+    password = "ein-langes-Kennwort-42"
+    with app.app_context():
+        upgrade()
+        admin = accounts.create_user("Kreis Düren", "planung@kreis-dueren.de", password, "admin", "Petra Plan")
+        accounts.set_districts(admin.kommune, ["Düren-Nord", "Düren-Süd", "Kreuzau"])
+        analyst = accounts.create_user("Kreis Düren", "auswertung@kreis-dueren.de", password, "analyst", "Anna Lyse")
+        kommune = admin.kommune
+        kommune.sender_name = "Kreis Düren – Jugendamt"
+        kommune.signature = ("Kreis Düren – Jugendamt, Frühe Hilfen\nBismarckstraße 16, 52351 Düren\n"
+                             "Telefon 02421 22-0\nhttps://www.kreis-dueren.de")
+        survey = surveys.create_survey(kommune, admin, "Netzwerke Frühe Hilfen 2026", contact_name="Petra Plan",
+                                       contact_email=admin.email)
+        for key in ("akteur.name", "kooperation.partner"):
+            surveys.add_question(survey, app.extensions["catalogue"].get(key))
+        for item in survey.items:
+            item.required = False
+        surveys.open_survey(survey)
+        answering, token = invitations.invite(survey, "kita.sonnenschein@traeger.de", organisation="Kita Sonnenschein",
+                                              contact_name="Maria Müller")
+        waiting, waiting_token = invitations.invite(survey, "jugendzentrum@traeger.de", organisation="Jugendzentrum")
+        db.session.commit()
+        answering_id, waiting_id, admin_id, analyst_email = answering.id, waiting.id, admin.id, analyst.email
+    respondent = app.test_client()
+    respondent.post(f"/r/{token}/start")
+    with app.app_context():
+        response = db.session.scalar(sa.select(Response).where(Response.invitation_id == answering_id))
+        draft = dict(response.draft, **{"akteur.name": ["Kita Sonnenschein"]})
+        for n, name in enumerate(["Familienzentrum Nord", "Grundschule am Park", "Hebammenpraxis Mitte"]):
+            draft |= {f"kooperation.partner/{n}/actor": [""], f"kooperation.partner/{n}/name": [name],
+                      f"kooperation.partner/{n}/art": ["informationsaustausch"],
+                      f"kooperation.partner/{n}/haeufigkeit": ["monatlich"]}
+        response.draft = draft
+        db.session.commit()
+    respondent.post(f"/r/{token}/pruefen")
+    other = app.test_client()
+    other.post(f"/r/{waiting_token}/start")
+    other.post(f"/r/{waiting_token}/link")
+    with app.app_context():
+        invitations.remind([db.session.get(Invitation, waiting_id)])
+        admin = db.session.get(User, admin_id)
+        accounts.invite_user(admin, "kollegin@kreis-dueren.de", "planner")
+        accounts.request_password_reset(analyst_email)
+        accounts.change_password(admin, password, "ein-neues-langes-Kennwort-43")
+        db.session.commit()
+        out.mkdir(parents=True, exist_ok=True)
+        for row in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
+            path = out / f"{row.kind}.eml"
+            if not path.exists():  # one of each kind (two invitations were sent)
+                path.write_bytes(delivery.build_message(row).as_bytes())
+                print(path)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
