@@ -73,7 +73,9 @@ def test_fields_a_kind_does_not_have_are_never_stored(kind, data):
     assert kept == {} and refused == {}
 
 
-NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+# Field names as our forms have them: no control characters, no quote (browsers send it as %22) and
+# no backslash (Werkzeug's own multipart parser reads name="\" as a nameless field).
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters='\\"'), min_size=1, max_size=20)
 
 
 @settings(max_examples=200, deadline=None)
