@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 DEMO := LUECKENLOS_DEMO=1
 PORT := $(or $(FLASK_RUN_PORT),5000)
 
-.PHONY: run test test-sqlite test-postgres check bench clean
+.PHONY: run test test-sqlite test-postgres lint check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,16 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(DEMO) $(FLASK) catalogue check
 
-test: $(VENV)/.installed-test
+# Lint and types, once per CI run: `make test` runs them first, `make test-postgres` does not (the two
+# passes run side by side in CI). ruff covers every Python file we write; mypy everything but tests/
+# (pytest functions and fixtures are unannotated, so default mypy would skip their bodies anyway).
+LINT_PATHS := survey questionnaires analysis tests benchmarks scripts migrations wsgi.py gunicorn.conf.py setup.py
+TYPED_PATHS := survey questionnaires analysis benchmarks scripts migrations wsgi.py gunicorn.conf.py
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy $(TYPED_PATHS)
+
+test: $(VENV)/.installed-test lint
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-weasyprint.sh $(BIN)/python
 	$(DEMO) $(FLASK) catalogue check
@@ -51,4 +60,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

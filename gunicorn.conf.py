@@ -81,7 +81,7 @@ preload_app = False
 control_socket_disable = True
 
 
-def post_fork(server, worker):  # noqa: ARG001 (gunicorn's hook signature)
+def post_fork(server, worker):  # gunicorn calls it with both arguments
     """Drop any database connection inherited from the master: each worker opens its own."""
     wsgi = sys.modules.get("wsgi")  # only if preload_app were on and had loaded our app in the master
     if wsgi is None or not hasattr(wsgi, "app"):

@@ -52,7 +52,7 @@ class Entry(Mapping[str, Any]):
         return len(self._keys)
 
     def items(self) -> Any:  # zip, not the generic view: entries are read field by field in exports
-        return zip(self._keys, self._values)
+        return zip(self._keys, self._values, strict=True)
 
     def __repr__(self) -> str:
         return f"Entry({dict(self.items())!r})"

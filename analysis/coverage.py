@@ -201,7 +201,8 @@ def phase_by_district(dataset: Dataset, **filters: Iterable[str] | None) -> Cove
         columns = districts + (NO_DISTRICT,)
         excluded = frozenset({len(districts)})
     pairs = [(o, o.phases, o.districts or (NO_DISTRICT.code,)) for o in found]
-    return _matrix("Angebote nach Lebensphase und Stadtteil", "Lebensphase", "Stadtteil", phases, columns, pairs, excluded)
+    return _matrix("Angebote nach Lebensphase und Stadtteil", "Lebensphase", "Stadtteil", phases, columns, pairs,
+                   excluded)
 
 
 def phase_by_sector(dataset: Dataset, **filters: Iterable[str] | None) -> CoverageMatrix:

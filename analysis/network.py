@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+
 from questionnaires.model import Option
 
 from . import keys
@@ -67,7 +68,8 @@ def build_graph(dataset: Dataset) -> nx.DiGraph:
     graph = nx.DiGraph()
     by_name: dict[str, str] = {}
 
-    def add_actor(node: str, name: str, sector: str = "", provider_type: str = "", districts: tuple[str, ...] = ()) -> None:
+    def add_actor(node: str, name: str, sector: str = "", provider_type: str = "",
+                  districts: tuple[str, ...] = ()) -> None:
         graph.add_node(
             node,
             name=name or node,

@@ -56,7 +56,7 @@ def suppress_counts(
     least `min_group` respondents (or everything is hidden).
     """
     result = [None if is_small(c, min_group) else c for c in counts]
-    hidden = sum(c for c, r in zip(counts, result) if c is not None and r is None)
+    hidden = sum(c for c, r in zip(counts, result, strict=True) if c is not None and r is None)
     if additive and hidden:
         while hidden < min_group:
             candidates = [(c, i) for i, c in enumerate(result) if c]
@@ -78,12 +78,13 @@ def suppress(summary: Summary | None, min_group: int = DEFAULT_MIN_GROUP, planne
     if isinstance(summary, Frequencies):
         counts = suppress_counts([r.count for r in summary.rows], min_group, additive=not summary.multiple)
         rows = tuple(
-            Count(r.code, r.label, c, r.percent if c is not None else None) for r, c in zip(summary.rows, counts)
+            Count(r.code, r.label, c, r.percent if c is not None else None)
+            for r, c in zip(summary.rows, counts, strict=True)
         )
         return replace(summary, rows=rows)
     if isinstance(summary, LikertDistribution):
         counts = []
-        for row, n in zip(summary.counts, summary.row_n):
+        for row, n in zip(summary.counts, summary.row_n, strict=True):
             if n < min_group:
                 counts.append(tuple(None for _ in row))
             else:

@@ -32,8 +32,7 @@ from . import network as network_mod
 from . import overview as overview_mod
 from .dataset import Dataset
 from .privacy import suppress, suppress_counts, texts_shown
-from .statistics import (Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts,
-                         district_distribution)
+from .statistics import Count, Frequencies, LikertDistribution, NumericSummary, Summary, Texts, district_distribution
 
 MARK = fmt.DASH  # how a suppressed cell reads everywhere
 
@@ -124,7 +123,7 @@ class Table:
     def typed(self, row: Sequence[Any]) -> list[tuple[Any, Column]]:
         """The cells of `row` with the column that types each (a `Value` brings its own)."""
         cells = []
-        for value, column in zip(row, self.columns):
+        for value, column in zip(row, self.columns, strict=True):
             if isinstance(value, Value):
                 cells.append((value.value, replace(column, type=value.type, decimals=value.decimals)))
             else:
@@ -296,7 +295,7 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
     if isinstance(shown, LikertDistribution):
         columns = (Column("Aussage"), *(Column(o.label, Type.COUNT) for o in shown.scale), Column("n", Type.COUNT))
         rows = tuple((row.label, *_mark(counts, audience), n)
-                     for row, counts, n in zip(shown.rows, shown.counts, shown.row_n))
+                     for row, counts, n in zip(shown.rows, shown.counts, shown.row_n, strict=True))
         return Table(key, title, columns, rows, section=section, chart=key)
     if isinstance(shown, Texts):
         if not texts_visible(shown.n, audience):
@@ -334,11 +333,14 @@ def overview_table(dataset: Dataset, audience: Audience | None = None) -> Table:
         ("In Bearbeitung", _small(o.in_progress, audience)), ("Abgeschickt", _small(o.submitted, audience)),
         ("Rücklaufquote", rate),
         ("Nimmt nicht teil (zählt als eingeladen)", _small(o.declined, audience)),
-        ("Noch nicht versandt", _small(o.not_sent, audience)), ("Zustellung fehlgeschlagen", _small(o.failed, audience)),
+        ("Noch nicht versandt", _small(o.not_sent, audience)),
+        ("Zustellung fehlgeschlagen", _small(o.failed, audience)),
         ("Unzustellbar", _small(o.bounced, audience)), ("Zurückgezogen", _small(o.withdrawn, audience)),
     )
     return Table("ruecklauf-gesamt", "Rücklauf insgesamt", (Column("Kennzahl"), Column("Wert", Type.COUNT)), rows,
-                 section="ruecklauf", sheet="Rücklauf", note="Eingeladen = Einladungen, die angekommen sind, auch bei Organisationen, die nicht teilnehmen (ohne fehlgeschlagene, unzustellbare und zurückgezogene).")
+                 section="ruecklauf", sheet="Rücklauf",
+                 note="Eingeladen = Einladungen, die angekommen sind, auch bei Organisationen, die nicht teilnehmen "
+                      "(ohne fehlgeschlagene, unzustellbare und zurückgezogene).")
 
 
 def response_over_time_table(dataset: Dataset, audience: Audience | None = None) -> Table:
@@ -366,10 +368,12 @@ def rate_table(key: str, title: str, group_title: str, groups: Iterable[overview
             rate = SUPPRESSED
         rows.append([g.label, g.invited, g.submitted, rate])
     if audience.suppressing:  # additive: the groups' counts may add up to the totals above the table
-        for row, count in zip(rows, suppress_counts([r[1] for r in rows], audience.min_group, additive=True)):
+        for row, count in zip(rows, suppress_counts([r[1] for r in rows], audience.min_group, additive=True),
+                              strict=True):
             if count is None:
                 row[1], row[3] = SUPPRESSED, SUPPRESSED
-        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group, additive=True)):
+        for row, count in zip(rows, suppress_counts([r[2] for r in rows], audience.min_group, additive=True),
+                              strict=True):
             if count is None:
                 row[2], row[3] = SUPPRESSED, SUPPRESSED
     columns = (Column(group_title), Column("Eingeladen", Type.COUNT), Column("Abgeschickt", Type.COUNT),
@@ -423,7 +427,8 @@ def actor_summaries(dataset: Dataset) -> list[tuple[str, Frequencies]]:
 SHEETS = {
     "akteure-handlungsfeld": "Akteure nach Handlungsfeld", "akteure-traegerart": "Akteure nach Trägerart",
     "akteure-stadtteil": "Akteure nach Stadtteil", "abdeckung-stadtteil": "Abdeckung Phase x Stadtteil",
-    "abdeckung-handlungsfeld": "Abdeckung Phase x Handlungsfeld", "abdeckung-zielgruppe": "Abdeckung Zielgruppe x Phase",
+    "abdeckung-handlungsfeld": "Abdeckung Phase x Handlungsfeld",
+    "abdeckung-zielgruppe": "Abdeckung Zielgruppe x Phase",
     "netzwerk": "Netzwerk Kennzahlen", "brueckenakteure": "Netzwerk Brückenakteure",
     "netzwerk-handlungsfelder": "Netzwerk Handlungsfelder",
 }
@@ -459,7 +464,7 @@ def coverage_table(key: str, matrix: coverage_mod.CoverageMatrix, audience: Audi
                          "Antwortenden nicht dargestellt.", "abdeckung", key)
     columns = (Column(f"{matrix.row_title} \\ {matrix.column_title}"),
                *(Column(o.label, Type.COUNT) for o in matrix.columns))
-    rows = tuple((row.label, *counts) for row, counts in zip(matrix.rows, matrix.counts))
+    rows = tuple((row.label, *counts) for row, counts in zip(matrix.rows, matrix.counts, strict=True))
     note = (f"{matrix.offers} Angebote von {matrix.respondents} Einrichtungen; 0 = Lücke. "
             f"{coverage_mod.DENSE_RULE}")
     return Table(key, matrix.title, columns, rows, note=note, section="abdeckung", chart=key, sheet=sheet_title(key),
@@ -508,17 +513,20 @@ def network_metrics_table(m: network_mod.NetworkMetrics) -> Table:
 def broker_table(dataset: Dataset, m: network_mod.NetworkMetrics) -> Table:
     rows = tuple((c.name, dataset.sector_label(c.sector), c.value) for c in m.betweenness_top)
     columns = (Column("Einrichtung"), Column("Handlungsfeld"), Column("Wert (0–1)", Type.NUMBER, 3))
-    return Table("brueckenakteure", "Brückenakteure", columns, rows, section="netzwerke", sheet=sheet_title("brueckenakteure"),
-                 note="Einrichtungen, über die viele kürzeste Wege im Netzwerk laufen (Betweenness-Zentralität, 0 bis 1).")
+    return Table("brueckenakteure", "Brückenakteure", columns, rows, section="netzwerke",
+                 sheet=sheet_title("brueckenakteure"),
+                 note="Einrichtungen, über die viele kürzeste Wege im Netzwerk laufen (Betweenness-Zentralität, 0 bis "
+                      "1).")
 
 
 def sector_matrix_table(matrix: network_mod.SectorMatrix) -> Table:
     labels = [o.label for o in matrix.sectors]
     columns = (Column("Handlungsfeld"), *(Column(label, Type.COUNT) for label in labels))
-    rows = tuple((label, *counts) for label, counts in zip(labels, matrix.counts))
+    rows = tuple((label, *counts) for label, counts in zip(labels, matrix.counts, strict=True))
     return Table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", columns, rows,
                  section="netzwerke", chart="netzwerk-handlungsfelder", sheet=sheet_title("netzwerk-handlungsfelder"),
-                 note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines Handlungsfelds.",
+                 note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines "
+                      "Handlungsfelds.",
                  in_chart=True)
 
 
@@ -528,7 +536,8 @@ def network_tables(dataset: Dataset, audience: Audience, metrics: network_mod.Ne
     if network_withheld(dataset, audience):
         message = network_message(audience)
         return [withheld_table("netzwerk", "Kennzahlen des Kooperationsnetzwerks", message, "netzwerke", "netzwerk"),
-                withheld_table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message, "netzwerke",
+                withheld_table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", message,
+                               "netzwerke",
                           "netzwerk-handlungsfelder")]
     if metrics is None or matrix is None:
         graph = network_mod.build_graph(dataset)

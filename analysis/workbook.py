@@ -168,8 +168,8 @@ def write_table(sheet: Any, table: Table, formats: _Formats) -> None:
     """A results table: header, then its rows rounded as on the page (`Table.plain_rows`)."""
     widths = _header(sheet, table.header, formats)
     plain = table.plain_rows()
-    for r, (row, values) in enumerate(zip(table.rows, plain), start=1):
-        for c, ((_raw, column), value) in enumerate(zip(table.typed(row), values)):
+    for r, (row, values) in enumerate(zip(table.rows, plain, strict=True), start=1):
+        for c, ((_raw, column), value) in enumerate(zip(table.typed(row), values, strict=True)):
             if row[c] is SUPPRESSED:
                 value = SUPPRESSED
             _write(sheet, r, c, value, formats, column)
@@ -222,9 +222,9 @@ def write_workbook(out: str | IO[bytes], tables: Sequence[Table], row_sheets: Se
     names = [(sheet_name(_short(t, n), taken), t.title, t.withheld or t.note, t.key) for n, t in _numbered(tables)]
     row_names = [(sheet_name(s.name, taken), s.title, "", "") for s in row_sheets]
     _write_index(index, names + row_names, formats, title, description, privacy_note, created)
-    for (name, *_rest), table in zip(names, tables):
+    for (name, *_rest), table in zip(names, tables, strict=True):
         write_table(book.add_worksheet(name), table, formats)
-    for (name, *_rest), rows in zip(row_names, row_sheets):
+    for (name, *_rest), rows in zip(row_names, row_sheets, strict=True):
         write_rows(book.add_worksheet(name), rows.rows(), formats)
     book.close()
 

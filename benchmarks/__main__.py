@@ -31,10 +31,11 @@ def bench_load(report_list: list[Report]) -> None:
     reports = [sqlite]
     if shutil.which("bash") and (list(Path("/usr/lib/postgresql").glob("*/bin")) or os.geteuid() == 0):
         try:
-            data = run_json(["bash", "scripts/with-postgres.sh", *module("load", "--seconds", LOAD_SECONDS)], timeout=300,
+            data = run_json(["bash", "scripts/with-postgres.sh", *module("load", "--seconds", LOAD_SECONDS)],
+                            timeout=300,
                             env={"PGTEST_PORT": PG_PORT})
             reports.append(Report.from_json(data))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 -- the failure is written into the report
             sqlite.notes.append(f"PostgreSQL run failed: {str(error)[:300]}")
     else:
         sqlite.notes.append("PostgreSQL not installed and not root: PostgreSQL run skipped.")
@@ -49,7 +50,8 @@ def bench_load(report_list: list[Report]) -> None:
                 if trivial:
                     summary.add(f"{part_raw['db']}, {level} respondents: share of trivial-endpoint ceiling",
                                 row.value / trivial * 100, "%", target=30.0, higher_is_better=True,
-                                target_text="≥ 30 %", note=f"ceiling {fmt(trivial)} req/s ('hello' endpoint, same gunicorn config)")
+                                target_text="≥ 30 %",
+                                note=f"ceiling {fmt(trivial)} req/s ('hello' endpoint, same gunicorn config)")
         summary.notes += [n for n in part.notes if not n.startswith("RAW ")]
         summary.seconds += part.seconds
     report_list.append(summary)
@@ -92,7 +94,7 @@ def bench_results(report_list: list[Report], base: str) -> None:
             if size == 10000:
                 report.rows[-1].met = False
             continue
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 -- the failure is written into the report
             report.notes.append(f"HTTP results page at {size}: not available ({str(error)[:200]})")
             continue
         times = [t for _name, t, _status in data["chart_times"]]
@@ -101,7 +103,8 @@ def bench_results(report_list: list[Report], base: str) -> None:
                    data["total_seconds"], "s", target=3.0 if size == 10000 else None,
                    target_text="< 3 s (at 10,000)" if size == 10000 else "",
                    note=f"HTML alone {fmt(data['page_seconds'])} s; each chart image rebuilds the dataset from the "
-                        f"database; {'stopped early; ' if data.get('stopped_early') else ''}{'errors: ' + ', '.join(bad) if bad else 'all 200'}")
+                        f"database; {'stopped early; ' if data.get('stopped_early') else ''}"
+                        f"{'errors: ' + ', '.join(bad) if bad else 'all 200'}")
         if times:
             report.add(f"{size:,} responses over HTTP: one chart image (median / slowest)",
                        sorted(times)[len(times) // 2], "s", target=0.3 if size == 10000 else None,
@@ -156,7 +159,8 @@ def bench_invitations(report_list: list[Report]) -> None:
     if "preview_seconds" in data:
         report.add(f"parse + preview (check against the survey) of {data['preview_entries']:,} addresses",
                    data["preview_seconds"], "s", target=1.0)
-    report.add(f"create {data['invited']:,} invitations (with their rendered mail)", data["invited"] / data["invite_seconds"],
+    report.add(f"create {data['invited']:,} invitations (with their rendered mail)",
+               data["invited"] / data["invite_seconds"],
                "invitations/s")
     rate = data["sent"] / data["deliver_seconds"] if data["deliver_seconds"] else None
     report.add(f"outbox delivery to a local aiosmtpd ({data['sent']:,} mails)", rate, "mails/s", target=100.0,
@@ -169,7 +173,8 @@ def bench_network(report_list: list[Report], base: str) -> None:
     report_list.append(report)
     data = run_json(module("analysis_bench", "network", "--base", base), timeout=120)
     t = data["timings"]
-    report.add(f"{data['nodes']} organisations, {data['edges']:,} ties: graph + metrics + drawing", data["seconds"], "s",
+    report.add(f"{data['nodes']} organisations, {data['edges']:,} ties: graph + metrics + drawing", data["seconds"],
+               "s",
                target=5.0, note=f"graph {fmt(t.get('graph'))} s, metrics {fmt(t.get('metrics'))} s, "
                                 f"drawing {fmt(t.get('drawing'))} s; peak RSS {fmt(data['peak_rss_mb'])} MB")
 
@@ -182,7 +187,8 @@ def bench_profile(report_list: list[Report], base: str) -> None:
     report.add("respondent visit: SQL statements per request", r["statements_per_request"], "")
     report.add("respondent visit: ORM lazy loads per request", r["lazy_loads_per_request"], "")
     report.add("respondent visit: time per request in-process (under cProfile)", r["ms_per_request"], "ms")
-    report.notes.append("Respondent visit, app functions by cumulative time:\n\n```\n" + "\n".join(r["top_app"]) + "\n```")
+    report.notes.append("Respondent visit, app functions by cumulative time:\n\n```\n"
+                        + "\n".join(r["top_app"]) + "\n```")
     report.notes.append("Respondent visit, library hot spots:\n\n```\n" + "\n".join(r["top_all"]) + "\n```")
     c = data.get("chart") or {}
     if c:
@@ -236,8 +242,9 @@ def write(reports: list[Report], facts: dict, seconds: float, errors: list[str])
         "",
         "Written by `make bench` (`python -m benchmarks`). Targets from issue 7, for this 2-core machine.",
         "",
-        f"- Date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- Machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['memory']} memory; {facts['os']}; Python {facts['python']}",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['memory']} memory; {facts['os']}; Python "
+        f"{facts['python']}",
         f"- Commit: {facts['commit']}",
         f"- Duration of the whole run: {seconds / 60:.1f} min",
         f"- Load average (1 min) at start / end: {facts['load']} / {os.getloadavg()[0]:.1f} (other processes on the "
@@ -247,11 +254,13 @@ def write(reports: list[Report], facts: dict, seconds: float, errors: list[str])
         "",
     ]
     for report in reports:
-        lines += [f"## {report.name}", "", "| Figure | Value | Target | Ratio | Met | Note |", "|---|---|---|---|---|---|"]
+        lines += [f"## {report.name}", "", "| Figure | Value | Target | Ratio | Met | Note |",
+                  "|---|---|---|---|---|---|"]
         for row in report.rows:
             met = "" if row.met is None else ("yes" if row.met else "**no**")
             ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
-            lines.append(f"| {row.figure} | {fmt(row.value)} {row.unit} | {row.target} | {ratio} | {met} | {row.note} |")
+            lines.append(f"| {row.figure} | {fmt(row.value)} {row.unit} | {row.target} | {ratio} | {met} "
+                         f"| {row.note} |")
         lines.append("")
         for note in report.notes:
             lines += [note, ""]
@@ -273,21 +282,23 @@ def main() -> int:
         base = str(Path(tmp) / "base.pkl")
         try:
             run_json(module("analysis_bench", "base", "--out", base), timeout=120)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 -- the failure is written into the report
             errors.append(f"demo survey as dataset not available yet: {str(error)[:300]}")
             base = ""
         steps = [("1 load", lambda: bench_load(reports))]
         if base:
-            steps += [("2 results", lambda: bench_results(reports, base)), ("3 exports", lambda: bench_exports(reports, base))]
+            steps += [("2 results", lambda: bench_results(reports, base)),
+                      ("3 exports", lambda: bench_exports(reports, base))]
         steps += [("4 invitations", lambda: bench_invitations(reports))]
         if base:
-            steps += [("5 networks", lambda: bench_network(reports, base)), ("profile", lambda: bench_profile(reports, base))]
+            steps += [("5 networks", lambda: bench_network(reports, base)),
+                      ("profile", lambda: bench_profile(reports, base))]
         for name, step in steps:
             one = time.perf_counter()
             print(f"benchmark {name} ...", flush=True)
             try:
                 step()
-            except Exception as error:  # noqa: BLE001 (report and go on with the next benchmark)
+            except Exception as error:  # noqa: BLE001 -- report and go on with the next benchmark
                 traceback.print_exc()
                 errors.append(f"{name}: {type(error).__name__}: {str(error)[:400]}")
             print(f"  {time.perf_counter() - one:.0f} s", flush=True)

@@ -26,7 +26,7 @@ def _timed(timings: dict[str, float], name: str, func, *args, **kwargs) -> Any:
     started = time.perf_counter()
     try:
         return func(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 (a piece not available yet must not stop the rest)
+    except Exception as error:  # noqa: BLE001 -- a piece not available yet must not stop the rest
         timings[f"{name} (fehlgeschlagen: {type(error).__name__}: {str(error)[:80]})"] = 0.0
         return None
     finally:
@@ -87,7 +87,7 @@ def cmd_results(args) -> dict:
     from .synthetic import grow
 
     dataset = grow(_load(args.base), args.size)
-    import analysis.charts  # noqa: F401  (import matplotlib before measuring)
+    import analysis.charts  # noqa: F401 -- import matplotlib before measuring
 
     rss_before = current_rss_mb()
     result = full_results(dataset)

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="lueckenlos-bench-") as tmp:
             app = make_app(Path(tmp), MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_RATE_PER_MINUTE=0)
             with app.app_context():
-                user = accounts.create_user("Kreis Beispiel", "planung@kreis.example", "benchmark-passwort-1", "planner")
+                user = accounts.create_user("Kreis Beispiel", "planung@kreis.example", "benchmark-passwort-1",
+                                            "planner")
                 survey = surveys.create_survey(user.kommune, user, "Einladungstest", contact_name="P. Plan",
                                                contact_email=user.email)
                 surveys.add_question(survey, app.extensions["catalogue"].get("netzwerk.fokus"))

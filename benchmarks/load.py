@@ -223,7 +223,8 @@ def summarise(load: Load) -> dict:
               "error_samples": load.errors[:3], "by_label": {}}
     everything = [v for values in load.latencies.values() for v in values]
     for label, values in {**load.latencies, "all": everything}.items():
-        result["by_label"][label] = {"n": len(values), **{f"p{p}": (percentile(values, p) or 0) * 1000 for p in (50, 95, 99)}}
+        result["by_label"][label] = {"n": len(values),
+                                     **{f"p{p}": (percentile(values, p) or 0) * 1000 for p in (50, 95, 99)}}
     return result
 
 

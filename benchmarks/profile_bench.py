@@ -28,7 +28,8 @@ def top(profile: cProfile.Profile, limit: int, include: str) -> list[str]:
     """The `limit` functions with the largest cumulative time whose file matches `include`."""
     stats = pstats.Stats(profile)
     rows = []
-    for (filename, line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+    table = stats.stats  # type: ignore[attr-defined]  # set by Stats() but not in typeshed
+    for (filename, line, name), (_cc, calls, _tt, cumulative, _callers) in table.items():
         if re.search(include, filename):
             short = filename.split("/site-packages/")[-1].replace(str(Path.cwd()) + "/", "")
             rows.append((cumulative, f"{short}:{line} {name}", calls))
@@ -62,7 +63,10 @@ def respondent_profile() -> dict:
         flow(tokens.pop())  # warm up
         with app.app_context():
             engine = db.engine
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
+
+        def listener(*a):
+            statements.append(a[2])
+
         sa.event.listen(engine, "before_cursor_execute", listener)
         profile = cProfile.Profile()
         started = time.perf_counter()
@@ -76,10 +80,12 @@ def respondent_profile() -> dict:
         with app.app_context():
             db.engine.dispose()
     return {
-        "requests": requests, "ms_per_request": seconds / requests * 1000, "statements_per_request": len(statements) / requests,
+        "requests": requests, "ms_per_request": seconds / requests * 1000,
+        "statements_per_request": len(statements) / requests,
         "lazy_loads_per_request": lazy_loads / requests,
         "top_app": top(profile, 14, r"/work/main/survey/|/survey/"),
-        "top_all": top(profile, 12, r"sqlalchemy/orm/strategies|jinja2/environment|werkzeug/formparser|sqlalchemy/engine/base"),
+        "top_all": top(profile, 12,
+                       r"sqlalchemy/orm/strategies|jinja2/environment|werkzeug/formparser|sqlalchemy/engine/base"),
     }
 
 
@@ -102,7 +108,8 @@ def chart_profile(base_path: str | None) -> dict:
     profile.disable()
     out = io.StringIO()
     return {"question": question.key, "ms_per_chart": (time.perf_counter() - started) / 5 * 1000,
-            "top": top(profile, 12, r"analysis/|matplotlib/(figure|backend_bases|layout_engine|_constrained|text|backends/backend_agg)"),
+            "top": top(profile, 12,
+                       r"analysis/|matplotlib/(figure|backend_bases|layout_engine|_constrained|text|backends/backend_agg)"),
             "_": out.getvalue()}
 
 

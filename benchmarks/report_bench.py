@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> dict:
     document = report.report_from_dataset(dataset, planner=not args.analyst, render=cached)
     report.pdf(document)
     result["tables + pdf warm"] = _since(start)
-    import pypdf
     import io
+
+    import pypdf
 
     result.update(pages=len(pypdf.PdfReader(io.BytesIO(pdf)).pages), kb=len(pdf) // 1024,
                   peak_rss_mb=peak_rss_mb(), load_after=[round(x, 1) for x in os.getloadavg()])

@@ -34,7 +34,7 @@ def fill(survey_id: int, size: int) -> None:
         Response.survey_id == survey_id, Response.submitted_at.isnot(None)))]
     first_id = (db.session.scalar(sa.select(sa.func.max(Invitation.id))) or 0) + 1
     first_response = (db.session.scalar(sa.select(sa.func.max(Response.id))) or 0) + 1
-    now = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
     for start in range(0, size, 2000):
         chunk = range(start, min(size, start + 2000))
         db.session.execute(sa.insert(Invitation), [

@@ -49,7 +49,7 @@ def grow(base, n: int, seed: int = 1):
         raise RuntimeError("the demo survey has no answers to copy")
     rng = random.Random(seed)
     actors = [a.code for a in base.actors] or [None]
-    start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
     responses, invitations = [], []
     for i in range(n):
         moment = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 42))
@@ -63,8 +63,7 @@ def grow(base, n: int, seed: int = 1):
 
 def network_dataset(base, organisations: int = 500, ties: int = 5000, seed: int = 5):
     """500 organisations in 8 sectors, each answering the partner roster: `ties` ties in all."""
-    from analysis import ActorRecord, ResponseRecord
-    from analysis import keys
+    from analysis import ActorRecord, ResponseRecord, keys
 
     rng = random.Random(seed)
     sectors = [o.code for o in base.sector_options] or ["kita", "schule", "gesundheit", "soziales"]
@@ -117,7 +116,7 @@ def fill_database(instance: Path, n: int, seed: int = 1) -> dict:
         actors = list(db.session.scalars(sa.select(Actor.id).where(Actor.kommune_id == survey.kommune_id)))
         existing = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
             Response.survey_id == survey.id, Response.submitted_at.isnot(None)))
-        start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.timezone.utc)
+        start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
         batch = 5000
         for first in range(0, max(n - existing, 0), batch):
             count = min(batch, n - existing - first)
@@ -132,9 +131,10 @@ def fill_database(instance: Path, n: int, seed: int = 1) -> dict:
             ids = db.session.scalars(sa.insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True),
                                      invitations).all()
             db.session.execute(sa.insert(Response), [
-                {"survey_id": survey.id, "invitation_id": invitation_id, "draft": {}, "answers": pool[(first + i) % len(pool)],
+                {"survey_id": survey.id, "invitation_id": invitation_id, "draft": {},
+                 "answers": pool[(first + i) % len(pool)],
                  "revision": 1, "saved_at": moment, "submitted_at": moment}
-                for i, (invitation_id, moment) in enumerate(zip(ids, moments))
+                for i, (invitation_id, moment) in enumerate(zip(ids, moments, strict=True))
             ])
             db.session.commit()
         total = db.session.scalar(sa.select(sa.func.count(Response.id)).where(

@@ -120,7 +120,8 @@ def problems(root: Path) -> list[str]:
         found.append(f"deploy/nginx/lueckenlos.conf: /static/ is not served from {APP}/static/")
     elif not (root / "static").is_dir():
         found.append("static/ is missing from the checkout")
-    for directive in ("server_tokens off", "proxy_set_header Host $http_host", "proxy_set_header X-Forwarded-For $remote_addr"):
+    for directive in ("server_tokens off", "proxy_set_header Host $http_host",
+                      "proxy_set_header X-Forwarded-For $remote_addr"):
         if directive not in site:
             found.append(f"deploy/nginx/lueckenlos.conf: lacks `{directive}`")
     for path in re.findall(r"ssl_certificate(?:_key)?\s+([^;]+);", site):
@@ -142,7 +143,8 @@ def problems(root: Path) -> list[str]:
         read = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
         for key, value in ours.items():
             if read.get(key) != value:
-                found.append(f"deploy/lueckenlos.env.example: {key} reads {value!r} in the app, {read.get(key)!r} in sh")
+                found.append(f"deploy/lueckenlos.env.example: {key} reads {value!r} in the app, "
+                             f"{read.get(key)!r} in sh")
     return found
 
 

@@ -25,6 +25,7 @@ import argparse
 import collections
 import datetime as dt
 import http.client
+import itertools
 import os
 import random
 import re
@@ -37,13 +38,13 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aiosmtpd.controller import Controller
+
+from benchmarks.common import BENCHMARK_LINK_KEY, machine, make_app, quiet_logging
+from benchmarks.load import Gunicorn, build_survey, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from aiosmtpd.controller import Controller  # noqa: E402
-
-from benchmarks.common import BENCHMARK_LINK_KEY, machine, make_app, quiet_logging  # noqa: E402
-from benchmarks.load import Gunicorn, build_survey, free_port  # noqa: E402
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 BOUND = 240.0  # seconds a mail case may take before it is reported as unfinished
@@ -136,7 +137,7 @@ class Case:
                                        .values(next_attempt_at=dt.datetime.now(dt.UTC)))
                     db.session.commit()
                     db.session.remove()
-            except Exception:  # noqa: BLE001 (a locked SQLite file: try again next second)
+            except Exception:  # noqa: BLE001 -- a locked SQLite file: try again next second
                 pass
 
     def statuses(self) -> dict[str, int]:
@@ -179,7 +180,8 @@ class Case:
         failed = sum(1 for _mid, status in rows if status is InvitationStatus.FAILED)
         lost = sum(1 for mid, status in rows
                    if f"<{mid.strip('<>')}>" not in received and status is not InvitationStatus.FAILED)
-        return {"mails": len(rows), "sent": len(counts), "lost": lost, "doubled": sum(n - 1 for n in counts.values() if n > 1),
+        return {"mails": len(rows), "sent": len(counts), "lost": lost,
+                "doubled": sum(n - 1 for n in counts.values() if n > 1),
                 "failed_visibly": failed, "max_attempts": attempts or 0}
 
     def close(self) -> None:
@@ -237,7 +239,7 @@ def mail_case(name: str, mails: int, database: str | None, relay: Relay, *, work
         moments = sorted(at for at, _mid in relay.stored)
         if len(moments) > 1:
             window = max(sum(1 for later in moments if at <= later < at + 60) for at in moments)
-            gaps = [b - a for a, b in zip(moments, moments[1:])]
+            gaps = [b - a for a, b in itertools.pairwise(moments)]
             result.update(busiest_minute=window, min_gap=min(gaps), span=moments[-1] - moments[0])
         return result
     finally:
@@ -393,12 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         results.append(mail_case("kill -9 of the worker mid-batch", args.mails // 3, database, Relay(),
                                  kill_after=args.mails // 9, MAIL_RATE_PER_MINUTE="600", **fast))
     if "workers" in cases:
-        label = "two workers, 60 a minute together, 10 s lease" if database else "two workers (SQLite: the second waits), 60 a minute"
+        label = ("two workers, 60 a minute together, 10 s lease" if database
+                 else "two workers (SQLite: the second waits), 60 a minute")
         results.append(mail_case(label, 100, database, Relay(), workers=2, MAIL_RATE_PER_MINUTE="60", **fast))
     if "saves" in cases:
         results.append(saves_case(database))
     for result in results:
-        print({k: v for k, v in result.items()}, file=sys.stderr)
+        print(dict(result), file=sys.stderr)
     print(markdown(db_name, results))
     return 0
 

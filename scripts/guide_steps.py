@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
-_FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.DOTALL | re.MULTILINE)
+_FENCE = re.compile(r"^(?P<indent> *)```(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+                    re.DOTALL | re.MULTILINE)
 # Paths an operator's machine has and the rehearsal moves below its scratch folder.
 MOVED = ("/srv/lueckenlos", "/etc/lueckenlos", "/var/lib/lueckenlos", "/var/backups/lueckenlos", "/etc/systemd",
          "/etc/nginx", "/usr/local/bin/lueckenlos-flask", "/usr/local/sbin/lueckenlos-alarm", "/var/www/letsencrypt",

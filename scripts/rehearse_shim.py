@@ -20,6 +20,7 @@ Every other word of the guide's blocks runs unchanged. Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guide_steps import scratch  # noqa: E402
+from guide_steps import scratch
 
 ROOT = Path(os.environ.get("REHEARSE_ROOT", "/nonexistent"))
 SHIMS = os.environ.get("REHEARSE_SHIMS", "")
@@ -208,19 +209,15 @@ def stop(name: str) -> None:
             break
         _reap(pid)
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)  # what is left of the unit's processes (KillMode=mixed)
-    except ProcessLookupError:
-        pass
     (RUN / f"{name}.pid").unlink(missing_ok=True)
     say(f"{name} stopped")
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def reload(name: str) -> None:

@@ -182,7 +182,8 @@ def serve_and_check(venv: Path, site: Path, env: dict[str, str], planner: str, p
 
 def verify(scratch: Path) -> None:
     base_env = {key: value for key, value in os.environ.items()
-                if not key.startswith(("LUECKENLOS_", "MAIL_", "FLASK_", "DATABASE_URL", "SECRET_KEY", "LINK_KEYS", "VIRTUAL_ENV",
+                if not key.startswith(("LUECKENLOS_", "MAIL_", "FLASK_", "DATABASE_URL", "SECRET_KEY", "LINK_KEYS",
+                                       "VIRTUAL_ENV",
                                        "PYTHONPATH", "BASE_URL"))}
     wheel = build_wheel(scratch, base_env)
     step(f"wheel {wheel.name} holds templates, static files, migrations and the catalogue")
@@ -207,7 +208,8 @@ def verify(scratch: Path) -> None:
 
     production = {**env, "SECRET_KEY": "verify-wheel-" + os.urandom(16).hex(),
                   "LINK_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(), "MAIL_SERVER": "127.0.0.1",
-                  "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>", "MAIL_PORT": str(free_port())}  # nothing is sent here
+                  "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>",
+                  "MAIL_PORT": str(free_port())}  # nothing is sent here
     run([flask, "db", "upgrade"], cwd=site, env=production)
     step("flask db upgrade applied the shipped migrations")
     checked = run([flask, "catalogue", "check"], cwd=site, env=production)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login.init_app(app)
     _tune_sqlite(app)
 
-    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from . import models  # noqa: F401 -- registers the tables on the metadata
     from .views import register_blueprints
 
     register_blueprints(app)

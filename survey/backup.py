@@ -80,10 +80,7 @@ def backup(url: str, target: Path) -> BackupResult:
     os.close(handle)
     partial = Path(temporary)  # mkstemp creates it 0600
     try:
-        if is_sqlite(url):
-            tables = _sqlite_backup(sqlite_path(url), partial)
-        else:
-            tables = _pg_dump(url, partial)
+        tables = _sqlite_backup(sqlite_path(url), partial) if is_sqlite(url) else _pg_dump(url, partial)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)

@@ -23,7 +23,6 @@ from .config import QUESTIONNAIRES_DIR
 from .extensions import db
 from .models import Kommune, User
 from .services.accounts import (
-    PASSWORD_RULE,
     AccountError,
     create_admin,
     create_user,
@@ -33,8 +32,8 @@ from .services.accounts import (
     set_password_by_operator,
 )
 from .services.delivery import deliver_due, single_worker
-from .services.invitations import due_scheduled_reminders
 from .services.demo import load_demo
+from .services.invitations import due_scheduled_reminders
 from .worker import Heartbeat, Outage, run_worker
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,8 @@ jobs_cli = AppGroup("jobs", help="Hintergrundaufgaben ausführen (Berichte, Arbe
 def _password_option(command):
     return click.option("--password-file", type=click.File("r", encoding="utf-8"), default=None, metavar="DATEI",
                         help="Das Passwort aus der ersten Zeile dieser Datei („-“: von der Standardeingabe) "
-                             "statt der Abfrage. Nie auf der Kommandozeile: dort sähen es `ps` und die Shell-Historie.")(command)
+                             "statt der Abfrage. Nie auf der Kommandozeile: dort sähen es `ps` und die "
+                             "Shell-Historie.")(command)
 
 
 def _read_password(password_file) -> str:
@@ -316,7 +316,8 @@ def check_catalogue_command(directory: str | None) -> None:
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     count = sum(len(m.questions) for m in catalogue.modules)
-    click.echo(f"Katalog in Ordnung: {len(catalogue.modules)} Module, {count} Fragen, {len(catalogue.templates)} Vorlagen.")
+    click.echo(f"Katalog in Ordnung: {len(catalogue.modules)} Module, {count} Fragen, {len(catalogue.templates)} "
+               f"Vorlagen.")
 
 
 def backup_clock() -> dt.datetime:
@@ -339,7 +340,8 @@ def _backup_target(to: str | None, url: str) -> Path:
 
 @click.command("backup")
 @click.option("--to", "to", default=None, metavar="PFAD",
-              help="Zielordner (ein Zeitstempel je Sicherung) oder Zieldatei mit Endung; Standard: backups/ im Instanzordner.")
+              help="Zielordner (ein Zeitstempel je Sicherung) oder Zieldatei mit Endung; Standard: backups/ im "
+                   "Instanzordner.")
 @click.option("--keep-days", type=click.IntRange(min=1), default=None,
               help="Danach ältere Sicherungen (lueckenlos-*.sqlite/.dump) im Zielordner löschen.")
 @with_appcontext
@@ -384,7 +386,8 @@ def restore_command(source: str, yes: bool) -> None:
     db.session.remove()
     db.engine.dispose()  # no pooled connection of ours may hold the old database open
     safety = backups.default_target(_backup_folder(), url, backup_clock())
-    safety = backups.unused(safety.with_name(safety.name.replace("lueckenlos-", "lueckenlos-vor-wiederherstellung-", 1)))
+    safety = backups.unused(safety.with_name(safety.name.replace("lueckenlos-", "lueckenlos-vor-wiederherstellung-",
+                                                                 1)))
     try:
         result = backups.restore(url, Path(source), safety)
     except backups.BackupError as error:

@@ -49,10 +49,7 @@ def instance_key(instance_dir: Path) -> str:
 
 def key_list(value: object) -> list[str]:
     """LINK_KEYS as a list: a comma-separated string (the environment) or a list (tests)."""
-    if isinstance(value, (list, tuple)):
-        items = [str(v) for v in value]
-    else:
-        items = str(value or "").split(",")
+    items = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value or "").split(",")
     return [item.strip().strip("\"'") for item in items if item.strip().strip("\"'")]
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
-from .services import downloads, jobs, retention  # noqa: F401  (modules that register job kinds)
+from .services import downloads, jobs, retention  # noqa: F401 -- modules that register job kinds
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def run_job(job: Any, worker: str) -> bool:
         db.session.flush()
     except jobs.JobError as failure:
         error = str(failure)
-    except Exception as failure:  # noqa: BLE001 - any failure of a job is recorded on its row, the worker goes on
+    except Exception as failure:  # any failure of a job is recorded on its row, the worker goes on
         log.exception("job %s (%s) failed", job.id, job.kind)
         error = f"Die Aufgabe ist mit einem unerwarteten Fehler abgebrochen ({type(failure).__name__})."
     if error is not None:

@@ -19,7 +19,8 @@ PASSWORD = "geheim-genug-123"
 THIN_PATH_KEYS = ["netzwerk.wirkungskreis", "netzwerk.lebensphasen", "netzwerk.fokus"]
 
 
-def make_survey(user_id: int, keys: list[str] = THIN_PATH_KEYS, open_it: bool = True, title: str = "Netzwerke 2026") -> Survey:
+def make_survey(user_id: int, keys: list[str] = THIN_PATH_KEYS, open_it: bool = True,
+                title: str = "Netzwerke 2026") -> Survey:
     """A survey of the user's Kommune with the catalogue questions `keys` (call inside an app context)."""
     user = db.session.get(User, user_id)
     survey = surveys.create_survey(user.kommune, user, title, contact_name="Petra Plan", contact_email=user.email)

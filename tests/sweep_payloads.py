@@ -69,7 +69,8 @@ def staff_pages(app, world: dict) -> list[str]:
         for rule in _rules(app):
             if "GET" not in rule.methods or set(rule.arguments) & {"token", "filename"}:
                 continue
-            if "fmt" in rule.arguments or "ext" in rule.arguments or rule.rule.endswith((".pdf", ".xlsx", ".csv", ".graphml")):
+            if "fmt" in rule.arguments or "ext" in rule.arguments or rule.rule.endswith((".pdf", ".xlsx", ".csv",
+                                                                                         ".graphml")):
                 continue
             urls.append(url_for(rule.endpoint, **_values(rule, world)))
     ids = world["ids"]
@@ -103,7 +104,8 @@ def seed(app, world: dict) -> dict:
     answered = [answer_with_payloads(app, token) for token in world["tokens"][:2]]
     respondent = app.test_client()
     submitted = respondent.post(f"/r/{world['tokens'][1]}/pruefen")
-    assert submitted.status_code == 302, re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]+)', submitted.get_data(as_text=True))
+    assert submitted.status_code == 302, re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]+)',
+                                                    submitted.get_data(as_text=True))
     return {"staff_forms": posted, "respondent_fields": sum(answered, [])}
 
 
@@ -113,7 +115,8 @@ def _post_one_field(client, url: str, action: str, name: str, payload: str) -> N
     form = next((f for f in forms_of(page, url) if f["action"].split("#")[0] == action), None)
     if form is None:
         return
-    fields = [(n, payload if n == name else v) for n, v in form["fields"]] + ([form["submit"]] if form["submit"] else [])
+    fields = [(n, payload if n == name else v) for n, v in form["fields"]]
+    fields += [form["submit"]] if form["submit"] else []
     assert client.post(action, data=MultiDict(fields)).status_code < 500, (action, name)
 
 

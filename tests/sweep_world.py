@@ -21,7 +21,8 @@ from factories import fetch_prepared, login, make_user
 from survey.extensions import db
 from survey.models import BounceOutcome, BounceReport, District, User
 from survey.services import accounts, invitations, surveys, waves
-from survey.services.actors import ActorData, save as save_actor
+from survey.services.actors import ActorData
+from survey.services.actors import save as save_actor
 
 KEYS = ("netzwerk.wirkungskreis", "netzwerk.fokus", "akteur.stadtteile", "angebote.angebote", "kooperation.partner")
 # Tables whose rows change by themselves or by any request (login counters, the mail schedule).

@@ -9,12 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from factories import PASSWORD, deliver, login, make_user
 from survey.extensions import db
 from survey.models import AccountToken, Role, User, utc_now
 from survey.services import accounts
 from survey.services.common_passwords import COMMON_PASSWORDS
-
-from factories import PASSWORD, deliver, login, make_user
 
 NEW_PASSWORD = "Drei Wege zum Ziel 7"
 

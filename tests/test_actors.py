@@ -8,18 +8,17 @@ import io
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from factories import login, make_survey, make_user
 from survey.extensions import db
 from survey.models import Actor, Invitation, User
-
 from survey.services import invitations as invitation_service
-
-from factories import login, make_survey, make_user
 
 CSV_ROWS = [
     ["Organisation", "Trägerart", "Sektor", "Stadtteile", "Ansprechperson", "E-Mail", "Telefon"],
     ["Familienzentrum Regenbogen", "Freier Träger der Jugendhilfe", "kita", "Nordstadt, Südstadt", "Sabine Krüger",
      "S.Krueger@FZ-Regenbogen.de", "02421 1234"],
-    ["Kita Sonnenschein", "kita_traeger", "Kindertagesbetreuung (Kita, Kindertagespflege)", "Oststadt", "", "kita@sonne.de", ""],
+    ["Kita Sonnenschein", "kita_traeger", "Kindertagesbetreuung (Kita, Kindertagespflege)", "Oststadt", "",
+     "kita@sonne.de", ""],
     ["", "", "", "", "", "ohne-name@x.de", ""],
     ["Jugendzentrum", "", "Zirkus", "Weststadt", "", "jz@kaputt", ""],
 ]

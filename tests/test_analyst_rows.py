@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+from factories import fetch_prepared, invite, make_survey
+from pdfcheck import reader, texts
 from survey.extensions import db
 from survey.models import Actor, Pseudonym, Survey
 from survey.services import invitations as invitation_service
@@ -25,8 +27,6 @@ from survey.services import responses as response_service
 from survey.services import results as results_service
 from survey.services import surveys as survey_service
 from survey.services import waves as wave_service
-from factories import fetch_prepared, invite, make_survey
-from pdfcheck import reader, texts
 
 KEYS = ["akteur.name", "akteur.sektor", "akteur.traegerart", "akteur.stadtteile", "akteur.ansprechperson",
         "akteur.anmerkungen", "angebote.angebote", "kooperation.partner"]
@@ -321,7 +321,7 @@ def test_unfiltered_rows_carry_no_filter_attribute_so_a_refused_filter_cannot_be
     assert "oststadt" not in graphml and 'attr.name="sector"' not in graphml
     book = openpyxl.load_workbook(io.BytesIO(fetch_prepared(analyst_client, f"{base}/auswertung.xlsx").data),
                                   read_only=True)
-    sheet_actors = [row for row in book["Akteure"].iter_rows(values_only=True)]
+    sheet_actors = list(book["Akteure"].iter_rows(values_only=True))
     assert all(not any(row[2:]) for row in sheet_actors[1:] if row and row[0])
     # Planners keep everything.
     planner_actors = planner_client.get(f"{base}/akteure.csv?format=rfc4180").get_data(as_text=True)

@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from factories import migrated_app, throwaway_database
 from survey import backup as backups
 from survey import cli as survey_cli
 from survey.extensions import db
 from survey.services.demo import load_demo
-
-from factories import migrated_app, throwaway_database
 
 ON_POSTGRES = bool(os.environ.get("DATABASE_URL"))
 
@@ -166,7 +165,8 @@ def test_a_backup_never_overwrites_another(live, tmp_path):
 def test_keep_days_deletes_only_old_backups(live, tmp_path, monkeypatch):
     folder = tmp_path / "sicherungen"
     folder.mkdir()
-    old, recent, other = folder / "lueckenlos-2026-01-01-023000.dump", folder / "lueckenlos-2026-11-30-023000.dump", folder / "notiz.txt"
+    old, recent = folder / "lueckenlos-2026-01-01-023000.dump", folder / "lueckenlos-2026-11-30-023000.dump"
+    other = folder / "notiz.txt"
     for path in (old, recent, other):
         path.write_text("x")
     now = survey_cli.backup_clock()

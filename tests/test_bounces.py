@@ -8,15 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import sqlalchemy as sa
 
+from factories import deliver, invite, login, make_survey, make_user
 from survey.extensions import db
-from survey.models import BounceOutcome, BounceReport, Invitation, InvitationStatus, OutboxMessage, OutboxStatus
+from survey.models import BounceOutcome, BounceReport, Invitation, InvitationStatus, OutboxMessage
 from survey.services import dsn
-
-from factories import deliver, invite, make_survey, make_user, login
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bounces"
 ADDRESS = "kita@traeger.example"
@@ -226,7 +225,8 @@ def test_planner_marks_unzustellbar_by_hand_and_takes_it_back(app, planner, plan
     assert "Der Status ist wieder „Versendet“" in undone
     with app.app_context():
         invitation = db.session.get(Invitation, invitation_id)
-        assert invitation.status is InvitationStatus.SENT and invitation.failed_reason == "" and not invitation.bounced_at
+        assert invitation.status is InvitationStatus.SENT
+        assert invitation.failed_reason == "" and not invitation.bounced_at
 
 
 def test_an_opened_invitation_cannot_be_marked_unzustellbar(app, planner, planner_client, inbox, client):
@@ -251,7 +251,8 @@ def test_nimmt_nicht_teil_stops_reminders_counts_as_reached_and_can_be_undone(ap
     assert "Die Organisation nimmt nicht teil" in page and "Absage per Telefon am 3.12." in page
     listing = planner_client.get(f"/surveys/{survey_id}/invitations").get_data(as_text=True)
     assert "Nimmt nicht teil: 1" in listing
-    assert "<strong>2</strong> erreicht" in listing and "Rücklaufquote <strong>0\xa0%</strong>" in listing  # 0 of 2 reached: the declined one is in the base
+    # 0 of 2 reached: the declined one is in the base
+    assert "<strong>2</strong> erreicht" in listing and "Rücklaufquote <strong>0\xa0%</strong>" in listing
     planner_client.post(f"/surveys/{survey_id}/invitations/remind", data={"mode": "all"})
     with app.app_context():
         reminders = db.session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.kind == "reminder")).all()

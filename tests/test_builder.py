@@ -7,11 +7,10 @@ import re
 
 import pytest
 
+from factories import invite, make_survey, make_user
 from questionnaires.model import Catalogue, Module
 from survey.extensions import db
-from survey.models import Response, Survey, SurveyItem, User
-
-from factories import invite, login, make_survey, make_user
+from survey.models import Response, Survey, SurveyItem
 
 
 def _new_survey(client, title: str = "Netzwerke im Stadtteil", **extra) -> int:
@@ -112,7 +111,8 @@ def test_reorder_pages_move_rename_and_delete_empty_page(app, planner_client):
 
     refused = planner_client.post(f"/surveys/{survey_id}/pages/{second}/delete", follow_redirects=True)
     assert "enthält noch Fragen" in _text(refused)
-    blank = planner_client.post(f"/surveys/{survey_id}/pages/{first}/rename", data={"title": "  "}, follow_redirects=True)
+    blank = planner_client.post(f"/surveys/{survey_id}/pages/{first}/rename", data={"title": "  "},
+                                follow_redirects=True)
     assert "Bitte geben Sie der Seite einen Titel" in _text(blank)
     planner_client.post(f"/surveys/{survey_id}/pages", data={"title": "Leer"})
     empty = _page_ids(app, survey_id)[-1]
@@ -201,19 +201,22 @@ def test_own_question_gets_a_local_key_and_is_answered_by_a_respondent(app, plan
     page = _text(client.get(f"/r/{token}/seite/1"))
     assert "Nutzen Sie das Familienbüro im Rathaus?" in page and "Trifft voll zu" in page
     revision = re.search(r'name="_revision" value="(\d+)"', page).group(1)
-    client.post(f"/r/{token}/seite/1", data={"_revision": revision, "_action": "review", "netzwerk.name": "Stadtteilkonferenz Nord",
+    client.post(f"/r/{token}/seite/1",
+                data={"_revision": revision, "_action": "review", "netzwerk.name": "Stadtteilkonferenz Nord",
                                              "eigene.1": "ja_selten", "eigene.2": "40", "eigene.3": "trifft_eher_zu"})
     assert "Vielen Dank" in _text(client.post(f"/r/{token}/pruefen", follow_redirects=True))
     with app.app_context():
         answers = db.session.query(Response).one().answers
-        assert answers["eigene.1"] == "ja_selten" and answers["eigene.2"] == 40 and answers["eigene.3"] == "trifft_eher_zu"
+        assert answers["eigene.1"] == "ja_selten" and answers["eigene.2"] == 40
+        assert answers["eigene.3"] == "trifft_eher_zu"
 
 
 def test_own_question_form_keeps_input_and_explains_mistakes(app, planner_client):
     survey_id = _new_survey(planner_client)
     [page_id] = _page_ids(app, survey_id)
     response = planner_client.post(f"/surveys/{survey_id}/eigene-frage", data={
-        "kind": "single_choice", "prompt": "Gibt es bei Ihnen eine Elternsprechstunde?", "options": "Ja", "page": page_id})
+        "kind": "single_choice", "prompt": "Gibt es bei Ihnen eine Elternsprechstunde?", "options": "Ja",
+        "page": page_id})
     page = _text(response)
     assert response.status_code == 200 and "mindestens zwei Antwortmöglichkeiten" in page
     assert "Gibt es bei Ihnen eine Elternsprechstunde?" in page
@@ -264,8 +267,11 @@ def test_copy_keeps_pages_questions_wording_own_questions_and_settings(app, plan
         assert duplicate.title == "Kopie von Netzwerke im Stadtteil" and duplicate.is_draft
         for name in ("introduction", "privacy_notice", "contact_name", "contact_email", "kommune_id"):
             assert getattr(duplicate, name) == getattr(original, name)
-        fields = lambda s: [(i.key, i.kind, i.catalogue_version, i.prompt, i.required, i.modified, i.definition)
-                            for i in s.items]
+
+        def fields(s):
+            return [(i.key, i.kind, i.catalogue_version, i.prompt, i.required, i.modified, i.definition)
+                    for i in s.items]
+
         assert fields(duplicate) == fields(original)
         assert any(i.modified for i in duplicate.items) and any(i.is_own for i in duplicate.items)
     assert "Kopie von Netzwerke im Stadtteil" in _text(planner_client.get("/surveys/"))
@@ -364,7 +370,8 @@ def test_another_kommunes_survey_is_not_found_on_builder_routes(app, planner_cli
     survey_id, item_id, page_id = other_kommune_survey
     gets = ["", "/katalog", "/eigene-frage", "/vorschau", f"/items/{item_id}/edit", "/edit"]
     posts = ["/items", "/items/section", f"/items/{item_id}/delete", f"/items/{item_id}/move",
-             f"/items/{item_id}/required", f"/items/{item_id}/page", f"/items/{item_id}/edit", f"/items/{item_id}/reset",
+             f"/items/{item_id}/required", f"/items/{item_id}/page", f"/items/{item_id}/edit",
+             f"/items/{item_id}/reset",
              "/pages", f"/pages/{page_id}/rename", f"/pages/{page_id}/delete", "/eigene-frage", "/copy", "/open"]
     for path in gets:
         assert planner_client.get(f"/surveys/{survey_id}{path}").status_code == 404, path

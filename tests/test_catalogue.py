@@ -126,7 +126,8 @@ def test_partner_roster_fields(catalogue):
     fields = {f.key: f for f in roster.fields}
     art = fields["kooperation.partner.art"]
     assert art.kind == "multiple_choice"
-    assert art.option_codes == ("informationsaustausch", "fallabstimmung", "gemeinsame_angebote", "formale_vereinbarung")
+    assert art.option_codes == ("informationsaustausch", "fallabstimmung", "gemeinsame_angebote",
+                                "formale_vereinbarung")
     haeufigkeit = fields["kooperation.partner.haeufigkeit"]
     assert haeufigkeit.kind == "single_choice"
     assert haeufigkeit.option_codes == ("seltener", "mehrmals_jahr", "monatlich", "woechentlich")

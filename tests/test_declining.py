@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from factories import deliver, invite, make_survey
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey
 from survey.services import invitations
-
-from factories import deliver, invite, make_survey
 from test_respond import text_of
 
 

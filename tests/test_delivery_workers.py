@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
@@ -126,7 +127,7 @@ def test_a_slow_batch_keeps_its_claim_for_longer_than_the_lease(app, planner, vi
             with worker.app_context():
                 assert delivery.deliver_due().sent == 6
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 (reported by the main thread)
+        except BaseException as error:  # noqa: BLE001 -- reported by the main thread
             errors.append(error)
         finally:
             time.leave()
@@ -187,7 +188,7 @@ def test_two_workers_on_postgresql_with_a_low_rate_send_nothing_twice_and_keep_t
                         time.sleep(5)  # the other worker holds the rest
                 sent.append(total)
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 (reported by the main thread)
+        except BaseException as error:  # noqa: BLE001 -- reported by the main thread
             errors.append(error)
         finally:
             time.leave()
@@ -202,7 +203,7 @@ def test_two_workers_on_postgresql_with_a_low_rate_send_nothing_twice_and_keep_t
     assert len(ids) == 16 and len(set(ids)) == 16  # nothing twice
     assert all(sent) and sum(sent) == 16  # both workers really sent
     moments = sorted(at for at, _id in relay.received)
-    gaps = [later - earlier for earlier, later in zip(moments, moments[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
     assert min(gaps) >= dt.timedelta(seconds=15)  # 4 a minute for both together, not each
 
 
@@ -216,11 +217,13 @@ def _relay() -> tuple[Relay, Controller]:
 def _real_worker(app, instance, port: int, stderr, *args: str, **settings: str) -> subprocess.Popen:
     """The real `flask mail send --watch` (as systemd runs it) on the test database, sending to `port`."""
     env = {**os.environ, "FLASK_APP": "wsgi.py", "LUECKENLOS_INSTANCE": str(instance), "SECRET_KEY": "test-only-secret",
-           "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LUECKENLOS_DEMO": "false",
+           "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "LUECKENLOS_DEMO": "false",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port),
            "MAIL_DEFAULT_SENDER": "Stadt Musterhausen <lueckenlos@musterhausen.de>", **settings}
     return subprocess.Popen([str(Path(sys.executable).with_name("flask")), "mail", "send", "--watch", *args],
-                            cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+                            cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL,
+                            stderr=stderr)
 
 
 def test_kill_9_of_the_worker_mid_batch_loses_nothing(app, planner, monkeypatch, tmp_path):

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from survey import create_app
-from survey.link_keys import new_key
-from survey.extensions import db
-from survey.services.demo import DEMO_PASSWORD, PLANNER, SURVEY_TITLE
 from factories import login, make_user
+from survey import create_app
+from survey.extensions import db
+from survey.link_keys import new_key
+from survey.services.demo import DEMO_PASSWORD, PLANNER, SURVEY_TITLE
 
 DEMO_PLANNER = PLANNER[0]
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import check_deploy_consistency
+import guide_steps
 
-import check_deploy_consistency  # noqa: E402
-import guide_steps  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 REHEARSAL = (ROOT / "scripts" / "rehearse-deploy.sh").read_text(encoding="utf-8")
 

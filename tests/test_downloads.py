@@ -62,7 +62,8 @@ def test_report_link_without_script_waits_then_offers_the_file_and_a_reload_find
     assert run_worker(app) >= 1
     ready = planner_client.get(first.headers["Location"]).get_data(as_text=True)
     assert 'http-equiv="refresh"' not in ready
-    assert re.search(r'Fertig:\s*<a class="prepared" href="[^"]*bericht.pdf">Bericht herunterladen \(PDF, \d+(,\d)? [kM]B\)', ready)
+    assert re.search(r'Fertig:\s*<a class="prepared" href="[^"]*bericht.pdf">Bericht herunterladen \(PDF, \d+(,\d)? '
+                     r'[kM]B\)', ready)
     assert re.match(r"Fertig: Bericht herunterladen \(PDF, \d+(,\d)? [kM]B\)",
                     status_text(planner_client.get(base).get_data(as_text=True), "bericht"))
     pdf = planner_client.get(base + "/bericht.pdf")
@@ -144,7 +145,8 @@ def test_a_failed_preparation_says_why_and_can_be_started_again(app, planner_cli
         page = planner_client.get(f"/results/{survey_id}/vorbereiten/bericht").get_data(as_text=True)
         assert "Bericht konnte nicht erstellt werden" in page and "Erneut versuchen" in page
         assert 'http-equiv="refresh"' not in page
-        assert "konnte nicht erstellt werden" in status_text(planner_client.get(f"/results/{survey_id}").get_data(as_text=True), "bericht")
+        results_page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+        assert "konnte nicht erstellt werden" in status_text(results_page, "bericht")
     finally:
         blocker.unlink()
     assert planner_client.post(f"/results/{survey_id}/vorbereiten/bericht").status_code == 302

@@ -19,7 +19,8 @@ from factories import login, make_survey, make_user
 from survey.extensions import db
 from survey.models import Actor, District, Survey, User
 from survey.services import invitations
-from survey.services.actors import ActorData, save as save_actor
+from survey.services.actors import ActorData
+from survey.services.actors import save as save_actor
 
 # Respondent pages are not planner forms (their two-tab conflict is the draft fingerprint, see test_races).
 RESPONDENT = {"respond"}
@@ -281,7 +282,7 @@ def test_two_saves_at_the_same_moment_never_both_win(app, world):
     for round_ in range(6):
         forms = [_form_for(c.get(url).get_data(as_text=True), url) for c in clients]
         posts = []
-        for n, (client, form) in enumerate(zip(clients, forms)):
+        for n, (client, form) in enumerate(zip(clients, forms, strict=True)):
             fields = MultiDict([(k, f"Kita {round_}-{n}" if k == "name" else v) for k, v in form["fields"]])
             posts.append(lambda client=client, fields=fields: client.post(url, data=fields).status_code)
         assert sorted(at_once(*posts)) == [302, 409]

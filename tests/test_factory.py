@@ -67,7 +67,8 @@ def test_broken_catalogue_stops_the_start(tmp_path, monkeypatch):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert {k: v for k, v in response.json.items() if k != "workers"} == {"status": "ok", "database": "ok", "instance": "ok"}
+    assert {k: v for k, v in response.json.items() if k != "workers"} == {"status": "ok", "database": "ok",
+                                                                          "instance": "ok"}
 
 
 def test_pages_are_german_with_friendly_404(client):

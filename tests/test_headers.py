@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from factories import login
 from survey import create_app
 from survey.extensions import db
-from factories import login
 
 
 def simple_get_routes(app) -> list[str]:

@@ -7,13 +7,12 @@ import re
 
 import sqlalchemy as sa
 
+from factories import deliver, invite, login, make_survey, make_user, token_from_mail
 from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, User
 from survey.services import invitations
 from survey.services.tokens import hash_token
-
-from factories import deliver, invite, make_survey, make_user, login, token_from_mail
 
 PASTE = """\"Müller, Anna\" <anna.mueller@caritas-dueren.de>; Kita Sonnenschein <kita@sonnenschein-dueren.de>
 info@awo-dueren.de, INFO@AWO-Dueren.de
@@ -28,7 +27,8 @@ def _survey(app, planner, **settings) -> int:
         survey = make_survey(planner[0])
         for key, value in settings.items():
             setattr(survey, key, value)
-        db.session.add(Actor(kommune_id=survey.kommune_id, name="Caritasverband Düren", email="anna.mueller@caritas-dueren.de",
+        db.session.add(Actor(kommune_id=survey.kommune_id, name="Caritasverband Düren",
+                             email="anna.mueller@caritas-dueren.de",
                              sector="soziales"))
         db.session.commit()
         invite(survey, "bereits@eingeladen.de", "Schon dabei")
@@ -71,7 +71,8 @@ def test_fixing_an_entry_inline_and_sending_invites_exactly_the_valid_ones(app, 
         "anna.mueller@caritas-dueren.de", "kita@sonnenschein-dueren.de", "info@awo-dueren.de",
         "gesundheitsamt@kreis-dueren.de", "sabine.krueger@fz-regenbogen.de", "bereits@eingeladen.de"])
     with app.app_context():
-        gesundheit = db.session.scalar(sa.select(Invitation).where(Invitation.email == "gesundheitsamt@kreis-dueren.de"))
+        gesundheit = db.session.scalar(
+            sa.select(Invitation).where(Invitation.email == "gesundheitsamt@kreis-dueren.de"))
         assert gesundheit.organisation == "Gesundheitsamt Kreis Düren" and gesundheit.actor_id  # added to the register
         awo = db.session.scalar(sa.select(Invitation).where(Invitation.email == "info@awo-dueren.de"))
         assert awo.actor_id is None and awo.organisation == ""  # no name, no register entry
@@ -82,7 +83,8 @@ def test_fixing_an_entry_inline_and_sending_invites_exactly_the_valid_ones(app, 
 def test_invalid_entries_stay_on_the_page_after_sending_the_rest(app, planner, planner_client, inbox):
     survey_id = _survey(app, planner)
     page = planner_client.post(f"/surveys/{survey_id}/invitations", data={"addresses": "a@traeger-a.de\nkaputt@\n"})
-    response = planner_client.post(f"/surveys/{survey_id}/invitations/check", data=dict(_rows(page.get_data(as_text=True)),
+    response = planner_client.post(f"/surveys/{survey_id}/invitations/check",
+                                   data=dict(_rows(page.get_data(as_text=True)),
                                                                                   action="send"))
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and 'value="kaputt@"' in text and "noch ungültig" in text
@@ -95,16 +97,20 @@ def test_invite_from_register_by_filter(app, planner, planner_client, inbox):
         survey = db.session.get(Survey, survey_id)
         nord = survey.kommune.districts[0].code
         db.session.add_all([
-            Actor(kommune_id=survey.kommune_id, name="Kita Nord", email="kita@nord.de", sector="kita", districts=[nord]),
+            Actor(kommune_id=survey.kommune_id, name="Kita Nord", email="kita@nord.de", sector="kita",
+                  districts=[nord]),
             Actor(kommune_id=survey.kommune_id, name="Kita Süd", email="kita@sued.de", sector="kita", districts=[]),
-            Actor(kommune_id=survey.kommune_id, name="Sportverein", email="sv@nord.de", sector="sport", districts=[nord]),
+            Actor(kommune_id=survey.kommune_id, name="Sportverein", email="sv@nord.de", sector="sport",
+                  districts=[nord]),
         ])
         db.session.commit()
-    page = planner_client.get(f"/surveys/{survey_id}/invitations/register?sector=kita&district={nord}").get_data(as_text=True)
+    page = planner_client.get(
+        f"/surveys/{survey_id}/invitations/register?sector=kita&district={nord}").get_data(as_text=True)
     assert "Kita Nord" in page and "Kita Süd" not in page and "Sportverein" not in page
     with app.app_context():
         actor_id = db.session.scalar(sa.select(Actor.id).where(Actor.name == "Kita Nord"))
-    assert planner_client.post(f"/surveys/{survey_id}/invitations/register", data={"actor": actor_id}).status_code == 302
+    assert planner_client.post(f"/surveys/{survey_id}/invitations/register",
+                               data={"actor": actor_id}).status_code == 302
     deliver(app)
     assert inbox.to("kita@nord.de")
 
@@ -150,11 +156,12 @@ def test_reminder_is_cancelled_when_the_organisation_submits_before_delivery(app
     inbox.clear()
     assert deliver(app).sent == 0 and not inbox.messages
     with app.app_context():
-        assert db.session.scalar(sa.select(OutboxMessage.status).where(OutboxMessage.kind == "reminder")) is OutboxStatus.CANCELLED
+        reminder = db.session.scalar(sa.select(OutboxMessage.status).where(OutboxMessage.kind == "reminder"))
+        assert reminder is OutboxStatus.CANCELLED
 
 
 def test_scheduled_reminder_is_sent_once_n_days_before_the_deadline(app, planner, inbox, runner):
-    deadline = dt.date.today() + dt.timedelta(days=3)
+    deadline = dt.datetime.now(fmt.BERLIN).date() + dt.timedelta(days=3)
     survey_id = _survey(app, planner, deadline=deadline, remind_days_before=5)
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
@@ -165,13 +172,15 @@ def test_scheduled_reminder_is_sent_once_n_days_before_the_deadline(app, planner
     result = runner.invoke(args=["mail", "send"])
     assert "geplante Erinnerungen: 2" in result.output
     assert sorted(m["To"] for m in inbox.messages) == ["bereits@eingeladen.de", "org1@traeger.de"]
-    assert "Bitte antworten Sie bis zum " + fmt.long_date(deadline) + "." in inbox.messages[0].get_body(("plain",)).get_content()
+    text = inbox.messages[0].get_body(("plain",)).get_content()
+    assert "Bitte antworten Sie bis zum " + fmt.long_date(deadline) + "." in text
     runner.invoke(args=["mail", "send"])
     assert len(inbox.messages) == 2  # once only
 
 
 def test_scheduled_reminder_waits_for_its_day(app, planner):
-    survey_id = _survey(app, planner, deadline=dt.date.today() + dt.timedelta(days=10), remind_days_before=3)
+    deadline = dt.datetime.now(fmt.BERLIN).date() + dt.timedelta(days=10)
+    survey_id = _survey(app, planner, deadline=deadline, remind_days_before=3)
     deliver(app)
     with app.app_context():
         assert invitations.due_scheduled_reminders() == 0
@@ -256,7 +265,10 @@ def test_invitation_list_counts_rate_filter_and_constant_query_count(app, planne
             for i in range(n_more):
                 invite(survey, f"mehr{survey.id}-{i}-{n_more}@traeger.de", f"Mehr {i}")
         statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+
+        def listener(*args):
+            statements.append(args[2])
+
         with app.app_context():
             engine = db.engine
         sa.event.listen(engine, "before_cursor_execute", listener)

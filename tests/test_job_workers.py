@@ -14,12 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from factories import invite, make_survey
 from survey.extensions import db
-from survey.models import Job, JobState, Survey, WorkerBeat
+from survey.models import Job, JobState, WorkerBeat
 from survey.services import downloads, jobs
 from survey.services.results import Filters, Viewer
 
@@ -29,7 +28,8 @@ LIMIT = 120  # seconds any wait below may take at most
 
 def _env(app) -> dict[str, str]:
     env = {**os.environ, "LUECKENLOS_INSTANCE": app.instance_path, "SECRET_KEY": "test-only-secret",
-           "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WORKER_BEAT_SECONDS": "1",
+           "LINK_KEYS": app.config["LINK_KEYS"], "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "WORKER_BEAT_SECONDS": "1",
            "PYTHONUNBUFFERED": "1"}
     env.pop("LUECKENLOS_DEMO", None)
     env.pop("MAIL_SERVER", None)

@@ -85,7 +85,8 @@ def test_after_the_session_ended_the_text_survives_the_login(app, planner, texts
     assert "abgemeldet" in page and "Anmelden" in page and LONG in page
     # A wrong password keeps carrying the text.
     form = _form_for(refused.get_data(as_text=True), "/login")
-    wrong = client.post("/login", data=MultiDict([*(tuple(f) for f in form["fields"] if f[0] not in ("email", "password")),
+    wrong = client.post("/login",
+                        data=MultiDict([*(tuple(f) for f in form["fields"] if f[0] not in ("email", "password")),
                                                   ("email", planner[1]), ("password", "falsch-falsch-1")]))
     assert LONG in _page(wrong) and "stimmen nicht" in _page(wrong)
     form = _form_for(wrong.get_data(as_text=True), "/login")
@@ -120,7 +121,8 @@ def test_passwords_are_never_sent_back(app, planner, csrf_on):
     assert response.status_code == 400 and PASSWORD not in response.get_data(as_text=True)
     client = login_with_token(app, planner[1])
     response = client.post("/konto/passwort", data={"csrf_token": "x", "current": PASSWORD,
-                                                    "password": "neu-und-lang-genug-1", "confirm": "neu-und-lang-genug-1"})
+                                                    "password": "neu-und-lang-genug-1",
+                                                    "confirm": "neu-und-lang-genug-1"})
     assert response.status_code == 400
     assert PASSWORD not in response.get_data(as_text=True) and "neu-und-lang" not in response.get_data(as_text=True)
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from questionnaires import formatting as fmt
 from questionnaires.conditions import condition_met, visible
 from questionnaires.formatting import number as format_number
 from questionnaires.kinds import KINDS, parse_number
@@ -172,8 +173,10 @@ def test_number_bounds():
     too_big = parse(question, {"x.frage": ["5.001"]})
     assert too_big.errors == {"x.frage": "Bitte eine Zahl zwischen 0 und 5.000 eingeben."}
     assert "x.frage" not in too_big.values
-    assert parse(q(kind="number", minimum=1), {"x.frage": ["0"]}).errors == {"x.frage": "Bitte eine Zahl ab 1 eingeben."}
-    assert parse(q(kind="number", maximum=10), {"x.frage": ["11"]}).errors == {"x.frage": "Bitte eine Zahl bis 10 eingeben."}
+    assert parse(q(kind="number", minimum=1),
+                 {"x.frage": ["0"]}).errors == {"x.frage": "Bitte eine Zahl ab 1 eingeben."}
+    assert parse(q(kind="number", maximum=10),
+                 {"x.frage": ["11"]}).errors == {"x.frage": "Bitte eine Zahl bis 10 eingeben."}
 
 
 def test_number_empty_is_none():
@@ -204,7 +207,7 @@ def test_year_needs_four_digits():
 
 def test_year_bounds():
     question = q(kind="year", minimum=1950)
-    latest = dt.date.today().year + 5
+    latest = dt.datetime.now(fmt.BERLIN).year + 5
     assert parse(question, {"x.frage": ["1949"]}).errors == {
         "x.frage": f"Bitte ein Jahr zwischen 1950 und {latest} eingeben."
     }
@@ -247,7 +250,8 @@ MATRIX = q(
 
 
 def test_matrix_reads_rows_and_skips_unanswered():
-    raw = {"x.bewertung/verbindlichkeit": ["trifft_voll_zu"], "x.bewertung/nutzen": ["teils_teils"], "x.bewertung/transparenz": [""]}
+    raw = {"x.bewertung/verbindlichkeit": ["trifft_voll_zu"], "x.bewertung/nutzen": ["teils_teils"],
+           "x.bewertung/transparenz": [""]}
     result = parse(MATRIX, raw)
     assert result.values == {"x.bewertung": {"verbindlichkeit": "trifft_voll_zu", "nutzen": "teils_teils"}}
     assert result.errors == {}
@@ -267,7 +271,8 @@ def test_matrix_ignores_rows_that_are_not_items():
 
 def test_matrix_export_one_column_per_row():
     kind = KINDS["matrix"]
-    assert kind.export_columns(MATRIX) == ["x.bewertung/verbindlichkeit", "x.bewertung/transparenz", "x.bewertung/nutzen"]
+    assert kind.export_columns(MATRIX) == ["x.bewertung/verbindlichkeit", "x.bewertung/transparenz",
+                                           "x.bewertung/nutzen"]
     assert kind.export_cells(MATRIX, {"nutzen": "teils_teils"}, {}) == [None, None, "teils_teils"]
 
 
@@ -315,7 +320,8 @@ OFFERS = q(
         q(key="x.angebote.seit", kind="year"),
         q(key="x.angebote.kosten", kind="single_choice",
           options=(Option("kostenfrei", "Kostenfrei"), Option("kostenpflichtig", "Kostenpflichtig"))),
-        q(key="x.angebote.setting", kind="multiple_choice", options=(Option("komm", "Komm"), Option("geh", "Geh")), other=True),
+        q(key="x.angebote.setting", kind="multiple_choice", options=(Option("komm", "Komm"), Option("geh", "Geh")),
+          other=True),
     ),
 )
 
@@ -400,7 +406,8 @@ def test_partner_roster_register_and_free_names():
     assert result.errors == {}
     assert result.values == {
         "x.partner": [
-            {"actor": "a17", "name": "", "art": ["informationsaustausch", "fallabstimmung"], "haeufigkeit": "woechentlich"},
+            {"actor": "a17", "name": "", "art": ["informationsaustausch", "fallabstimmung"],
+             "haeufigkeit": "woechentlich"},
             {"actor": "", "name": "Kinderarztpraxis Dr. Weber", "art": [], "haeufigkeit": "monatlich"},
         ]
     }
@@ -446,7 +453,8 @@ def test_check_definition_accepts_a_good_question_and_rejects_bad_ones():
     assert KINDS["single_choice"].check_definition(q(kind="single_choice", options=JA_NEIN + JA_NEIN[:1])) == [
         "Optionscode 'ja' kommt doppelt vor"
     ]
-    assert KINDS["list"].check_definition(q(kind="list", max_entries=0)) == ["max_entries muss eine ganze Zahl ab 1 sein"]
+    assert KINDS["list"].check_definition(q(kind="list",
+                                            max_entries=0)) == ["max_entries muss eine ganze Zahl ab 1 sein"]
     assert KINDS["number"].check_definition(q(kind="number", minimum=0, maximum=10)) == []
     assert KINDS["district"].check_definition(q(kind="district")) == []
     assert KINDS["partner_roster"].check_definition(q(kind="partner_roster")) == []
@@ -457,7 +465,8 @@ def test_check_definition_accepts_a_good_question_and_rejects_bad_ones():
 FESTGESCHRIEBEN = q(key="x.festgeschrieben", kind="single_choice", options=JA_NEIN)
 WO = q(key="x.wo", kind="long_text", condition=Condition("x.festgeschrieben", ("ja",)))
 WER = q(key="x.wer", kind="short_text", condition=Condition("x.wo", ("Geschäftsordnung",)))
-UEBERGAENGE = q(key="x.uebergaenge", kind="multiple_choice", options=(Option("kita", "Kita"), Option("schule", "Schule")))
+UEBERGAENGE = q(key="x.uebergaenge", kind="multiple_choice",
+                options=(Option("kita", "Kita"), Option("schule", "Schule")))
 KITA = q(key="x.kita", kind="long_text", condition=Condition("x.uebergaenge", ("kita",)))
 QUESTIONS = [FESTGESCHRIEBEN, WO, WER, UEBERGAENGE, KITA]
 

@@ -6,14 +6,14 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factories import make_survey, make_user
 from survey.extensions import db
-from survey.models import District, Kommune, Survey, User
+from survey.models import District, Kommune, User
 from survey.name_forms import TYPE_WORDS, name_forms
 from survey.services import kommune as service
-
 
 # --- name forms (pure) ------------------------------------------------------------------------------
 
@@ -41,7 +41,8 @@ def test_name_forms_follow_type_word_and_gender(name, type_word, gender, expecte
 
 
 def test_override_replaces_one_form_and_the_sentence_start_follows_the_nominative():
-    forms = name_forms("Düsseldorf", "Landeshauptstadt", "", {"nominative": "die Landeshauptstadt Düsseldorf (Jugendamt)"})
+    forms = name_forms("Düsseldorf", "Landeshauptstadt", "",
+                       {"nominative": "die Landeshauptstadt Düsseldorf (Jugendamt)"})
     assert forms.nominative == "die Landeshauptstadt Düsseldorf (Jugendamt)"
     assert forms.initial == "Die Landeshauptstadt Düsseldorf (Jugendamt)"
     assert forms.von == "von der Landeshauptstadt Düsseldorf"
@@ -153,7 +154,7 @@ def test_another_kommunes_district_is_not_found(app, admin_client):
     with app.app_context():
         other = db.session.get(User, other_id).kommune
         foreign = other.districts[0].id
-    for rule, methods in _admin_routes(app):
+    for rule, _methods in _admin_routes(app):
         if "<int:district_id>" in rule:
             response = admin_client.post(rule.replace("<int:district_id>", str(foreign)), data={"name": "Gekapert"})
             assert response.status_code == 404
@@ -170,8 +171,10 @@ def test_admin_sees_both_pages(admin_client):
 def _settings_data(**changes):
     data = {"name": "Kreis Düren", "type_word": "Kreis", "gender": "", "sender_name": "Kreis Düren – Präventionskette",
             "signature": "Amt für Kinder, Jugend und Familie", "contact_block": "Birgit Schäfer, Tel. 02421 22-0",
-            "imprint_url": "https://www.kreis-dueren.de/impressum", "privacy_url": "https://www.kreis-dueren.de/datenschutz",
-            "accessibility_url": "https://www.kreis-dueren.de/barrierefreiheit", "privacy_template": "Verantwortlich: [Amt]",
+            "imprint_url": "https://www.kreis-dueren.de/impressum",
+            "privacy_url": "https://www.kreis-dueren.de/datenschutz",
+            "accessibility_url": "https://www.kreis-dueren.de/barrierefreiheit",
+            "privacy_template": "Verantwortlich: [Amt]",
             "spatial_word": "Gemeinde", "strategic_fields": "Frühe Hilfen\nSport als Präventionsansatz\n\nFrühe Hilfen"}
     data.update(changes)
     return data
@@ -231,7 +234,8 @@ def test_districts_page_adds_renames_deactivates_and_pastes(app, admin_client, a
     pasted = admin_client.post("/admin/stadtteile/liste", data={"liste-names": "Huckarde\n\nNordstadt\nHuckarde"})
     text = pasted.get_data(as_text=True)
     assert "1 Stadtteil angelegt: Huckarde." in text
-    assert "Zeile 3: Stadtteil „Nordstadt“ gibt es schon." in text and "Zeile 4: „Huckarde“ steht schon in Zeile 1." in text
+    assert "Zeile 3: Stadtteil „Nordstadt“ gibt es schon." in text
+    assert "Zeile 4: „Huckarde“ steht schon in Zeile 1." in text
     assert "Zeile 2: leer." in text
     nothing = admin_client.post("/admin/stadtteile/liste", data={"liste-names": "Huckarde\nSüdstadt"})
     assert nothing.status_code == 400 and "Huckarde\nSüdstadt</textarea>" in nothing.get_data(as_text=True)

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from factories import PASSWORD, deliver, make_survey
 from survey import create_app, link_keys
 from survey.backup import pg_tool
 from survey.extensions import db
 from survey.models import AccountToken, Invitation, OutboxMessage, OutboxStatus, Survey, User
 from survey.services import accounts, invitations, tokens
-from factories import PASSWORD, deliver, make_survey, make_user
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000/(r|passwort)/([A-Za-z0-9_-]{20,})")
 
@@ -161,10 +161,10 @@ def test_after_rotation_and_removal_of_the_old_key_old_links_still_open(app, pla
         accounts.invite_user(db.session.get(User, admin[0]), "neu@musterhausen.example", "analyst")
         db.session.commit()
     new_key = link_keys.new_key()
-    with _app_with(app, LINK_KEYS=new_key) as without_old:  # the old key dropped before rotating: links lost
-        with without_old.app_context():
-            invitation = db.session.scalar(sa.select(Invitation))
-            assert invitations.current_token(invitation) is None
+    # the old key dropped before rotating: links lost
+    with _app_with(app, LINK_KEYS=new_key) as without_old, without_old.app_context():
+        invitation = db.session.scalar(sa.select(Invitation))
+        assert invitations.current_token(invitation) is None
     with _app_with(app, LINK_KEYS=f"{new_key}, {old_key}") as rotating:
         result = rotating.test_cli_runner().invoke(args=["links", "rotate"])
         assert result.exit_code == 0, result.output
@@ -363,4 +363,5 @@ def test_an_operator_gets_a_key_from_flask_before_the_app_can_start(tmp_path):
     key = made.stdout.strip()
     assert link_keys.problems(key) == [] and len(key) == 44
     env["LINK_KEYS"] = key
-    assert subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, capture_output=True,
+                          timeout=120).returncode == 0

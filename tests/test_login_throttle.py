@@ -10,7 +10,8 @@ import datetime as dt
 import threading
 
 import sqlalchemy as sa
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from survey import create_app
 from survey.extensions import db

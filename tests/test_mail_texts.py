@@ -10,11 +10,10 @@ import re
 
 import pytest
 
+from factories import deliver, invite, make_survey, make_user
 from survey.extensions import db
 from survey.models import Survey
 from survey.services import invitations
-
-from factories import deliver, invite, make_survey, make_user
 from test_respond import text_of
 
 KOMMUNEN = [("Stadt Wuppertal", "die Stadt Wuppertal"), ("Kreis Düren", "der Kreis Düren"),

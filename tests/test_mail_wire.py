@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 
-from test_outbox import free_port
 from factories import PASSWORD, make_user
 from survey import config, create_app
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Response, User
 from survey.services import accounts, invitations, links, surveys
 from survey.services.delivery import deliver_due
+from test_outbox import free_port
 
 KOMMUNEN = ["Stadt Wuppertal", "Kreis Düren", "Gemeinde Kreuzau"]
 PARTNERS = "kooperation.partner"
@@ -140,7 +140,8 @@ def test_every_mail_kind_with_extreme_content_passes_a_strict_relay_unchanged(ap
     _extreme_mails(app, kommune_name)
     worker = create_app(dict(app.config, MAIL_PORT=controller.port))
     with worker.app_context():
-        expected = {row.message_id: (row, *links.filled_in(row)) for row in db.session.scalars(sa.select(OutboxMessage))}
+        expected = {row.message_id: (row,
+                                     *links.filled_in(row)) for row in db.session.scalars(sa.select(OutboxMessage))}
         report = deliver_due()
         assert report.failed == report.retrying == 0
         statuses = {row.kind: row.status for row in db.session.scalars(sa.select(OutboxMessage))}

@@ -16,11 +16,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
+from factories import throwaway_database
 from survey import create_app
 from survey.extensions import db
 from survey.services.demo import load_demo
-
-from factories import throwaway_database
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ from flask import current_app
 from factories import PASSWORD, deliver, login, make_user
 from survey import config
 from survey.extensions import db
-from survey.models import Actor, Invitation, OutboxMessage, Survey, SurveyItem, User
+from survey.models import Invitation, OutboxMessage, Survey, User
 from survey.services import accounts, invitations, surveys
-from survey.services.actors import ActorData, save as save_actor
+from survey.services.actors import ActorData
+from survey.services.actors import save as save_actor
 
 # "von Stadt X", "bei Kreis X", "an Gemeinde X", "Eine Befragung Kreis X", "vom Stadt X" …
 BAD = re.compile(
@@ -89,7 +90,8 @@ def _setup(app, kommune_name: str) -> dict:
         accounts.request_password_reset(analyst_email)
         accounts.change_password(db.session.get(User, planner_id), PASSWORD, "ein-neues-langes-Kennwort-42")
         db.session.commit()
-    return {"admin": admin_email, "analyst": analyst_email, "ids": ids, "tokens": [fresh_token, started_token, done_token, closed_token]}
+    return {"admin": admin_email, "analyst": analyst_email, "ids": ids,
+            "tokens": [fresh_token, started_token, done_token, closed_token]}
 
 
 def _urls(app, setup) -> list[tuple[str, str]]:

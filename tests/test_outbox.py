@@ -11,12 +11,11 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from factories import deliver, make_survey
 from survey import create_app
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, utc_now
 from survey.services import delivery, invitations
-
-from factories import deliver, make_survey
 
 
 def _invite_many(app, planner, n: int) -> int:
@@ -50,7 +49,8 @@ def _statuses(app) -> dict[str, int]:
 def test_rendered_invitation_has_both_parts_headers_and_no_placeholder(app, planner, inbox):
     with app.app_context():
         survey = make_survey(planner[0])
-        survey.invitation_text = "{Anrede},\n\nbitte machen Sie mit bei {Befragung} ({Kommune}): {Link}\nFrist: {Frist}\n\n{Absender}"
+        survey.invitation_text = ("{Anrede},\n\nbitte machen Sie mit bei {Befragung} ({Kommune}): {Link}\n"
+                                  "Frist: {Frist}\n\n{Absender}")
         db.session.commit()
         invitations.invite(survey, "anna@kita.example", organisation="Kita <Sonnenschein>", contact_name="Anna Becker")
         db.session.commit()
@@ -76,7 +76,8 @@ def test_unknown_placeholder_fails_loudly(app, planner):
         with pytest.raises(invitations.TemplateError, match=r"\{Vorname\}"):
             invitations.invite(survey, "a@b.example")
         db.session.rollback()
-        assert invitations.check_template("Hallo {Vorname}", require_link=True)[0].startswith("Den Platzhalter {Vorname}")
+        assert invitations.check_template("Hallo {Vorname}",
+                                          require_link=True)[0].startswith("Den Platzhalter {Vorname}")
 
 
 def test_refused_recipient_fails_with_reason_others_arrive(app, planner, inbox):

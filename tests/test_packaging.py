@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import verify_wheel
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import verify_wheel  # noqa: E402
 
 on_postgresql = (os.environ.get("DATABASE_URL") or "").startswith("postgresql")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import html
 import re
 
-import pdfcheck
 from flask import current_app
 
+import pdfcheck
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Survey
-from factories import make_survey
 
 
 def _every_catalogue_question(app, planner) -> int:
@@ -59,7 +59,7 @@ def test_questionnaire_pdf_carries_every_prompt_on_numbered_a4_pages(app, planne
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     pdf = pdfcheck.reader(response.data)
     pages = pdfcheck.texts(pdf)
-    for number, (page, text) in enumerate(zip(pdf.pages, pages), start=1):
+    for number, (page, text) in enumerate(zip(pdf.pages, pages, strict=True), start=1):
         assert pdfcheck.is_a4(page) and f"Seite {number} von {len(pages)}" in text, number
     text = _plain(" ".join(pages))
     for q in _items(app, survey_id):

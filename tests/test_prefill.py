@@ -25,7 +25,8 @@ def _roundtrip(question, values):
     (Question("m.f", "number", "?", integer=False), 2.5),
     (Question("m.y", "year", "?"), 2015),
     (Question("m.d", "date", "?"), "2025-03-01"),
-    (Question("m.r", "matrix", "?", options=SCALE, items=(Option("x", "X"), Option("y", "Y"))), {"x": "nie", "y": "oft"}),
+    (Question("m.r", "matrix", "?", options=SCALE, items=(Option("x", "X"), Option("y", "Y"))),
+     {"x": "nie", "y": "oft"}),
     (Question("m.e", "list", "?", max_entries=3), ["Sprache", "Kinderschutz"]),
     (Question("m.k", "district", "?", options=(Option("nord", "Nord"), Option("sued", "Süd"))), ["sued"]),
 ])
@@ -44,12 +45,14 @@ def test_other_text_comes_back_with_the_choice():
 
 
 def test_group_and_roster_entries_round_trip():
-    fields = (Question("g.o.name", "short_text", "Name"), Question("g.o.phasen", "multiple_choice", "?", options=OPTIONS))
+    fields = (Question("g.o.name", "short_text", "Name"),
+              Question("g.o.phasen", "multiple_choice", "?", options=OPTIONS))
     group = Question("g.o", "group", "Angebote", fields=fields)
     offers = [{"name": "Babyclub", "phasen": ["a"]}, {"name": "Elterncafé", "phasen": ["b", "c"]}]
     result, parsed = _roundtrip(group, {"g.o": offers})
     assert result.clean and parsed.values["g.o"] == offers
-    roster = Question("k.p", "partner_roster", "Partner", fields=(Question("k.p.art", "single_choice", "?", options=OPTIONS),))
+    roster = Question("k.p", "partner_roster", "Partner",
+                      fields=(Question("k.p.art", "single_choice", "?", options=OPTIONS),))
     partners = [{"actor": "a7", "name": "Kita Sonnenschein", "art": "a"}, {"actor": "", "name": "Verein X", "art": "b"}]
     result, parsed = _roundtrip(roster, {"k.p": partners})
     assert parsed.values["k.p"] == partners

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from survey import create_app
-from survey.link_keys import new_key
-from survey.extensions import db
 from factories import PASSWORD, invite, make_survey
+from survey import create_app
+from survey.extensions import db
+from survey.link_keys import new_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,8 @@ def test_healthz_answers_ok_when_the_database_is_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
-    assert {k: body[k] for k in ("status", "database", "instance")} == {"status": "ok", "database": "ok", "instance": "ok"}
+    assert {k: body[k] for k in ("status", "database", "instance")} == {"status": "ok", "database": "ok",
+                                                                        "instance": "ok"}
     assert set(body["workers"]) == {"mail", "jobs"}  # reported, but a stopped worker does not fail it
 
 
@@ -101,7 +102,8 @@ def test_every_response_carries_a_request_id_that_the_log_lines_share(client, lo
 
 
 def test_request_id_from_the_proxy_is_kept_and_a_forged_one_replaced(client, log_lines):
-    assert client.get("/healthz", headers={"X-Request-ID": "nginx-4f2a9c1b"}).headers["X-Request-ID"] == "nginx-4f2a9c1b"
+    assert client.get("/healthz",
+                      headers={"X-Request-ID": "nginx-4f2a9c1b"}).headers["X-Request-ID"] == "nginx-4f2a9c1b"
     forged = client.get("/healthz", headers={"X-Request-ID": "x\"} injected"}).headers["X-Request-ID"]
     assert "injected" not in forged
     assert "injected" not in json.dumps(log_lines())

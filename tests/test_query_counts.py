@@ -8,16 +8,17 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Survey
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
-from factories import make_survey
 
 ANSWERS = [
     {"netzwerk.wirkungskreis": ["stadtteil"], "netzwerk.lebensphasen": ["kita", "grundschule"],
      "netzwerk.fokus": ["Übergang Kita – Grundschule"]},
-    {"netzwerk.wirkungskreis": ["quartier"], "netzwerk.lebensphasen": ["jugend_beruf"], "netzwerk.fokus": ["Ausbildung"]},
+    {"netzwerk.wirkungskreis": ["quartier"], "netzwerk.lebensphasen": ["jugend_beruf"],
+     "netzwerk.fokus": ["Ausbildung"]},
 ]
 
 

@@ -12,10 +12,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from factories import invite
 from survey.extensions import db
 from survey.models import OutboxMessage, Response, Survey, User
 from survey.services import surveys
-from factories import invite
 
 ROUNDS = 12
 
@@ -60,8 +60,10 @@ def test_two_tabs_saving_different_pages_at_once_keep_both(app, two_page_survey)
         first, second = app.test_client(), app.test_client()
         first.post(f"/r/{token}/start")
         replies = at_once(
-            lambda: first.post(f"/r/{token}/seite/1", data={"netzwerk.wirkungskreis": "stadtteil", "_action": "save"}),
-            lambda: second.post(f"/r/{token}/seite/2", data={"netzwerk.fokus": f"Fokus {n}", "_action": "save"}),
+            lambda first=first, token=token: first.post(
+                f"/r/{token}/seite/1", data={"netzwerk.wirkungskreis": "stadtteil", "_action": "save"}),
+            lambda second=second, token=token, n=n: second.post(
+                f"/r/{token}/seite/2", data={"netzwerk.fokus": f"Fokus {n}", "_action": "save"}),
         )
         assert [r.status_code for r in replies] == [302, 302]
         with app.app_context():
@@ -75,7 +77,7 @@ def test_a_double_first_start_opens_one_response(app, two_page_survey):
         with app.app_context():
             token = invite(db.session.get(Survey, two_page_survey), address=f"start{n}@traeger.example")
         clients = [app.test_client() for _ in range(3)]
-        replies = at_once(*[lambda c=c: c.post(f"/r/{token}/start") for c in clients])
+        replies = at_once(*[lambda c=c, token=token: c.post(f"/r/{token}/start") for c in clients])
         assert [r.status_code for r in replies] == [302] * 3
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == ROUNDS
@@ -88,7 +90,7 @@ def test_a_double_submit_sends_one_confirmation(app, two_page_survey):
         clients = [app.test_client() for _ in range(2)]
         clients[0].post(f"/r/{token}/start")
         clients[0].post(f"/r/{token}/seite/1", data={"netzwerk.wirkungskreis": "stadtteil", "_action": "save"})
-        replies = at_once(*[lambda c=c: c.post(f"/r/{token}/pruefen") for c in clients])
+        replies = at_once(*[lambda c=c, token=token: c.post(f"/r/{token}/pruefen") for c in clients])
         assert [r.status_code for r in replies] == [302, 302]
     with app.app_context():
         confirmations = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "confirmation")).all()

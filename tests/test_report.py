@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pdfcheck
+import test_results
 from factories import fetch_prepared
-from test_results import survey_id  # noqa: F401  (the fixture: four submitted organisations)
+
+survey_id = test_results.survey_id  # the fixture: four submitted organisations
 
 SECTIONS = ["Rücklauf", "Akteure", "Angebote und Abdeckung der Präventionskette", "Netzwerke", "Alle Fragen"]
 
@@ -21,7 +23,7 @@ def _report(client, survey_id, query=""):
 def test_report_has_the_pages_sections_in_order_on_numbered_a4_pages(planner_client, survey_id):
     pdf = _report(planner_client, survey_id)
     pages = pdfcheck.texts(pdf)
-    for number, (page, text) in enumerate(zip(pdf.pages, pages), start=1):
+    for number, (page, text) in enumerate(zip(pdf.pages, pages, strict=True), start=1):
         assert pdfcheck.is_a4(page), number
         assert f"Seite {number} von {len(pages)}" in text, number
     starts = []

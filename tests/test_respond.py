@@ -12,13 +12,12 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from e2e.allkinds import make_all_kinds_survey
+from factories import deliver, invite, login, make_survey, make_user
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, Survey
 from survey.services import surveys
 from survey.services.tokens import hash_token
-
-from e2e.allkinds import make_all_kinds_survey
-from factories import deliver, invite, login, make_survey, make_user
 
 
 @pytest.fixture
@@ -155,7 +154,8 @@ def test_reopening_the_link_resumes_where_the_respondent_left(app, allkinds, cli
 def test_a_post_without_any_cookie_or_csrf_token_still_saves(app, allkinds):
     token = allkinds[1]
     bare = app.test_client(use_cookies=False)
-    response = bare.post(f"/r/{token}/seite/1", data={"_revision": "0", "_action": "save", "akteur.name": "Ohne Cookie"})
+    response = bare.post(f"/r/{token}/seite/1",
+                         data={"_revision": "0", "_action": "save", "akteur.name": "Ohne Cookie"})
     assert response.status_code == 302 and "gespeichert" in response.headers["Location"]
     assert "Gespeichert um" in text_of(bare.get(response.headers["Location"]))  # no session needed for the message
     assert draft(app)["akteur.name"] == ["Ohne Cookie"]
@@ -348,7 +348,8 @@ def test_partner_list_is_filtered_on_the_server_and_shows_only_own_active_actors
     by_district = text_of(client.get(f"/r/{token}/seite/4?stadtteil=suedstadt"))
     assert "3 von 6 Organisationen" in by_district
     # The filter button works without JavaScript: it saves the page and filters on the server.
-    filtered = save(client, token, 4, {"_suche/kooperation.partner": "grundschule"}, action="filter:kooperation.partner")
+    filtered = save(client, token, 4, {"_suche/kooperation.partner": "grundschule"},
+                    action="filter:kooperation.partner")
     assert "suche=grundschule" in filtered.headers["Location"]
 
 

@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.test import encode_multipart
 
@@ -158,7 +158,7 @@ def test_every_field_on_the_respondent_pages_shows_its_limit_and_is_refused_over
         for name in names:
             question, limit = _limit_of(app, survey_id, name)
             assert limit is not None, name
-            base = {k: v for k, v in re.findall(r'name="(_revision|_base)" value="(\w*)"', page)}
+            base = dict(re.findall(r'name="(_revision|_base)" value="(\w*)"', page))
             typed = "Zu lang! " + "x" * limit.chars
             other = "akteur.name" if number == 1 else "netzwerk.fokus"
             data = {**base, "_action": "next", name: typed, **({other: "Passt"} if other != name else {})}

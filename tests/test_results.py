@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from factories import fetch_prepared, login, make_survey, make_user
 from survey.extensions import db
 from survey.models import Actor, Survey, User
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
-from factories import fetch_prepared, login, make_survey, make_user
 
 KEYS = ["akteur.name", "akteur.sektor", "netzwerk.wirkungskreis", "angebote.angebote", "kooperation.partner",
         "akteur.ansprechperson"]
@@ -245,7 +245,8 @@ def test_analyst_never_sees_a_contact_address(app, planner_client, analyst_clien
         text = body.data.decode("utf-8-sig")
         assert "@" not in text or not re.search(r"[\w.-]+@[\w-]+\.example", text), path
         assert "Petra Kontakt" not in text, path
-    book = openpyxl.load_workbook(io.BytesIO(fetch_prepared(analyst_client, base + "/auswertung.xlsx").data), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(fetch_prepared(analyst_client, base + "/auswertung.xlsx").data),
+                                  read_only=True)
     cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
     book.close()
     assert not any(HIDDEN_ADDRESS in c or "@traeger.example" in c for c in cells)
@@ -253,13 +254,15 @@ def test_analyst_never_sees_a_contact_address(app, planner_client, analyst_clien
 
 
 def test_results_update_as_answers_arrive(app, planner_client, survey_id):
-    assert '<strong id="submitted-count">4</strong>' in planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    assert '<strong id="submitted-count">4</strong>' in page
     with app.app_context():
         response = next(r for r in db.session.scalars(sa.select(response_service.Response)) if not r.is_submitted)
         response.draft = {"akteur.name": ["Nachzügler"], "akteur.sektor": ["kita"]}
         assert response_service.submit(response) == {}
         db.session.commit()
-    assert '<strong id="submitted-count">5</strong>' in planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    assert '<strong id="submitted-count">5</strong>' in page
 
 
 def test_another_kommune_gets_404_on_every_results_url(app, client, survey_id):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from analysis import charts
+from legibility import legibility_problems
 from survey.extensions import db
 from survey.models import Survey
 from survey.services import results
 from survey.services.demo import load_demo
-from legibility import legibility_problems
 
 
 def test_every_chart_of_the_demo_results_page_is_legible(app):

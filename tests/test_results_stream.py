@@ -7,12 +7,12 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from analysis import export, privacy
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Actor, Survey
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
 from survey.services import results as service
-from factories import make_survey
 
 KEYS = ["akteur.name", "akteur.sektor", "akteur.traegerart", "angebote.angebote", "kooperation.partner",
         "akteur.ansprechperson"]
@@ -30,7 +30,8 @@ def _raw(index: int, codes: list[str]) -> dict[str, list[str]]:
     name, _email, sector, provider_type, districts, _submitted = ORGS[index]
     partner = codes[(index + 1) % len(codes)]
     return {
-        "akteur.name": [name], "akteur.sektor": [sector or "sport"], "akteur.traegerart": [provider_type or "freier_traeger"],
+        "akteur.name": [name], "akteur.sektor": [sector or "sport"],
+        "akteur.traegerart": [provider_type or "freier_traeger"],
         "akteur.ansprechperson": ["Petra Kontakt, Leitung"],
         "angebote.angebote/0/name": [f"=Angebot {index}"], "angebote.angebote/0/lebensphasen": ["kita"],
         "angebote.angebote/0/stadtteile": districts, "angebote.angebote/0/kosten": ["kostenfrei"],
@@ -111,8 +112,9 @@ def test_streamed_downloads_equal_the_export_of_the_whole_dataset(app, request, 
 
 
 def test_planners_see_contacts_and_addresses_analysts_never(planner_client, analyst_client, survey_id):
-    planner = planner_client.get(f"/results/{survey_id}/antworten.csv?format=rfc4180&entwuerfe=1").get_data(as_text=True)
-    analyst = analyst_client.get(f"/results/{survey_id}/antworten.csv?format=rfc4180&entwuerfe=1").get_data(as_text=True)
+    url = f"/results/{survey_id}/antworten.csv?format=rfc4180&entwuerfe=1"
+    planner = planner_client.get(url).get_data(as_text=True)
+    analyst = analyst_client.get(url).get_data(as_text=True)
     assert UNREGISTERED in planner and "Frau Geheim" in planner and "Eigener Name" in planner
     assert "E-" in analyst and "Eigener Name" not in analyst and "Kita Sonnenschein" not in analyst
     assert UNREGISTERED not in analyst and "Frau Geheim" not in analyst and "ansprechperson" not in analyst

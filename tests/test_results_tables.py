@@ -14,8 +14,10 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
+import test_results
 from factories import fetch_prepared
-from test_results import survey_id  # noqa: F401 (the fixture: four organisations with offers and partners)
+
+survey_id = test_results.survey_id  # the fixture: four organisations with offers and partners
 
 
 class TableParser(HTMLParser):
@@ -76,7 +78,7 @@ def index_of(book: openpyxl.Workbook) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("who", ["planner", "analyst"])
-def test_every_table_of_the_page_has_its_sheet_and_the_same_shape(request, who, survey_id):  # noqa: F811
+def test_every_table_of_the_page_has_its_sheet_and_the_same_shape(request, who, survey_id):
     client = request.getfixturevalue(f"{who}_client")
     page = page_tables(client, survey_id)
     book = workbook_of(client, survey_id)
@@ -104,7 +106,7 @@ def test_every_table_of_the_page_has_its_sheet_and_the_same_shape(request, who, 
 
 
 @pytest.mark.parametrize("who", ["planner", "analyst"])
-def test_every_chart_csv_has_rows_as_long_as_its_header_rounded_as_shown(request, who, survey_id):  # noqa: F811
+def test_every_chart_csv_has_rows_as_long_as_its_header_rounded_as_shown(request, who, survey_id):
     client = request.getfixturevalue(f"{who}_client")
     text = client.get(f"/results/{survey_id}").get_data(as_text=True)
     links = sorted({html.unescape(link) for link in re.findall(r'href="([^"]+/chart/[^"]+\.csv[^"]*)"', text)})
@@ -120,7 +122,7 @@ def test_every_chart_csv_has_rows_as_long_as_its_header_rounded_as_shown(request
 
 
 def test_analyst_workbook_shows_the_dash_where_the_planner_sees_a_small_count(planner_client, analyst_client,
-                                                                              survey_id):  # noqa: F811
+                                                                              survey_id):
     def scope_rows(client):
         book = workbook_of(client, survey_id)
         sheet = book[index_of(book)["netzwerk.wirkungskreis"]]
@@ -132,7 +134,7 @@ def test_analyst_workbook_shows_the_dash_where_the_planner_sees_a_small_count(pl
 
 
 @pytest.mark.parametrize("as_planner", [True, False])
-def test_the_table_list_without_the_app_is_the_page_list(app, request, as_planner, survey_id):  # noqa: F811
+def test_the_table_list_without_the_app_is_the_page_list(app, request, as_planner, survey_id):
     """`analysis.tables.dataset_tables` (CLI, notebooks, the report) lists what the page shows."""
     from analysis import tables
     from survey.extensions import db

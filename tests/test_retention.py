@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, SurveyState, User
 from survey.services import actors as actor_service
@@ -21,8 +22,6 @@ from survey.services import invitations, retention
 from survey.services import responses as response_service
 from survey.services import surveys as survey_service
 from survey.services.delivery import MailboxSender
-
-from factories import make_survey
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC)
@@ -74,7 +73,8 @@ def test_contacts_of_a_closed_survey_go_after_the_period_and_the_answers_stay(ct
     sealed = db.session.scalars(sa.select(Invitation.token_sealed).where(Invitation.survey_id == survey.id)).all()
     assert sealed == [None, None]  # no more mail can reach the person, so no link is kept to send
     assert all(m.recipient == m.body_text == m.body_html == "" for m in _mails(survey))
-    organisations = {i.organisation for i in db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id))}
+    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id))
+    organisations = {i.organisation for i in invitations}
     assert organisations == {"Kita Sonnenschein", "Jugendtreff"}
     answers = db.session.scalars(sa.select(Response.answers).where(Response.survey_id == survey.id)).all()
     assert answers == [{"netzwerk.wirkungskreis": "stadtteil"}]
@@ -139,7 +139,8 @@ def test_register_contacts_without_confirmation_are_cleared(ctx, planner):
     deleted = retention.purge(now=T0 + PERIOD)
     db.session.commit()
     assert deleted.actors == 1
-    assert (stale.name, stale.contact_name, stale.email, stale.phone, stale.active) == ("Kita Sonnenschein", "", "", "", True)
+    assert (stale.name, stale.contact_name, stale.email, stale.phone, stale.active) == ("Kita Sonnenschein", "", "", "",
+                                                                                        True)
     assert (kept.contact_name, kept.email) == ("Jonas Treff", "jonas@treff.example")
     assert retention.confirmation_due(stale) is None
 
@@ -167,7 +168,8 @@ def test_a_planner_deletes_a_closed_surveys_contacts_at_once(app, planner, plann
     assert "nicht rückgängig" in page and "Kontaktdaten jetzt endgültig löschen" in page
     with app.app_context():
         assert ("kerstin@kita.example", "Kerstin Kita") in _contacts(db.session.get(Survey, survey_id))
-    done = planner_client.post(f"/surveys/{survey_id}/kontaktdaten-loeschen", follow_redirects=True).get_data(as_text=True)
+    done = planner_client.post(f"/surveys/{survey_id}/kontaktdaten-loeschen",
+                               follow_redirects=True).get_data(as_text=True)
     assert "Die Kontaktdaten sind gelöscht" in done and "Die Antworten bleiben erhalten" in done
     assert "wurden am" in done and "gelöscht" in done
     with app.app_context():
@@ -213,7 +215,8 @@ def test_the_job_worker_deletes_due_contacts_once_a_day_and_logs_counts_not_name
            "PYTHONUNBUFFERED": "1"}
     env.pop("LUECKENLOS_DEMO", None)
     env.pop("MAIL_SERVER", None)
-    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi.py", "jobs", "run", "--kind", "retention.contacts"],
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi.py", "jobs", "run", "--kind",
+                          "retention.contacts"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "Aufgaben ausgeführt: 1" in run.stdout
@@ -226,7 +229,8 @@ def test_the_job_worker_deletes_due_contacts_once_a_day_and_logs_counts_not_name
         # The daily slot is one job row: a second pass the same day runs nothing.
         assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("job"))
                                  .where(sa.text("kind = 'retention.contacts'"))) == 1
-    again = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi.py", "jobs", "run", "--kind", "retention.contacts"],
+    again = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi.py", "jobs", "run", "--kind",
+                            "retention.contacts"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "Aufgaben ausgeführt: 0" in again.stdout
 
@@ -234,7 +238,8 @@ def test_the_job_worker_deletes_due_contacts_once_a_day_and_logs_counts_not_name
 def test_a_planner_confirms_a_register_contact_from_the_list(app, planner, planner_client):
     with app.app_context():
         user = db.session.get(User, planner[0])
-        actor = actor_service.save(user.kommune, actor_service.ActorData(name="Kita Sonnenschein", contact_name="Kerstin Kita",
+        actor = actor_service.save(user.kommune,
+                                   actor_service.ActorData(name="Kita Sonnenschein", contact_name="Kerstin Kita",
                                                                        email="kerstin@kita.example"))
         actor.contact_confirmed_at = T0
         db.session.commit()

@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 
 from analysis import overview as overview_mod
 from analysis.dataset import InvitationRecord
+from factories import deliver, invite, login, make_survey, make_user
 from survey.extensions import db
-from survey.models import Invitation, InvitationStatus, Survey, SurveyState, User, utc_now
+from survey.models import Invitation, InvitationStatus, SurveyState, utc_now
 from survey.services.dashboard import next_step
 from survey.services.invitations import Counts
-
-from factories import deliver, invite, login, make_survey, make_user
 
 ROLES = ("admin", "planner", "analyst")
 # What each role's start page shows (its h1) and must not offer.
@@ -105,7 +104,8 @@ def test_logged_out_slash_leads_to_the_login(client):
     ("/\\evil.example", "/uebersicht"),
 ])
 def test_a_safe_next_still_wins_after_login(app, planner, target, lands):
-    response = app.test_client().post(f"/login?next={target}", data={"email": planner[1], "password": "geheim-genug-123"})
+    response = app.test_client().post(f"/login?next={target}",
+                                      data={"email": planner[1], "password": "geheim-genug-123"})
     assert response.headers["Location"] == lands
 
 

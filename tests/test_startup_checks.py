@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from survey import create_app
-from survey.link_keys import new_key
 from survey.config import ConfigError
+from survey.link_keys import new_key
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_EXAMPLE = ROOT / "deploy" / "lueckenlos.env.example"
@@ -35,7 +35,8 @@ def production(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-random-secret-of-the-operator")
     monkeypatch.setenv("LINK_KEYS", new_key())
     monkeypatch.setenv("MAIL_SERVER", "relay.example")
-    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Stadt Musterhausen <lueckenlos@musterhausen.de>")  # with a relay, a real domain
+    # with a relay, a real domain
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Stadt Musterhausen <lueckenlos@musterhausen.de>")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     return monkeypatch
 

@@ -10,10 +10,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from factories import PASSWORD, deliver, make_user
+from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Throttle
 from survey.services import throttle
-from questionnaires import formatting as fmt
 from test_login_throttle import WRONG, attempt, page, time_passes
 
 

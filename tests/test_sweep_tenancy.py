@@ -41,7 +41,8 @@ TOKEN_ARGS = {"token"}
 DEMO_ONLY = {"mailbox.index", "mailbox.show", "mailbox.show_html"}
 # What an analyst may open (everything else is a planner's and must answer 403).
 ANALYST_MAY = {"start.index", "start.dashboard", "auth.", "health.", "static", "respond.", "results.index",
-               "results.show", "results.chart", "results.actors_csv", "results.responses_csv", "results.offers_csv", "results.partners_csv",
+               "results.show", "results.chart", "results.actors_csv", "results.responses_csv", "results.offers_csv",
+               "results.partners_csv",
                "results.codebook_csv", "results.edges_csv", "results.graphml", "results.xlsx", "results.report",
                "results.prepare", "results.prepare_status", "waves.series", "waves.compare", "waves.chart",
                "waves.series_csv", "waves.pdf"}
@@ -147,7 +148,8 @@ def test_every_route_refuses_the_other_kommunes_ids_and_changes_nothing(app, two
                 url = _url(app, rule, _values(rule, ours, set(foreign), theirs))
                 for role, method in itertools.product(ROLES, sorted(rule.methods & {"GET", "POST"})):
                     client = clients[role]
-                    response = _fetch(client, url, method, MultiDict(forms.get(own_action, [])) if method == "POST" else None)
+                    response = _fetch(client, url, method,
+                                      MultiDict(forms.get(own_action, [])) if method == "POST" else None)
                     requests += 1
                     if response.status_code not in (403, 404):
                         failures.append(f"{role} {method} {url}: {response.status_code}")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from factories import deliver, invite, make_survey, token_from_mail
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, Response, Survey
-
-from factories import deliver, invite, make_survey, token_from_mail
 
 
 def _create_survey_through_pages(client) -> int:
@@ -26,7 +25,8 @@ def test_planner_builds_survey_invites_and_respondent_answers_in_two_sittings(ap
     page = planner_client.get(f"/surveys/{survey_id}").get_data(as_text=True)
     assert "Auf welchen Wirkungskreis bezieht sich das Netzwerk?" in page and "Offen" in page
 
-    response = planner_client.post(f"/surveys/{survey_id}/invitations", data={"addresses": "Kita@Traeger.example\n", "action": "send"})
+    response = planner_client.post(f"/surveys/{survey_id}/invitations",
+                                   data={"addresses": "Kita@Traeger.example\n", "action": "send"})
     assert response.status_code == 302
     assert deliver(app).sent == 1
     [mail] = inbox.to("kita@traeger.example")
@@ -111,12 +111,14 @@ def test_stale_tab_does_not_silently_overwrite_newer_answers(app, planner, clien
         token = invite(make_survey(planner[0]))
     client.post(f"/r/{token}/start")
     client.post(f"/r/{token}/seite/1", data={"_revision": "0", "_action": "save", "netzwerk.fokus": "aus Tab A"})
-    stale = client.post(f"/r/{token}/seite/1", data={"_revision": "0", "_action": "save", "netzwerk.fokus": "aus Tab B"})
+    stale = client.post(f"/r/{token}/seite/1",
+                        data={"_revision": "0", "_action": "save", "netzwerk.fokus": "aus Tab B"})
     text = stale.get_data(as_text=True)
     assert "in einem anderen Fenster" in text and "aus Tab B" in text
     with app.app_context():
         assert db.session.query(Response).one().draft["netzwerk.fokus"] == ["aus Tab A"]
-    client.post(f"/r/{token}/seite/1", data={"_revision": "0", "_force": "1", "_action": "save", "netzwerk.fokus": "aus Tab B"})
+    client.post(f"/r/{token}/seite/1",
+                data={"_revision": "0", "_force": "1", "_action": "save", "netzwerk.fokus": "aus Tab B"})
     with app.app_context():
         assert db.session.query(Response).one().draft["netzwerk.fokus"] == ["aus Tab B"]
 

@@ -7,7 +7,8 @@ import io
 import zipfile
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from survey.extensions import db
@@ -78,7 +79,7 @@ def test_too_many_rows_columns_or_characters_are_named(planner_client):
 
 def test_bare_cr_line_ends_and_nul_bytes_are_read(app, planner_client):
     """Old Mac Excel ends lines with CR alone; that answered 500 before."""
-    response = upload(planner_client, "Name;E-Mail\rKita Sonne\x00nschein;kita@sonne.de\rJugendzentrum;jz@stadt.de\r".encode(),
+    response = upload(planner_client, b"Name;E-Mail\rKita Sonne\x00nschein;kita@sonne.de\rJugendzentrum;jz@stadt.de\r",
                       "akteure.csv")
     assert response.status_code == 200
     assert "2 neu" in message(response) and "Kita Sonnenschein" in message(response)

@@ -25,11 +25,10 @@ import io
 import sqlalchemy as sa
 from flask import current_app
 
-from survey.extensions import db
-from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, Survey, User
-from survey.services import invitations, responses, surveys
-
 from factories import PASSWORD, login, make_user, token_from_mail
+from survey.extensions import db
+from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, User
+from survey.services import invitations, responses, surveys
 
 KEYS = ["angebote.geplant", "angebote.anzahl", "angebote.angebote", "kooperation.partner"]
 OFFERS = "angebote.angebote"
@@ -88,7 +87,8 @@ def _first_wave(app, planner) -> dict[str, int]:
 
 def _snapshot(app, survey_id: int) -> list:
     with app.app_context():
-        rows = db.session.execute(sa.select(Response, Invitation).join(Invitation, Response.invitation_id == Invitation.id)
+        rows = db.session.execute(sa.select(Response, Invitation).join(Invitation,
+                                                                       Response.invitation_id == Invitation.id)
                                   .where(Response.survey_id == survey_id).order_by(Response.id)).all()
         result = [(r.draft, r.answers, r.submitted_at, r.revision, i.status, i.email) for r, i in rows]
         items = db.session.scalars(sa.select(Survey).where(Survey.id == survey_id)).one().items

@@ -1,13 +1,12 @@
 """Initial schema
 
 Revision ID: 3fc58f017f23
-Revises: 
+Revises:
 Create Date: 2026-11-23 08:09:09.598719
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3fc58f017f23'
@@ -51,7 +50,8 @@ def upgrade():
     sa.Column('code', sa.String(length=60), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['kommune_id'], ['kommune.id'], name=op.f('fk_district_kommune_id_kommune'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['kommune_id'], ['kommune.id'], name=op.f('fk_district_kommune_id_kommune'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_district')),
     sa.UniqueConstraint('kommune_id', 'code', name=op.f('uq_district_kommune_id'))
     )
@@ -64,7 +64,8 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'planner', 'analyst', name='role', native_enum=False, length=20), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'planner', 'analyst', name='role', native_enum=False, length=20),
+              nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['kommune_id'], ['kommune.id'], name=op.f('fk_user_kommune_id_kommune')),
@@ -85,7 +86,8 @@ def upgrade():
     sa.Column('contact_phone', sa.String(length=60), nullable=False),
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('district_scope', sa.JSON(), nullable=False),
-    sa.Column('state', sa.Enum('draft', 'open', 'closed', name='surveystate', native_enum=False, length=20), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'open', 'closed', name='surveystate', native_enum=False, length=20),
+              nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
@@ -107,7 +109,9 @@ def upgrade():
     sa.Column('organisation', sa.String(length=300), nullable=False),
     sa.Column('contact_name', sa.String(length=200), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Enum('created', 'sent', 'failed', 'opened', 'in_progress', 'submitted', 'withdrawn', name='invitationstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status',
+              sa.Enum('created', 'sent', 'failed', 'opened', 'in_progress', 'submitted', 'withdrawn',
+                      name='invitationstatus', native_enum=False, length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('failed_reason', sa.Text(), nullable=False),
@@ -116,7 +120,8 @@ def upgrade():
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['actor.id'], name=op.f('fk_invitation_actor_id_actor')),
-    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_invitation_survey_id_survey'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_invitation_survey_id_survey'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash'))
     )
@@ -130,7 +135,8 @@ def upgrade():
     sa.Column('survey_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_page_survey_id_survey'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_page_survey_id_survey'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_page'))
     )
     with op.batch_alter_table('survey_page', schema=None) as batch_op:
@@ -146,13 +152,16 @@ def upgrade():
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('message_id', sa.String(length=255), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status',
+              sa.Enum('pending', 'sending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=20),
+              nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_outbox_message_invitation_id_invitation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'],
+                            name=op.f('fk_outbox_message_invitation_id_invitation'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
@@ -170,8 +179,10 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('saved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_response_invitation_id_invitation'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_response_survey_id_survey'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_response_invitation_id_invitation'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_response_survey_id_survey'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response')),
     sa.UniqueConstraint('invitation_id', name=op.f('uq_response_invitation_id'))
     )
@@ -191,8 +202,10 @@ def upgrade():
     sa.Column('required', sa.Boolean(), nullable=False),
     sa.Column('modified', sa.Boolean(), nullable=False),
     sa.Column('definition', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['page_id'], ['survey_page.id'], name=op.f('fk_survey_item_page_id_survey_page'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_item_survey_id_survey'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['page_id'], ['survey_page.id'], name=op.f('fk_survey_item_page_id_survey_page'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_item_survey_id_survey'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_item')),
     sa.UniqueConstraint('survey_id', 'key', name=op.f('uq_survey_item_survey_id'))
     )

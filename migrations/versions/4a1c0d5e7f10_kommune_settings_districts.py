@@ -5,9 +5,8 @@ Revises: 92cf6339d6a2
 Create Date: 2026-12-01 10:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4a1c0d5e7f10'

@@ -5,9 +5,8 @@ Revises: 4a1c0d5e7f10
 Create Date: 2026-12-01 10:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5b2d1e6f8a21'
@@ -25,7 +24,8 @@ def upgrade():
         'account_token',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('purpose', sa.Enum('invite', 'reset', name='tokenpurpose', native_enum=False, length=20), nullable=False),
+        sa.Column('purpose', sa.Enum('invite', 'reset', name='tokenpurpose', native_enum=False, length=20),
+                  nullable=False),
         sa.Column('token_hash', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),

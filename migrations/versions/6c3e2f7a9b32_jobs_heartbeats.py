@@ -5,9 +5,8 @@ Revises: 7d4f3a8b0c43
 Create Date: 2026-12-01 13:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6c3e2f7a9b32'

@@ -5,9 +5,8 @@ Revises: a07c6dbe3f76
 Create Date: 2026-12-01 14:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7d4f3a8b0c43'

@@ -5,9 +5,8 @@ Revises: 9f6b5cad2e65
 Create Date: 2026-12-01 13:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8e5a4b9c1d54'

@@ -5,9 +5,8 @@ Revises: 3fc58f017f23
 Create Date: 2026-11-23 08:14:04.052789
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '92cf6339d6a2'

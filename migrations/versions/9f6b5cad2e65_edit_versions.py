@@ -5,9 +5,8 @@ Revises: 6c3e2f7a9b32
 Create Date: 2026-12-01 13:55:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9f6b5cad2e65'

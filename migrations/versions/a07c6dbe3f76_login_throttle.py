@@ -5,9 +5,8 @@ Revises: 5b2d1e6f8a21
 Create Date: 2026-12-01 13:55:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a07c6dbe3f76'

@@ -5,9 +5,8 @@ Revises: d3c4e5f6a7b8
 Create Date: 2026-12-01 16:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b1a2c3d4e5f6'

@@ -8,9 +8,8 @@ Schema only. Tokens of existing invitations live in their outbox bodies until `f
 migrate` seals them and puts the placeholder into the bodies (it needs LINK_KEYS, which a
 migration should not depend on); until then a resend still finds them there (and seals them).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c2b3d4e5f6a7'

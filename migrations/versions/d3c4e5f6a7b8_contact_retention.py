@@ -5,9 +5,8 @@ Revises: c2b3d4e5f6a7
 Create Date: 2026-12-01 17:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd3c4e5f6a7b8'

@@ -3,8 +3,8 @@
 from .actor import Actor
 from .base import utc_now
 from .bounce import BounceOutcome, BounceReport
-from .job import Job, JobState, WorkerBeat
 from .invitation import Invitation, InvitationStatus
+from .job import Job, JobState, WorkerBeat
 from .kommune import District, Kommune
 from .outbox import MailRate, OutboxMessage, OutboxStatus
 from .pseudonym import Pseudonym

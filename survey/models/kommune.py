@@ -18,11 +18,19 @@ from ..name_forms import NameForms, name_forms, spatial_plural
 from .base import UTCDateTime, utc_now
 
 # The default privacy notice (GDPR Art. 13); [in Klammern] is what the planner completes per survey.
-DEFAULT_PRIVACY_TEMPLATE = """Verantwortlich für diese Befragung ist {Kommune_nominativ}, [Amt/Fachbereich, Anschrift]. Datenschutzbeauftragte Person: [Name, E-Mail].
-Zweck: Wir erfassen Angebote und Netzwerke vor Ort, um Lücken in der Präventionskette zu erkennen und die Planung darauf auszurichten (Rechtsgrundlage: [z. B. Art. 6 Abs. 1 lit. e DSGVO]).
-Wer Ihre Antworten sieht: die Mitarbeitenden {Kommune_genitiv}, die diese Befragung planen und auswerten. Veröffentlicht werden nur zusammengefasste Ergebnisse, aus denen sich keine Einzelpersonen ablesen lassen.
-Speicherdauer: Namen und E-Mail-Adressen von Ansprechpersonen löschen wir {Löschfrist} nach Ende der Befragung; Ihre Antworten bleiben ohne sie erhalten.
-Ihre Rechte: Sie können Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung verlangen und sich bei der Aufsichtsbehörde beschweren ([zuständige Aufsichtsbehörde]). Die Teilnahme ist freiwillig."""
+# Five paragraphs, one per line.
+DEFAULT_PRIVACY_TEMPLATE = (
+    "Verantwortlich für diese Befragung ist {Kommune_nominativ}, [Amt/Fachbereich, Anschrift]. "
+    "Datenschutzbeauftragte Person: [Name, E-Mail].\n"
+    "Zweck: Wir erfassen Angebote und Netzwerke vor Ort, um Lücken in der Präventionskette zu erkennen und die "
+    "Planung darauf auszurichten (Rechtsgrundlage: [z. B. Art. 6 Abs. 1 lit. e DSGVO]).\n"
+    "Wer Ihre Antworten sieht: die Mitarbeitenden {Kommune_genitiv}, die diese Befragung planen und auswerten. "
+    "Veröffentlicht werden nur zusammengefasste Ergebnisse, aus denen sich keine Einzelpersonen ablesen lassen.\n"
+    "Speicherdauer: Namen und E-Mail-Adressen von Ansprechpersonen löschen wir {Löschfrist} nach Ende der "
+    "Befragung; Ihre Antworten bleiben ohne sie erhalten.\n"
+    "Ihre Rechte: Sie können Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung verlangen und sich "
+    "bei der Aufsichtsbehörde beschweren ([zuständige Aufsichtsbehörde]). Die Teilnahme ist freiwillig."
+)
 
 
 class Kommune(db.Model):

@@ -19,8 +19,10 @@ _ANGLE = re.compile(r"^(?P<name>.*?)[<\[](?P<address>[^<>\[\]]*)[>\]]\s*$")
 _PAREN = re.compile(r"^(?P<address>\S+@\S+)\s*\((?P<name>[^()]*)\)\s*$")
 _HEADER_WORDS = {
     "email": ("e-mail", "email", "mail", "adresse", "e-mail-adresse"),
-    "organisation": ("organisation", "einrichtung", "träger", "traeger", "institution", "firma", "name der einrichtung"),
-    "name": ("name", "ansprechperson", "ansprechpartner", "ansprechpartnerin", "kontakt", "kontaktperson", "vorname nachname"),
+    "organisation": ("organisation", "einrichtung", "träger", "traeger", "institution", "firma",
+                     "name der einrichtung"),
+    "name": ("name", "ansprechperson", "ansprechpartner", "ansprechpartnerin", "kontakt", "kontaktperson",
+             "vorname nachname"),
 }
 # Words that mark a display name as an organisation rather than a person.
 _ORG_WORDS = re.compile(

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from .mail_reasons import explain
 from ..models import BounceOutcome, BounceReport, Invitation, InvitationStatus, Kommune, OutboxMessage, Survey, utc_now
 from . import dsn
 from .invitations import mark_bounced
+from .mail_reasons import explain
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ def process(raw: bytes, source: str = "", now=None) -> list[BounceReport]:
     """Record one bounce message (one report per recipient it names, at least one); returns them."""
     now = now or utc_now()
     notice = dsn.parse(raw)
-    base = dict(source=source[:300], report_message_id=notice.message_id[:255], subject=notice.subject[:500],
-                sender=notice.sender[:300], original_message_id=notice.original_message_id[:255], received_at=now)
+    base = {"source": source[:300], "report_message_id": notice.message_id[:255], "subject": notice.subject[:500],
+            "sender": notice.sender[:300], "original_message_id": notice.original_message_id[:255], "received_at": now}
     row = _outbox_row(notice.original_message_id)
     if not notice.is_dsn or row is None:
         why = ("Kein maschinenlesbarer Zustellbericht (RFC 3464)." if not notice.is_dsn else
@@ -78,7 +78,8 @@ def process(raw: bytes, source: str = "", now=None) -> list[BounceReport]:
         candidate = _candidate(notice, row)
         report = BounceReport(**base, outcome=BounceOutcome.UNCLEAR, note=why,
                               recipient=(first.final_recipient if first else "")[:254],
-                              action=(first.action if first else "")[:20], status_code=(first.status if first else "")[:20],
+                              action=(first.action if first else "")[:20],
+                              status_code=(first.status if first else "")[:20],
                               diagnostic=first.diagnostic if first else "",
                               raw=raw.decode("utf-8", errors="replace")[:RAW_LIMIT],
                               invitation_id=candidate.id if candidate else None,
@@ -143,7 +144,8 @@ def _apply(row: OutboxMessage, invitation: Invitation | None, recipient: dsn.Rec
     if recipient.delayed:
         return BounceOutcome.DELAYED, "Der Mailserver versucht es noch; der Status bleibt."
     if not recipient.failed:
-        return BounceOutcome.NO_CHANGE, f"Meldung „{recipient.action or recipient.status}“: keine Zustellung gescheitert."
+        return (BounceOutcome.NO_CHANGE,
+                f"Meldung „{recipient.action or recipient.status}“: keine Zustellung gescheitert.")
     if invitation is None or row.kind not in ("invitation", "reminder"):
         return BounceOutcome.NO_CHANGE, "Die zurückgekommene E-Mail war keine Einladung oder Erinnerung."
     if row.recipient.lower() != invitation.email.lower():
@@ -152,12 +154,14 @@ def _apply(row: OutboxMessage, invitation: Invitation | None, recipient: dsn.Rec
     newer = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
         OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "invitation", OutboxMessage.id > row.id))
     if newer:
-        return BounceOutcome.NO_CHANGE, "Die Einladung wurde danach erneut verschickt; diese Meldung betrifft eine ältere E-Mail."
+        return (BounceOutcome.NO_CHANGE,
+                "Die Einladung wurde danach erneut verschickt; diese Meldung betrifft eine ältere E-Mail.")
     if invitation.status is InvitationStatus.SENT:
         mark_bounced(invitation, _reason(recipient, row), now)
         return BounceOutcome.BOUNCED, "Die Einladung ist jetzt als unzustellbar vermerkt."
     if invitation.status in (InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS, InvitationStatus.SUBMITTED):
-        return BounceOutcome.NO_CHANGE, "Die Organisation hat ihren Link bereits geöffnet; die Einladung ist angekommen."
+        return (BounceOutcome.NO_CHANGE,
+                "Die Organisation hat ihren Link bereits geöffnet; die Einladung ist angekommen.")
     return BounceOutcome.NO_CHANGE, f"Der Status „{invitation.status_label}“ bleibt."
 
 

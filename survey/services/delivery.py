@@ -57,15 +57,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from flask import Flask, current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import link_keys
 from ..extensions import db, mail
+from ..models import Invitation, InvitationStatus, MailRate, OutboxMessage, OutboxStatus, SurveyState, utc_now
 from . import links
 from .mail_reasons import smtp_refusal
 from .mail_wire import WireMessage
-from ..models import Invitation, InvitationStatus, SurveyState, MailRate, OutboxMessage, OutboxStatus, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,8 @@ class SmtpSender:
 
     def __exit__(self, *exc: object) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._connection.__exit__(None, None, None)
-            except (OSError, smtplib.SMTPException):
-                pass
             self._connection = None
 
     def _connect(self) -> None:
@@ -309,7 +307,8 @@ def _give_back(row: OutboxMessage, error: ServerUnavailable) -> None:
     row.status = OutboxStatus.PENDING
     row.next_attempt_at = clock() + SERVER_PAUSE
     row.last_error = str(error)
-    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id and row.kind == "invitation" else None
+    invitation = db.session.get(Invitation,
+                                row.invitation_id) if row.invitation_id and row.kind == "invitation" else None
     if invitation is not None and invitation.status is InvitationStatus.CREATED:
         invitation.failed_reason = str(error)  # shown as "Wird erneut versucht"
 

@@ -183,7 +183,7 @@ def cleanup(job: Job) -> None:
     for row in old:
         _delete(row)
     db.session.flush()
-    known = {row for row in db.session.scalars(sa.select(Job.result_path).where(Job.kind.in_(kinds)))}
+    known = set(db.session.scalars(sa.select(Job.result_path).where(Job.kind.in_(kinds))))
     root = folder()
     if root.is_dir():
         for path in root.glob("*/*"):

@@ -140,12 +140,13 @@ def finish(job: Job, worker: str, error: str | None = None) -> bool:
     at = now()
     values: dict[str, Any]
     if error is None:
-        values = dict(state=JobState.DONE, finished_at=at, lease_until=None, error="",
-                      result_path=job.result_path, result_size=job.result_size)
+        values = {"state": JobState.DONE, "finished_at": at, "lease_until": None, "error": "",
+                  "result_path": job.result_path, "result_size": job.result_size}
     elif job.attempts < MAX_ATTEMPTS:
-        values = dict(state=JobState.QUEUED, run_after=at + _retry_delay(job.attempts), lease_until=None, error=error)
+        values = {"state": JobState.QUEUED, "run_after": at + _retry_delay(job.attempts), "lease_until": None,
+                  "error": error}
     else:
-        values = dict(state=JobState.FAILED, finished_at=at, lease_until=None, error=error)
+        values = {"state": JobState.FAILED, "finished_at": at, "lease_until": None, "error": error}
     result = db.session.execute(
         sa.update(Job).where(Job.id == job.id, Job.claimed_by == worker, Job.state == JobState.RUNNING)
         .values(**values).execution_options(synchronize_session=False))

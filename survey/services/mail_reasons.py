@@ -20,7 +20,8 @@ EXPLANATIONS = {
 ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 
-def explain(status: str, general: str = "Der Mailserver des Empfängers hat die E-Mail nachträglich zurückgeschickt.") -> str:
+def explain(status: str,
+            general: str = "Der Mailserver des Empfängers hat die E-Mail nachträglich zurückgeschickt.") -> str:
     """A German sentence for an enhanced status code such as 5.1.1."""
     parts = status.split(".")
     return EXPLANATIONS.get(parts[1], general) if len(parts) == 3 else general

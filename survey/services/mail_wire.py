@@ -150,7 +150,7 @@ def compose(*, subject: str, sender: tuple[str, str], recipients: list[str], tex
     message["To"] = ", ".join(recipients)
     if reply_to:
         message["Reply-To"] = reply_to
-    message["Date"] = email.utils.format_datetime(dt.datetime.fromtimestamp(date, dt.timezone.utc))
+    message["Date"] = email.utils.format_datetime(dt.datetime.fromtimestamp(date, dt.UTC))
     message["Message-ID"] = message_id
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if html:  # a MIMEPart, not add_alternative's EmailMessage: no MIME-Version inside the part

@@ -51,7 +51,8 @@ def period_text(days: int | None = None) -> str:
     text = "1 Tag" if days == 1 else f"{fmt.number(days)} Tage"
     months = round(days / 30.4)
     if days >= 56 and abs(days - months * 30.4) <= 3:
-        words = {2: "zwei", 3: "drei", 4: "vier", 6: "sechs", 9: "neun", 12: "zwölf", 18: "achtzehn", 24: "vierundzwanzig"}
+        words = {2: "zwei", 3: "drei", 4: "vier", 6: "sechs", 9: "neun", 12: "zwölf", 18: "achtzehn",
+                 24: "vierundzwanzig"}
         text += f" (etwa {words.get(months, fmt.number(months))} Monate)"
     return text
 
@@ -105,7 +106,8 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
                                     sa.or_(Invitation.email != "", Invitation.contact_name != "",
                                            Invitation.token_sealed.is_not(None)))
         .values(email="", contact_name="", token_sealed=None).execution_options(synchronize_session="fetch")).rowcount
-    mail_ids = list(db.session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(invitation_ids))))
+    mail_ids = list(db.session.scalars(
+        sa.select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(invitation_ids))))
     if mail_ids:
         # The bodies hold the greeting (a person's name) and the link; the subject only the survey's title.
         deleted.mails = db.session.execute(
@@ -193,7 +195,8 @@ def purge(now: dt.datetime | None = None) -> Deleted:
     due = db.session.scalars(
         sa.select(Survey).where(Survey.state == SurveyState.CLOSED, Survey.closed_at.is_not(None),
                                 Survey.closed_at <= limit,
-                                sa.or_(Survey.contacts_deleted_at.is_(None), Survey.contacts_deleted_at < Survey.closed_at))
+                                sa.or_(Survey.contacts_deleted_at.is_(None),
+                                       Survey.contacts_deleted_at < Survey.closed_at))
         .order_by(Survey.id)).all()
     for survey in due:
         total.add(delete_survey_contacts(survey, at))

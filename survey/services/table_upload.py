@@ -21,6 +21,7 @@ MAX_ROWS = 5_000
 MAX_COLUMNS = 50
 MAX_CELL = 5_000  # characters
 MAX_UNPACKED = 50 * 1024 * 1024  # bytes of all XLSX parts together
+UNREADABLE_XLSX = "Die Excel-Datei lässt sich nicht lesen. Bitte speichern Sie sie erneut als .xlsx."
 MAX_RATIO = 100  # unpacked : packed, per part above 1 MB
 
 
@@ -62,7 +63,7 @@ def _check_zip(raw: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as error:
-        raise UploadError("Die Excel-Datei lässt sich nicht lesen. Bitte speichern Sie sie erneut als .xlsx.") from error
+        raise UploadError(UNREADABLE_XLSX) from error
     with archive:
         parts = archive.infolist()
     total = sum(part.file_size for part in parts)
@@ -86,7 +87,7 @@ def _xlsx_rows(raw: bytes) -> Iterator[tuple[object, ...]]:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise UploadError("Die Excel-Datei lässt sich nicht lesen. Bitte speichern Sie sie erneut als .xlsx.") from error
+        raise UploadError(UNREADABLE_XLSX) from error
     try:
         yield from workbook.worksheets[0].iter_rows(values_only=True)
     finally:
@@ -100,7 +101,8 @@ def read_table(filename: str, raw: bytes) -> list[list[str]]:
         _check_zip(raw)
         return _bounded(_xlsx_rows(raw))
     if name.endswith(".xls"):
-        raise UploadError("Alte Excel-Dateien (.xls) kann Lückenlos nicht lesen. Bitte speichern Sie die Datei als .xlsx oder .csv.")
+        raise UploadError("Alte Excel-Dateien (.xls) kann Lückenlos nicht lesen. Bitte speichern Sie die Datei als "
+                          ".xlsx oder .csv.")
     text = decode_csv(raw).replace("\x00", "")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(";,\t", key=first.count)

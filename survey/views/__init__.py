@@ -4,7 +4,21 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actors, admin, auth, errors, health, invitations, mailbox, paper, planner, respond, results, start, waves
+    from . import (
+        actors,
+        admin,
+        auth,
+        errors,
+        health,
+        invitations,
+        mailbox,
+        paper,
+        planner,
+        respond,
+        results,
+        start,
+        waves,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(start.bp)

@@ -19,4 +19,4 @@ def index() -> str:
     return render_template("admin/index.html")
 
 
-from . import admin_kommune, admin_users  # noqa: E402,F401  (they add their routes to `bp`)
+from . import admin_kommune, admin_users  # noqa: E402,F401 -- they add their routes to `bp`

@@ -57,7 +57,8 @@ class NewPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = PasswordField("Bisheriges Passwort", validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")])
+    current = PasswordField("Bisheriges Passwort",
+                            validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")])
 
 
 class ProfileForm(FlaskForm):
@@ -125,7 +126,8 @@ def forgot_password():
     if form.validate_on_submit():
         until = throttle.blocked_until(throttle.RESET_CLIENT, request.remote_addr or "")
         if until is not None:
-            flash(throttle.wait_message(until, lead="Von diesem Anschluss kamen in kurzer Zeit zu viele Anfragen."), "error")
+            flash(throttle.wait_message(until, lead="Von diesem Anschluss kamen in kurzer Zeit zu viele Anfragen."),
+                  "error")
             return render_template("auth/forgot.html", form=form), 429
         throttle.record_failure(throttle.RESET_CLIENT, request.remote_addr or "")  # every request counts
         accounts.request_password_reset(form.email.data)

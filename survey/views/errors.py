@@ -6,8 +6,10 @@ from ..extensions import db
 from . import kept_input
 
 MESSAGES = {
-    403: ("Kein Zugriff", "Für diese Seite fehlen Ihnen die Rechte. Wenden Sie sich bei Fragen an Ihre Administration."),
-    404: ("Seite nicht gefunden", "Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur Startseite."),
+    403: ("Kein Zugriff",
+          "Für diese Seite fehlen Ihnen die Rechte. Wenden Sie sich bei Fragen an Ihre Administration."),
+    404: ("Seite nicht gefunden",
+          "Diese Seite gibt es nicht (mehr). Prüfen Sie die Adresse oder gehen Sie zur Startseite."),
     405: ("Nicht möglich", "Diese Aktion ist auf dieser Seite nicht möglich."),
     413: ("Datei zu groß", "Die hochgeladene Datei ist zu groß (höchstens 16 MB). Gehen Sie mit der Zurück-Taste "
                            "Ihres Browsers zum Formular zurück und wählen Sie eine kleinere Datei, zum Beispiel nur "
@@ -18,7 +20,8 @@ MESSAGES = {
 
 # A respondent post beyond RESPONDENT_MAX_POST (64 MB): every field up to that is read and kept
 # (survey/bounded_form.py), so only a post of that size arrives here; the browser still has the form.
-RESPONDENT_TOO_LARGE = ("Zu viel auf einmal gesendet", "Diese Seite hat mehr als 64 MB Text gesendet; das ist weit mehr als "
+RESPONDENT_TOO_LARGE = ("Zu viel auf einmal gesendet",
+                        "Diese Seite hat mehr als 64 MB Text gesendet; das ist weit mehr als "
                         "jedes Antwortfeld aufnimmt, und es wurde nichts gespeichert. Gehen Sie mit der Zurück-Taste "
                         "Ihres Browsers zum Formular, kürzen Sie den sehr langen Text und speichern Sie erneut.")
 

@@ -84,7 +84,8 @@ def login_page(target: str, fields: list[tuple[str, str]], reason: str, form=Non
     """The login form, carrying the kept fields; after the login they can be sent again."""
     from .auth import LoginForm
 
-    return render_template("kept_input.html", mode="login", label=label, target=target, fields=fields, shown=_shown(fields),
+    return render_template("kept_input.html", mode="login", label=label, target=target, fields=fields,
+                           shown=_shown(fields),
                            reason=reason, form=form or LoginForm(formdata=None), prefix=PREFIX, target_name=TARGET,
                            files=bool(request.files)), status
 

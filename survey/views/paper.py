@@ -25,7 +25,8 @@ def _page(survey_id: int, pdf: bool) -> str:
                   for key, text in _condition_texts(survey).items()}
     # The browser links static/paper.css (the CSP allows no inline style); WeasyPrint gets it inline.
     paper_css = (Path(current_app.static_folder or "") / "paper.css").read_text(encoding="utf-8") if pdf else ""
-    return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions, paper_css=paper_css,
+    return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions,
+                           paper_css=paper_css,
                            pages=survey_service.pages_with_questions(survey),
                            group_blocks=GROUP_BLOCKS, partner_blocks=PARTNER_BLOCKS)
 
@@ -45,4 +46,5 @@ def pdf(survey_id: int):
     body = html_to_pdf(_page(survey_id, pdf=True))
     name = f"befragung-{survey.id}-{results_service.file_slug(survey.title)}-fragebogen.pdf"
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})

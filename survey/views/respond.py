@@ -24,10 +24,10 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import outbox
-from ..services import waves as wave_service
-from ..services import responses as response_service
 from ..services import invitations as invitation_service
+from ..services import outbox
+from ..services import responses as response_service
+from ..services import waves as wave_service
 from ..services.invitations import find_by_token
 from ..services.surveys import answering_minutes, pages_with_questions
 from .access import planner_required
@@ -483,7 +483,8 @@ def entry(token: str, number: int, key: str, index: int):
                                              force=request.form.get("_force") == "1", base=request.form.get("_base"),
                                              cut=_cut_fields())
         if request.form.get("_autosave") == "1":
-            return _autosave_reply(response, result, response_service.entry_fingerprint(response.draft, question, index))
+            return _autosave_reply(response, result,
+                                   response_service.entry_fingerprint(response.draft, question, index))
         if result.conflict:
             conflict = result.differences
             raw = {**response.draft, **response_service.entry_fields(posted, question, index)}

@@ -8,8 +8,17 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from analysis import charts, export, privacy
@@ -309,7 +318,8 @@ def _state(product: downloads.Product, survey: Survey, job: Any) -> dict[str, An
                                               **query)}
     if state == "done":
         size = job.result_size or 0
-        amount = f"{fmt.number(size / 1024 / 1024, 1)} MB" if size >= 1024 * 1024 else f"{fmt.number(size / 1024, 0)} kB"
+        amount = (f"{fmt.number(size / 1024 / 1024, 1)} MB" if size >= 1024 * 1024
+                  else f"{fmt.number(size / 1024, 0)} kB")
         info["size"] = f"{product.ext.upper()}, {amount}"
         info["message"] = f"Fertig: {product.ready} ({info['size']})"
     elif state in ("queued", "running"):

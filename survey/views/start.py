@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from ..services import bounces as bounce_service
 from ..services import dashboard as dashboard_service
-from ..services.delivery import queue_paused
 from ..services import jobs
+from ..services.delivery import queue_paused
 from .access import planner_required
 from .auth import start_url
 

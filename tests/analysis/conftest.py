@@ -102,7 +102,8 @@ RESPONSES = (
         "netzwerk.bewertung": {"ziele": "gut", "austausch": "sehr_gut", "steuerung": "teils"},
         "netzwerk.themen": ["Kinderschutz", "Übergang Kita – Schule", "Sprache"],
         "netzwerk.fokus": "=HYPERLINK(\"http://evil.example\",\"klick\")",
-        "angebote.angebote": [offer("Elterncafé", ["kita"], ["nord"]), offer("Babyclub", ["schwangerschaft_geburt"], ["nord"])],
+        "angebote.angebote": [offer("Elterncafé", ["kita"], ["nord"]),
+                              offer("Babyclub", ["schwangerschaft_geburt"], ["nord"])],
         "kooperation.partner": [partner("a2"), partner("a3", art=("austausch", "gemeinsame_angebote"))],
     }),
     ResponseRecord(2, "submitted", at(1, 15), "a2", "Gesundheitsamt", {

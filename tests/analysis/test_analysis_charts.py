@@ -5,7 +5,8 @@ import io
 import matplotlib.image
 import pytest
 
-from analysis import charts, coverage, network, overview, privacy, statistics as st
+from analysis import charts, coverage, network, overview, privacy
+from analysis import statistics as st
 from questionnaires import formatting as fmt
 
 

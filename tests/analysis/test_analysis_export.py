@@ -7,7 +7,8 @@ import tracemalloc
 import openpyxl
 import pytest
 
-from analysis import export, statistics as st
+from analysis import export
+from analysis import statistics as st
 from analysis.csvdialect import neutralise, unneutralise
 from analysis.dataset import Dataset, ResponseRecord
 
@@ -103,7 +104,7 @@ def test_round_trip_gives_the_same_frequencies(tmp_path, dataset, dialect):
     assert back.title == dataset.title and back.districts == dataset.districts
     assert [q.key for q in back.questions] == [q.key for q in dataset.questions]
     assert back.questions == dataset.questions
-    for original, read in zip(dataset.responses, back.responses):
+    for original, read in zip(dataset.responses, back.responses, strict=True):
         assert (read.id, read.status, read.submitted_at, read.actor) == (
             original.id, original.status, original.submitted_at, original.actor)
     left, right = dataset.filter(), back.filter()

@@ -1,6 +1,7 @@
 """Small-number suppression."""
 
-from analysis import privacy, statistics as st
+from analysis import privacy
+from analysis import statistics as st
 
 
 def test_small_cells_are_hidden_with_complementary_suppression():

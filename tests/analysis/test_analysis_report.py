@@ -23,7 +23,7 @@ def test_every_page_of_the_report_is_a4_and_says_its_number(submitted):
     pdf = pdfcheck.reader(export.pdf_report(submitted, today=dt.date(2026, 3, 2), kommune="Stadt Musterhausen"))
     pages = pdfcheck.texts(pdf)
     assert len(pages) >= 5  # title, contents, sections
-    for number, (page, text) in enumerate(zip(pdf.pages, pages), start=1):
+    for number, (page, text) in enumerate(zip(pdf.pages, pages, strict=True), start=1):
         assert pdfcheck.is_a4(page), number
         assert f"Seite {number} von {len(pages)}" in text, number
     title = pages[0]

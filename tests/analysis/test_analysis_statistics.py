@@ -63,7 +63,8 @@ def test_same_topic_named_twice_by_one_respondent_counts_once(make):
     from analysis.dataset import Dataset, ResponseRecord
 
     question = make.question("netzwerk.themen", "list", max_entries=3)
-    data = Dataset((question,), (ResponseRecord(1, "submitted", None, None, "X", {question.key: ["Sprache", "sprache "]}),))
+    data = Dataset((question,),
+                   (ResponseRecord(1, "submitted", None, None, "X", {question.key: ["Sprache", "sprache "]}),))
     assert st.entry_frequencies(data, question).rows[0].count == 1
 
 

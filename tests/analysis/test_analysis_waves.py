@@ -317,10 +317,10 @@ def test_series_csv_has_a_wave_column_and_the_union_of_questions(dialect, delimi
         "angebote.angebote/anzahl", "kooperation.partner/anzahl", "neu.frage",
     ]
     assert [r[0] for r in rows[1:]] == ["2024"] * 3 + ["2025"] * 3 + ["2026"] * 3  # in progress left out
-    first_2025 = dict(zip(header, rows[4]))
+    first_2025 = dict(zip(header, rows[4], strict=True))
     assert first_2025["id"] == "11" and first_2025["netzwerk.lebensphasen/jugend"] == "1"
-    assert dict(zip(header, rows[1]))["netzwerk.lebensphasen/jugend"] == "0"
-    assert dict(zip(header, rows[1]))["neu.frage"] == ""
+    assert dict(zip(header, rows[1], strict=True))["netzwerk.lebensphasen/jugend"] == "0"
+    assert dict(zip(header, rows[1], strict=True))["neu.frage"] == ""
 
 
 def test_series_rows_equal_the_single_wave_layout():

@@ -20,7 +20,8 @@ from collections.abc import Callable
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import charts, coverage, network, overview, privacy, statistics as st, wave_charts, waves
+from analysis import charts, coverage, network, overview, privacy, wave_charts, waves
+from analysis import statistics as st
 from analysis.dataset import ActorRecord, Dataset, InvitationRecord, ResponseRecord
 from legibility import drawn_texts, legibility_problems
 from questionnaires.model import Option, Question
@@ -157,7 +158,8 @@ CASES: dict[str, list[Callable[[Long], Figure | None]]] = {
     "summary_chart": [lambda d: charts.summary_chart(d.summary("netzwerk.bewertung"))],
     "chart_for": [lambda d, key=key: charts.chart_for(d.dataset, d.question(key), planner=True)
                   for key in ("akteur.sektor", "angebote.angebote", "kooperation.partner")],
-    "comparison_chart": [lambda d: wave_charts.comparison_chart(waves.compare_question(d.waves, "akteur.sektor", planner=True)[0]),
+    "comparison_chart": [lambda d: wave_charts.comparison_chart(waves.compare_question(d.waves, "akteur.sektor",
+                                                                                       planner=True)[0]),
                          lambda d: wave_charts.comparison_chart(
                              waves.compare_question(d.waves, "netzwerk.themen")[0])],
     "coverage_change_heatmap": [lambda d: wave_charts.coverage_change_heatmap(waves.compare_coverage(d.waves))],

@@ -47,7 +47,7 @@ def test_compact_values_equal_the_answers_and_read_like_them(responses):
         assert pickle.loads(pickle.dumps(compact)) == values
         for key, value in values.items():
             if isinstance(value, list) and value and isinstance(value[0], dict):
-                for entry, given_entry in zip(compact[key], value):
+                for entry, given_entry in zip(compact[key], value, strict=True):
                     assert isinstance(entry, Entry)
                     assert dict(entry) == given_entry and list(entry) == list(given_entry)
                     assert entry.get("missing") is None and ("name" in entry) == ("name" in given_entry)

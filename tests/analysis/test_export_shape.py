@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from analysis import export, keys
 from analysis.dataset import Dataset, ResponseRecord
 from analysis.reader import read_dataset
-from export_cases import (CELL_TYPES, DIALECTS, assert_same_values, csv_rows, entry_groups, records, surveys)
+from export_cases import CELL_TYPES, DIALECTS, assert_same_values, csv_rows, entry_groups, records, surveys
 from questionnaires.kinds import KINDS, VARIANTS, kind_of
 from questionnaires.model import Option, Question
 
@@ -62,7 +62,7 @@ def test_readable_headers_are_unique_one_line_texts(questions):
     for header in headers:
         assert len({h.casefold() for h in header}) == len(header), header
         assert all(h and "\n" not in h and len(h) <= 110 for h in header), header
-    raw_keys = {c for c in export.response_header(questions, "raw")} - set(export.RESPONSE_COLUMNS)
+    raw_keys = set(export.response_header(questions, "raw")) - set(export.RESPONSE_COLUMNS)
     assert not raw_keys & set(responses_header), "a readable header is a bare key"
 
 
@@ -74,7 +74,7 @@ def test_rohdaten_read_back_give_the_answers_that_went_in(tmp_path_factory, ques
     for dialect in DIALECTS:
         folder = Path(tmp_path_factory.mktemp(dialect))
 
-        def write(name: str, chunks) -> Path:
+        def write(name: str, chunks, folder: Path = folder) -> Path:
             (folder / name).write_bytes(b"".join(chunks))
             return folder / name
 

@@ -142,8 +142,8 @@ def test_every_table_renders_with_rows_as_long_as_its_header(dataset, data, plan
         assert all(len(row) == width for row in table.display_rows()), table.key
         plain = table.csv_rows()
         assert all(len(row) == width for row in plain), table.key
-        for row, source in zip(plain[1:], table.rows):
-            for value, (_raw, column) in zip(row, table.typed(source)):
+        for row, source in zip(plain[1:], table.rows, strict=True):
+            for value, (_raw, column) in zip(row, table.typed(source), strict=True):
                 if column.type == Type.PERCENT:
                     assert _decimals(value) <= column.decimals, (table.key, value)
         sheet = sheets[table.key]

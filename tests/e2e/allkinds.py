@@ -51,7 +51,8 @@ def make_all_kinds_survey(user_id: int, max_offers: int | None = None, actors: i
     for name, sector, districts in ACTORS[:actors] if actors <= len(ACTORS) else ACTORS:
         db.session.add(Actor(kommune_id=user.kommune_id, name=name, sector=sector, districts=districts))
     for n in range(max(0, actors - len(ACTORS))):
-        db.session.add(Actor(kommune_id=user.kommune_id, name=f"Träger {n:03d}", sector="soziales", districts=["oststadt"]))
+        db.session.add(Actor(kommune_id=user.kommune_id, name=f"Träger {n:03d}", sector="soziales",
+                             districts=["oststadt"]))
     db.session.add(Actor(kommune_id=user.kommune_id, name="Alte Einrichtung (aufgelöst)", sector="kita", active=False))
     db.session.commit()
     return survey

@@ -17,7 +17,8 @@ def axe_violations(page, exclude_ids: tuple[str, ...] = ()) -> list[dict]:
     # inline script, and the browser walks fail on every CSP refusal.
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
     result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+        """async () => await axe.run(document,
+                                     {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
     )
     return [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}

@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from survey.extensions import db
-from survey.models import Survey
-
 from e2e.axe import axe_violations
 from factories import PASSWORD, deliver, invite, make_survey, make_user
 

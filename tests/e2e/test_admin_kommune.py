@@ -60,9 +60,9 @@ def test_settings_and_districts_pages_pass_axe_and_fit_small_screens(app, page, 
 
 
 def test_respondent_sees_the_kommune_with_article_its_links_and_the_privacy_notice(app, page, live_server):
+    from factories import invite, make_survey
     from survey.extensions import db
     from survey.models import User
-    from factories import invite, make_survey
 
     user_id, _email = make_user(app, "admin", kommune="Kreis Düren", email="admin@kreis-dueren.example")
     with app.app_context():
@@ -90,7 +90,8 @@ def test_respondent_sees_the_kommune_with_article_its_links_and_the_privacy_noti
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server}/r/{token}")
         text = page.inner_text("body")
-        assert "Eine Befragung des Kreises Düren" in text and "Verantwortlich für diese Befragung ist der Kreis Düren, Jugendamt" in text
+        assert "Eine Befragung des Kreises Düren" in text
+        assert "Verantwortlich für diese Befragung ist der Kreis Düren, Jugendamt" in text
         for name in ("Impressum", "Datenschutzerklärung", "Barrierefreiheit"):
             expect(page.get_by_role("navigation", name="Rechtliches").get_by_role("link", name=name)).to_be_visible()
         assert axe_violations(page) == []

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from factories import PASSWORD, make_user
-from test_analyst_rows import SECRETS, _answer, ORGS, KEYS  # the same four organisations
+from test_analyst_rows import KEYS, ORGS, SECRETS, _answer  # the same four organisations
 
 pytestmark = pytest.mark.e2e
 SHOTS = [Path(__file__).parent / "screenshots", Path("/tmp/analyst-rows")]
@@ -85,7 +85,8 @@ def test_analyst_filtered_to_one_organisation_gets_no_row_data(app, browser, liv
     assert "antworten.csv" not in body
 
     # every link of the downloads section, and the row downloads typed in by hand
-    links = [a.get_attribute("href") for a in page.locator("#downloads ~ ul a, section[aria-labelledby=downloads] a").all()]
+    section_links = page.locator("#downloads ~ ul a, section[aria-labelledby=downloads] a").all()
+    links = [a.get_attribute("href") for a in section_links]
     query = "?stadtteil=oststadt"
     typed = [f"/results/{survey_id}/{name}{query}" for name in
              ("antworten.csv", "angebote.csv", "kooperationen.csv", "akteure.csv", "netzwerk-kanten.csv",

@@ -26,7 +26,8 @@ def download_pages(app):
         demo.load_demo()
         survey_id = db.session.scalar(sa.select(Survey.id).where(Survey.title == demo.SURVEY_TITLE))
         failed = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey_id)
-                                    .where(Invitation.status.not_in([InvitationStatus.SUBMITTED, InvitationStatus.IN_PROGRESS])).limit(2)).all()
+                                    .where(Invitation.status.not_in([InvitationStatus.SUBMITTED,
+                                                                     InvitationStatus.IN_PROGRESS])).limit(2)).all()
         assert failed, "the demo has unanswered invitations"
         for invitation in failed:
             invitation.status = InvitationStatus.FAILED

@@ -18,10 +18,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from factories import deliver
 from survey.extensions import db
 from survey.models import Kommune, User
-
-from factories import deliver
 from test_name_forms_everywhere import BAD
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +33,8 @@ PASSWORDS = {ADMIN: "Rathaus am Johannes-Rau-Platz 1", PLANNER: "Schwebebahn üb
              ANALYST: "Drei Zahlen und ein Diagramm 9"}
 DISTRICTS = ["Elberfeld", "Barmen", "Vohwinkel", "Ronsdorf", "Cronenberg"]
 ORGANISATIONS = [  # name, address, district in the register, the offer it reports: name, life phases, districts
-    ("Kita Sonnenschein", "kita@traeger.example", "Elberfeld", ("Babyclub", ["Rund um die Kita"], ["Elberfeld", "Barmen"])),
+    ("Kita Sonnenschein", "kita@traeger.example", "Elberfeld",
+     ("Babyclub", ["Rund um die Kita"], ["Elberfeld", "Barmen"])),
     ("Familienzentrum Barmen", "fz@traeger.example", "Barmen", ("Elterncafé", ["Rund um Schwangerschaft und Geburt",
                                                                              "Rund um die Kita"], ["Barmen"])),
     ("Jugendtreff Vohwinkel", "jt@traeger.example", "Vohwinkel", ("Lernhilfe", ["Grundschule"], ["Vohwinkel"])),
@@ -79,7 +79,8 @@ WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > innerWidth + 1
                && e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
   .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ' in ' + e.parentElement.tagName.toLowerCase()
-            + '.' + [...e.parentElement.classList].join('.') + ': ' + Math.round(e.getBoundingClientRect().right) + ' px')
+            + '.' + [...e.parentElement.classList].join('.') + ': '
+            + Math.round(e.getBoundingClientRect().right) + ' px')
   .slice(0, 5)"""
 
 
@@ -219,7 +220,8 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("link", name="Neue Befragung").first.click()
     page.get_by_label("Titel der Befragung").fill("Angebote für Familien 2026")
     notice = page.get_by_label("Hinweis zum Datenschutz", exact=False)
-    assert "Verantwortlich für diese Befragung ist die Stadt Wuppertal, [Amt/Fachbereich, Anschrift]" in notice.input_value()
+    notice_text = notice.input_value()
+    assert "Verantwortlich für diese Befragung ist die Stadt Wuppertal, [Amt/Fachbereich, Anschrift]" in notice_text
     page.get_by_role("button", name="Befragung anlegen").click()  # the notice is completed later
     survey_url = re.sub(r"[?#].*$", "", page.url)
     page.get_by_role("link", name="Fragen aus dem Katalog hinzufügen").click()

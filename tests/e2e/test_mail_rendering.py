@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from factories import deliver
 from survey.extensions import db
 from survey.models import Invitation
 from survey.services import invitations
-
-from factories import deliver
 from test_name_forms_everywhere import _setup
 
 WIDTHS = (360, 600)

@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+import test_results
+from e2e.test_thin_path import _login
 from survey.extensions import db
 from survey.models import Job
 from test_job_workers import _worker
 
-from test_results import survey_id  # noqa: F401  (four submitted organisations)
-from e2e.test_thin_path import _login
+survey_id = test_results.survey_id  # the fixture: four submitted organisations
 
 pytestmark = pytest.mark.e2e
 

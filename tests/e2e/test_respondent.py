@@ -9,13 +9,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from survey.extensions import db
-from survey.models import Response, Survey
-from survey.services import surveys
-
 from e2e.allkinds import make_all_kinds_survey
 from e2e.axe import axe_violations
 from factories import deliver, invite
+from survey.extensions import db
+from survey.models import Response, Survey
+from survey.services import surveys
 
 pytestmark = pytest.mark.e2e
 OFFERS = "angebote.angebote"
@@ -152,9 +151,8 @@ def test_every_respondent_page_passes_axe_at_desktop_360_px_and_200_percent(app,
         page.set_viewport_size({"width": width, "height": 900})
         for path in paths:
             page.goto(live_server + path)
-            if width == 1280:
-                if violations := axe_violations(page):
-                    problems[path] = violations
+            if width == 1280 and (violations := axe_violations(page)):
+                problems[path] = violations
             overflow = page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= width, f"{path} scrolls sideways at {width} px ({overflow} px)"
     # Submit (the review page with errors is checked too), then the confirmation page.

@@ -21,7 +21,8 @@ SHOTS = Path("/tmp/respondent-limits")
 PHONE = {"width": 390, "height": 844}
 
 
-def test_an_over_long_answer_on_a_phone_is_kept_with_its_limit_and_the_rest_is_saved(app, browser, live_server, planner):
+def test_an_over_long_answer_on_a_phone_is_kept_with_its_limit_and_the_rest_is_saved(app, browser, live_server,
+                                                                                     planner):
     with app.app_context():
         token = invite(make_all_kinds_survey(planner[0], actors=3))
     context = browser.new_context(locale="de-DE", viewport=PHONE, is_mobile=True, has_touch=True)

@@ -53,7 +53,8 @@ def _overflow(page) -> list[str]:
         const width = document.documentElement.clientWidth, found = [];
         for (const el of document.querySelectorAll('body *')) {
             const box = el.getBoundingClientRect();
-            if (box.right > width + 1 && box.width > 0) found.push(el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(box.right));
+            if (box.right > width + 1 && box.width > 0)
+                found.push(el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(box.right));
         }
         return found.slice(0, 8);
     }""")

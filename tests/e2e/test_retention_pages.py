@@ -23,7 +23,8 @@ SHOTS = Path("/tmp/retention-shots")
 def test_a_planner_deletes_a_closed_surveys_contact_data_after_reading_what_goes(app, browser, live_server, planner):
     with app.app_context():
         survey = make_survey(planner[0])
-        invitations.invite(survey, "kerstin@kita.example", organisation="Kita Sonnenschein", contact_name="Kerstin Kita")
+        invitations.invite(survey, "kerstin@kita.example", organisation="Kita Sonnenschein",
+                           contact_name="Kerstin Kita")
         db.session.commit()
         survey_id = survey.id
     SHOTS.mkdir(exist_ok=True)

@@ -92,7 +92,7 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
     page = analyst_context.new_page()
     _login(page, live_server, analyst_email)
     page.goto(survey_url.replace("/surveys/", "/results/"))
-    chart = page.locator(f"img[src*='netzwerk.lebensphasen.png']").first
+    chart = page.locator("img[src*='netzwerk.lebensphasen.png']").first
     chart.scroll_into_view_if_needed()
     # The first chart of a fresh install is drawn cold (matplotlib, fonts): allow a loaded machine a minute.
     page.wait_for_function("img => img.complete && img.naturalWidth > 400", arg=chart.element_handle(), timeout=60_000)
