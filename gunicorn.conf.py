@@ -24,6 +24,7 @@ def _load_env_file() -> None:
         return
     path = Path(next(iter(spec.submodule_search_locations))) / "envfile.py"
     loader_spec = importlib.util.spec_from_file_location("_lueckenlos_envfile", path)
+    assert loader_spec is not None and loader_spec.loader is not None, path
     module = importlib.util.module_from_spec(loader_spec)
     loader_spec.loader.exec_module(module)
     module.load()

@@ -87,7 +87,8 @@ def offers(dataset: Dataset) -> list[Offer]:
     """Every running offer of the responses in `dataset` (offers marked as ended are left out)."""
     if "offers" not in dataset.memo:
         dataset.memo["offers"] = _collect_offers(dataset)
-    return dataset.memo["offers"]
+    found: list[Offer] = dataset.memo["offers"]
+    return found
 
 
 def _collect_offers(dataset: Dataset) -> list[Offer]:

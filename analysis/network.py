@@ -28,14 +28,14 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
 from questionnaires.model import Option
 
 from . import keys
-from .dataset import Dataset
+from .dataset import Dataset, ResponseRecord
 
 TOP_N = 10
 # Exact betweenness is O(nodes × ties): minutes for a survey of 10,000 organisations. Above
@@ -63,9 +63,9 @@ def _join(value: Any) -> str:
     return str(value) if value else ""
 
 
-def build_graph(dataset: Dataset) -> nx.DiGraph:
+def build_graph(dataset: Dataset) -> nx.DiGraph[str]:
     """The directed partner network of the responses in `dataset` (filter the dataset first)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     by_name: dict[str, str] = {}
 
     def add_actor(node: str, name: str, sector: str = "", provider_type: str = "",
@@ -84,7 +84,7 @@ def build_graph(dataset: Dataset) -> nx.DiGraph:
     for actor in dataset.actors:
         add_actor(actor.code, actor.name, actor.sector, actor.provider_type, actor.districts)
 
-    def respondent_node(response: Any) -> str:
+    def respondent_node(response: ResponseRecord) -> str:
         if response.actor:
             return response.actor
         return by_name.get(normalise_name(response.organisation), NAME_PREFIX + normalise_name(response.organisation))
@@ -121,9 +121,9 @@ def build_graph(dataset: Dataset) -> nx.DiGraph:
     return graph
 
 
-def undirected(graph: nx.DiGraph) -> nx.Graph:
+def undirected(graph: nx.DiGraph[str]) -> nx.Graph[str]:
     """Ties: u — v when either names the other; edge attribute `reciprocated` when both do."""
-    view = nx.Graph()
+    view: nx.Graph[str] = nx.Graph()
     view.add_nodes_from(graph.nodes(data=True))
     for u, v, data in graph.edges(data=True):
         if not view.has_edge(u, v):
@@ -131,9 +131,9 @@ def undirected(graph: nx.DiGraph) -> nx.Graph:
     return view
 
 
-def reciprocated(graph: nx.DiGraph) -> nx.Graph:
+def reciprocated(graph: nx.DiGraph[str]) -> nx.Graph[str]:
     """Only the mutual ties (both name each other)."""
-    view = nx.Graph()
+    view: nx.Graph[str] = nx.Graph()
     view.add_nodes_from(graph.nodes(data=True))
     view.add_edges_from((u, v) for u, v in graph.edges if graph.has_edge(v, u))
     return view
@@ -168,7 +168,7 @@ class NetworkMetrics:
         return self.cross_sector_ties / self.known_sector_ties if self.known_sector_ties else None
 
 
-def _top(graph: nx.Graph, values: dict[str, float], top_n: int) -> tuple[Centrality, ...]:
+def _top(graph: nx.Graph[str], values: dict[str, float], top_n: int) -> tuple[Centrality, ...]:
     ranked = sorted((v, node) for node, v in values.items() if v > 0)
     ranked.sort(key=lambda item: (-item[0], graph.nodes[item[1]].get("name", item[1])))
     return tuple(
@@ -177,7 +177,7 @@ def _top(graph: nx.Graph, values: dict[str, float], top_n: int) -> tuple[Central
     )
 
 
-def _betweenness(ties: nx.Graph) -> dict[str, float]:
+def _betweenness(ties: nx.Graph[str]) -> dict[str, float]:
     n = ties.number_of_nodes()
     if n <= BETWEENNESS_EXACT_UP_TO:
         return nx.betweenness_centrality(ties, normalized=True)
@@ -188,7 +188,7 @@ def _betweenness(ties: nx.Graph) -> dict[str, float]:
     return nx.betweenness_centrality(ties, k=min(samples, n), normalized=True, seed=7)
 
 
-def metrics(graph: nx.DiGraph, top_n: int = TOP_N) -> NetworkMetrics:
+def metrics(graph: nx.DiGraph[str], top_n: int = TOP_N) -> NetworkMetrics:
     """Size, density, reciprocity, components, isolates, brokers and cross-sector share."""
     ties = undirected(graph)
     n = graph.number_of_nodes()
@@ -203,7 +203,7 @@ def metrics(graph: nx.DiGraph, top_n: int = TOP_N) -> NetworkMetrics:
         nominations=graph.number_of_edges(),
         ties=ties.number_of_edges(),
         density=nx.density(ties) if n > 1 else 0.0,
-        reciprocity=nx.reciprocity(graph) if graph.number_of_edges() else None,
+        reciprocity=cast(float, nx.reciprocity(graph)) if graph.number_of_edges() else None,  # one number
         reciprocity_respondents=mutual_between / len(between) if between else None,
         components=nx.number_weakly_connected_components(graph) if n else 0,
         isolates=tuple(sorted(nx.isolates(graph))),
@@ -231,7 +231,7 @@ class SectorMatrix:
         return across / (within + across) if within + across else None
 
 
-def sector_matrix(graph: nx.DiGraph, dataset: Dataset) -> SectorMatrix:
+def sector_matrix(graph: nx.DiGraph[str], dataset: Dataset) -> SectorMatrix:
     """Sector × sector tie counts (sectors without any node are left out)."""
     ties = undirected(graph)
     present = {data.get("sector", "") for _node, data in graph.nodes(data=True)}
@@ -250,7 +250,7 @@ def sector_matrix(graph: nx.DiGraph, dataset: Dataset) -> SectorMatrix:
     return SectorMatrix(tuple(sectors), tuple(tuple(row) for row in counts), ties.number_of_edges())
 
 
-def edge_rows(graph: nx.DiGraph) -> Iterator[list[Any]]:
+def edge_rows(graph: nx.DiGraph[str]) -> Iterator[list[Any]]:
     """The header, then one row per nomination (for the edge list CSV)."""
     yield EDGE_COLUMNS
     for u, v, data in graph.edges(data=True):
@@ -272,9 +272,9 @@ def _plain(value: Any) -> str | int | float | bool:
     return str(value)
 
 
-def to_graphml(graph: nx.DiGraph) -> bytes:
+def to_graphml(graph: nx.DiGraph[str]) -> bytes:
     """The graph as GraphML bytes; every attribute is str, int, float or bool."""
-    clean = nx.DiGraph()
+    clean: nx.DiGraph[str] = nx.DiGraph()
     clean.add_nodes_from((node, {k: _plain(v) for k, v in data.items()}) for node, data in graph.nodes(data=True))
     clean.add_edges_from((u, v, {k: _plain(val) for k, val in data.items()}) for u, v, data in graph.edges(data=True))
     buffer = io.BytesIO()

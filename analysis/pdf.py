@@ -74,7 +74,7 @@ def html_to_pdf(html: str, images: Mapping[str, tuple[bytes, str]] | None = None
     from weasyprint import HTML  # imported late: loading pango takes a moment
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class InMemory(URLFetcher):
+    class InMemory(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types: its classes are Any
         """Serves the images handed over; fetches nothing from files or the network."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -87,4 +87,5 @@ def html_to_pdf(html: str, images: Mapping[str, tuple[bytes, str]] | None = None
     with _cache_lock:
         if len(_cache) > CACHE_ENTRIES:
             _cache.clear()
-    return HTML(string=html, url_fetcher=InMemory()).write_pdf(cache=_cache, **PDF_OPTIONS)
+    pdf: bytes = HTML(string=html, url_fetcher=InMemory()).write_pdf(cache=_cache, **PDF_OPTIONS)
+    return pdf

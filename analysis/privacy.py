@@ -83,13 +83,13 @@ def suppress(summary: Summary | None, min_group: int = DEFAULT_MIN_GROUP, planne
         )
         return replace(summary, rows=rows)
     if isinstance(summary, LikertDistribution):
-        counts = []
+        rows_shown: list[tuple[int | None, ...]] = []
         for row, n in zip(summary.counts, summary.row_n, strict=True):
             if n < min_group:
-                counts.append(tuple(None for _ in row))
+                rows_shown.append(tuple(None for _ in row))
             else:
-                counts.append(tuple(suppress_counts(row, min_group, additive=True)))
-        return replace(summary, counts=tuple(counts))
+                rows_shown.append(tuple(suppress_counts(row, min_group, additive=True)))
+        return replace(summary, counts=tuple(rows_shown))
     return summary
 
 
@@ -184,16 +184,16 @@ def pseudonymise_record(record: ResponseRecord, organisation: str, actor_code: C
                         name_code: Callable[[str], str], rosters: Iterable[str]) -> ResponseRecord:
     """`record` with the organisation's code instead of its name, register codes replaced by
     pseudonyms (`actor_code`) and partners named by a typed name replaced by theirs (`name_code`)."""
-    values = record.values
+    values: dict[str, Any] | None = None  # a copy, made at the first roster answered
     for key in rosters:
-        entries = values.get(key)
+        entries = record.values.get(key)
         if not entries:
             continue
-        if values is record.values:
-            values = dict(values)
+        if values is None:
+            values = dict(record.values)
         replaced = []
-        for entry in entries:
-            entry = dict(entry)
+        for given in entries:
+            entry = dict(given)
             actor = str(entry.get(keys.PARTNER_ACTOR) or "").strip()
             name = str(entry.get(keys.PARTNER_NAME) or "").strip()
             code = actor_code(actor) if actor else (name_code(name) if name else None)
@@ -202,7 +202,8 @@ def pseudonymise_record(record: ResponseRecord, organisation: str, actor_code: C
             replaced.append(entry)
         values[key] = replaced
     return replace(record, organisation=organisation,
-                   actor=actor_code(record.actor) if record.actor else None, values=values)
+                   actor=actor_code(record.actor) if record.actor else None,
+                   values=record.values if values is None else values)
 
 
 def pseudonymise(dataset: Dataset, organisations: Mapping[int, str], actor_codes: Mapping[str, str],

@@ -252,6 +252,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
     chart = chart or key
     if shown is None or shown.suppressed:
         return withheld_table(key, title, _small_message(audience), section, chart)
+    assert isinstance(shown, Frequencies)  # suppress keeps the kind of summary
     rows = []
     for row in shown.rows:
         count = SUPPRESSED if row.count is None and audience.suppressing else row.count
@@ -285,7 +286,7 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
         def value(number: float | None, decimals: int = 1) -> Value:
             return Value(number, kind, decimals)
 
-        rows = (
+        rows: tuple[tuple[Any, ...], ...] = (
             ("Antworten (n)", Value(shown.n, Type.COUNT)), ("Mittelwert", value(shown.mean)),
             ("Median", value(shown.median)), ("Minimum", replace(exact, value=shown.minimum)),
             ("1. Quartil", value(shown.q1)), ("3. Quartil", value(shown.q3)),

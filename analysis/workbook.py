@@ -130,7 +130,7 @@ def _write(sheet: Any, row: int, col: int, value: Any, formats: _Formats, column
         return
     if isinstance(value, (int, float)):
         kind = column.type if column is not None else None
-        if kind == Type.PERCENT:
+        if kind == Type.PERCENT and column is not None:
             sheet.write_number(row, col, value / 100, formats.percent[min(column.decimals + 0, 3)])
         elif kind == Type.COUNT or (kind is None and isinstance(value, int)):
             sheet.write_number(row, col, value, formats.count if kind == Type.COUNT else formats.number)

@@ -29,6 +29,7 @@ import time
 import urllib.parse
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from .common import BENCHMARK_LINK_KEY, PYTHON, ROOT, Report, fmt, make_app, percentile, quiet_logging
 
@@ -71,7 +72,7 @@ def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, 
         surveys.open_survey(survey)
         db.session.commit()
         rng = random.Random(7)
-        actor = SimpleNamespace(name="Familienzentrum", sector="", provider_type="", districts=[], code="")
+        actor: Any = SimpleNamespace(name="Familienzentrum", sector="", provider_type="", districts=[], code="")
         answers: dict[int, dict[str, list[str]]] = {}
         for number, (_page, questions) in enumerate(surveys.pages_with_questions(survey), start=1):
             raw: dict[str, list[str]] = {}
@@ -219,7 +220,7 @@ def trivial_worker(load: Load, conn: http.client.HTTPConnection):
 
 def summarise(load: Load) -> dict:
     window = load.seconds
-    result = {"requests": load.count, "rps": load.count / window, "errors": len(load.errors),
+    result: dict[str, Any] = {"requests": load.count, "rps": load.count / window, "errors": len(load.errors),
               "error_samples": load.errors[:3], "by_label": {}}
     everything = [v for values in load.latencies.values() for v in values]
     for label, values in {**load.latencies, "all": everything}.items():

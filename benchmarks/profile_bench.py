@@ -48,12 +48,16 @@ def respondent_profile() -> dict:
 
         def flow(token: str) -> int:
             requests = 0
-            for method, url, data in [("get", f"/r/{token}", None), ("post", f"/r/{token}/start", {})]:
+            steps: list[tuple[str, str, dict[str, str] | None]] = [("get", f"/r/{token}", None),
+                                                                   ("post", f"/r/{token}/start", {})]
+            for method, url, data in steps:
                 getattr(client, method)(url, data=data)
                 requests += 1
             for number, raw in answers.items():
                 page = client.get(f"/r/{token}/seite/{number}").get_data(as_text=True)
-                revision = REVISION.search(page).group(1)
+                found = REVISION.search(page)
+                assert found is not None, "every respondent page carries its revision"
+                revision = found.group(1)
                 client.post(f"/r/{token}/seite/{number}", data={**raw, "_revision": revision, "_action": "next"})
                 requests += 2
             client.get(f"/r/{token}/pruefen")

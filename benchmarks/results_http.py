@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             demo = load_demo()
             db.session.commit()
             survey_id = db.session.scalars(sa.select(Survey.id).order_by(Survey.id)).first()
+            assert survey_id is not None, "the demo has a survey"
             started = time.perf_counter()
             fill(survey_id, args.size)
             result["fill_seconds"] = time.perf_counter() - started

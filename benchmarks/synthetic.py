@@ -34,6 +34,7 @@ def base_dataset():
             load_demo()
             db.session.commit()
             survey = db.session.scalars(sa.select(Survey).order_by(Survey.id)).first()
+            assert survey is not None, "the demo has a survey"
             dataset = build_dataset(survey, include_drafts=False)
             db.session.remove()
             db.engine.dispose()
@@ -111,11 +112,12 @@ def fill_database(instance: Path, n: int, seed: int = 1) -> dict:
         demo = load_demo()
         db.session.commit()
         survey = db.session.scalars(sa.select(Survey).order_by(Survey.id)).first()
+        assert survey is not None, "the demo has a survey"
         pool = [a for a in db.session.scalars(sa.select(Response.answers).where(
             Response.survey_id == survey.id, Response.submitted_at.isnot(None))) if a]
         actors = list(db.session.scalars(sa.select(Actor.id).where(Actor.kommune_id == survey.kommune_id)))
         existing = db.session.scalar(sa.select(sa.func.count(Response.id)).where(
-            Response.survey_id == survey.id, Response.submitted_at.isnot(None)))
+            Response.survey_id == survey.id, Response.submitted_at.isnot(None))) or 0
         start = dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)
         batch = 5000
         for first in range(0, max(n - existing, 0), batch):

@@ -63,6 +63,7 @@ def main(out: Path) -> None:
     respondent.post(f"/r/{token}/start")
     with app.app_context():
         response = db.session.scalar(sa.select(Response).where(Response.invitation_id == answering_id))
+        assert response is not None  # started above
         draft = dict(response.draft, **{"akteur.name": ["Kita Sonnenschein"]})
         for n, name in enumerate(["Familienzentrum Nord", "Grundschule am Park", "Hebammenpraxis Mitte"]):
             draft |= {f"kooperation.partner/{n}/actor": [""], f"kooperation.partner/{n}/name": [name],
@@ -75,11 +76,12 @@ def main(out: Path) -> None:
     other.post(f"/r/{waiting_token}/start")
     other.post(f"/r/{waiting_token}/link")
     with app.app_context():
-        invitations.remind([db.session.get(Invitation, waiting_id)])
-        admin = db.session.get(User, admin_id)
-        accounts.invite_user(admin, "kollegin@kreis-dueren.de", "planner")
+        waiting_invitation, admin_now = db.session.get(Invitation, waiting_id), db.session.get(User, admin_id)
+        assert waiting_invitation is not None and admin_now is not None  # made above
+        invitations.remind([waiting_invitation])
+        accounts.invite_user(admin_now, "kollegin@kreis-dueren.de", "planner")
         accounts.request_password_reset(analyst_email)
-        accounts.change_password(admin, password, "ein-neues-langes-Kennwort-43")
+        accounts.change_password(admin_now, password, "ein-neues-langes-Kennwort-43")
         db.session.commit()
         out.mkdir(parents=True, exist_ok=True)
         for row in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):

@@ -358,6 +358,7 @@ def sudoedit(args: list[str]) -> None:
     from importlib.util import module_from_spec, spec_from_file_location
 
     spec = spec_from_file_location("envfile", Path(__file__).resolve().parent.parent / "survey" / "envfile.py")
+    assert spec is not None and spec.loader is not None
     envfile = module_from_spec(spec)
     spec.loader.exec_module(envfile)
     values: dict[str, str | None] = json.loads(os.environ["REHEARSE_ENV_VALUES"])

@@ -144,7 +144,8 @@ def serve_and_check(venv: Path, site: Path, env: dict[str, str], planner: str, p
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise Failed(f"gunicorn exited:\n{server.stdout.read()}") from None
+                    output = server.stdout.read() if server.stdout else ""
+                    raise Failed(f"gunicorn exited:\n{output}") from None
                 if time.monotonic() > deadline:
                     raise Failed("gunicorn did not answer within 60 s") from None
                 time.sleep(0.3)

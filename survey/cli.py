@@ -200,12 +200,17 @@ def demo_command() -> None:
         click.echo(f"  E-Mails (Demo-Postfach, nach der Anmeldung): {base}/mailbox\n")
 
 
+def _real_app() -> Flask:
+    """The app behind `current_app`, for worker threads that outlive this context."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as the app
+
+
 @mail_cli.command("send")
 @click.option("--watch", is_flag=True, help="Weiterlaufen und neue E-Mails laufend zustellen.")
 @click.option("--interval", default=2.0, show_default=True, help="Sekunden zwischen zwei Durchläufen (mit --watch).")
 def send_mail_command(watch: bool, interval: float) -> None:
     """Queue scheduled reminders, then deliver due outbox messages once (or keep going with --watch)."""
-    with single_worker(current_app), Heartbeat(current_app._get_current_object(), "mail") as beat:
+    with single_worker(current_app), Heartbeat(_real_app(), "mail") as beat:
         outage = Outage("mail worker")
         while True:
             beat.working("stellt zu")
@@ -241,7 +246,7 @@ def send_mail_command(watch: bool, interval: float) -> None:
 def run_jobs_command(watch: bool, interval: float, kinds: tuple[str, ...]) -> None:
     """Run due background jobs once (or keep going with --watch); periodic jobs are scheduled here."""
     try:
-        ran = run_worker(current_app._get_current_object(), watch, interval, kinds or None)
+        ran = run_worker(_real_app(), watch, interval, kinds or None)
     except sa.exc.OperationalError as error:
         raise click.ClickException(f"Datenbank nicht erreichbar: {error.orig}") from error
     click.echo(f"Aufgaben ausgeführt: {ran}")
@@ -355,7 +360,7 @@ def backup_command(to: str | None, keep_days: int | None) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"Sicherung geschrieben: {result.path} ({fmt.number(result.size / 1024, 1)} KiB, "
                f"{result.tables} Tabellen)")
-    if keep_days:
+    if keep_days and result.path is not None:
         cutoff = backup_clock().timestamp() - keep_days * 86400
         for old in sorted(result.path.parent.glob("lueckenlos-*")):
             if old.suffix in (".sqlite", ".dump") and old != result.path and old.stat().st_mtime < cutoff:

@@ -1,5 +1,7 @@
 """Unbound extension objects; `create_app` binds them to the app."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -23,6 +25,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models subclass `Model`: db.Model at run time (Flask-SQLAlchemy builds it from Base when `db` is
+# made), and Base for the type checker, which sees db.Model only as an attribute, not as a class.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()

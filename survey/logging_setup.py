@@ -92,7 +92,7 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return self._stream if self._stream is not None else sys.stderr
 
     @stream.setter

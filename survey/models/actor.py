@@ -7,11 +7,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now
 
 
-class Actor(db.Model):
+class Actor(Model):
     __table_args__ = (sa.Index("ix_actor_kommune_email", "kommune_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

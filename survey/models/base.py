@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -42,3 +42,14 @@ def value_enum(enum_class: type[enum.Enum]) -> sa.Enum:
         length=20,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """The Table of a mapped class (declarative classes type `__table__` as any FromClause)."""
+    return cast(sa.Table, model.__table__)
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched: Session.execute gives a CursorResult for them,
+    though its type says Result."""
+    return cast(sa.CursorResult[Any], result).rowcount

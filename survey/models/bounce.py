@@ -8,7 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now, value_enum
 from .invitation import Invitation
 
@@ -29,7 +29,7 @@ class BounceOutcome(enum.Enum):
         }[self.value]
 
 
-class BounceReport(db.Model):
+class BounceReport(Model):
     __table_args__ = (sa.Index("ix_bounce_report_outcome", "outcome", "resolved_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .actor import Actor
 from .base import UTCDateTime, utc_now, value_enum
 from .survey import Survey
@@ -40,7 +40,7 @@ class InvitationStatus(enum.Enum):
         }[self.value]
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __table_args__ = (sa.Index("ix_invitation_survey_status", "survey_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now, value_enum
 
 
@@ -25,7 +25,7 @@ class JobState(enum.Enum):
         return {"queued": "Wartet", "running": "Läuft", "done": "Fertig", "failed": "Fehlgeschlagen"}[self.value]
 
 
-class Job(db.Model):
+class Job(Model):
     """One unit of background work. `(kind, key)` is unique: enqueueing the same work again finds
     the existing row (a prepared download, a periodic job's due time) instead of adding one."""
 
@@ -53,7 +53,7 @@ class Job(db.Model):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class WorkerBeat(db.Model):
+class WorkerBeat(Model):
     """The last sign of life of one worker process (`name` = kind@host:pid)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

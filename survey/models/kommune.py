@@ -13,7 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..name_forms import NameForms, name_forms, spatial_plural
 from .base import UTCDateTime, utc_now
 
@@ -33,7 +33,7 @@ DEFAULT_PRIVACY_TEMPLATE = (
 )
 
 
-class Kommune(db.Model):
+class Kommune(Model):
     """A city, a Kreis or a member municipality; every other record belongs to one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class Kommune(db.Model):
         return {d.code: d.name for d in self.districts}
 
 
-class District(db.Model):
+class District(Model):
     """A Sozialraum, Stadtteil or member municipality; `code` stays stable when renamed.
 
     A deactivated district (`deactivated_at` set) is no longer offered to new surveys, but surveys

@@ -9,7 +9,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now, value_enum
 
 
@@ -31,7 +31,7 @@ class OutboxStatus(enum.Enum):
         }[self.value]
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class MailRate(db.Model):
+class MailRate(Model):
     """One row: the earliest moment the next mail may go out, shared by every mail worker.
 
     A worker reserves a send slot by locking this row, taking max(now, next_slot_at) and moving

@@ -7,11 +7,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now
 
 
-class Pseudonym(db.Model):
+class Pseudonym(Model):
     """A random code ("E-K7QM4P") standing for one organisation in every wave of a series.
 
     `series_id` is the first survey of the series (the end of the `previous_id` chain), so all

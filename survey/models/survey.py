@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from questionnaires.model import Option, Question
 from questionnaires.serialize import question_from_dict
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now, value_enum
 from .kommune import Kommune
 
@@ -28,7 +28,7 @@ class SurveyState(enum.Enum):
         return {"draft": "Entwurf", "open": "Offen", "closed": "Abgeschlossen"}[self.value]
 
 
-class Survey(db.Model):
+class Survey(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -101,7 +101,7 @@ class Survey(db.Model):
         return [item.to_question(districts) for item in self.items]
 
 
-class SurveyPage(db.Model):
+class SurveyPage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -112,7 +112,7 @@ class SurveyPage(db.Model):
     items: Mapped[list[SurveyItem]] = relationship(back_populates="page", order_by="SurveyItem.position")
 
 
-class SurveyItem(db.Model):
+class SurveyItem(Model):
     """A frozen copy of one question: later catalogue edits never change a survey already built."""
 
     __table_args__ = (sa.UniqueConstraint("survey_id", "key"),)

@@ -7,11 +7,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now
 
 
-class Throttle(db.Model):
+class Throttle(Model):
     """One counter per (scope, key): "login-account", "login-client", "reset-client".
 
     `key_hash` is the SHA-256 of the e-mail address or client address, so the table holds no

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model
 from .base import UTCDateTime, utc_now, value_enum
 from .kommune import Kommune
 
@@ -25,7 +25,7 @@ class Role(enum.Enum):
         return {"admin": "Administration", "planner": "Planung", "analyst": "Auswertung"}[self.value]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kommune_id: Mapped[int] = mapped_column(sa.ForeignKey("kommune.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -74,7 +74,7 @@ class TokenPurpose(enum.Enum):
     RESET = "reset"  # "Passwort vergessen?"
 
 
-class AccountToken(db.Model):
+class AccountToken(Model):
     """A one-use link to set a password: the SHA-256 of the token, and the token sealed with the
     link keyring until its mail has gone out (then the seal is dropped: nothing can mail it again)."""
 

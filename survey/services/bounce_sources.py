@@ -66,9 +66,9 @@ class ImapSource:
         return f"imap:{self.host}/{self.folder}"
 
     def messages(self) -> Iterator[tuple[str, bytes]]:
-        _status, data = self.imap.uid("SEARCH", None, "UNSEEN")
+        _status, data = self.imap.uid("SEARCH", "UNSEEN")
         for uid in (data[0] or b"").split():
-            _status, parts = self.imap.uid("FETCH", uid, "(BODY.PEEK[])")
+            _status, parts = self.imap.uid("FETCH", uid.decode("ascii"), "(BODY.PEEK[])")
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if raw is not None:
                 yield uid.decode(), raw

@@ -59,8 +59,8 @@ class Tally:
 def already_processed(raw: bytes) -> bool:
     """A bounce with this Message-ID was recorded before (a crash between commit and moving it away)."""
     own_id = dsn.parse(raw).message_id
-    return bool(own_id) and db.session.scalar(
-        sa.select(sa.func.count(BounceReport.id)).where(BounceReport.report_message_id == own_id)) > 0
+    return bool(own_id) and (db.session.scalar(
+        sa.select(sa.func.count(BounceReport.id)).where(BounceReport.report_message_id == own_id)) or 0) > 0
 
 
 def process(raw: bytes, source: str = "", now=None) -> list[BounceReport]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import overload
 
 import sqlalchemy as sa
 
@@ -146,6 +147,10 @@ def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow
     return result
 
 
+@overload
+def _aware(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     """max() over a UTCDateTime column comes back raw (naive on SQLite): treat it as UTC."""
     if moment is None or moment.tzinfo is not None:

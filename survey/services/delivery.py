@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import flask_mail
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,6 +64,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import link_keys
 from ..extensions import db, mail
 from ..models import Invitation, InvitationStatus, MailRate, OutboxMessage, OutboxStatus, SurveyState, utc_now
+from ..models.base import rowcount
 from . import links
 from .mail_reasons import smtp_refusal
 from .mail_wire import WireMessage
@@ -128,11 +130,16 @@ def build_message(row: OutboxMessage) -> WireMessage:
     )
 
 
+def _text(reply: bytes | str) -> str:
+    """An SMTP server's reply text (smtplib hands it over as bytes)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
 class SmtpSender:
     """Delivers through Flask-Mail's SMTP connection, one connection per batch."""
 
     def __init__(self) -> None:
-        self._connection = None
+        self._connection: flask_mail.Connection | None = None
 
     def __enter__(self) -> SmtpSender:
         return self
@@ -140,7 +147,7 @@ class SmtpSender:
     def __exit__(self, *exc: object) -> None:
         if self._connection is not None:
             with contextlib.suppress(OSError, smtplib.SMTPException):
-                self._connection.__exit__(None, None, None)
+                self._connection.__exit__(None, None, None)  # type: ignore[arg-type]  # flask_mail leaves out None
             self._connection = None
 
     def _connect(self) -> None:
@@ -148,7 +155,7 @@ class SmtpSender:
             self._connection = mail.connect().__enter__()
         except smtplib.SMTPResponseException as error:
             self._connection = None
-            detail = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+            detail = f"{error.smtp_code} {_text(error.smtp_error)}"
             raise ServerUnavailable(f"Der Mailserver hat die Verbindung abgelehnt ({detail}).") from error
         except (OSError, smtplib.SMTPException) as error:
             self._connection = None
@@ -157,16 +164,18 @@ class SmtpSender:
     def send(self, row: OutboxMessage) -> None:
         if self._connection is None:
             self._connect()
+        connection = self._connection
+        assert connection is not None  # _connect sets it or raises
         try:
             message = build_message(row)
-            self._connection.send(message, envelope_from=message.envelope_from)
+            connection.send(message, envelope_from=message.envelope_from)
         except smtplib.SMTPRecipientsRefused as error:
             code, reason = next(iter(error.recipients.values()))
             self._connection = None if code < 500 else self._connection
-            text = smtp_refusal(code, reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason))
+            text = smtp_refusal(code, _text(reason))
             raise (PermanentFailure if code >= 500 else TemporaryFailure)(text) from error
         except smtplib.SMTPResponseException as error:
-            text = smtp_refusal(error.smtp_code, error.smtp_error.decode(errors="replace"))
+            text = smtp_refusal(error.smtp_code, _text(error.smtp_error))
             self._connection = None
             raise (PermanentFailure if error.smtp_code >= 500 else TemporaryFailure)(text) from error
         except (OSError, smtplib.SMTPException) as error:
@@ -350,7 +359,7 @@ class _Claims:
                        OutboxMessage.attempts == self.attempts[row_id])
                 .values(next_attempt_at=until)
                 .execution_options(synchronize_session=False))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 log.warning("outbox id %s was re-claimed by another worker; leaving it to that one", row_id)
                 del self.attempts[row_id]
         db.session.commit()

@@ -77,12 +77,18 @@ def _unfold(value: str | None) -> str:
     return " ".join(str(value or "").split())
 
 
+def _decoded(part: Message) -> bytes:
+    """The body of a non-multipart part with its transfer encoding undone (b"" when it has none)."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
 def _blocks(part: Message) -> list[Message]:
     """The field blocks of a message/delivery-status part (the email package parses them as messages)."""
     payload = part.get_payload()
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, Message)]
-    text = part.get_payload(decode=True) or b""  # some senders encode the part; parse it by hand
+    text = _decoded(part)  # some senders encode the part; parse it by hand
     blocks = re.split(r"\r?\n\s*\r?\n", text.decode("utf-8", errors="replace").strip())
     return [HeaderParser().parsestr(b + "\n") for b in blocks if b.strip()]
 
@@ -92,10 +98,10 @@ def _returned_headers(message: Message) -> Message | None:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
         if kind == "text/rfc822-headers":
-            raw = part.get_payload(decode=True) or b""
+            raw = _decoded(part)
             return HeaderParser().parsestr(raw.decode("utf-8", errors="replace"))
     return None
 
@@ -104,7 +110,7 @@ def _text_of(message: Message) -> str:
     chunks = []
     for part in message.walk():
         if part.get_content_maintype() == "text" or part.get_content_type() == "message/delivery-status":
-            raw = part.get_payload(decode=True)
+            raw = _decoded(part)
             if raw:
                 chunks.append(raw.decode(part.get_content_charset() or "utf-8", errors="replace"))
     return "\n".join(chunks)
@@ -118,7 +124,7 @@ def readable(raw: bytes | str) -> str:
     parts = []
     for part in message.walk():
         if part.get_content_type() in ("text/plain", "message/delivery-status", "text/rfc822-headers"):
-            payload = part.get_payload(decode=True)
+            payload = _decoded(part)
             if payload:
                 parts.append(payload.decode(part.get_content_charset() or "utf-8", errors="replace").strip())
     return head + "\n\n" + "\n\n".join(parts)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Job, JobState, WorkerBeat
-from ..models.base import utc_now
+from ..models.base import rowcount, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -120,14 +120,14 @@ def give_up_abandoned() -> int:
         .values(state=JobState.FAILED, finished_at=now(),
                 error=f"Abgebrochen: die Verarbeitung wurde {MAX_ATTEMPTS}-mal unterbrochen.")
         .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def renew_lease(job_id: int, worker: str) -> bool:
     result = db.session.execute(
         sa.update(Job).where(Job.id == job_id, Job.claimed_by == worker, Job.state == JobState.RUNNING)
         .values(lease_until=now() + LEASE).execution_options(synchronize_session=False))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
@@ -150,7 +150,7 @@ def finish(job: Job, worker: str, error: str | None = None) -> bool:
     result = db.session.execute(
         sa.update(Job).where(Job.id == job.id, Job.claimed_by == worker, Job.state == JobState.RUNNING)
         .values(**values).execution_options(synchronize_session=False))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def due_slot(interval: dt.timedelta, at: dt.datetime) -> dt.datetime:

@@ -21,6 +21,7 @@ from markupsafe import escape
 from .. import link_keys
 from ..extensions import db
 from ..models import AccountToken, Invitation, OutboxMessage
+from ..models.base import table_of
 from .accounts import set_password_link
 from .invitations import current_token, respondent_link
 from .tokens import hash_token
@@ -47,7 +48,7 @@ def link_for(row: OutboxMessage) -> str:
     if row.account_token_id is not None:
         token_row = _account_token(row)
         token = link_keys.unseal(token_row.token_sealed) if token_row is not None else None
-        if token is None or hash_token(token) != token_row.token_hash:
+        if token_row is None or token is None or hash_token(token) != token_row.token_hash:
             raise LinkUnavailable("Der Link zum Festlegen des Passworts ist nicht mehr lesbar (kein Schlüssel in "
                                   "LINK_KEYS öffnet ihn). Bitte einen neuen Link anfordern.")
         return set_password_link(token)
@@ -121,8 +122,8 @@ def rotate(mailbox_dir: str | Path | None = None) -> Rotated:
     Afterwards the older keys can be removed from LINK_KEYS. Flushes; the caller commits.
     """
     report = Rotated()
-    _reseal_column(Invitation.__table__, report, "invitations")
-    _reseal_column(AccountToken.__table__, report, "account_tokens")
+    _reseal_column(table_of(Invitation), report, "invitations")
+    _reseal_column(table_of(AccountToken), report, "account_tokens")
     db.session.flush()
     for path in _mailbox_files(mailbox_dir):
         data = path.read_bytes()

@@ -114,7 +114,7 @@ class _Policy(email.policy.EmailPolicy):
             if position < len(addresses) - 1:
                 mailbox[-1] += ","
             tokens += mailbox
-        return _fold_tokens(name, tokens, self.max_line_length, self.linesep)
+        return _fold_tokens(name, tokens, self.max_line_length or 78, self.linesep)
 
     def fold(self, name, value):
         return self._ours(name, value) or super().fold(name, value)
@@ -157,7 +157,7 @@ def compose(*, subject: str, sender: tuple[str, str], recipients: list[str], tex
         message.make_alternative()
         part = MIMEPart(policy=POLICY)
         part.set_content(html, subtype="html", charset="utf-8", cte="quoted-printable")
-        message.attach(part)
+        message.attach(part)  # type: ignore[arg-type]  # typeshed asks for the message's own class
     # After the content: setting it drops every Content-* header (Content-Language included).
     for name, value in {**AUTOMATIC_HEADERS, **(extra_headers or {})}.items():
         message[name] = value
@@ -190,7 +190,7 @@ class WireMessage(Message):
     def as_string(self) -> str:
         return self.wire().as_string()
 
-    @property  # type: ignore[override]
+    @property
     def mail_options(self) -> list[str]:
         """ESMTP options of MAIL FROM: BODY=8BITMIME only for a mail that still holds 8bit bytes."""
         return [] if self.as_bytes().isascii() else ["BODY=8BITMIME"]

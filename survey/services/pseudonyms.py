@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Invitation, Pseudonym, Survey, utc_now
+from ..models.base import table_of
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and copied by hand
 LENGTH = 6
@@ -85,14 +86,14 @@ def new_code() -> str:
 
 
 def _insert(dialect: str):
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Pseudonym.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table_of(Pseudonym))
 
 
 def ensure(survey: Survey, subjects: Iterable[str]) -> Mapping[str, str]:
     """subject → code for every subject, drawing and storing codes for those that have none yet."""
     wanted = set(subjects)
     series = series_id(survey)
-    table = Pseudonym.__table__
+    table = table_of(Pseudonym)
     with db.engine.begin() as connection:
         select = sa.select(table.c.subject, table.c.code).where(table.c.series_id == series)
         known = dict(connection.execute(select).all())

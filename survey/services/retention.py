@@ -31,7 +31,7 @@ from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
-from ..models.base import utc_now
+from ..models.base import rowcount, utc_now
 from . import jobs, pseudonyms
 from .results import CONTACT_KEYS
 
@@ -101,27 +101,27 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
     at = now or utc_now()
     deleted = Deleted(surveys=1)
     invitation_ids = sa.select(Invitation.id).where(Invitation.survey_id == survey.id).scalar_subquery()
-    deleted.invitations = db.session.execute(
+    deleted.invitations = rowcount(db.session.execute(
         sa.update(Invitation).where(Invitation.survey_id == survey.id,
                                     sa.or_(Invitation.email != "", Invitation.contact_name != "",
                                            Invitation.token_sealed.is_not(None)))
-        .values(email="", contact_name="", token_sealed=None).execution_options(synchronize_session="fetch")).rowcount
+        .values(email="", contact_name="", token_sealed=None).execution_options(synchronize_session="fetch")))
     mail_ids = list(db.session.scalars(
         sa.select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(invitation_ids))))
     if mail_ids:
         # The bodies hold the greeting (a person's name) and the link; the subject only the survey's title.
-        deleted.mails = db.session.execute(
+        deleted.mails = rowcount(db.session.execute(
             sa.update(OutboxMessage).where(OutboxMessage.id.in_(mail_ids),
                                            sa.or_(OutboxMessage.recipient != "", OutboxMessage.body_text != "",
                                                   OutboxMessage.body_html != ""))
-            .values(recipient="", body_text="", body_html="").execution_options(synchronize_session="fetch")).rowcount
+            .values(recipient="", body_text="", body_html="").execution_options(synchronize_session="fetch")))
         deleted.mailbox_files = _delete_mailbox_files(mail_ids)
-    deleted.bounce_reports = db.session.execute(
+    deleted.bounce_reports = rowcount(db.session.execute(
         sa.update(BounceReport).where(sa.or_(BounceReport.invitation_id.in_(invitation_ids),
                                              BounceReport.outbox_id.in_(mail_ids or [-1])),
                                       sa.or_(BounceReport.recipient != "", BounceReport.raw != "",
                                              BounceReport.diagnostic != ""))
-        .values(recipient="", raw="", diagnostic="").execution_options(synchronize_session="fetch")).rowcount
+        .values(recipient="", raw="", diagnostic="").execution_options(synchronize_session="fetch")))
     deleted.answers = _forget_contact_answers(survey)
     db.session.flush()
     pseudonyms.forget_addresses(survey)

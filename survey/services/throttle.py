@@ -20,6 +20,7 @@ from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Throttle, utc_now
+from ..models.base import table_of
 
 CAP = dt.timedelta(minutes=15)
 FIRST_WAIT = dt.timedelta(seconds=30)
@@ -68,7 +69,7 @@ def record_failure(rule: Rule, key: str, now: dt.datetime | None = None) -> dt.d
     """Count one failure (atomically, also between app servers); returns the new block, if any."""
     now = now or utc_now()
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    table = Throttle.__table__
+    table = table_of(Throttle)
     insert = dialect.insert(table).values(scope=rule.scope, key_hash=_hash(key), failures=1, last_at=now)
     counted = insert.on_conflict_do_update(
         index_elements=["scope", "key_hash"],

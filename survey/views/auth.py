@@ -147,7 +147,7 @@ def set_password(token: str):
     error = ""
     if form.validate_on_submit():
         try:
-            user = accounts.set_password_with_link(token, form.password.data)
+            user = accounts.set_password_with_link(token, form.password.data or "")
         except AccountError as problem:
             db.session.rollback()
             error = _show(form, problem)
@@ -158,6 +158,7 @@ def set_password(token: str):
             login_user(user)
             flash("Ihr Passwort ist gespeichert. Sie sind angemeldet.", "success")
             return redirect(start_url(user))
+    assert user is not None  # the link's token leads to its account
     first = not user.has_password
     return render_template("auth/set_password.html", form=form, user=user, first=first, error=error,
                            rule=PASSWORD_RULE)

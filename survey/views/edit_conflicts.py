@@ -24,6 +24,7 @@ from flask import render_template, request
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
+from ..models.base import rowcount, table_of
 
 FIELD = "_version"
 
@@ -106,13 +107,13 @@ def claim(row: Any, stored: Callable[[], Mapping[str, Any]], labels: Mapping[str
         differences = _differences(stored(), labels)
         if differences:
             return Conflict(_stamp(row, current), differences, back)
-    table = type(row).__table__
+    table = table_of(type(row))
     with db.session.no_autoflush:
         result = db.session.execute(
             sa.update(table).where(table.c.id == row.id, table.c.edit_version == current)
             .values(edit_version=current + 1)
         )
-    if result.rowcount != 1:  # a colleague saved between our read and this UPDATE
+    if rowcount(result) != 1:  # a colleague saved between our read and this UPDATE
         db.session.rollback()
         db.session.refresh(row)
         now = stored()

@@ -165,7 +165,7 @@ def _cut_fields() -> dict[str, int]:
 @bp.route("/<token>")
 def welcome(token: str):
     invitation, page = _invitation_or_page(token)
-    if page:
+    if invitation is None:  # the page to show instead
         return page
     response = _existing_response(invitation)
     if response and response.is_submitted:
@@ -191,7 +191,7 @@ DECLINE_REASON_MAX = 1000
 def decline(token: str):
     """"Ich möchte nicht teilnehmen": a confirmation page that says what follows, then "nimmt nicht teil"."""
     invitation, page = _invitation_or_page(token)
-    if page:
+    if invitation is None:  # the page to show instead
         return page
     if invitation.status is InvitationStatus.SUBMITTED:
         return redirect(url_for("respond.done", token=token))
@@ -216,7 +216,7 @@ def decline(token: str):
 @retried
 def start(token: str):
     invitation, page = _invitation_or_page(token)
-    if page:
+    if invitation is None:  # the page to show instead
         return page
     response = response_service.start(invitation)
     db.session.commit()
@@ -228,7 +228,7 @@ def start(token: str):
 def send_link(token: str):
     """Mail the link again, to the invited address only, at most once per ten minutes."""
     invitation, page = _invitation_or_page(token)
-    if page:
+    if invitation is None:  # the page to show instead
         return page
     wait = response_service.send_link(invitation, token)
     db.session.commit()
@@ -251,7 +251,7 @@ def _open_response(token: str):
     """The invitation and its started response, or the page to show instead: the German page for an
     unknown link or a closed survey, or for a submitted response its confirmation (JSON for autosave)."""
     invitation, error_page = _invitation_or_page(token)
-    if error_page:
+    if invitation is None:
         return None, None, error_page
     response = response_service.start(invitation)
     if response.is_submitted:
@@ -393,7 +393,8 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     if question is None:
         abort(400)
     if verb == "filter":
-        args = {k: request.form.get(f"_{k}/{key}", "").strip()[:200] for k in ("suche", "sektor", "stadtteil")}
+        args: dict[str, Any] = {k: request.form.get(f"_{k}/{key}", "").strip()[:200]
+                                for k in ("suche", "sektor", "stadtteil")}
         return redirect(url_for("respond.page", token=token, number=number, **{k: v for k, v in args.items() if v})
                         + f"#{_anchor(key)}-auswahl")
     if verb == "pick":
@@ -593,7 +594,7 @@ def _queue_confirmation(invitation: Invitation, response: Response) -> None:
 @bp.route("/<token>/fertig")
 def done(token: str):
     invitation, error_page = _invitation_or_page(token)
-    if error_page:
+    if invitation is None:
         return error_page
     response = _existing_response(invitation)
     if response is None or not response.is_submitted:

@@ -19,6 +19,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from analysis import charts, export, privacy
@@ -27,7 +28,7 @@ from analysis.csvdialect import stream_rows
 from questionnaires import formatting as fmt
 
 from ..extensions import db
-from ..models import Survey
+from ..models import Job, Survey
 from ..services import chart_images, downloads, jobs, results_page, row_access
 from ..services import results as service
 from ..services.surveys import surveys_of_kommune
@@ -248,7 +249,10 @@ def _graph(survey: Survey) -> Any:
     partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
     if viewer.suppressing and partners < viewer.min_group:
         abort(404)
-    graph = service.network_view(dataset, key).graph
+    view = service.network_view(dataset, key)
+    if view is None:  # the survey asks for no partners
+        abort(404)
+    graph = view.graph
     return graph if viewer.planner else privacy.row_graph(graph)
 
 
@@ -333,7 +337,7 @@ def _state(product: downloads.Product, survey: Survey, job: Any) -> dict[str, An
     return info
 
 
-def _prepared_file(survey_id: int, what: str) -> Response:
+def _prepared_file(survey_id: int, what: str) -> ResponseReturnValue:
     """The prepared file when it is ready for what the page shows now; otherwise the job is
     started (or found) and the waiting page answers (it refreshes until the file is there)."""
     survey = own_survey(survey_id)
@@ -375,7 +379,7 @@ def prepare_status(survey_id: int, was: str):
     filters = _filters()
     viewer = _viewer(survey)
     if request.args.get("starten") == "1":
-        job = downloads.start(product, survey, filters, viewer)
+        job: Job | None = downloads.start(product, survey, filters, viewer)
         db.session.commit()
     else:
         job = downloads.find(product, survey, filters, viewer)
