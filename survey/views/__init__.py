@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         mailbox,
         paper,
         planner,
+        public,
         respond,
         results,
         start,
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(actors.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(respond.admin_bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(mailbox.bp)
