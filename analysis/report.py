@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import jinja2
 from matplotlib.figure import Figure as MplFigure
+
 from questionnaires import formatting as fmt
 
 from . import charts, coverage, keys, network, overview, tables
 from .dataset import Dataset
 from .pdf import html_to_pdf, resource_name
 from .privacy import DEFAULT_MIN_GROUP, suppressed_label
-from .statistics import summarise
+from .statistics import Frequencies, summarise
 
 TABLE_ROWS = 60  # rows of a chart's table in the report (free texts: the CSV has all)
 ALT_ROWS = 30  # rows of a chart's numbers spelled out in its alt text (when no table is printed)
@@ -63,7 +65,8 @@ def printable(table: Table) -> Table:
         rows = [[column, *(row[i] if i < len(row) else None for row in table.rows)]
                 for i, column in enumerate(header[1:], start=1)]
         all_numeric = table.numeric is None or table.numeric >= set(range(1, len(header)))
-        numeric = None if table.numeric is None else frozenset(range(1, len(labels) + 1)) if all_numeric else frozenset()
+        numeric = (None if table.numeric is None
+                   else frozenset(range(1, len(labels) + 1)) if all_numeric else frozenset())
         return replace(table, header=[turned, *labels], rows=rows, numeric=numeric)
     return table
 
@@ -222,7 +225,8 @@ def html(report: Report) -> str:
     if _ENV is None:
         _ENV = _environment()
     return _ENV.get_template("report/report.html").render(
-        report=report, cell=cell, numeric_columns=numeric_columns, column_widths=column_widths, Table=Table, Figure=Figure, Sentences=Sentences)
+        report=report, cell=cell, numeric_columns=numeric_columns, column_widths=column_widths, Table=Table,
+        Figure=Figure, Sentences=Sentences)
 
 
 def pdf(report: Report) -> bytes:
@@ -286,7 +290,7 @@ def numbers_in_words(table: tables.Table, limit: int = ALT_ROWS) -> str:
     for row in table.display_rows(limit):
         label, *cells = [text for text, _column in row]
         if len(header) > 3:  # a matrix: name the column of each number
-            cells = [f"{h} {c}" for h, c in zip(header[1:], cells) if c not in ("", "0")]
+            cells = [f"{h} {c}" for h, c in zip(header[1:], cells, strict=True) if c not in ("", "0")]
         parts.append(f"{label}: {', '.join(c for c in cells if c) or '–'}")
     if not parts:
         return ""
@@ -315,9 +319,11 @@ def _actor_section(dataset: Dataset, audience: Audience, render: Render) -> Sect
 
     section = Section("akteure", "Akteure", "Wer hat geantwortet? Handlungsfeld, Trägerart und Stadtteil stammen "
                       "aus dem Akteursverzeichnis, sonst aus den Antworten.")
-    for (name, summary), table in zip(tables.actor_summaries(dataset), tables.actor_tables(dataset, audience)):
+    for (_name, summary), table in zip(tables.actor_summaries(dataset), tables.actor_tables(dataset, audience),
+                                       strict=True):
         shown = suppress(summary, audience.min_group, audience.planner)
-        block = table_figure(table, lambda s=shown: charts.bar_chart(s, audience.min_group), render)
+        assert isinstance(shown, Frequencies)  # suppress keeps the kind of summary
+        block = table_figure(table, partial(charts.bar_chart, shown, audience.min_group), render)
         if block:
             section.blocks.append(block)
     return section
@@ -331,7 +337,7 @@ def _coverage_section(dataset: Dataset, audience: Audience, render: Render) -> S
                       "und jedem Stadtteil, für die es gedacht ist.")
     for n, (name, matrix) in enumerate(tables.coverage_matrices(dataset).items()):
         table = tables.coverage_table(name, matrix, audience)
-        block = table_figure(table, lambda m=matrix: charts.coverage_heatmap(m), render)
+        block = table_figure(table, partial(charts.coverage_heatmap, matrix), render)
         if block:
             section.blocks.append(block)
         if n == 0 and not table.withheld:
@@ -372,7 +378,7 @@ def _question_section(dataset: Dataset, audience: Audience, render: Render) -> S
             continue
         shown = suppress(summary, audience.min_group, audience.planner)
         block = table_figure(tables.summary_table(question.key, summary, audience),
-                             lambda s=shown: charts.summary_chart(s, audience.min_group), render)
+                             partial(charts.summary_chart, shown, audience.min_group), render)
         if block:
             section.blocks.append(block)
     return section

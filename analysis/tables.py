@@ -196,8 +196,11 @@ def display(value: Any, column: Column) -> str:
 class Audience(Protocol):
     """Who looks: planners see everything; analysts get small numbers suppressed."""
 
-    planner: bool
-    min_group: int
+    @property
+    def planner(self) -> bool: ...
+
+    @property
+    def min_group(self) -> int: ...
 
     @property
     def suppressing(self) -> bool: ...

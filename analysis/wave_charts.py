@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection
@@ -42,9 +43,10 @@ from .privacy import DEFAULT_MIN_GROUP, suppressed_label
 from .waves import CoverageComparison, FrequencyComparison, Indicator, NetworkComparison, union_graph
 
 WAVE_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo")
-ADDED = {"color": "#009E73", "linestyle": "--", "linewidth": 2.2}
-LOST = {"color": "#D55E00", "linestyle": ":", "linewidth": 2.2}
-KEPT = {"color": "#7A7A7A", "linestyle": "-", "linewidth": 1.0}
+# Line styles (keyword arguments of Line2D and LineCollection)
+ADDED: dict[str, Any] = {"color": "#009E73", "linestyle": "--", "linewidth": 2.2}
+LOST: dict[str, Any] = {"color": "#D55E00", "linestyle": ":", "linewidth": 2.2}
+KEPT: dict[str, Any] = {"color": "#7A7A7A", "linestyle": "-", "linewidth": 1.0}
 CLOSED_HATCH, OPENED_HATCH, GAP_HATCH = "\\\\\\\\", "xxxx", "////"
 
 
@@ -57,7 +59,7 @@ def _wave_colours(count: int) -> list[str]:
 
 
 def _n_per_wave(labels: Sequence[str], n: Sequence[int]) -> str:
-    return "n = " + " · ".join(f"{fmt.number(v)} ({label})" for label, v in zip(labels, n))
+    return "n = " + " · ".join(f"{fmt.number(v)} ({label})" for label, v in zip(labels, n, strict=True))
 
 
 # -- grouped bars ----------------------------------------------------------------------------------
@@ -82,12 +84,13 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
         ax = fig.add_subplot()
         top = max([p for r in rows for p in r.percents if p is not None] + [1.0])
         hidden = False
-        for i, (label, colour, hatch) in enumerate(zip(labels, colours, WAVE_HATCHES)):
+        # more hatches than waves
+        for i, (label, colour, hatch) in enumerate(zip(labels, colours, WAVE_HATCHES, strict=False)):
             ys = [y - 0.4 + bar * (i + 0.5) for y in range(len(rows))]
             values = [r.percents[i] or 0 for r in rows]
             ax.barh(ys, values, height=bar * 0.92, color=colour, hatch=hatch, edgecolor="#333333", linewidth=0.4,
                     label=label)
-            for y, row, value in zip(ys, rows, values):
+            for y, row, value in zip(ys, rows, values, strict=True):
                 if not row.present[i]:
                     text = "– nicht gefragt"
                 elif row.percents[i] is None:  # a share is never written "< 3" (reads as "under 3 %")
@@ -114,7 +117,7 @@ def comparison_chart(comparison: FrequencyComparison, min_group: int = DEFAULT_M
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
         handles = [Patch(facecolor=c, hatch=h, edgecolor="#333333", linewidth=0.4, label=label)
-                   for label, c, h in zip(labels, colours, WAVE_HATCHES)]
+                   for label, c, h in zip(labels, colours, WAVE_HATCHES, strict=False)]
         key(fig, handles, 6)
         note = f"Rechts: Veränderung {labels[0]} → {labels[-1]} in Prozentpunkten (Pp.)"
         if hidden:
@@ -305,7 +308,7 @@ def trend_chart(labels: Sequence[str], indicators: Sequence[Indicator],
         axes = fig.subplots(rows, columns, squeeze=False)
         for ax in axes.flat[len(indicators):]:
             ax.set_axis_off()
-        for ax, indicator, marker in zip(axes.flat, indicators, "osD^vP*X"):
+        for ax, indicator, marker in zip(axes.flat, indicators, "osD^vP*X", strict=False):  # spare axes stay empty
             xs = list(range(len(labels)))
             values = [v if v is not None else math.nan for v in indicator.values]
             ax.plot(xs, values, color=PALETTE[0], marker=marker, markersize=5, linewidth=1.6)
@@ -320,11 +323,12 @@ def trend_chart(labels: Sequence[str], indicators: Sequence[Indicator],
                 ax.yaxis.set_major_formatter(FuncFormatter(
                     lambda v, _p, d=indicator.decimals: fmt.number(v, 0 if float(v).is_integer() else d)))
                 ax.yaxis.set_major_locator(MaxNLocator(4, integer=indicator.decimals == 0))
-            for x, value in zip(xs, indicator.values):
+            for x, value in zip(xs, indicator.values, strict=True):
                 text = "–" if value is None else _format(indicator, value)
                 ax.annotate(text, (x, value if value is not None else 0), xytext=(0, 5), textcoords="offset points",
                             ha="center", va="bottom", fontsize=7)
-            ax.set_xticks(xs, [f"{label}\nn = {fmt.number(n)}" for label, n in zip(labels, indicator.n)], fontsize=7)
+            ax.set_xticks(xs, [f"{label}\nn = {fmt.number(n)}" for label, n in zip(labels, indicator.n, strict=True)],
+                          fontsize=7)
             ax.set_xlim(-0.4, len(labels) - 0.6)
             ax.set_title(f"{wrap(indicator.label, 44, 2)}\nn = {wrap(indicator.n_label, 50, 1)}", fontsize=8,
                          loc="left", linespacing=1.3)
