@@ -14,6 +14,8 @@ import re
 import sys
 from pathlib import Path
 
+from matplotlib.figure import Figure
+
 from . import charts, coverage, keys, network
 from .dataset import Dataset
 from .privacy import DEFAULT_MIN_GROUP
@@ -49,9 +51,9 @@ def write_charts(dataset: Dataset, out_dir: Path, fmt: str, min_group: int, plan
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
-    def save(name: str, fig: object) -> None:
+    def save(name: str, fig: Figure) -> None:
         path = out_dir / f"{_safe(name)}.{fmt}"
-        path.write_bytes(charts.render(fig, fmt))  # type: ignore[arg-type]
+        path.write_bytes(charts.render(fig, fmt))
         written.append(path)
 
     for question in dataset.questions:

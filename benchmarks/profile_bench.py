@@ -79,7 +79,7 @@ def respondent_profile() -> dict:
         profile.disable()
         seconds = time.perf_counter() - started
         sa.event.remove(engine, "before_cursor_execute", listener)
-        lazy = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        lazy = pstats.Stats(profile).stats  # type: ignore[attr-defined]  # set by Stats() but not in typeshed
         lazy_loads = sum(v[1] for k, v in lazy.items() if k[2] == "_emit_lazyload")
         with app.app_context():
             db.engine.dispose()

@@ -88,6 +88,8 @@ def scrub(text: str) -> str:
 class _StderrHandler(logging.StreamHandler):
     """Writes to the current sys.stderr (gunicorn and systemd collect it; tests may swap it)."""
 
+    _lueckenlos = False  # set on the one handler `_handler` installs (looked up by this mark)
+
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
@@ -107,7 +109,7 @@ def _handler() -> logging.Handler:
         if getattr(handler, "_lueckenlos", False):
             return handler
     handler = _StderrHandler()
-    handler._lueckenlos = True  # type: ignore[attr-defined]
+    handler._lueckenlos = True
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestContextFilter())
     logger.addHandler(handler)

@@ -42,7 +42,7 @@ class CleanRequest(Request):
         bounded memory, and a page with one pasted monster must still save its other answers."""
         if self._max_content_length is None and current_app and self._respondent_post():
             return current_app.config.get("RESPONDENT_MAX_POST", RESPONDENT_MAX_POST)
-        return Request.max_content_length.fget(self)  # type: ignore[attr-defined]
+        return super().max_content_length
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
