@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..extensions import db
@@ -30,11 +31,11 @@ class InviteForm(FlaskForm):
     email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie die E-Mail-Adresse ein.")])
     display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie den Namen ein.")])
     phone = StringField("Telefon (freiwillig)")
-    role = SelectField("Rolle", choices=[(r.value, r.label) for r in ROLES], default=Role.PLANNER.value)
+    role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES], default=Role.PLANNER.value)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Rolle", choices=[(r.value, r.label) for r in ROLES])
+    role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES])
 
 
 def _colleague(user_id: int) -> User:

@@ -147,7 +147,7 @@ def set_password(token: str):
     error = ""
     if form.validate_on_submit():
         try:
-            user = accounts.set_password_with_link(token, form.password.data or "")
+            user = accounts.set_password_with_link(token, form.password.data)
         except AccountError as problem:
             db.session.rollback()
             error = _show(form, problem)
