@@ -37,7 +37,7 @@ check: $(VENV)/.installed
 	$(DEMO) $(FLASK) catalogue check
 
 # Lint and types, once per CI run: `make test` runs them first, `make test-postgres` does not (the two
-# passes run side by side in CI). ruff covers every Python file we write; mypy everything but tests/
+# passes run side by side in CI). ruff covers every Python file we write; mypy all but tests/ and setup.py
 # (pytest functions and fixtures are unannotated, so default mypy would skip their bodies anyway).
 LINT_PATHS := survey questionnaires analysis tests benchmarks scripts migrations wsgi.py gunicorn.conf.py setup.py
 TYPED_PATHS := survey questionnaires analysis benchmarks scripts migrations wsgi.py gunicorn.conf.py
