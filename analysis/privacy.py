@@ -176,7 +176,7 @@ def row_graph(graph: Any) -> Any:
 
 
 def _roster_keys(questions: Sequence[Question]) -> set[str]:
-    return {q.key for q in questions if q.kind == "partner_roster"}
+    return {q.key for q in questions if q.kind in KINDS and KINDS[q.kind].partners}
 
 
 def pseudonymise_record(record: ResponseRecord, organisation: str, actor_code: Callable[[str], str | None],

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup, escape
 
-from questionnaires.kinds import KINDS, OTHER, field_name
+from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name
 from questionnaires.model import Question
 
 
@@ -46,10 +46,10 @@ def display_answer(question: Question, values: Mapping[str, Any]) -> str:
 def entry_title(question: Question, raw: Mapping[str, list[str]], number: int) -> str:
     """How an entry is named in lists: the partner's name, or the group's first text field."""
     prefix = f"{question.key}/{number}/"
-    if question.kind == "partner_roster":
-        return first(raw, prefix + "name").strip() or "Organisation ohne Namen"
+    if KINDS[question.kind].partners:
+        return first(raw, prefix + PARTNER_NAME).strip() or "Organisation ohne Namen"
     for sub in question.fields:
-        if sub.kind in ("short_text", "long_text"):
+        if KINDS[sub.kind].free_text:
             text = first(raw, prefix + field_name(sub)).strip()
             if text:
                 return text if len(text) <= 80 else text[:77] + "…"
@@ -61,7 +61,7 @@ def entry_detail(question: Question, raw: Mapping[str, list[str]], number: int) 
     """A short second line for an entry in a list: the first answered choice field, as text."""
     prefix = f"{question.key}/{number}/"
     for sub in question.fields:
-        if sub.kind in ("single_choice", "likert", "multiple_choice", "district"):
+        if KINDS[sub.kind].family == CHOICE and not KINDS[sub.kind].needs_items:
             name = prefix + field_name(sub)
             parsed = KINDS[sub.kind].parse(sub, raw, name)
             value = parsed.values.get(sub.key)
@@ -79,8 +79,8 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
     """Each entry of a group or roster as (title, [(field prompt, answer text)]), for review and mail."""
     rows = []
     for n, entry in enumerate(value or [], start=1):
-        if question.kind == "partner_roster":
-            title = entry.get("name") or (actor_names or {}).get(entry.get("actor", ""), "") or f"Partner {n}"
+        if KINDS[question.kind].partners:
+            title = entry.get(PARTNER_NAME) or (actor_names or {}).get(entry.get(PARTNER_ACTOR, ""), "") or f"Partner {n}"
         else:
             title = f"Eintrag {n}"
         fields = []
@@ -93,7 +93,8 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
             other = entry.get(f"{short}/{OTHER}")
             fields.append((sub.prompt, f"{text} ({other})" if other else text))
         first_field = question.fields[0] if question.fields else None
-        if question.kind == "group" and fields and first_field.kind == "short_text" and fields[0][0] == first_field.prompt:
+        if (not KINDS[question.kind].partners and fields and first_field is not None
+                and KINDS[first_field.kind].names_entry and fields[0][0] == first_field.prompt):
             title, fields = fields[0][1], fields[1:]
         rows.append((title, fields))
     return rows
@@ -109,7 +110,7 @@ def condition_attrs(question: Question) -> str:
 
 def _entry_of(name: str, questions: list[Question]) -> tuple[Question, int] | None:
     for q in questions:
-        if q.kind in ("group", "partner_roster") and name.startswith(q.key + "/"):
+        if KINDS[q.kind].family == ENTRIES and name.startswith(q.key + "/"):
             number = name[len(q.key) + 1:].split("/", 1)[0]
             if number.isdigit():
                 return q, int(number)
