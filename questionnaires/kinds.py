@@ -264,6 +264,13 @@ class Kind:
     own = False  # planners may add an own question ("eigene Frage") of this kind
     own_scale = ""  # the shared list (lists.toml) an own question of this kind takes as its options
     free_text = False  # the answer is text the respondent wrote
+    # The form: the macro of `templates/respond/fields.html` that draws the field, and for the
+    # "textual" one its details.
+    macro = "textual"  # choices | textual | matrix | entry_list | group | roster | info
+    multiline = False
+    input_mode = ""  # the HTML inputmode ("decimal", "numeric")
+    placeholder = ""
+    short_input = False
     names_entry = False  # as the first field of a group, the answer names the entry (one line of text)
 
     def check_definition(self, question: Question) -> list[str]:
@@ -398,7 +405,7 @@ def _label(question: Question, code: str) -> str:
 
 class SingleChoice(Kind):
     name, label, needs_options, chart, family = "single_choice", "Einfachauswahl", True, "bars", CHOICE
-    summary, own = "frequencies", True
+    summary, own, macro = "frequencies", True, "choices"
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
@@ -459,7 +466,7 @@ class Likert(SingleChoice):
 
 class MultipleChoice(Kind):
     name, label, needs_options, chart, family = "multiple_choice", "Mehrfachauswahl", True, "bars", CHOICE
-    summary, multiple, own = "frequencies", True, True
+    summary, multiple, own, macro = "frequencies", True, True, "choices"
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
@@ -574,12 +581,13 @@ class ShortText(Kind):
 
 
 class LongText(ShortText):
-    name, label, names_entry = "long_text", "Langer Text", False
+    name, label, names_entry, multiline = "long_text", "Langer Text", False, True
     max_length = 5000
 
 
 class Number(Kind):
     name, label, chart, family, summary, own = "number", "Zahl", "histogram", NUMBER, "numeric", True
+    input_mode = "decimal"
 
     def check_definition(self, question: Question) -> list[str]:
         problems = super().check_definition(question)
@@ -661,6 +669,7 @@ class Number(Kind):
 
 class Year(Number):
     name, label, years = "year", "Jahr", True
+    input_mode, placeholder, short_input = "numeric", "JJJJ", True
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
@@ -713,7 +722,7 @@ class Year(Number):
 
 
 class Date(Kind):
-    name, label, chart, own = "date", "Datum", NO_CHART, True
+    name, label, chart, own, placeholder = "date", "Datum", NO_CHART, True, "TT.MM.JJJJ"
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
@@ -753,7 +762,7 @@ class Date(Kind):
 
 class Matrix(Kind):
     name, label, needs_options, needs_items, chart, family = "matrix", "Matrix", True, True, "likert", CHOICE
-    summary = "likert"
+    summary, macro = "likert", "matrix"
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
@@ -809,7 +818,7 @@ class Matrix(Kind):
 
 
 class EntryList(Kind):
-    name, label, chart, summary = "list", "Liste kurzer Einträge", "bars", "entry_frequencies"
+    name, label, chart, summary, macro = "list", "Liste kurzer Einträge", "bars", "entry_frequencies", "entry_list"
     default_entries = 3
 
     def check_definition(self, question: Question) -> list[str]:
@@ -897,7 +906,7 @@ class District(MultipleChoice):
 class Group(Kind):
     """A repeatable group of fields (e.g. one entry per offer)."""
 
-    name, label, chart, family, summary = "group", "Wiederholbare Gruppe", NO_CHART, ENTRIES, "entry_count"
+    name, label, chart, family, summary, macro = "group", "Wiederholbare Gruppe", NO_CHART, ENTRIES, "entry_count", "group"
     default_entries = 3
 
     def check_definition(self, question: Question) -> list[str]:
@@ -1053,7 +1062,7 @@ class Group(Kind):
 class PartnerRoster(Group):
     """Partners chosen from the Kommune's actor register (or named freely), each with attributes."""
 
-    name, label, chart, partners = "partner_roster", "Kooperationspartner", NO_CHART, True
+    name, label, chart, partners, macro = "partner_roster", "Kooperationspartner", NO_CHART, True, "roster"
 
     def check_definition(self, question: Question) -> list[str]:
         problems = [p for p in super().check_definition(question) if "keine Felder" not in p]
@@ -1127,7 +1136,7 @@ class PartnerRoster(Group):
 
 
 class Info(Kind):
-    name, label, answerable, family, summary = "info", "Informationstext", False, INFO, "none"
+    name, label, answerable, family, summary, macro = "info", "Informationstext", False, INFO, "none", "info"
 
 
 def field_name(question: Question) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,12 @@ from markupsafe import Markup, escape
 
 from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name
 from questionnaires.model import Question
+
+from .services import waves
+
+
+# The draft keys the follow-up wave's pre-fill writes (`services.waves`), as the entry rows read them.
+PREFILL_KEYS = SimpleNamespace(entries=waves.entries_key, open=waves.open_key, changed=waves.entry_changed_key)
 
 
 def first(raw: Mapping[str, list[str]], name: str) -> str:
@@ -155,5 +162,5 @@ def register(app: Flask) -> None:
         display_answer=display_answer, dom_id=dom_id, field_name=field_name, entry_title=entry_title,
         entry_detail=entry_detail, entry_errors=entry_errors, entries_display=entries_display,
         condition_attrs=condition_attrs, error_anchor=error_anchor, error_label=error_label,
-        limit_hint=limit_hint,
+        limit_hint=limit_hint, PREFILL_KEYS=PREFILL_KEYS,
     )
