@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from questionnaires.kinds import KINDS, NUMBER, parse_number
 
-from .services.surveys import OWN_KINDS, options_from_lines
+from .services.surveys import options_from_lines, own_kinds
 
 
 class SurveyForm(FlaskForm):
@@ -61,7 +61,7 @@ class NewSurveyForm(SurveyForm):
 class OwnQuestionForm(FlaskForm):
     """A planner's own question of one of the simple kinds."""
 
-    kind = SelectField("Art der Frage", choices=[SelectChoice(k, KINDS[k].label) for k in OWN_KINDS])
+    kind = SelectField("Art der Frage", choices=lambda: [SelectChoice(k, KINDS[k].label) for k in own_kinds()])
     prompt = TextAreaField("Fragetext", validators=[DataRequired("Bitte geben Sie den Fragetext ein."), Length(max=2000)],
                            render_kw={"rows": 2})
     help = TextAreaField("Hinweis unter der Frage (optional)", validators=[Optional(), Length(max=2000)],

@@ -29,8 +29,11 @@ from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
 
 OWN_PREFIX = "eigene"
-# Kinds a planner may use for an own question ("eigene Frage"): those that say so (`Kind.own`).
-OWN_KINDS = tuple(name for name, kind in KINDS.items() if kind.own)
+
+
+def own_kinds() -> list[str]:
+    """Kinds a planner may use for an own question ("eigene Frage"): those that say so (`Kind.own`)."""
+    return [name for name, kind in KINDS.items() if kind.own]
 
 
 class SurveyError(ValueError):
@@ -373,7 +376,7 @@ def add_own_question(
 ) -> SurveyItem:
     """Add a planner's own question with the survey-local key `eigene.<n>` (no catalogue version)."""
     require_draft(survey)
-    if kind not in OWN_KINDS:
+    if kind not in own_kinds():
         raise SurveyError("Diese Art von Frage kann nicht als eigene Frage angelegt werden.")
     prompt = prompt.strip()
     if not prompt:
