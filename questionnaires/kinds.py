@@ -48,11 +48,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import fieldnames as names
 from . import formatting as fmt
 from .model import Option, Question
 
-Raw = Mapping[str, list[str]]
-OTHER = "other"
+Raw = names.Raw
+OTHER = names.OTHER
 CURRENT_YEAR_SLACK = 5
 RAW, READABLE = "raw", "readable"
 PARTNER_ACTOR, PARTNER_NAME = "actor", "name"  # a roster entry's own fields
@@ -105,9 +106,19 @@ def _readable(key: str) -> Cell:
     return cell
 
 
+def is_empty(value: Any) -> bool:
+    """Whether a typed answer is empty (no answer given): the one test of it."""
+    return value in (None, "", [], {})
+
+
+def with_other(text: str, other: Any) -> str:
+    """An answer as read, with its "Sonstiges" text: "Sonstiges (Aufsuchende Arbeit)"."""
+    return f"{text} ({other})" if other else text
+
+
 def _blank(value: Any) -> Any:
     """None for an empty answer, a bool as 0/1, else the value itself."""
-    if value in (None, "", [], {}):
+    if is_empty(value):
         return None
     if isinstance(value, bool):
         return int(value)
@@ -204,22 +215,6 @@ class Parsed:
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def _first(raw: Raw, name: str) -> str:
-    values = raw.get(name) or [""]
-    return (values[0] or "").strip()
-
-
-def _all(raw: Raw, name: str) -> list[str]:
-    return [v.strip() for v in raw.get(name, []) if v and v.strip()]
-
-
-def _indexed(raw: Raw, prefix: str) -> list[int]:
-    """Entry numbers n that occur as `prefix/n…` in the raw field names, in ascending order."""
-    pattern = re.compile(re.escape(prefix) + r"/(\d+)(?:/|$)")
-    found = {int(m.group(1)) for name in raw if (m := pattern.match(name))}
-    return sorted(found)
 
 
 def parse_number(text: str, integer: bool) -> float | int:
@@ -323,7 +318,7 @@ class Kind:
         return over, unknown
 
     def is_empty(self, value: Any) -> bool:
-        return value in (None, "", [], {})
+        return is_empty(value)
 
     def columns(self, question: Question) -> list[Column]:
         """This question's export columns (both variants); header and cells come from them."""
@@ -381,7 +376,7 @@ def _parse_other(question: Question, raw: Raw, name: str, chosen: bool, parsed: 
     """The "Sonstiges, und zwar" text, kept only when "Sonstiges" is chosen (and then required)."""
     if not question.other:
         return
-    text = _first(raw, f"{name}/{OTHER}") if chosen else ""
+    text = names.first(raw, f"{name}/{OTHER}") if chosen else ""
     parsed.values[f"{question.key}/{OTHER}"] = text or None
     if chosen and not text:
         parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
@@ -409,7 +404,7 @@ class SingleChoice(Kind):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        code = _first(raw, name)
+        code = names.first(raw, name)
         if code and code not in question.option_codes and not (question.other and code == OTHER):
             parsed.errors[question.key] = "Bitte eine der angebotenen Antworten wählen."
             return parsed
@@ -470,7 +465,7 @@ class MultipleChoice(Kind):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        codes = _all(raw, name)
+        codes = names.values(raw, name)
         allowed = set(question.option_codes) | ({OTHER} if question.other else set())
         unknown = [c for c in codes if c not in allowed]
         if unknown:
@@ -560,7 +555,7 @@ class ShortText(Kind):
     max_length = 300
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
-        text = _first(raw, name) if self.name == "short_text" else (raw.get(name) or [""])[0].strip()
+        text = names.first(raw, name)
         parsed = Parsed(values={question.key: text or None})
         if len(text) > self.max_length:
             parsed.errors[question.key] = f"Bitte {chars_hint(self.max_length)} eingeben."
@@ -602,7 +597,7 @@ class Number(Kind):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -673,7 +668,7 @@ class Year(Number):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -726,7 +721,7 @@ class Date(Kind):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -768,7 +763,7 @@ class Matrix(Kind):
         parsed = Parsed()
         answers = {}
         for item in question.items:
-            code = _first(raw, f"{name}/{item.code}")
+            code = names.first(raw, f"{name}/{item.code}")
             if code and code not in question.option_codes:
                 parsed.errors[question.key] = "Bitte nur angebotene Antworten wählen."
             elif code:
@@ -828,7 +823,7 @@ class EntryList(Kind):
         return problems
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
-        entries = [_first(raw, f"{name}/{n}") for n in _indexed(raw, name)]
+        entries = [names.first(raw, f"{name}/{n}") for n in names.entry_numbers(raw, name)]
         return Parsed(values={question.key: [e for e in entries if e][: question.max_entries]})
 
     def limit(self, question: Question, part: str) -> Limit | None:
@@ -877,7 +872,7 @@ class District(MultipleChoice):
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        codes = _all(raw, name)
+        codes = names.values(raw, name)
         known = set(question.option_codes)
         parsed.values[question.key] = [c for c in question.option_codes if c in codes]
         if any(c not in known for c in codes):
@@ -951,7 +946,7 @@ class Group(Kind):
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         entries = []
-        for n in _indexed(raw, name):
+        for n in names.entry_numbers(raw, name):
             entry, errors = self.parse_entry(question, raw, f"{name}/{n}")
             if any(not KINDS[sub.kind].is_empty(entry.get(field_name(sub))) for sub in question.fields):
                 entries.append(entry)
@@ -1074,10 +1069,10 @@ class PartnerRoster(Group):
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         partners = []
-        for n in _indexed(raw, name):
+        for n in names.entry_numbers(raw, name):
             prefix = f"{name}/{n}"
-            actor = _first(raw, f"{prefix}/actor")
-            partner_name = _first(raw, f"{prefix}/name")
+            actor = names.first(raw, f"{prefix}/actor")
+            partner_name = names.first(raw, f"{prefix}/name")
             if not actor and not partner_name:
                 continue
             entry, errors = self.parse_entry(question, raw, prefix)

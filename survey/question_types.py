@@ -15,7 +15,8 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup, escape
 
-from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name
+from questionnaires import fieldnames as names
+from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name, with_other
 from questionnaires.model import Question
 
 from .services import waves
@@ -25,29 +26,20 @@ from .services import waves
 PREFILL_KEYS = SimpleNamespace(entries=waves.entries_key, open=waves.open_key, changed=waves.entry_changed_key)
 
 
-def first(raw: Mapping[str, list[str]], name: str) -> str:
-    values = raw.get(name) or [""]
-    return values[0]
-
-
-def chosen(raw: Mapping[str, list[str]], name: str) -> list[str]:
-    return list(raw.get(name) or [])
+first = names.posted  # the templates show a field as typed
+chosen = names.chosen
 
 
 def entry_numbers(raw: Mapping[str, list[str]], name: str, blank: int = 1) -> list[int]:
     """Entry numbers present under `name/<n>/…`, plus `blank` new empty ones at the end."""
-    pattern = re.compile(re.escape(name) + r"/(\d+)(?:/|$)")
-    present = sorted({int(m.group(1)) for key in raw if (m := pattern.match(key))})
+    present = names.entry_numbers(raw, name)
     start = (present[-1] + 1) if present else 0
     return present + list(range(start, start + blank))
 
 
 def display_answer(question: Question, values: Mapping[str, Any]) -> str:
     text = KINDS[question.kind].display(question, values.get(question.key))
-    other = values.get(f"{question.key}/{OTHER}")
-    if other:
-        text = f"{text} ({other})"
-    return text
+    return with_other(text, values.get(names.other(question.key)))
 
 
 def entry_title(question: Question, raw: Mapping[str, list[str]], number: int) -> str:
@@ -98,7 +90,7 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
                 continue
             text = KINDS[sub.kind].display(sub, answer)
             other = entry.get(f"{short}/{OTHER}")
-            fields.append((sub.prompt, f"{text} ({other})" if other else text))
+            fields.append((sub.prompt, with_other(text, other)))
         first_field = question.fields[0] if question.fields else None
         if (not KINDS[question.kind].partners and fields and first_field is not None
                 and KINDS[first_field.kind].names_entry and fields[0][0] == first_field.prompt):

@@ -16,7 +16,10 @@ from typing import Any
 
 from questionnaires import formatting as fmt
 from questionnaires.conditions import visible
-from questionnaires.kinds import ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, Parsed, field_name
+from questionnaires import fieldnames as names
+from questionnaires.kinds import (
+    ENTRIES, KINDS, PARTNER_ACTOR, PARTNER_NAME, Parsed, field_name, is_empty, with_other,
+)
 from questionnaires.model import Question
 
 import datetime as dt
@@ -71,8 +74,7 @@ def entry_fields(raw: Mapping[str, list[str]], question: Question, number: int) 
 
 def entry_numbers(raw: Mapping[str, list[str]], question: Question) -> list[int]:
     """The entry numbers present in the draft, ascending."""
-    pattern = re.compile(re.escape(question.key) + r"/(\d+)/")
-    return sorted({int(m.group(1)) for name in raw if (m := pattern.match(name))})
+    return names.entry_numbers(raw, question.key)
 
 
 def next_entry_number(raw: Mapping[str, list[str]], question: Question) -> int:
@@ -383,8 +385,7 @@ def _shown(question: Question, raw: Mapping[str, list[str]], name: str) -> str:
     if parsed.errors:
         return "; ".join(_text(v) for v in raw.values()) or "–"
     text = kind.display(question, parsed.values.get(question.key))
-    other = parsed.values.get(f"{question.key}/{OTHER}")
-    return f"{text} ({other})" if other else text
+    return with_other(text, parsed.values.get(names.other(question.key)))
 
 
 def _meaningful(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -431,7 +432,7 @@ def submit(response: Response) -> dict[str, str]:
               **too_many_entries(questions, response.draft)}
     if errors:
         return errors
-    response.answers = {k: v for k, v in parsed.values.items() if v not in (None, "", [], {})}
+    response.answers = {k: v for k, v in parsed.values.items() if not is_empty(v)}
     response.submitted_at = utc_now()
     invitation = response.invitation
     invitation.status = InvitationStatus.SUBMITTED
