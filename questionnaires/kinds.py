@@ -1,11 +1,13 @@
 """The registry of question kinds: how each kind is defined, parsed, checked and exported.
 
-A kind is added here once; the catalogue loader, the respondent form (`survey.question_types`
-adds only the template macro), the CSV export and the default chart all follow from it.
+A kind is added here once (checklist: `questionnaires/README.md`, "Adding a kind"); the catalogue
+loader, the builder, the respondent form (the field macro the kind names), the exports and the
+reader, statistics, charts, waves and demo data all ask the kind, never compare its name.
 
-Raw answers are what a browser posts, as `Mapping[str, list[str]]` (field name → values). Field
-names derive from the question key: `key` itself, `key/other` for "Sonstiges" text, `key/<item>`
-for matrix rows, `key/<n>` for list entries and `key/<n>/<field>` for repeatable groups.
+Raw answers are what a browser posts, as `Mapping[str, list[str]]` (field name → values), read
+through `questionnaires.fieldnames`. Field names derive from the question key: `key` itself,
+`key/other` for "Sonstiges" text, `key/<item>` for matrix rows, `key/<n>` for list entries and
+`key/<n>/<field>` for repeatable groups.
 Typed values are JSON-compatible:
 
 =================  ==========================================================
@@ -258,7 +260,7 @@ class Kind:
     chart = NO_CHART  # bars | histogram | likert | texts | none
     own = False  # planners may add an own question ("eigene Frage") of this kind
     own_scale = ""  # the shared list (lists.toml) an own question of this kind takes as its options
-    free_text = False  # the answer is text the respondent wrote
+    free_text = False  # the answer is the respondent's own words (row-level content, see `analysis.privacy`)
     # The form: the macro of `templates/respond/fields.html` that draws the field, and for the
     # "textual" one its details.
     macro = "textual"  # choices | textual | matrix | entry_list | group | roster | info
@@ -814,6 +816,7 @@ class Matrix(Kind):
 
 class EntryList(Kind):
     name, label, chart, summary, macro = "list", "Liste kurzer Einträge", "bars", "entry_frequencies", "entry_list"
+    free_text = True
     default_entries = 3
 
     def check_definition(self, question: Question) -> list[str]:

@@ -1,7 +1,7 @@
 """How each question kind appears in the browser: template helpers on top of the kinds registry.
 
 Parsing, validation, empty checks and export columns live in `questionnaires.kinds`; a kind's
-form markup is the macro of the same name in `templates/respond/fields.html`.
+form markup is the macro of `templates/respond/fields.html` its `Kind.macro` names.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def entry_title(question: Question, raw: Mapping[str, list[str]], number: int) -
     if KINDS[question.kind].partners:
         return first(raw, prefix + PARTNER_NAME).strip() or "Organisation ohne Namen"
     for sub in question.fields:
-        if KINDS[sub.kind].free_text:
+        if KINDS[sub.kind].free_text and KINDS[sub.kind].macro == "textual":
             text = first(raw, prefix + field_name(sub)).strip()
             if text:
                 return text if len(text) <= 80 else text[:77] + "…"
