@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from questionnaires.kinds import SPLIT, kind_of
+from questionnaires.kinds import SPLIT, Group, kind_of
 from questionnaires.model import Option, Question
 from questionnaires.serialize import codebook_values
 
@@ -84,6 +84,7 @@ def _read_entries(path: str | Path, questions: tuple[Question, ...]) -> tuple[st
         raise ValueError(f"{path}: keine Gruppenfrage des Codebuchs passt zu den Spalten")
     found: dict[int, list[dict[str, Any]]] = {}
     kind = kind_of(group)
+    assert isinstance(kind, Group)  # the kinds with an entries export
     for row in rows:
         entry = kind.entry_from_cells(group, row, dialect.decimal)
         found.setdefault(int(row["response_id"]), []).append(entry)
@@ -107,7 +108,7 @@ def read_dataset(
     """The `Dataset` of our own export files (see `export` for their layouts)."""
     _dialect, codebook = _read(codebook_csv)
     questions, meta = read_codebook(codebook)
-    groups = {key: by_response for key, by_response in (_read_entries(p, questions) for p in entries)}
+    groups = dict(_read_entries(p, questions) for p in entries)
     dialect, rows = _read(responses_csv)
     header = read_header(Path(responses_csv).read_bytes())
     if "id" not in header or "submitted_at" not in header:

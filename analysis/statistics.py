@@ -1,9 +1,9 @@
 """Descriptive statistics per question: frequencies, numeric summaries, Likert distributions, texts.
 
-`summarise(dataset, question)` picks the one the kind names (`Kind.summary`, see `SUMMARIES`). Every result is a frozen dataclass that
-carries its question and `n` (the respondents the result is based on), so charts and tables can
-state "n = …". Percentages are relative to the respondents who answered the question (for multiple
-choice as well, so they may sum to more than 100 %).
+`summarise(dataset, question)` picks the one the kind names (`Kind.summary`, see `SUMMARIES`).
+Every result is a frozen dataclass that carries its question and `n` (the respondents the result is
+based on), so charts and tables can state "n = …". Percentages are relative to the respondents who
+answered the question (for multiple choice as well, so they may sum to more than 100 %).
 
 Counts may be `None` after `privacy.suppress` (fewer than `min_group` respondents in a cell).
 """
@@ -222,11 +222,13 @@ def entry_frequencies(dataset: Dataset, question: Question) -> Frequencies:
             spellings.setdefault(norm, Counter())[re.sub(r"\s+", " ", entry).strip()] += 1
     n = len(answers)
     ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-    rows = tuple(Count(norm, spellings[norm].most_common(1)[0][0], count, _percent(count, n)) for norm, count in ordered)
+    rows = tuple(Count(norm, spellings[norm].most_common(1)[0][0], count,
+                       _percent(count, n)) for norm, count in ordered)
     return Frequencies(question, n, len(dataset.responses) - n, rows, multiple=True)
 
 
-DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind=District.name, prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
+DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind=District.name,
+                             prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
 
 
 def district_distribution(dataset: Dataset) -> Frequencies:
@@ -276,5 +278,6 @@ def as_table(summary: Summary) -> tuple[list[str], list[list[Any]]]:
         ]
     if isinstance(summary, LikertDistribution):
         header = ["Aussage"] + [o.label for o in summary.scale] + ["n"]
-        return header, [[row.label, *counts, n] for row, counts, n in zip(summary.rows, summary.counts, summary.row_n)]
+        return header, [[row.label, *counts, n] for row, counts, n in
+                        zip(summary.rows, summary.counts, summary.row_n, strict=True)]
     return ["Antwort"], [[text] for text in summary.texts]

@@ -83,17 +83,12 @@ def main(argv: list[str] | None = None) -> int:
                 db.session.commit()
 
                 text = paste_text(args.paste)
-                try:
-                    from survey.services.address_paste import parse_paste
-                except ImportError:
-                    parse_paste = None
-                if parse_paste is None:
-                    result["notes"].append("survey/services/address_paste.py not available yet")
-                else:
-                    started = time.perf_counter()
-                    entries = parse_paste(text)
-                    result["parse_seconds"] = time.perf_counter() - started
-                    result["parsed"] = len(entries)
+                from survey.services.address_paste import parse_paste
+
+                started = time.perf_counter()
+                entries = parse_paste(text)
+                result["parse_seconds"] = time.perf_counter() - started
+                result["parsed"] = len(entries)
                 if hasattr(invitations, "check_paste"):
                     started = time.perf_counter()
                     checked = invitations.check_paste(survey, text)

@@ -51,11 +51,7 @@ def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, 
     """A 3-page open survey, `respondents` invitation tokens, and a raw answer per page."""
     from survey.extensions import db
     from survey.services import accounts, invitations, surveys
-
-    try:
-        from survey.services.demo import _raw_answer  # plausible answers per question kind
-    except ImportError:  # pragma: no cover
-        _raw_answer = None
+    from survey.services.demo import _raw_answer  # plausible answers per question kind
     with app.app_context():
         catalogue = app.extensions["catalogue"]
         user = accounts.create_user("Stadt Lastdorf", "planung@lastdorf.example", "benchmark-passwort-1", "planner",
@@ -77,8 +73,7 @@ def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, 
         for number, (_page, questions) in enumerate(surveys.pages_with_questions(survey), start=1):
             raw: dict[str, list[str]] = {}
             for question in questions:
-                if _raw_answer is not None:
-                    raw.update(_raw_answer(question, question.key, rng, actor, []))
+                raw.update(_raw_answer(question, question.key, rng, actor, []))
             answers[number] = raw
         started = time.perf_counter()
         tokens = []

@@ -46,6 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -150,7 +151,8 @@ class DemoSource(Protocol):
     """What the demo data (`survey.services.demo`) knows beyond a question: texts to write and
     partners to name, and how it answers a field of a group entry."""
 
-    long_texts: Sequence[str]
+    @property
+    def long_texts(self) -> Sequence[str]: ...
 
     def partners(self, rng: random.Random) -> list[tuple[str, str]]:
         """Register partners (code, name) one respondent names."""
@@ -186,7 +188,8 @@ class Limit:
     def problem(self, values: list[str]) -> str:
         """The German message when `values` exceed this limit, else ""."""
         if len(values) > self.values:
-            return f"Nicht gespeichert: höchstens {fmt.number(self.values)} Angaben möglich (gesendet: {fmt.number(len(values))})."
+            return (f"Nicht gespeichert: höchstens {fmt.number(self.values)} Angaben möglich "
+                    f"(gesendet: {fmt.number(len(values))}).")
         longest = max((len(v) for v in values), default=0)
         if longest > self.chars:
             return self.message or (f"Nicht gespeichert: Bitte {chars_hint(self.chars)} eingeben "
@@ -531,7 +534,8 @@ class MultipleChoice(Kind):
     def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         codes = self._codes(question)
         if rng.random() < 0.15:
-            return {question.key: None} if rng.random() < 0.5 else {question.key: [], **_demo_other(question, rng, False)}
+            return {question.key: None} if rng.random() < 0.5 else {question.key: [],
+                                                                    **_demo_other(question, rng, False)}
         chosen = [code for code in codes if rng.random() < 0.5]
         return {question.key: chosen, **_demo_other(question, rng, OTHER in chosen)}
 
@@ -702,7 +706,8 @@ class Year(Number):
 
     def _bounds(self, question: Question) -> tuple[int, int]:
         low = int(question.minimum) if question.minimum is not None else 1900
-        high = int(question.maximum) if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
+        this_year = dt.datetime.now(fmt.BERLIN).year
+        high = int(question.maximum) if question.maximum is not None else this_year + CURRENT_YEAR_SLACK
         return low, high
 
     def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
@@ -729,7 +734,7 @@ class Date(Kind):
             return parsed
         for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
             try:
-                parsed.values[question.key] = dt.datetime.strptime(text, pattern).date().isoformat()
+                parsed.values[question.key] = dt.date(*time.strptime(text, pattern)[:3]).isoformat()
                 return parsed
             except ValueError:
                 continue
@@ -791,7 +796,8 @@ class Matrix(Kind):
 
     def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         key = question.key
-        return {key: {item.code: cells[f"{key}/{item.code}"] for item in question.items if cells.get(f"{key}/{item.code}")}}
+        return {key: {item.code: cells[f"{key}/{item.code}"]
+                      for item in question.items if cells.get(f"{key}/{item.code}")}}
 
     def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
         return {f"{name}/{item.code}": [rng.choice(question.option_codes)] for item in question.items}
@@ -803,7 +809,8 @@ class Matrix(Kind):
     def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         value = value or {}
         items = {item.code for item in question.items}
-        raw = {f"{name}/{item}": [code] for item, code in value.items() if item in items and code in question.option_codes}
+        raw = {f"{name}/{item}": [code]
+               for item, code in value.items() if item in items and code in question.option_codes}
         return Prefill(raw, len(raw) == len(value))
 
     def display(self, question: Question, value: Any) -> str:
@@ -845,12 +852,14 @@ class EntryList(Kind):
         count = question.max_entries or self.default_entries
         columns = [Column(f"{question.key}/{n + 1}", question.prompt, f"Eintrag {n + 1}", raw=entry(n))
                    for n in range(count)]
-        joined = Column(question.key, question.prompt, readable=lambda values: JOIN.join(values.get(question.key) or ()) or None)
+        joined = Column(question.key, question.prompt,
+                        readable=lambda values: JOIN.join(values.get(question.key) or ()) or None)
         return [joined, *columns]
 
     def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         count = question.max_entries or self.default_entries
-        return {question.key: [cells[f"{question.key}/{n}"] for n in range(1, count + 1) if cells.get(f"{question.key}/{n}")]}
+        return {question.key: [cells[f"{question.key}/{n}"]
+                               for n in range(1, count + 1) if cells.get(f"{question.key}/{n}")]}
 
     def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
         topics = rng.sample(list(TOPICS), k=min(3, question.max_entries or 3))
@@ -904,7 +913,8 @@ class District(MultipleChoice):
 class Group(Kind):
     """A repeatable group of fields (e.g. one entry per offer)."""
 
-    name, label, chart, family, summary, macro = "group", "Wiederholbare Gruppe", NO_CHART, ENTRIES, "entry_count", "group"
+    name, label, chart, family = "group", "Wiederholbare Gruppe", NO_CHART, ENTRIES
+    summary, macro = "entry_count", "group"
     default_entries = 3
 
     def check_definition(self, question: Question) -> list[str]:
@@ -930,7 +940,7 @@ class Group(Kind):
             result = kind.parse(sub, raw, f"{prefix}/{short}")
             for key, value in result.values.items():
                 entry[key.replace(sub.key, short, 1)] = value
-            for key, message in result.errors.items():
+            for message in result.errors.values():
                 errors[f"{prefix}/{short}"] = message
         return entry, errors
 

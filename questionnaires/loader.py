@@ -205,7 +205,8 @@ def _check_references(catalogue: Catalogue, files: dict[str, str], reader: _Read
                 continue
             target = catalogue.get(cond.question)
             if target is None:
-                reader.problem(files[module.key], question.key, f"condition verweist auf die unbekannte Frage {cond.question!r}")
+                reader.problem(files[module.key], question.key,
+                               f"condition verweist auf die unbekannte Frage {cond.question!r}")
                 continue
             if order[target.key] >= order[question.key]:
                 reader.problem(files[module.key], question.key, "condition muss auf eine frühere Frage verweisen")
@@ -226,7 +227,8 @@ def load_catalogue(directory: Path | str = DATA_DIR) -> Catalogue:
     directory = Path(directory)
     reader = _Reader(lists={})
     _load_lists(directory, reader)
-    modules, files = [], {}
+    modules: list[Module] = []
+    files: dict[str, str] = {}  # module key → file name
     for path in sorted(directory.glob("*.toml")):
         if path.name == LISTS_FILE:
             continue

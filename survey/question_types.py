@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask
@@ -20,7 +20,6 @@ from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, P
 from questionnaires.model import Question
 
 from .services import waves
-
 
 # The draft keys the follow-up wave's pre-fill writes (`services.waves`), as the entry rows read them.
 PREFILL_KEYS = SimpleNamespace(entries=waves.entries_key, open=waves.open_key, changed=waves.entry_changed_key)
@@ -74,12 +73,14 @@ def entry_errors(errors: Mapping[str, str], question: Question, number: int) -> 
     return [message for name, message in errors.items() if name.startswith(prefix)]
 
 
-def entries_display(question: Question, value: Any, actor_names: Mapping[str, str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+def entries_display(question: Question, value: Any,
+                    actor_names: Mapping[str, str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Each entry of a group or roster as (title, [(field prompt, answer text)]), for review and mail."""
     rows = []
     for n, entry in enumerate(value or [], start=1):
         if KINDS[question.kind].partners:
-            title = entry.get(PARTNER_NAME) or (actor_names or {}).get(entry.get(PARTNER_ACTOR, ""), "") or f"Partner {n}"
+            named = (actor_names or {}).get(entry.get(PARTNER_ACTOR, ""), "")
+            title = entry.get(PARTNER_NAME) or named or f"Partner {n}"
         else:
             title = f"Eintrag {n}"
         fields = []
@@ -134,8 +135,8 @@ def error_label(name: str, questions: list[Question], on_entry_page: bool = Fals
         if on_entry_page:
             return prompt or question.prompt
         return f"{question.prompt} – Eintrag {number + 1}" + (f", {prompt}" if prompt else "")
-    question = next((q for q in questions if q.key == name), None)
-    return question.prompt if question else name
+    found = next((q for q in questions if q.key == name), None)
+    return found.prompt if found else name
 
 
 def dom_id(name: str) -> str:

@@ -10,11 +10,10 @@ import re
 import pytest
 from flask import url_for
 
+from factories import deliver, invite, make_survey, make_user
 from survey.extensions import db
 from survey.models import Kommune
 from survey.services import accessibility
-
-from factories import deliver, invite, make_survey, make_user
 from test_respond import text_of
 
 
@@ -50,7 +49,8 @@ def test_every_respondent_page_links_to_the_statement_without_the_personal_link(
         shown += 1
         html = response.get_data(as_text=True)
         assert f'href="/barrierefreiheit/{kommune_id}">Barrierefreiheit</a>' in html, url
-        report = re.search(rf'href="(/barrierefreiheit/{kommune_id}\?seite=[^"#]*)#rueckmeldung">Barriere melden</a>', html)
+        report = re.search(rf'href="(/barrierefreiheit/{kommune_id}\?seite=[^"#]*)#rueckmeldung">Barriere melden</a>',
+                           html)
         assert report, url
         assert token[6:] not in report.group(1), url  # cut as in the log: no usable link in a mail or log
     assert shown >= 5
@@ -86,13 +86,15 @@ def test_feedback_reaches_the_admins_or_the_feedback_address_with_a_reply_addres
     assert "Was hat nicht funktioniert?" in page
     form = client.get(f"/barrierefreiheit/{kommune_id}?seite=/r/{token}/seite/1").get_data(as_text=True)
     hidden = re.search(r'name="page" type="hidden" value="([^"]*)"', form) or re.search(
-        r'type="hidden" name="page" value="([^"]*)"', form) or re.search(r'id="page" name="page" type="hidden" value="([^"]*)"', form)
+        r'type="hidden" name="page" value="([^"]*)"',
+        form) or re.search(r'id="page" name="page" type="hidden" value="([^"]*)"', form)
     assert hidden and token not in hidden.group(1) and hidden.group(1).startswith(f"/r/{token[:6]}…")
     response = client.post(f"/barrierefreiheit/{kommune_id}", data={
         "message": "Die Auswahlfelder auf Seite 2 liest mein Bildschirmleser nicht vor.", "name": "Eva Meier",
         "email": "eva.meier@traeger.example", "page": hidden.group(1)})
     assert response.status_code == 302 and response.headers["Location"].endswith("gesendet=1#rueckmeldung")
-    assert "Vielen Dank! Ihre Rückmeldung ist an den Kreis Düren gegangen." in text_of(client.get(response.headers["Location"]))
+    thanks = text_of(client.get(response.headers["Location"]))
+    assert "Vielen Dank! Ihre Rückmeldung ist an den Kreis Düren gegangen." in thanks
     deliver(app)
     [mail] = inbox.to(admin)
     assert mail["Subject"] == "Kreis Düren: Rückmeldung zur Barrierefreiheit"

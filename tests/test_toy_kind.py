@@ -14,12 +14,11 @@ import pytest
 
 from analysis import charts
 from analysis.reader import read_dataset
+from factories import fetch_prepared, invite
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS, Number
 from survey.extensions import db
 from survey.models import Response, Survey
-
-from factories import fetch_prepared, invite
 
 
 class Percentage(Number):

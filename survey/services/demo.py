@@ -20,7 +20,7 @@ from questionnaires.model import Question
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, SurveyPage, User
 from . import responses as response_service
-from .accounts import create_user, slug, get_or_create_kommune, set_districts
+from .accounts import create_user, get_or_create_kommune, set_districts, slug
 from .invitations import current_token, invite, resend, respondent_link
 from .surveys import add_question, create_survey, open_survey, pages_with_questions
 
@@ -85,7 +85,8 @@ ACTORS = [
 SURVEY_TITLE = "Bestandsaufnahme Präventionskette 2026"
 # Page title -> catalogue keys (missing keys are skipped, so the demo follows the catalogue).
 PAGES = [
-    ("Ihre Organisation", ["akteur.name", "akteur.traegerart", "akteur.sektor", "akteur.stadtteile", "akteur.mitarbeitende"]),
+    ("Ihre Organisation",
+     ["akteur.name", "akteur.traegerart", "akteur.sektor", "akteur.stadtteile", "akteur.mitarbeitende"]),
     ("Ihre Angebote", ["angebote.angebote"]),
     ("Netzwerke", ["netzwerk.wirkungskreis", "netzwerk.lebensphasen", "netzwerk.fokus"]),
     ("Zusammenarbeit", ["kooperation.partner"]),
@@ -187,7 +188,8 @@ def _preset(question: Question, actor: Actor) -> list[str] | None:
     return None
 
 
-def _raw_answer(question: Question, name: str, rng: random.Random, actor: Actor, actors: list[Actor]) -> dict[str, list[str]]:
+def _raw_answer(question: Question, name: str, rng: random.Random, actor: Actor,
+                actors: list[Actor]) -> dict[str, list[str]]:
     """Plausible raw form fields for one question, as a browser would post them (`Kind.demo_raw`)."""
     if question.key.endswith(".status"):
         return {}  # an offer's status ("beendet") belongs to a follow-up wave, not to a first inventory
@@ -234,7 +236,9 @@ def _link_to_print(survey: Survey) -> str:
             return respondent_link(token)
     if not untouched:
         return ""
-    return respondent_link(resend(untouched[0], new_link=True))
+    token = resend(untouched[0], new_link=True)
+    assert token is not None  # a new link is always made
+    return respondent_link(token)
 
 
 def _settings(kommune: Kommune) -> None:
@@ -265,6 +269,7 @@ def load_demo(seed: int = 2026) -> DemoResult:
                 _answer(invitation, actor, actors, rng, page_count, submit=True)
             elif n % 10 < 8:
                 _answer(invitation, actor, actors, rng, max(1, page_count // 2), submit=False)
+    assert survey is not None  # found or built above
     link = _link_to_print(survey)
     db.session.flush()
     return DemoResult(created=created, link=link, planner=PLANNER[0], analyst=ANALYST[0], password=DEMO_PASSWORD)

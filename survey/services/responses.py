@@ -7,6 +7,7 @@ computed from the draft on submit; until then nothing typed is ever thrown away.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -14,23 +15,27 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
+from questionnaires import fieldnames as names
 from questionnaires import formatting as fmt
 from questionnaires.conditions import visible
-from questionnaires import fieldnames as names
 from questionnaires.kinds import (
-    ENTRIES, KINDS, PARTNER_ACTOR, PARTNER_NAME, Parsed, field_name, is_empty, with_other,
+    ENTRIES,
+    KINDS,
+    PARTNER_ACTOR,
+    PARTNER_NAME,
+    Parsed,
+    field_name,
+    is_empty,
+    with_other,
 )
 from questionnaires.model import Question
-
-import datetime as dt
-
-import sqlalchemy as sa
 
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
-from . import outbox
-from . import waves
+from . import outbox, waves
 from .invitations import current_token
 from .surveys import pages_with_questions
 
@@ -370,7 +375,8 @@ def differing(questions: Iterable[Question], old: Mapping[str, list[str]], new: 
         mine = {n: v for n, v in old.items() if n == name or n.startswith(name + "/")}
         theirs = {n: v for n, v in new.items() if n == name or n.startswith(name + "/")}
         if _meaningful(mine) != _meaningful(theirs):
-            differences.append(Difference(question.prompt, _shown(question, mine, name), _shown(question, theirs, name)))
+            differences.append(Difference(question.prompt, _shown(question, mine, name),
+                                          _shown(question, theirs, name)))
     return differences
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ import sqlalchemy as sa
 
 from analysis.dataset import Dataset
 from analysis.waves import Wave, is_ended
+from questionnaires import formatting as fmt
 from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_from_dict, question_to_dict
@@ -122,7 +124,7 @@ def wave_labels(surveys: Sequence[Survey]) -> list[str]:
 
 def suggest_title(source: Survey, today: dt.date | None = None) -> str:
     """The source title with its year moved on ("… 2025" → "… 2026"), or the current year added."""
-    year = (today or dt.date.today()).year
+    year = (today or dt.datetime.now(fmt.BERLIN).date()).year
     matches = list(_YEAR.finditer(source.title))
     if matches:
         last = matches[-1]
@@ -332,7 +334,7 @@ def prefill_draft(questions: Sequence[Question], answers: Mapping[str, Any], sou
             continue
         if kind.family == ENTRIES:
             if not kind.partners:  # an offer ended in the previous wave is gone, nothing to confirm
-                value = [e for e in value if not (isinstance(e, Mapping) and is_ended(e))]
+                value = [e for e in value or () if not (isinstance(e, Mapping) and is_ended(e))]
             entries = kind.to_raw(question, value, question.key, answers)
             draft.update(entries.raw)
             for number, unfit in entries.unfit.items():
@@ -389,7 +391,8 @@ def prefill_info(draft: Mapping[str, list[str]]) -> PrefillInfo:
 
 
 def has_status(question: Question) -> bool:
-    return KINDS[question.kind].family == ENTRIES and not KINDS[question.kind].partners and any(field_name(f) == STATUS for f in question.fields)
+    kind = KINDS[question.kind]
+    return kind.family == ENTRIES and not kind.partners and any(field_name(f) == STATUS for f in question.fields)
 
 
 # --- comparing --------------------------------------------------------------------------------------
@@ -397,7 +400,7 @@ def has_status(question: Question) -> bool:
 
 def waves_of(surveys: Sequence[Survey], dataset_of: Any) -> list[Wave]:
     """`Wave`s for the surveys (oldest first); `dataset_of(survey) -> Dataset`."""
-    return [Wave(label, dataset_of(survey)) for label, survey in zip(wave_labels(surveys), surveys)]
+    return [Wave(label, dataset_of(survey)) for label, survey in zip(wave_labels(surveys), surveys, strict=True)]
 
 
 def respondent_key(record: Any) -> str:
@@ -417,7 +420,7 @@ def only_common(waves: Sequence[Wave]) -> list[Wave]:
 def missing_later(waves: Sequence[Wave]) -> list[tuple[str, str, int, int]]:
     """(earlier, later, answered earlier, of those not answered later) for consecutive waves."""
     result = []
-    for earlier, later in zip(waves, waves[1:]):
+    for earlier, later in itertools.pairwise(waves):
         before = {respondent_key(r) for r in earlier.dataset.submitted().responses}
         after = {respondent_key(r) for r in later.dataset.submitted().responses}
         result.append((earlier.label, later.label, len(before), len(before - after)))

@@ -70,7 +70,8 @@ def accessibility_statement(kommune_id: int):
                 error, status = str(problem), 422
             else:
                 db.session.commit()
-                return redirect(url_for("public.accessibility_statement", kommune_id=kommune_id, gesendet=1) + "#rueckmeldung")
+                sent = url_for("public.accessibility_statement", kommune_id=kommune_id, gesendet=1)
+                return redirect(sent + "#rueckmeldung")
     elif request.method == "POST":
         status = 422
     return render_template("public/accessibility.html", kommune=kommune, form=form, error=error,
