@@ -1,0 +1,73 @@
+"""The planner's forms (actor register, invitation texts, pasted addresses, register selection):
+a post with a mistake comes back with a German message under the field and everything typed."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from survey.extensions import db
+from survey.models import Actor, User
+from survey.services import actors as actor_service
+
+from factories import make_survey
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_no_template_writes_the_csrf_input_by_hand():
+    by_hand = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")
+               if re.search(r'name="csrf_token"', p.read_text(encoding="utf-8")) and p.name != "macros.html"]
+    assert by_hand == []
+
+
+def _choices(app, planner):
+    with app.app_context():
+        kommune = db.session.get(User, planner[0]).kommune
+        return (actor_service.options("provider_type")[1][0], actor_service.options("sector")[2][0],
+                [d.code for d in kommune.districts][:2])
+
+
+def test_actor_form_keeps_everything_typed_when_the_address_is_wrong(app, planner, planner_client):
+    provider_type, sector, districts = _choices(app, planner)
+    assert districts, "the test Kommune needs districts"
+    typed = {"name": "Kita Regenbogen", "provider_type": provider_type, "sector": sector, "districts": districts,
+             "contact_name": "Rita Rot", "email": "rita@regenbogen", "phone": "0202 123", "notes": "Neu seit März"}
+    page = planner_client.post("/actors/new", data=typed)
+    body = text_of(page)
+    assert "„rita@regenbogen“ ist keine gültige E-Mail-Adresse" in body
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*name="email"[^>]*value="rita@regenbogen"', body)
+    for name in ("name", "contact_name", "phone"):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{re.escape(typed[name])}"', body), name
+    assert re.search(r'<textarea[^>]*name="notes"[^>]*>\s*Neu seit März</textarea>', body)
+    assert re.search(rf'<option selected value="{provider_type}">|<option value="{provider_type}" selected', body)
+    assert re.search(rf'<option selected value="{sector}">|<option value="{sector}" selected', body)
+    for code in districts:
+        assert re.search(rf'name="districts" value="{code}" id="district-{code}" checked', body), code
+    assert not re.search(r'<input[^>]*checked[^>]*name="active"|<input[^>]*name="active"[^>]*checked', body)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Actor)) == 0  # nothing stored
+
+    saved = planner_client.post("/actors/new", data={**typed, "email": "Rita@Regenbogen.de", "active": "y"})
+    assert saved.status_code == 302
+    with app.app_context():
+        actor = db.session.scalar(sa.select(Actor))
+        assert (actor.name, actor.email, actor.provider_type, actor.sector, sorted(actor.districts), actor.active,
+                actor.notes) == ("Kita Regenbogen", "rita@regenbogen.de", provider_type, sector, sorted(districts),
+                                 True, "Neu seit März")
+        actor_id = actor.id
+    edit = text_of(planner_client.get(f"/actors/{actor_id}"))
+    assert re.search(r'<input[^>]*checked[^>]*name="active"|<input[^>]*name="active"[^>]*checked', edit)
+    assert 'value="rita@regenbogen.de"' in edit
+
+
+def test_a_new_actor_is_active_unless_unticked(planner_client):
+    page = text_of(planner_client.get("/actors/new"))
+    assert re.search(r'<input[^>]*checked[^>]*name="active"|<input[^>]*name="active"[^>]*checked', page)
