@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from survey.extensions import db
-from survey.models import Actor, User
+from survey.models import Actor, Survey, User
 from survey.services import actors as actor_service
 
 from factories import make_survey
@@ -71,3 +71,47 @@ def test_actor_form_keeps_everything_typed_when_the_address_is_wrong(app, planne
 def test_a_new_actor_is_active_unless_unticked(planner_client):
     page = text_of(planner_client.get("/actors/new"))
     assert re.search(r'<input[^>]*checked[^>]*name="active"|<input[^>]*name="active"[^>]*checked', page)
+
+
+def _open_survey(app, planner, title="Texte 2026") -> int:
+    with app.app_context():
+        return make_survey(planner[0], title=title).id
+
+
+def test_mail_texts_keep_everything_typed_and_say_what_is_wrong(app, planner, planner_client):
+    survey_id = _open_survey(app, planner)
+    url = f"/surveys/{survey_id}/invitations/text"
+    with app.app_context():
+        stored = db.session.get(Survey, survey_id).invitation_subject
+    typed = {"action": "save", "invitation_subject": "Hallo {Organisation}", "invitation_text": "Ohne Link, {Vorname}",
+             "reminder_subject": "Noch Zeit", "reminder_text": "Bitte bis bald: {Link}", "remind_days_before": "vier",
+             "kind": "reminder"}
+    page = planner_client.post(url, data=typed)
+    body = text_of(page)
+    assert "Ihr Text ist noch nicht gespeichert" in body
+    assert "Den Platzhalter {Vorname} gibt es nicht" in body
+    assert "Der Text muss den Platzhalter {Link} enthalten" in body
+    assert "Bitte eine ganze Zahl von 0 bis 90 eingeben" in body
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*name="invitation_text"[^>]*>\s*Ohne Link, \{Vorname\}</textarea>',
+                     body)
+    assert re.search(r'<textarea[^>]*name="reminder_text"[^>]*>\s*Bitte bis bald: \{Link\}</textarea>', body)
+    for name in ("invitation_subject", "reminder_subject", "remind_days_before"):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{re.escape(typed[name])}"', body), name
+    assert re.search(r'<option selected value="reminder">', body)
+    assert "Vorschau: Erinnerung an" in body  # the preview of the valid reminder is still shown
+    with app.app_context():
+        assert db.session.get(Survey, survey_id).invitation_subject == stored  # nothing saved
+
+    no_deadline = text_of(planner_client.post(url, data={**typed, "invitation_text": "Hier: {Link}",
+                                                        "remind_days_before": "3"}))
+    assert "Die Befragung hat noch keine Antwortfrist" in no_deadline
+
+
+def test_a_preview_post_without_the_text_fields_keeps_the_stored_texts(app, planner, planner_client):
+    survey_id = _open_survey(app, planner)
+    url = f"/surveys/{survey_id}/invitations/text"
+    assert planner_client.post(url, data={"action": "save", "invitation_subject": "Eigener Betreff {Organisation}",
+                                          "invitation_text": "Eigener Text {Link}"}).status_code == 302
+    body = text_of(planner_client.post(url, data={"action": "preview", "kind": "invitation"}))
+    assert re.search(r'<input[^>]*name="invitation_subject"[^>]*value="Eigener Betreff \{Organisation\}"', body)
+    assert "Betreff</dt><dd>Eigener Betreff" in body
