@@ -4,12 +4,17 @@ under review, the choice from the actor register."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 
 from .services import invitations as invitation_service
+from .services.address_paste import PastedAddress
+
+MAX_PASTED_ROWS = 5000  # rows one review page may post back
 
 TEXT_FIELDS = ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text")
 
@@ -64,3 +69,51 @@ class MailTextsForm(FlaskForm):
                 "Die Befragung hat noch keine Antwortfrist. Tragen Sie zuerst eine Frist ein."]
             ok = False
         return ok
+
+
+class PastedRowsField(Field):
+    """The rows of the review table, posted as `row-<i>-address`, `row-<i>-organisation`, `row-<i>-name` and
+    `row-<i>-drop`; its data is {i: {part: value}} for at most MAX_PASTED_ROWS rows.
+
+    One field instead of a FieldList of sub-forms: reading 5,000 rows that way takes seconds."""
+
+    PARTS = ("address", "organisation", "name", "drop")
+    KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|drop)")
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.process_errors, self.raw_data, self.object_data = [], [], data
+        rows: dict[int, dict[str, str]] = {}
+        for key in formdata or ():
+            match = self.KEY.fullmatch(key)
+            if match and (int(match.group(1)) in rows or len(rows) < MAX_PASTED_ROWS):
+                rows.setdefault(int(match.group(1)), {})[match.group(2)] = formdata.get(key, "")
+        self.data = dict(sorted(rows.items()))
+
+
+class PastedRowsForm(FlaskForm):
+    """The review of pasted addresses: every row as corrected, and whether new ones go into the register."""
+
+    row = PastedRowsField()
+    add_to_register = BooleanField("Neue Organisationen ins Akteursverzeichnis übernehmen")
+
+    def entries(self) -> list[PastedAddress]:
+        """The rows not dropped and not left empty, numbered as on the page."""
+        entries = []
+        for index, row in self.row.data.items():
+            if row.get("drop"):
+                continue
+            address, organisation, name = row.get("address", ""), row.get("organisation", ""), row.get("name", "")
+            if not (address.strip() or organisation.strip() or name.strip()):
+                continue
+            entries.append(PastedAddress(line=index + 1, raw=address, address=address.strip(),
+                                         name=" ".join(name.split()), organisation=" ".join(organisation.split())))
+        return entries
+
+
+class RegisterChoiceForm(FlaskForm):
+    """The organisations ticked on "Aus dem Verzeichnis einladen"."""
+
+    actor = SelectMultipleField(validate_choice=False)
+
+    def actor_ids(self) -> list[int]:
+        return [int(value) for value in self.actor.data or [] if value.isdigit()]

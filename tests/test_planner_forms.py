@@ -115,3 +115,19 @@ def test_a_preview_post_without_the_text_fields_keeps_the_stored_texts(app, plan
     body = text_of(planner_client.post(url, data={"action": "preview", "kind": "invitation"}))
     assert re.search(r'<input[^>]*name="invitation_subject"[^>]*value="Eigener Betreff \{Organisation\}"', body)
     assert "Betreff</dt><dd>Eigener Betreff" in body
+
+
+def test_reviewed_addresses_come_back_as_corrected_without_the_dropped_and_empty_rows(app, planner, planner_client):
+    survey_id = _open_survey(app, planner)
+    rows = {"row-0-address": "kita@falsch", "row-0-organisation": "Kita  Sonne", "row-0-name": "Rita",
+            "row-1-address": "weg@traeger.de", "row-1-drop": "1",
+            "row-2-address": " ", "row-2-organisation": "", "row-2-name": "",
+            "row-3-address": "jugend@traeger.de", "row-3-organisation": "Jugendhaus",
+            "row-x-address": "nicht@gezaehlt.de", "count": "4", "add_to_register": "1"}
+    body = text_of(planner_client.post(f"/surveys/{survey_id}/invitations/check", data=rows))
+    assert 'name="count" value="2"' in body
+    addresses = re.findall(r'name="row-\d+-address" value="([^"]*)"', body)
+    assert sorted(addresses) == ["jugend@traeger.de", "kita@falsch"]
+    assert re.search(r'name="row-\d+-organisation" value="Kita Sonne"', body)  # spaces tidied, text kept
+    assert re.search(r'id="add_to_register" name="add_to_register" value="1" checked', body)
+    assert "weg@traeger.de" not in body and "nicht@gezaehlt.de" not in body

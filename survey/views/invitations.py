@@ -9,14 +9,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms_invitations import MailTextsForm
+from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceForm
 from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
 from ..services import bounces as bounce_service
 from ..services import dsn
 from ..services import invitations as invitation_service
-from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
 from . import edit_conflicts as edits
 from .access import own_survey, planner_required
@@ -75,22 +74,6 @@ def index(survey_id: int):
     )
 
 
-def _entries_from_form() -> list[PastedAddress]:
-    entries = []
-    count = min(int(request.form.get("count", "0") or 0), 5000)
-    for i in range(count):
-        if request.form.get(f"row-{i}-drop"):
-            continue
-        address = request.form.get(f"row-{i}-address", "")
-        organisation = request.form.get(f"row-{i}-organisation", "")
-        name = request.form.get(f"row-{i}-name", "")
-        if not (address.strip() or organisation.strip() or name.strip()):
-            continue
-        entries.append(PastedAddress(line=i + 1, raw=address, address=address.strip(),
-                                     name=" ".join(name.split()), organisation=" ".join(organisation.split())))
-    return entries
-
-
 def _send(survey, checked, add_to_register: bool):
     try:
         created = invitation_service.invite_checked(survey, checked, add_to_register=add_to_register)
@@ -115,8 +98,9 @@ def _send(survey, checked, add_to_register: bool):
 def check(survey_id: int):
     """The preview's buttons: check the edited entries again, or send the valid ones."""
     survey = own_survey(survey_id)
-    checked = invitation_service.check_entries(survey, _entries_from_form())
-    add_to_register = bool(request.form.get("add_to_register"))
+    form = PastedRowsForm()
+    checked = invitation_service.check_entries(survey, form.entries())
+    add_to_register = bool(form.add_to_register.data)
     if not checked:
         flash("Es ist kein Eintrag mehr übrig.", "error")
         return redirect(url_for("invitations.index", survey_id=survey.id))
@@ -131,8 +115,9 @@ def check(survey_id: int):
 def from_register(survey_id: int):
     survey = own_survey(survey_id)
     filters = {k: request.values.get(k, "") for k in ("sector", "district", "provider_type")}
-    if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("actor") if i.isdigit()]
+    form = RegisterChoiceForm()
+    if form.is_submitted():
+        ids = form.actor_ids()
         if not ids:
             flash("Bitte wählen Sie mindestens eine Organisation aus.", "error")
         else:
@@ -151,7 +136,7 @@ def from_register(survey_id: int):
         "invitations/register.html", survey=survey, actors=actors, filters=filters,
         sectors=actor_service.options("sector"), provider_types=actor_service.options("provider_type"),
         districts=survey.kommune.districts, district_names=survey.kommune.district_names(),
-        selected={int(i) for i in request.form.getlist("actor") if i.isdigit()} if request.method == "POST" else None,
+        selected=set(form.actor_ids()) if form.is_submitted() else None,
     )
 
 
