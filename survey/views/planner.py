@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from questionnaires import formatting as fmt
+from questionnaires.kinds import KINDS
 from questionnaires.model import Catalogue, Option, Question
 from questionnaires.serialize import question_to_dict
 
@@ -72,7 +73,7 @@ def _as_respondent_sees(question: Question, survey: Survey) -> Question:
 def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
     """What the respondent's partner-roster macro needs: the Kommune's actors to pick from (unfiltered)."""
     rosters = {}
-    if not any(q.kind == "partner_roster" for q in questions):
+    if not any(KINDS[q.kind].partners for q in questions):
         return rosters
     from ..services.responses import actors_of
 
@@ -80,7 +81,7 @@ def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
     sector_question = _catalogue().get("akteur.sektor")
     sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
     for q in questions:
-        if q.kind == "partner_roster":
+        if KINDS[q.kind].partners:
             rosters[q.key] = {
                 "actors": actors, "shown": actors, "search": "", "sector": "", "district": "",
                 "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
@@ -508,7 +509,7 @@ def own_question(survey_id: int):
         form.page.data = survey.pages[-1].id
     if form.validate_on_submit():
         kind = form.kind.data
-        options = _agreement_scale() if kind == "likert" else options_from_lines(form.options.data or "")
+        options = _agreement_scale() if KINDS[kind].own_scale else options_from_lines(form.options.data or "")
         page = _own_page(survey, form.page.data)
         item = _act(
             lambda: survey_service.add_own_question(
