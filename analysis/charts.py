@@ -23,16 +23,17 @@ from typing import Any
 import matplotlib
 import networkx as nx
 from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.dates import DateFormatter, DayLocator
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.transforms import Bbox
-from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
+
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS, NO_CHART, kind_of
 from questionnaires.model import Question

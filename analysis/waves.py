@@ -32,11 +32,12 @@ Decisions (stated once, here):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
+
 from questionnaires.kinds import CHOICE, ENTRIES, NUMBER, Likert, kind_of
 from questionnaires.model import Option, Question
 

@@ -33,7 +33,6 @@ from .address_paste import PastedAddress, check_address, parse_paste
 from .surveys import SurveyError, answering_minutes, pages_with_questions
 from .tokens import hash_token, new_token
 
-
 PLACEHOLDERS = {
     "Anrede": "„Guten Tag Anna Becker“ oder „Guten Tag“, wenn keine Ansprechperson bekannt ist",
     "Organisation": "Name der eingeladenen Organisation (sonst „Ihre Organisation“)",

@@ -39,12 +39,10 @@ import sqlalchemy as sa
 from flask import current_app
 from matplotlib.figure import Figure
 
-from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord
-from analysis import charts, coverage, network, tables
+from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord, charts, coverage, network, privacy, tables
 from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis.compact import Compactor
-from analysis import privacy
 from analysis.network import normalise_name
 from analysis.privacy import suppress
 from analysis.statistics import Frequencies, summarise

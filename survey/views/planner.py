@@ -24,9 +24,9 @@ from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
+from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
 from ..services import retention, row_access
-from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
