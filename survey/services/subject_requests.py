@@ -162,7 +162,8 @@ def search(kommune: Kommune, term: str) -> Holdings:
     term = _clean(term)
     held = Holdings(term=term)
     _find(kommune, term, held)
-    linked = {value for row in [*held.actors, *held.invitations] for value in (row.email, row.contact_name)
+    named: list[Actor | Invitation] = [*held.actors, *held.invitations]
+    linked = {value for row in named for value in (row.email, row.contact_name)
               if len(value.strip()) >= MIN_LENGTH and value.strip().lower() != term.lower()}
     for other in sorted(linked):
         _find(kommune, other, held)
