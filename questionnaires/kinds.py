@@ -150,7 +150,10 @@ class DemoSource(Protocol):
     """What the demo data (`survey.services.demo`) knows beyond a question: texts to write and
     partners to name, and how it answers a field of a group entry."""
 
-    long_texts: Sequence[str]
+    @property
+    def long_texts(self) -> Sequence[str]:
+        """Longer texts to pick from (a long text answer)."""
+        ...
 
     def partners(self, rng: random.Random) -> list[tuple[str, str]]:
         """Register partners (code, name) one respondent names."""

@@ -332,7 +332,7 @@ def prefill_draft(questions: Sequence[Question], answers: Mapping[str, Any], sou
             continue
         if kind.family == ENTRIES:
             if not kind.partners:  # an offer ended in the previous wave is gone, nothing to confirm
-                value = [e for e in value if not (isinstance(e, Mapping) and is_ended(e))]
+                value = [e for e in value or () if not (isinstance(e, Mapping) and is_ended(e))]
             entries = kind.to_raw(question, value, question.key, answers)
             draft.update(entries.raw)
             for number, unfit in entries.unfit.items():
