@@ -291,6 +291,18 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
             assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
             _shot(respondent, "7b-antwort-390px-echtheit")
             respondent.goto(live_server + link)
+            # a barrier reported from the welcome page's footer reaches the admin
+            respondent.get_by_role("link", name="Barriere melden").click()
+            expect(respondent.get_by_role("heading", name="Barriere melden")).to_be_visible()
+            respondent.get_by_label("Was hat nicht funktioniert?").fill("Die Schrift ist mir zu klein.")
+            respondent.get_by_role("button", name="Rückmeldung senden").click()
+            expect(respondent.get_by_role("status")).to_contain_text("Vielen Dank! Ihre Rückmeldung ist an die Stadt")
+            _reads_well(respondent, "Erklärung zur Barrierefreiheit")
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
+            _shot(respondent, "7c-antwort-390px-barrierefreiheit")
+            deliver(app)
+            assert "Die Schrift ist mir zu klein." in inbox.to(ADMIN)[-1].get_body(("plain",)).get_content()
+            respondent.goto(live_server + link)
         respondent.get_by_role("button", name="Befragung beginnen").click()
         _reads_well(respondent, f"Seite 1 ({name})")
         if phone:
