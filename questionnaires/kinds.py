@@ -152,7 +152,9 @@ class DemoSource(Protocol):
     partners to name, and how it answers a field of a group entry."""
 
     @property
-    def long_texts(self) -> Sequence[str]: ...
+    def long_texts(self) -> Sequence[str]:
+        """Longer texts to pick from (a long text answer)."""
+        ...
 
     def partners(self, rng: random.Random) -> list[tuple[str, str]]:
         """Register partners (code, name) one respondent names."""
