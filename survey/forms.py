@@ -13,10 +13,11 @@ from .services.surveys import options_from_lines, own_kinds
 
 
 class SurveyForm(FlaskForm):
-    title = StringField("Titel der Befragung", validators=[DataRequired("Bitte geben Sie einen Titel ein."), Length(max=300)])
+    title = StringField("Titel der Befragung",
+                        validators=[DataRequired("Bitte geben Sie einen Titel ein."), Length(max=300)])
     introduction = TextAreaField("Einleitung für die Antwortenden (wer fragt, warum, wofür)", validators=[Optional()])
-    privacy_notice = TextAreaField("Hinweis zum Datenschutz (wer sieht die Antworten, wie lange werden sie gespeichert)",
-                                   validators=[Optional()])
+    privacy_notice = TextAreaField(
+        "Hinweis zum Datenschutz (wer sieht die Antworten, wie lange werden sie gespeichert)", validators=[Optional()])
     contact_name = StringField("Ansprechperson", validators=[Optional(), Length(max=200)])
     contact_email = EmailField("E-Mail der Ansprechperson (für Rückfragen, als Antwortadresse der Einladung)",
                                validators=[Optional(), Email("Bitte eine gültige E-Mail-Adresse eingeben.")])
@@ -62,7 +63,8 @@ class OwnQuestionForm(FlaskForm):
     """A planner's own question of one of the simple kinds."""
 
     kind = SelectField("Art der Frage", choices=lambda: [SelectChoice(k, KINDS[k].label) for k in own_kinds()])
-    prompt = TextAreaField("Fragetext", validators=[DataRequired("Bitte geben Sie den Fragetext ein."), Length(max=2000)],
+    prompt = TextAreaField("Fragetext",
+                           validators=[DataRequired("Bitte geben Sie den Fragetext ein."), Length(max=2000)],
                            render_kw={"rows": 2})
     help = TextAreaField("Hinweis unter der Frage (optional)", validators=[Optional(), Length(max=2000)],
                          render_kw={"rows": 2})
@@ -86,11 +88,11 @@ class OwnQuestionForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         kind = KINDS.get(self.kind.data or "")
-        if kind and kind.needs_options and not kind.own_scale:
-            if len(options_from_lines(self.options.data or "")) < 2:
-                self.options.errors = list(self.options.errors) + [
-                    "Bitte geben Sie mindestens zwei Antwortmöglichkeiten ein, jede in einer eigenen Zeile."]
-                ok = False
+        if (kind and kind.needs_options and not kind.own_scale
+                and len(options_from_lines(self.options.data or "")) < 2):
+            self.options.errors = list(self.options.errors) + [
+                "Bitte geben Sie mindestens zwei Antwortmöglichkeiten ein, jede in einer eigenen Zeile."]
+            ok = False
         if kind and kind.family == NUMBER:
             bounds = []
             for field in (self.minimum, self.maximum):
@@ -114,7 +116,8 @@ class OwnQuestionForm(FlaskForm):
 class RewordForm(FlaskForm):
     """The wording of one question for this survey (option labels are read from `option-<code>` fields)."""
 
-    prompt = TextAreaField("Fragetext", validators=[DataRequired("Der Fragetext darf nicht leer sein."), Length(max=2000)],
+    prompt = TextAreaField("Fragetext",
+                           validators=[DataRequired("Der Fragetext darf nicht leer sein."), Length(max=2000)],
                            render_kw={"rows": 3})
     help = TextAreaField("Hinweis unter der Frage", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 

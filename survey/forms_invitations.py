@@ -81,7 +81,9 @@ class PastedRowsField(Field):
     KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|drop)")
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
-        self.process_errors, self.raw_data, self.object_data = [], [], data
+        self.process_errors: list[str] = []
+        self.raw_data: list[str] = []
+        self.object_data = data
         rows: dict[int, dict[str, str]] = {}
         for key in formdata or ():
             match = self.KEY.fullmatch(key)

@@ -32,8 +32,9 @@ class KommuneSettingsForm(FlaskForm):
                                    Length(max=200, message="Der Name darf höchstens 200 Zeichen lang sein.")])
     type_word = StringField("Art der Kommune", description="Das Wort vor dem Namen, z. B. Stadt, Kreis, Gemeinde, "
                             "Städteregion, Stadtbezirk.",
-                            validators=[DataRequired("Bitte geben Sie die Art der Kommune ein (z. B. Stadt oder Kreis)."),
-                                        Length(max=60, message="Höchstens 60 Zeichen.")],
+                            validators=[
+                                DataRequired("Bitte geben Sie die Art der Kommune ein (z. B. Stadt oder Kreis)."),
+                                Length(max=60, message="Höchstens 60 Zeichen.")],
                             render_kw={"list": "type-words", "autocomplete": "off"})
     gender = RadioField("Artikel", choices=[SelectChoice(k, v) for k, v in GENDERS.items()], default="",
                         validators=[Optional()])
@@ -65,7 +66,8 @@ class KommuneSettingsForm(FlaskForm):
                                   "keine eigene Ansprechperson nennt.",
                                   validators=[Optional(), Length(max=2000, message="Höchstens 2.000 Zeichen.")])
     imprint_url = StringField("Impressum (Webadresse)", validators=[Optional(), web_address, Length(max=500)])
-    privacy_url = StringField("Datenschutzerklärung (Webadresse)", validators=[Optional(), web_address, Length(max=500)])
+    privacy_url = StringField("Datenschutzerklärung (Webadresse)",
+                              validators=[Optional(), web_address, Length(max=500)])
     feedback_email = EmailField("E-Mail-Adresse für Rückmeldungen zur Barrierefreiheit",
                                 description="Hierhin gehen Meldungen über das Formular der Erklärung zur "
                                 "Barrierefreiheit. Leer: an alle Administratorinnen und Administratoren.",
@@ -111,7 +113,8 @@ class KommuneSettingsForm(FlaskForm):
         self.gender.data = kommune.gender
         for key in self.OVERRIDES:
             getattr(self, f"form_{key}").data = (kommune.name_overrides or {}).get(key, "")
-        for key in ("sender_name", "office", "postal_address", "phone", "website", "signature", "contact_block", "imprint_url", "privacy_url", "accessibility_url",
+        for key in ("sender_name", "office", "postal_address", "phone", "website", "signature", "contact_block",
+                    "imprint_url", "privacy_url", "accessibility_url",
                     "feedback_email", "accessibility_notes", "enforcement_body",
                     "spatial_word"):
             getattr(self, key).data = getattr(kommune, key)
@@ -154,7 +157,8 @@ class FeedbackForm(FlaskForm):
                             validators=[DataRequired("Bitte beschreiben Sie, was nicht funktioniert hat."),
                                         Length(max=5000, message="Höchstens 5.000 Zeichen.")],
                             render_kw={"rows": 6})
-    name = StringField("Ihr Name (freiwillig)", validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
+    name = StringField("Ihr Name (freiwillig)",
+                       validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
     email = EmailField("Ihre E-Mail-Adresse, wenn Sie eine Antwort möchten (freiwillig)",
                        validators=[Optional(), Email("Bitte eine gültige E-Mail-Adresse eingeben, z. B. "
                                                      "name@beispiel.de, oder das Feld leer lassen."),

@@ -91,7 +91,8 @@ def test_mail_texts_keep_everything_typed_and_say_what_is_wrong(app, planner, pl
     assert "Den Platzhalter {Vorname} gibt es nicht" in body
     assert "Der Text muss den Platzhalter {Link} enthalten" in body
     assert "Bitte eine ganze Zahl von 0 bis 90 eingeben" in body
-    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*name="invitation_text"[^>]*>\s*Ohne Link, \{Vorname\}</textarea>',
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*name="invitation_text"[^>]*>\s*Ohne Link, '
+                     r'\{Vorname\}</textarea>',
                      body)
     assert re.search(r'<textarea[^>]*name="reminder_text"[^>]*>\s*Bitte bis bald: \{Link\}</textarea>', body)
     for name in ("invitation_subject", "reminder_subject", "remind_days_before"):

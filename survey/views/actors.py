@@ -66,7 +66,7 @@ def edit(actor_id: int | None = None):
         data = form.actor_data()
         problems = actor_service.validate(kommune, data, actor.id if actor else None)
         conflict = edits.claim(actor, lambda: _stored(actor), ACTOR_LABELS) if actor and not problems else None
-        if conflict:
+        if conflict and actor is not None:
             return edits.conflict_page(conflict, actor.name)
         if not problems:
             actor = actor_service.save(kommune, data, actor)
