@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,6 +53,7 @@ from questionnaires.model import Option, Question
 from ..extensions import db
 from ..models import Actor, Invitation, Response, Survey
 from . import pseudonyms
+from .cache import ttl_memo
 from . import responses as response_service
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
@@ -65,33 +63,11 @@ NAME_KEYS = frozenset({"akteur.name", "akteur.traeger", "netzwerk.name"})
 CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
 PAGE_ROWS = 60
 CACHE_SECONDS = 300
-T = TypeVar("T")
-_cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """A small per-process cache: the results page, its ~40 chart images and the downloads all
-    need the same dataset and network; with a data stamp in the key (`data_stamp`) an entry is
-    never stale, the time limit only bounds memory held for surveys nobody looks at."""
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            _cache.move_to_end(key)
-            return hit[1]
-    value = compute()
-    with _cache_lock:
-        _cache[key] = (now, value)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return value
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+# The results page, its ~40 chart images and the downloads all need the same dataset and network;
+# with a data stamp in the key (`data_stamp`) an entry is never stale, the time limit only bounds
+# memory held for surveys nobody looks at.
+results_cache = ttl_memo(CACHE_SIZE, CACHE_SECONDS)
+cached = results_cache.get
 
 
 def data_stamp(survey: Survey) -> tuple[Any, ...]:

@@ -27,6 +27,7 @@ from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+from .cache import lru_memo
 
 OWN_PREFIX = "eigene"
 # Kinds a planner may use for an own question ("eigene Frage").
@@ -341,6 +342,21 @@ def option_code(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:40].strip("_")
 
 
+# An own Likert question's scale when the catalogue has no `zustimmung_5` list.
+ZUSTIMMUNG_5 = (
+    Option("trifft_gar_nicht_zu", "Trifft gar nicht zu"),
+    Option("trifft_eher_nicht_zu", "Trifft eher nicht zu"),
+    Option("teils_teils", "Teils, teils"),
+    Option("trifft_eher_zu", "Trifft eher zu"),
+    Option("trifft_voll_zu", "Trifft voll zu"),
+)
+
+
+def agreement_scale(catalogue: Catalogue) -> tuple[Option, ...]:
+    """The catalogue's `zustimmung_5` list (lists.toml), the scale of an own Likert question."""
+    return catalogue.lists.get("zustimmung_5") or ZUSTIMMUNG_5
+
+
 def options_from_lines(text: str) -> tuple[Option, ...]:
     """One option per non-empty line; codes derived from the labels, made unique."""
     options: list[Option] = []
@@ -522,8 +538,7 @@ class PageView:
 
 # Opened surveys are frozen, so their pages and questions are computed once per process and key:
 # (survey id, when it was opened, the Kommune's districts as (code, name) pairs).
-_FROZEN_PAGES: dict[tuple, list[tuple[PageView, list[Question]]]] = {}
-_FROZEN_PAGES_LIMIT = 256
+_frozen_pages = lru_memo(256)
 
 
 def _build_pages(survey: Survey) -> list[tuple[PageView, list[Question]]]:
@@ -558,9 +573,4 @@ def pages_with_questions(survey: Survey) -> list[tuple[PageView, list[Question]]
     if survey.is_draft:
         return _build_pages(survey)
     key = (survey.id, survey.opened_at, survey.district_options())
-    cached = _FROZEN_PAGES.get(key)
-    if cached is None:
-        if len(_FROZEN_PAGES) >= _FROZEN_PAGES_LIMIT:
-            _FROZEN_PAGES.clear()
-        cached = _FROZEN_PAGES[key] = _build_pages(survey)
-    return cached
+    return _frozen_pages.get(key, lambda: _build_pages(survey))
