@@ -17,6 +17,7 @@ from pathlib import Path
 from . import charts, coverage, keys, network
 from .dataset import Dataset
 from .privacy import DEFAULT_MIN_GROUP
+from .reader import read_dataset
 from .report import pdf_report
 
 
@@ -69,7 +70,7 @@ def write_charts(dataset: Dataset, out_dir: Path, fmt: str, min_group: int, plan
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    dataset = Dataset.from_csv(args.responses, args.codebook, entries=args.entries, actors_csv=args.actors)
+    dataset = read_dataset(args.responses, args.codebook, entries=args.entries, actors_csv=args.actors)
     dataset = dataset.filter(submitted_only=not args.all)
     if args.command == "report":
         args.out.write_bytes(pdf_report(dataset, min_group=args.min_group, planner=args.planner))
