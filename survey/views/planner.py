@@ -7,24 +7,21 @@ every change with the German message of `surveys.require_draft`.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from questionnaires import formatting as fmt
-from questionnaires.model import Catalogue, Option, Question
+from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_to_dict
 
-from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import kommune as kommune_service
-from ..services import retention, row_access
+from ..services import retention, rosters, row_access
 from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
@@ -34,61 +31,19 @@ from .access import own_survey, planner_required
 
 bp = Blueprint("planner", __name__, url_prefix="/surveys")
 
-# Used when the catalogue folder has no lists.toml with this scale.
-ZUSTIMMUNG_5 = (
-    Option("trifft_gar_nicht_zu", "Trifft gar nicht zu"),
-    Option("trifft_eher_nicht_zu", "Trifft eher nicht zu"),
-    Option("teils_teils", "Teils, teils"),
-    Option("trifft_eher_zu", "Trifft eher zu"),
-    Option("trifft_voll_zu", "Trifft voll zu"),
-)
-
-
 def _catalogue() -> Catalogue:
     return current_app.extensions["catalogue"]
-
-
-def _agreement_scale() -> tuple[Option, ...]:
-    """The catalogue's `zustimmung_5` list, the scale of an own Likert question."""
-    path = Path(current_app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR)) / "lists.toml"
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)["lists"]["zustimmung_5"]["options"]
-        return tuple(Option(str(o["code"]), str(o["label"])) for o in raw)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
-        return ZUSTIMMUNG_5
-
-
-def _districts(survey: Survey) -> tuple[Option, ...]:
-    return survey.district_options()
 
 
 def _as_respondent_sees(question: Question, survey: Survey) -> Question:
     """A catalogue question as it would appear in `survey` (district options filled in)."""
     item = SurveyItem(definition=question_to_dict(question), prompt=question.prompt, required=question.required)
-    return item.to_question(_districts(survey))
+    return item.to_question(survey.district_options())
 
 
 def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
-    """What the respondent's partner-roster macro needs: the Kommune's actors to pick from (unfiltered)."""
-    rosters = {}
-    if not any(q.kind == "partner_roster" for q in questions):
-        return rosters
-    from ..services.responses import actors_of
-
-    actors = actors_of(survey.kommune_id)
-    sector_question = _catalogue().get("akteur.sektor")
-    sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
-    for q in questions:
-        if q.kind == "partner_roster":
-            rosters[q.key] = {
-                "actors": actors, "shown": actors, "search": "", "sector": "", "district": "",
-                "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
-                                                           key=lambda c: sectors.get(c, c)),
-                "districts": survey.kommune.district_names(), "chosen": set(),
-                "spatial_word": survey.kommune.spatial_word, "spatial_plural": survey.kommune.spatial_plural,
-            }
-    return rosters
+    """The partner rosters as a respondent first sees them (unfiltered, nothing chosen)."""
+    return rosters.rosters(survey.kommune, questions, _catalogue())
 
 
 def _own_item(survey: Survey, item_id: int) -> SurveyItem:
@@ -508,7 +463,7 @@ def own_question(survey_id: int):
         form.page.data = survey.pages[-1].id
     if form.validate_on_submit():
         kind = form.kind.data
-        options = _agreement_scale() if kind == "likert" else options_from_lines(form.options.data or "")
+        options = survey_service.agreement_scale(_catalogue()) if kind == "likert" else options_from_lines(form.options.data or "")
         page = _own_page(survey, form.page.data)
         item = _act(
             lambda: survey_service.add_own_question(
@@ -520,7 +475,7 @@ def own_question(survey_id: int):
         )
         if item:
             return _back_to_builder(survey, f"item-{item.id}")
-    return render_template("planner/own_question.html", survey=survey, form=form, scale=_agreement_scale())
+    return render_template("planner/own_question.html", survey=survey, form=form, scale=survey_service.agreement_scale(_catalogue()))
 
 
 # --- preview ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import outbox
+from ..services import outbox, rosters
 from ..services import waves as wave_service
 from ..services import responses as response_service
 from ..services import invitations as invitation_service
@@ -427,30 +427,10 @@ def _anchor(key: str) -> str:
 
 def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str, dict]:
     """For each partner roster on the page: the Kommune's actors, filtered as asked (server side)."""
-    rosters = {}
-    for q in questions:
-        if q.kind != "partner_roster":
-            continue
-        kommune = invitation.survey.kommune
-        # The respondent's own organisation is no partner of itself.
-        actors = [a for a in response_service.actors_of(kommune.id) if a.id != invitation.actor_id]
-        search = request.args.get("suche", "").strip()
-        sector = request.args.get("sektor", "").strip()
-        district = request.args.get("stadtteil", "").strip()
-        chosen = {v[0] for n, v in raw.items() if n.startswith(q.key + "/") and n.endswith("/actor") and v and v[0]}
-        catalogue = current_app.extensions["catalogue"]
-        sector_question = catalogue.get("akteur.sektor")
-        sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
-        rosters[q.key] = {
-            "actors": actors,
-            "shown": response_service.filter_actors(actors, search, sector, district),
-            "search": search, "sector": sector, "district": district,
-            "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
-                                                       key=lambda c: sectors.get(c, c)),
-            "districts": kommune.district_names(), "chosen": chosen,
-            "spatial_word": kommune.spatial_word, "spatial_plural": kommune.spatial_plural,
-        }
-    return rosters
+    return rosters.rosters(
+        invitation.survey.kommune, questions, current_app.extensions["catalogue"],
+        exclude_actor_id=invitation.actor_id, search=request.args.get("suche", "").strip(),
+        sector=request.args.get("sektor", "").strip(), district=request.args.get("stadtteil", "").strip(), raw=raw)
 
 
 def _entry_question(invitation: Invitation, number: int, key: str):
