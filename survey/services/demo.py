@@ -22,7 +22,8 @@ from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, Surve
 from . import responses as response_service
 from .accounts import create_user, slug, get_or_create_kommune, set_districts
 from .invitations import current_token, invite, resend, respondent_link
-from .surveys import add_question, create_survey, open_survey, pages_with_questions
+from .survey_pages import pages_with_questions
+from .surveys import add_question, create_survey, open_survey
 
 KOMMUNE = "Kreis Düren"
 DISTRICTS = [

@@ -30,7 +30,8 @@ from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxS
 from ..models.invitation import REMINDABLE
 from . import outbox
 from .address_paste import PastedAddress, check_address, parse_paste
-from .surveys import SurveyError, answering_minutes, pages_with_questions
+from .survey_pages import answering_minutes, pages_with_questions
+from .surveys import SurveyError
 from .tokens import hash_token, new_token
 
 

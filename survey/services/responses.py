@@ -29,7 +29,7 @@ from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Respons
 from . import outbox
 from . import waves
 from .invitations import current_token
-from .surveys import pages_with_questions
+from .survey_pages import pages_with_questions
 
 # Kinds whose entries are edited one at a time on their own sub-page, never through the page form.
 ENTRY_KINDS = ("group", "partner_roster")

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template
 from analysis.pdf import html_to_pdf
 
 from ..services import results as results_service
-from ..services import surveys as survey_service
+from ..services import survey_pages
 from .access import own_survey, planner_required
 from .planner import _condition_texts
 
@@ -26,7 +26,7 @@ def _page(survey_id: int, pdf: bool) -> str:
     # The browser links static/paper.css (the CSP allows no inline style); WeasyPrint gets it inline.
     paper_css = (Path(current_app.static_folder or "") / "paper.css").read_text(encoding="utf-8") if pdf else ""
     return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions, paper_css=paper_css,
-                           pages=survey_service.pages_with_questions(survey),
+                           pages=survey_pages.pages_with_questions(survey),
                            group_blocks=GROUP_BLOCKS, partner_blocks=PARTNER_BLOCKS)
 
 

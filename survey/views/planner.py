@@ -21,7 +21,7 @@ from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import kommune as kommune_service
-from ..services import retention, rosters, row_access
+from ..services import retention, rosters, row_access, survey_pages
 from ..services import invitations as invitation_service
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
@@ -487,7 +487,7 @@ def own_question(survey_id: int):
 def preview(survey_id: int, number: int):
     """The questionnaire as respondents see it, page by page. Nothing is stored; no response is created."""
     survey = own_survey(survey_id)
-    pages = survey_service.pages_with_questions(survey)
+    pages = survey_pages.pages_with_questions(survey)
     if not pages:
         flash("Die Befragung hat noch keine Fragen. Fügen Sie zuerst Fragen hinzu.", "info")
         return _back_to_builder(survey)

@@ -29,7 +29,7 @@ from ..services import waves as wave_service
 from ..services import responses as response_service
 from ..services import invitations as invitation_service
 from ..services.invitations import find_by_token
-from ..services.surveys import answering_minutes, pages_with_questions
+from ..services.survey_pages import answering_minutes, pages_with_questions
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
