@@ -487,6 +487,29 @@ def condition_problems(survey: Survey) -> list[str]:
     return problems
 
 
+def condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
+    """"Nur wenn „…“ mit „Ja“ beantwortet ist": a condition as the builder and the paper form say it."""
+    if target_item is not None:
+        target = target_item.to_question()
+    else:
+        target = catalogue.get(cond["question"])
+    if target is None:
+        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
+    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
+    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
+
+
+def condition_texts(survey: Survey, catalogue: Catalogue) -> dict[str, str]:
+    """item key -> "Nur wenn „…“ mit „Ja“ beantwortet ist" for the items that have a condition."""
+    by_key = {item.key: item for item in survey.items}
+    texts = {}
+    for item in survey.items:
+        cond = item.definition.get("condition")
+        if cond:
+            texts[item.key] = condition_text(cond, by_key.get(cond["question"]), catalogue)
+    return texts
+
+
 def newer_in_catalogue(survey: Survey, catalogue: Catalogue) -> dict[int, int]:
     """item id -> catalogue version, for items copied from an older version of their question."""
     newer = {}

@@ -89,29 +89,6 @@ def _refuse_unless_draft(survey: Survey):
     return None
 
 
-def _condition_texts(survey: Survey) -> dict[str, str]:
-    """item key -> "Nur wenn „…“: Ja" for the items that have a condition."""
-    by_key = {item.key: item for item in survey.items}
-    texts = {}
-    for item in survey.items:
-        cond = item.definition.get("condition")
-        if not cond:
-            continue
-        texts[item.key] = _condition_text(cond, by_key.get(cond["question"]), _catalogue())
-    return texts
-
-
-def _condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
-    if target_item is not None:
-        target = target_item.to_question()
-    else:
-        target = catalogue.get(cond["question"])
-    if target is None:
-        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
-    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
-    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
-
-
 # --- surveys ------------------------------------------------------------------------------------
 
 
@@ -165,7 +142,7 @@ def detail(survey_id: int):
     survey = own_survey(survey_id)
     return render_template(
         "planner/detail.html", survey=survey,
-        conditions=_condition_texts(survey),
+        conditions=survey_service.condition_texts(survey, _catalogue()),
         problems=survey_service.condition_problems(survey) if survey.is_draft else [],
         newer=survey_service.newer_in_catalogue(survey, _catalogue()) if survey.is_draft else {},
         previous=survey_service.survey_of_kommune(survey.kommune_id, survey.previous_id) if survey.previous_id else None,
@@ -258,7 +235,7 @@ def catalogue(survey_id: int):
         "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
-        conditions={q.key: _condition_text({"question": q.condition.question, "values": q.condition.values},
+        conditions={q.key: survey_service.condition_text({"question": q.condition.question, "values": q.condition.values},
                                            None, catalogue) for q in shown if q.condition},
     )
 
@@ -498,7 +475,7 @@ def preview(survey_id: int, number: int):
     raw = {name: values for name, values in request.args.to_dict(flat=False).items() if not name.startswith("_")}
     return render_template(
         "planner/preview.html", survey=survey, page=page, questions=questions, number=number,
-        page_count=len(pages), raw=raw, conditions=_condition_texts(survey), rosters=_rosters(survey, questions),
+        page_count=len(pages), raw=raw, conditions=survey_service.condition_texts(survey, _catalogue()), rosters=_rosters(survey, questions),
     )
 
 
