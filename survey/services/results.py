@@ -66,8 +66,8 @@ CACHE_SECONDS = 300
 # The results page, its ~40 chart images and the downloads all need the same dataset and network;
 # with a data stamp in the key (`data_stamp`) an entry is never stale, the time limit only bounds
 # memory held for surveys nobody looks at.
-results_cache = ttl_memo(CACHE_SIZE, CACHE_SECONDS)
-cached = results_cache.get
+_memo = ttl_memo(CACHE_SIZE, CACHE_SECONDS)
+cached = _memo.get
 
 
 def data_stamp(survey: Survey) -> tuple[Any, ...]:
