@@ -45,8 +45,9 @@ def main(out: Path) -> None:
         analyst = accounts.create_user("Kreis Düren", "auswertung@kreis-dueren.de", password, "analyst", "Anna Lyse")
         kommune = admin.kommune
         kommune.sender_name = "Kreis Düren – Jugendamt"
-        kommune.signature = ("Kreis Düren – Jugendamt, Frühe Hilfen\nBismarckstraße 16, 52351 Düren\n"
-                             "Telefon 02421 22-0\nhttps://www.kreis-dueren.de")
+        kommune.office = "Amt für Kinder, Jugend und Familie"
+        kommune.postal_address = "Bismarckstraße 16\n52351 Düren"
+        kommune.phone, kommune.website = "02421 22-0", "https://www.kreis-dueren.de"
         survey = surveys.create_survey(kommune, admin, "Netzwerke Frühe Hilfen 2026", contact_name="Petra Plan",
                                        contact_email=admin.email)
         for key in ("akteur.name", "kooperation.partner"):

@@ -46,7 +46,20 @@ class KommuneSettingsForm(FlaskForm):
     sender_name = StringField("Absendername der E-Mails", description="Steht im Postfach der Empfänger als Absender, "
                               "z. B. „Kreis Düren – Präventionskette“. Leer: der Name der Kommune.",
                               validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
-    signature = TextAreaField("Signatur", description="Unter den E-Mails, z. B. Amt, Anschrift, Webseite.",
+    office = StringField("Amt oder Fachbereich", description="Steht mit dem Namen der Kommune in der Signatur jeder "
+                         "E-Mail, z. B. „Amt für Kinder, Jugend und Familie“.",
+                         validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
+    postal_address = TextAreaField("Anschrift", description="Straße und Ort, so wie sie in der Signatur stehen sollen.",
+                                   validators=[Optional(), Length(max=500, message="Höchstens 500 Zeichen.")],
+                                   render_kw={"rows": 2})
+    phone = StringField("Telefon", description="Eine Nummer, unter der Eingeladene nachfragen können, ob eine "
+                        "Einladung echt ist (am besten die aus dem Telefonverzeichnis der Kommune).",
+                        validators=[Optional(), Length(max=60, message="Höchstens 60 Zeichen.")])
+    website = StringField("Website der Kommune", description="Z. B. https://www.kreis-dueren.de – dort können "
+                          "Eingeladene die Telefonnummer selbst nachschlagen.",
+                          validators=[Optional(), web_address, Length(max=500)])
+    signature = TextAreaField("Weitere Zeilen der Signatur", description="Erscheinen unter Amt, Anschrift, Telefon "
+                              "und Website, z. B. Sprechzeiten.",
                               validators=[Optional(), Length(max=2000, message="Höchstens 2.000 Zeichen.")])
     contact_block = TextAreaField("Kontakt", description="Wen Antwortende bei Fragen erreichen, wenn eine Befragung "
                                   "keine eigene Ansprechperson nennt.",
@@ -83,7 +96,7 @@ class KommuneSettingsForm(FlaskForm):
         self.gender.data = kommune.gender
         for key in self.OVERRIDES:
             getattr(self, f"form_{key}").data = (kommune.name_overrides or {}).get(key, "")
-        for key in ("sender_name", "signature", "contact_block", "imprint_url", "privacy_url", "accessibility_url",
+        for key in ("sender_name", "office", "postal_address", "phone", "website", "signature", "contact_block", "imprint_url", "privacy_url", "accessibility_url",
                     "spatial_word"):
             getattr(self, key).data = getattr(kommune, key)
         self.privacy_template.data = kommune.privacy_template or DEFAULT_PRIVACY_TEMPLATE
@@ -93,7 +106,9 @@ class KommuneSettingsForm(FlaskForm):
         return Settings(
             name=self.name.data or "", type_word=self.type_word.data or "", gender=self.gender.data or "",
             overrides={key: getattr(self, f"form_{key}").data or "" for key in self.OVERRIDES},
-            sender_name=self.sender_name.data or "", signature=self.signature.data or "",
+            sender_name=self.sender_name.data or "", office=self.office.data or "",
+            postal_address=self.postal_address.data or "", phone=self.phone.data or "",
+            website=self.website.data or "", signature=self.signature.data or "",
             contact_block=self.contact_block.data or "", imprint_url=self.imprint_url.data or "",
             privacy_url=self.privacy_url.data or "", accessibility_url=self.accessibility_url.data or "",
             privacy_template=self.privacy_template.data or "", spatial_word=self.spatial_word.data or "Stadtteil",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlparse
 
 import pytest
 
@@ -76,8 +77,12 @@ def test_every_respondent_mail_names_the_kommune_first_with_article_and_closes(a
         assert "Die Teilnahme ist freiwillig." in text
         assert "antworten Sie kurz auf diese E-Mail" in text and "„Ich möchte nicht teilnehmen“" in text
     bei = {"die": "bei der", "der": "beim"}[nominative.split()[0]] + " " + kommune
-    assert f"Ob diese Einladung echt ist, können Sie {bei} erfragen: Rufen Sie die Nummer aus dem Telefonverzeichnis" \
-        in " ".join(invitation.split())
+    check = re.search(r"Ob diese Einladung echt ist, können Sie selbst prüfen: Alle laufenden Befragungen "
+                      r"(?:des|der) \S+ \S+ stehen unter (http\S+)\. Oder rufen Sie " + bei
+                      + r" an \(die Nummer steht im Telefonverzeichnis auf der Website", " ".join(invitation.split()))
+    assert check, invitation
+    listed = text_of(client.get(urlparse(check.group(1)).path))  # the public list a respondent can open
+    assert "Netzwerke 2026" in listed and "Laufende Befragungen" in listed
     assert re.search(r"sind am \d{1,2}\. \w+ 20\d\d um \d{1,2}:\d\d Uhr eingegangen", _plain(mails["confirmation"]))
     html = mails["invitation"].get_body(("html",)).get_content()
     assert re.search(r'<a href="mailto:planner@\w+\.example"', html)  # the contact address can be clicked
@@ -101,3 +106,32 @@ def test_the_deadline_sentence_is_a_placeholder_planners_can_use(app, planner):
         mail = invitations.render_mail(survey, invitation, "http://link")
         assert "Bis dann: Bitte antworten Sie bis zum 8. Januar 2027. Dauer etwa 5 Minuten." in mail.text
         db.session.rollback()
+
+
+def test_the_signature_gives_office_address_phone_and_website_and_the_check_uses_them(app, client, inbox):
+    user_id, _email = make_user(app, "planner", kommune="Kreis Düren")
+    with app.app_context():
+        survey = make_survey(user_id)
+        kommune = survey.kommune
+        kommune.office, kommune.postal_address = "Amt für Kinder, Jugend und Familie", "Bismarckstraße 16\n52351 Düren"
+        kommune.phone, kommune.website = "02421 22-0", "https://www.kreis-dueren.de/"
+        kommune.signature = "Sprechzeiten: Mo–Fr 8–12 Uhr"
+        db.session.commit()
+        token = invite(survey)
+    deliver(app)
+    [mail] = inbox.to("kita@traeger.example")
+    text = _plain(mail)
+    assert text.endswith("-- \nKreis Düren · Amt für Kinder, Jugend und Familie\nBismarckstraße 16\n52351 Düren\n"
+                         "Tel. 02421 22-0 · www.kreis-dueren.de\nSprechzeiten: Mo–Fr 8–12 Uhr\n"), text
+    assert ("Oder rufen Sie beim Kreis Düren (Amt für Kinder, Jugend und Familie) an (Tel. 02421 22-0, die Nummer "
+            "steht auch auf www.kreis-dueren.de)") in " ".join(text.split())
+    html = mail.get_body(("html",)).get_content()
+    assert "Bismarckstraße 16<br>52351 Düren<br>Tel. 02421 22-0 · www.kreis-dueren.de" in html
+    # the list the mail points to names the survey (titles only) and the same number
+    with app.app_context():
+        kommune_id = invitations.find_by_token(token).survey.kommune_id
+    page = client.get(f"/befragungen/{kommune_id}")
+    assert page.status_code == 200
+    listed = text_of(page)
+    assert "Netzwerke 2026" in listed and "Tel. 02421 22-0" in listed and "kita@traeger.example" not in listed
+    assert client.get(f"/befragungen/{kommune_id + 1000}").status_code == 404

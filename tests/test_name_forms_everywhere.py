@@ -76,7 +76,7 @@ def _setup(app, kommune_name: str) -> dict:
         db.session.commit()
         item_id = survey.items[0].id
         ids = {"survey_id": survey.id, "invitation_id": fresh.id, "actor_id": actor.id, "item_id": item_id,
-               "started_invitation": started.id, "user_id": analyst_id}
+               "started_invitation": started.id, "user_id": analyst_id, "kommune_id": kommune.id}
     respondent = app.test_client()
     respondent.post(f"/r/{started_token}/start")
     respondent.post(f"/r/{done_token}/start")

@@ -37,6 +37,9 @@ OTHER_ARGS_OF = {("waves.chart", "name"): "ruecklauf"}
 # Routes whose credential is the URL itself (a respondent's or a set-password token), not the login:
 # they are not scoped by Kommune; test_credential_routes_refuse_a_made_up_token covers them.
 TOKEN_ARGS = {"token"}
+# Routes that are public by design and name a Kommune: the list of its open surveys (titles only), by which
+# invitees check an invitation; test_public_pages_show_titles_of_open_surveys_only covers them.
+PUBLIC_ARGS = {"kommune_id"}
 # Routes that exist only in demo mode (404 here; tests/test_demo_mode.py shows each Kommune its own mails).
 DEMO_ONLY = {"mailbox.index", "mailbox.show", "mailbox.show_html"}
 # What an analyst may open (everything else is a planner's and must answer 403).
@@ -55,12 +58,14 @@ def two(app):
     return build_kommune(app, "Stadt Musterhausen"), build_kommune(app, "Stadt Anderswo")
 
 
-def _rules(app):
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint not in DEMO_ONLY), key=lambda r: r.rule)
+def _rules(app, public: bool = False):
+    """The routes to sweep (public ones only when asked for)."""
+    return sorted((r for r in app.url_map.iter_rules() if r.endpoint not in DEMO_ONLY
+                   and bool(set(r.arguments) & PUBLIC_ARGS) == public), key=lambda r: r.rule)
 
 
 def _tenant_args(rule) -> list[str]:
-    unknown = set(rule.arguments) - set(ID_ARGS) - set(OTHER_ARGS) - TOKEN_ARGS - {"filename"}
+    unknown = set(rule.arguments) - set(ID_ARGS) - set(OTHER_ARGS) - TOKEN_ARGS - PUBLIC_ARGS - {"filename"}
     assert not unknown, f"{rule.rule}: add a value for {sorted(unknown)} to ID_ARGS or OTHER_ARGS of this test"
     return sorted(set(rule.arguments) & set(ID_ARGS))
 
@@ -230,6 +235,27 @@ def test_credential_routes_refuse_a_made_up_token(app, two):
                 checked += 1
     assert differences(before, snapshot(app, theirs["ids"]["kommune_id"])) == []
     assert checked >= 10
+
+
+def test_public_pages_show_titles_of_open_surveys_only(app, two):
+    """The public list of a Kommune's open surveys: anyone may open it, for any Kommune, and it shows the
+    titles of running surveys and nothing else (no draft or closed survey, no contact, no organisation)."""
+    ours, theirs = two
+    before = snapshot(app, theirs["ids"]["kommune_id"])
+    rules = _rules(app, public=True)
+    assert rules, "the public list of open surveys is gone"
+    marker = theirs["marker"]
+    for rule in rules:
+        url = _url(app, rule, {"kommune_id": theirs["ids"]["kommune_id"]})
+        for client in (app.test_client(), login(app.test_client(), ours["emails"]["planner"])):
+            body = _body(_fetch(client, url))
+            assert f"Laufend {marker}" in body, url
+            for hidden in (f"Entwurf {marker}", f"Abgeschlossen {marker}", f"Petra {marker}", f"Kita {marker}",
+                           f"Jugendzentrum {marker}", "@"):
+                assert hidden not in body, (url, hidden)
+            assert _fetch(client, url, "POST").status_code == 405
+        assert _fetch(app.test_client(), _url(app, rule, {"kommune_id": 10**6})).status_code == 404
+    assert differences(before, snapshot(app, theirs["ids"]["kommune_id"])) == []
 
 
 class _Choices(_Forms):

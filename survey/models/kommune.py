@@ -1,8 +1,8 @@
 """The tenant (Kommune) with its settings, and its ordered, renameable districts.
 
 Everything other parts need to know about the Kommune lives here, in one place: the name and its
-German forms (type word, gender, overrides), the mail sender's display name and signature, the
-contact block, the links shown on every respondent page, the default privacy notice, the spatial
+German forms (type word, gender, overrides), the mail sender's display name and signature (office,
+address, phone, website and own lines), the contact block, the links shown on every respondent page, the default privacy notice, the spatial
 word (Stadtteil, Sozialraum …) and the Kommune's own strategic fields.
 """
 
@@ -39,6 +39,12 @@ class Kommune(db.Model):
     # Form key (nominative, initial, genitive, accusative, von, bei) -> the admin's own wording.
     name_overrides: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     sender_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # The office that asks (Amt, Fachbereich), its postal address, phone and website: the mail signature.
+    office: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    postal_address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    phone: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    website: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Further lines under the mails (opening hours, a note); free text.
     signature: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     contact_block: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     imprint_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
@@ -68,6 +74,29 @@ class Kommune(db.Model):
     def mail_sender_name(self) -> str:
         """The display name in the From header of every mail."""
         return self.sender_name.strip() or self.forms.plain
+
+    @property
+    def website_shown(self) -> str:
+        """The website as people read it aloud: "www.kreis-dueren.de" (no https://, no trailing slash)."""
+        web = self.website.strip()
+        return web.split("://", 1)[-1].rstrip("/") if web else ""
+
+    @property
+    def mail_signature(self) -> str:
+        """The signature under every mail: name and office, address, phone and website, then the own lines.
+
+        Without office, address, phone and website it is the own lines alone (as typed before these fields existed).
+        """
+        address = [" ".join(line.split()) for line in self.postal_address.splitlines() if line.strip()]
+        reach = [part for part in (f"Tel. {self.phone.strip()}" if self.phone.strip() else "",
+                                   self.website_shown) if part]
+        own = self.signature.strip()
+        if not (self.office.strip() or address or reach):
+            return own
+        lines = [" · ".join(part for part in (self.forms.plain, self.office.strip()) if part), *address]
+        if reach:
+            lines.append(" · ".join(reach))
+        return "\n".join(lines + ([own] if own else []))
 
     @property
     def spatial_plural(self) -> str:

@@ -38,7 +38,8 @@ STRATEGIC_FIELDS = [
 SETTINGS = {
     "type_word": "Kreis", "gender": "m", "spatial_word": "Gemeinde",
     "sender_name": "Kreis Düren – Präventionskette",
-    "signature": "Kreis Düren · Amt für Kinder, Jugend und Familie\nBismarckstraße 16, 52351 Düren",
+    "office": "Amt für Kinder, Jugend und Familie", "postal_address": "Bismarckstraße 16\n52351 Düren",
+    "phone": "02421 22-0", "website": "https://www.kreis-dueren.example",
     "contact_block": "Koordination Präventionskette, Birgit Schäfer\nplanung@kreis-dueren.example",
     "imprint_url": "https://www.kreis-dueren.example/impressum",
     "privacy_url": "https://www.kreis-dueren.example/datenschutz",

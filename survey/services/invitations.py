@@ -48,7 +48,8 @@ PLACEHOLDERS = {
     "Kommune_bei": "z. B. „beim Kreis Düren“ / „bei der Stadt Wuppertal“",
     "Frist": "Antwortfrist als Datum, z. B. 15.12.2026 (oder „keine feste Frist“)",
     "Fristsatz": "„Bitte antworten Sie bis zum 15. Dezember 2026.“ – leer, wenn es keine Frist gibt",
-    "Echtheit": "ein Satz, wie man prüft, ob die Einladung echt ist (Anruf über das Telefonverzeichnis der Kommune)",
+    "Echtheit": "ein Satz, wie man prüft, ob die Einladung echt ist (die öffentliche Liste der laufenden Befragungen "
+                "Ihrer Kommune, ein Anruf unter der Nummer aus den Einstellungen der Kommune)",
     "Zeitaufwand": "geschätzte Zeit zum Ausfüllen, z. B. „etwa 15 Minuten“ (wie auf der Startseite der Befragung)",
     "Link": "der persönliche Link zur Befragung (Pflicht)",
     "Einleitung": "die Einleitung der Befragung",
@@ -218,12 +219,23 @@ def deadline_sentence(survey: Survey) -> str:
     return f"Bitte antworten Sie bis zum {fmt.long_date(survey.deadline)}." if survey.deadline else ""
 
 
+def open_surveys_url(kommune_id: int) -> str:
+    """The public page listing the Kommune's open surveys (titles only), named in every invitation."""
+    return f"{current_app.config['BASE_URL']}/befragungen/{kommune_id}"
+
+
 def genuineness_sentence(survey: Survey) -> str:
-    """How to check that the invitation is genuine, by something a respondent can do without trusting the mail."""
-    forms = survey.kommune.forms
+    """How to check that the invitation is genuine, by something a respondent can do without trusting the mail:
+    look the survey up on the instance's public list, or call the Kommune on a number they can look up."""
+    kommune = survey.kommune
+    forms = kommune.forms
     whom = survey.contact_name or f"der Befragung „{survey.title}“"
-    return (f"Ob diese Einladung echt ist, können Sie {forms.bei} erfragen: Rufen Sie die Nummer aus dem "
-            f"Telefonverzeichnis auf der Website {forms.genitive} an (nicht nur eine aus dieser E-Mail) "
+    office = f" ({kommune.office})" if kommune.office else ""
+    where = (f"auf {kommune.website_shown}" if kommune.website
+             else f"im Telefonverzeichnis auf der Website {forms.genitive}")
+    number = f"Tel. {kommune.phone}, die Nummer steht auch {where}" if kommune.phone else f"die Nummer steht {where}"
+    return (f"Ob diese Einladung echt ist, können Sie selbst prüfen: Alle laufenden Befragungen {forms.genitive} "
+            f"stehen unter {open_surveys_url(kommune.id)}. Oder rufen Sie {forms.bei}{office} an ({number}) "
             f"und fragen Sie nach {whom}.")
 
 
@@ -273,9 +285,9 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     template = "invitation" if kind == "invitation" else "reminder"
     return RenderedMail(
         subject=subject_text,
-        text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.signature),
+        text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.mail_signature),
         html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text,
-                             signature=survey.kommune.signature),
+                             signature=survey.kommune.mail_signature),
         reply_to=reply_address(survey),
     )
 

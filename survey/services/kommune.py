@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import District, Kommune, utc_now
+from ..models import District, Kommune, Survey, SurveyState, utc_now
 from ..models.kommune import DEFAULT_PRIVACY_TEMPLATE
 from ..name_forms import FORM_LABELS, GENDERS, SPATIAL_WORDS
 from .accounts import slug
@@ -33,6 +33,10 @@ class Settings:
     gender: str
     overrides: dict[str, str] = field(default_factory=dict)
     sender_name: str = ""
+    office: str = ""
+    postal_address: str = ""
+    phone: str = ""
+    website: str = ""
     signature: str = ""
     contact_block: str = ""
     imprint_url: str = ""
@@ -69,6 +73,11 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
     kommune.name_overrides = {k: " ".join(v.split()) for k, v in settings.overrides.items()
                               if k in FORM_LABELS and v.strip()}
     kommune.sender_name = settings.sender_name.strip()
+    kommune.office = " ".join(settings.office.split())
+    kommune.postal_address = "\n".join(" ".join(line.split()) for line in settings.postal_address.splitlines()
+                                       if line.strip())
+    kommune.phone = " ".join(settings.phone.split())
+    kommune.website = settings.website.strip()
     kommune.signature = settings.signature.strip()
     kommune.contact_block = settings.contact_block.strip()
     kommune.imprint_url = settings.imprint_url.strip()
@@ -79,6 +88,12 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
     kommune.spatial_word = settings.spatial_word
     kommune.strategic_fields = list(settings.strategic_fields)
     db.session.flush()
+
+
+def open_survey_titles(kommune_id: int) -> list[str]:
+    """The titles of the Kommune's open surveys, for the public page that lets invitees check an invitation."""
+    return list(db.session.scalars(sa.select(Survey.title).where(
+        Survey.kommune_id == kommune_id, Survey.state == SurveyState.OPEN).order_by(Survey.title)))
 
 
 # --- districts ------------------------------------------------------------------------------------

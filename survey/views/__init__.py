@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import actors, admin, auth, errors, health, invitations, mailbox, paper, planner, respond, results, start, waves
+    from . import actors, admin, auth, errors, health, invitations, mailbox, paper, planner, public, respond, results, start, waves
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(start.bp)
@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(actors.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(respond.admin_bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(mailbox.bp)

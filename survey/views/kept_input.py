@@ -56,7 +56,8 @@ LABELS = {
     "remind_days_before": "Erinnerung Tage vor der Frist", "addresses": "Adressen", "prompt": "Frage",
     "help": "Hinweis", "options": "Antwortmöglichkeiten", "name": "Name", "display_name": "Name",
     "notes": "Notizen", "email": "E-Mail-Adresse", "address": "E-Mail-Adresse", "phone": "Telefon",
-    "contact_block": "Kontakt", "signature": "Signatur", "sender_name": "Absendername",
+    "contact_block": "Kontakt", "signature": "Weitere Zeilen der Signatur", "office": "Amt oder Fachbereich",
+    "postal_address": "Anschrift", "website": "Website der Kommune", "sender_name": "Absendername",
     "privacy_template": "Vorlage Datenschutzhinweis", "strategic_fields": "Strategische Handlungsfelder",
 }
 

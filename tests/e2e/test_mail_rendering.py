@@ -36,6 +36,10 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
         invitation.organisation = "Arbeiterwohlfahrt Kreisverband Düren – Familienzentrum Sonnenblume " * 3
         invitation.survey.introduction = ("Kinder- und Jugendhilfeplanungsgruppenkoordinierungsstelle " * 4
                                           + "https://www.kreis-dueren.de/jugend/praeventionskette/bestandsaufnahme-2026")
+        kommune = invitation.survey.kommune  # a full signature with a long office name
+        kommune.office = "Amt für Kinder, Jugend und Familie – Koordinierungsstelle Präventionskette und Frühe Hilfen"
+        kommune.postal_address = "Bismarckstraße 16\n52351 Düren"
+        kommune.phone, kommune.website = "02421 22-0", "https://www.kreis-dueren.de/jugend/praeventionskette/"
         invitations.remind([db.session.get(Invitation, setup["ids"]["started_invitation"])])
         db.session.commit()
     deliver(app)
