@@ -1,6 +1,7 @@
 """The comparison of survey waves as its page, downloads and PDF show it: the chart model
 (`WaveChart`, `Comparison`: each chart with its table), built from the compared surveys for one
-viewer (planner or analyst, small-number rules) and cached, and the comparison PDF.
+viewer (planner or analyst, small-number rules) and cached, and the comparison PDF; which
+organisations answered which wave (`only_common` for `?beide=1`, `missing_later`).
 
 The comparisons themselves are `analysis.waves`; creating waves and pre-filling them is
 `services/waves`. Views pass who looks (`planner`, `min_group`) and which waves (`both`).
@@ -8,8 +9,9 @@ The comparisons themselves are `analysis.waves`; creating waves and pre-filling 
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +36,37 @@ def waves_of(surveys: list[Survey], planner: bool, analysed: bool = True, both: 
         dataset, _key = results.dataset_for(s, False, contacts)
         return results.analysed(dataset) if analysed else dataset
 
-    waves = wave_service.waves_of(surveys, dataset_of)
-    return wave_service.only_common(waves) if both else waves
+    waves = [Wave(label, dataset_of(s)) for label, s in zip(wave_service.wave_labels(surveys), surveys)]
+    return only_common(waves) if both else waves
+
+
+def respondent_key(record: Any) -> str:
+    """Who answered, across waves: the actor code, else the organisation name (case-folded)."""
+    return record.actor or "name:" + " ".join(str(record.organisation).casefold().split())
+
+
+def only_common(waves: Sequence[Wave]) -> list[Wave]:
+    """The waves restricted to organisations that submitted in every one of them (a panel), so a
+    wave still running does not look like lost offers and ties."""
+    sets = [{respondent_key(r) for r in w.dataset.submitted().responses} for w in waves]
+    common = set.intersection(*sets) if sets else set()
+    return [Wave(w.label, dataclasses.replace(w.dataset, responses=tuple(
+        r for r in w.dataset.responses if r.submitted and respondent_key(r) in common))) for w in waves]
+
+
+def missing_later(waves: Sequence[Wave]) -> list[tuple[str, str, int, int]]:
+    """(earlier, later, answered earlier, of those not answered later) for consecutive waves."""
+    result = []
+    for earlier, later in zip(waves, waves[1:]):
+        before = {respondent_key(r) for r in earlier.dataset.submitted().responses}
+        after = {respondent_key(r) for r in later.dataset.submitted().responses}
+        result.append((earlier.label, later.label, len(before), len(before - after)))
+    return result
+
+
+def smallest_wave(waves: Sequence[Wave]) -> int:
+    """Submitted responses of the smallest wave (coverage and networks are hidden below MIN_GROUP)."""
+    return min((len(w.dataset.submitted().responses) for w in waves), default=0)
 
 
 def rows_refusal(surveys: list[Survey], waves: list[Wave], planner: bool, min_group: int) -> str:
@@ -177,12 +208,12 @@ def _build(surveys: list[Survey], planner: bool, min_group: int, both: bool = Fa
     labels = [w.label for w in waves]
     charts_: list[WaveChart] = [_response_chart(waves_of(surveys, planner) if both else waves, labels)]
     result = Comparison(labels, surveys, charts_, both=both,
-                        missing=wave_service.missing_later(waves_of(surveys, planner)) if not both else [],
+                        missing=missing_later(waves_of(surveys, planner)) if not both else [],
                         running=[label for label, s in zip(labels, surveys) if s.is_open])
     if len(waves) < 2:
         return result
     charts_ += _question_charts(waves, min_group, planner)
-    if not planner and wave_service.smallest_wave(waves) < min_group:
+    if not planner and smallest_wave(waves) < min_group:
         result.hidden = (f"Angebote und Netzwerk werden erst gezeigt, wenn in jeder Befragung mindestens "
                          f"{min_group} Antworten eingegangen sind (Schutz kleiner Zahlen).")
     else:
