@@ -26,6 +26,7 @@ from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+from .kommune import open_placeholders
 
 OWN_PREFIX = "eigene"
 # Kinds a planner may use for an own question ("eigene Frage").
@@ -528,8 +529,7 @@ def open_survey(survey: Survey) -> None:
     problems = condition_problems(survey)
     if problems:
         raise SurveyError("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
-    from .kommune import open_placeholders  # the Kommune's privacy template leaves [Stellen] to complete
-
+    # The Kommune's privacy template leaves [Stellen] to complete.
     gaps = open_placeholders(survey.privacy_notice or "")
     if gaps:
         raise SurveyError("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
