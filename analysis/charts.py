@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import math
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +34,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from questionnaires import formatting as fmt
-from questionnaires.kinds import KINDS
+from questionnaires.kinds import KINDS, NO_CHART, kind_of
 from questionnaires.model import Question
 
 from . import coverage as coverage_mod
@@ -273,7 +273,7 @@ def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Fi
     empty = _empty_placeholder(summary, title, min_group)
     if empty is not None:
         return empty
-    is_year = summary.question.kind == "year"
+    is_year = kind_of(summary.question).years
     fmt = _tick_plain if is_year else _tick_number
     values = list(summary.values)
     low, high = min(values), max(values)
@@ -817,19 +817,41 @@ def summary_chart(summary: Any, min_group: int = DEFAULT_MIN_GROUP) -> Figure | 
     return None
 
 
+# The charts a kind may name as its `Kind.chart` (`NO_CHART`: none); `default_chart` adds the two
+# drawings of whole questions.
+CHARTS: dict[str, Callable[[Any, int], Figure]] = {
+    "bars": bar_chart,
+    "histogram": histogram,
+    "likert": likert_chart,
+    "texts": lambda summary, min_group: text_list(summary),
+}
+COVERAGE, NETWORK = "coverage", "network"
+
+
+def default_chart(question: Question) -> str:
+    """The name of a question's default chart: its kind's (`Kind.chart`), except that the offers
+    group gets the coverage heatmap and the partner roster the network drawing (`COVERAGE`,
+    `NETWORK`). The one router of default charts: `chart_for` and the results page ask it."""
+    if question.key == keys.OFFERS:
+        return COVERAGE
+    if question.key == keys.PARTNERS:
+        return NETWORK
+    kind = KINDS.get(question.kind)
+    return kind.chart if kind else NO_CHART
+
+
 def chart_for(dataset: Dataset, question: Question, *, min_group: int = DEFAULT_MIN_GROUP,
               planner: bool = False) -> Figure | None:
-    """The default chart of a question (by `KINDS[kind].chart`); None when there is none.
+    """The default chart of a question (`default_chart`); None when there is none.
 
-    The offers group gets the coverage heatmap and the partner roster the network drawing.
     `planner=False` applies small-number suppression.
     """
-    if question.key == keys.OFFERS:
+    chart = default_chart(question)
+    if chart == COVERAGE:
         return coverage_heatmap(coverage_mod.phase_by_district(dataset))
-    if question.key == keys.PARTNERS:
+    if chart == NETWORK:
         return network_chart(network_mod.build_graph(dataset), dataset)
-    chart = KINDS[question.kind].chart if question.kind in KINDS else "none"
-    if chart == "none":
+    summary = summarise(dataset, question)
+    if chart not in CHARTS or summary is None:
         return None
-    summary = suppress(summarise(dataset, question), min_group, planner)
-    return summary_chart(summary, min_group)
+    return CHARTS[chart](suppress(summary, min_group, planner), min_group)

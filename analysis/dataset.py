@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from questionnaires.kinds import KINDS, field_name
+from questionnaires.kinds import KINDS, field_name, is_empty
 from questionnaires.model import Option, Question
 
 from . import keys
@@ -62,7 +62,7 @@ class InvitationRecord:
 
 def _empty(question: Question | None, value: Any) -> bool:
     if question is None or question.kind not in KINDS:
-        return value in (None, "", [], {})
+        return is_empty(value)
     return KINDS[question.kind].is_empty(value)
 
 

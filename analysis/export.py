@@ -36,16 +36,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from questionnaires.kinds import RAW, READABLE, VARIANTS, Column, kind_of
-from questionnaires.model import Option, Question
+from questionnaires.model import CODEBOOK_ATTRIBUTES, Option, Question
+from questionnaires.serialize import codebook_cells
 
 from . import keys
 from .csvdialect import stream_rows
 from .dataset import ActorRecord, Dataset, ResponseRecord
 
 ROSTER_COLUMNS = (keys.PARTNER_ACTOR, keys.PARTNER_NAME)
+# The codebook: a question's key, place and text, an option's code and label, then the question's
+# plain attributes (`CODEBOOK_ATTRIBUTES` of `questionnaires.model`).
 CODEBOOK_COLUMNS = [
-    "key", "parent", "role", "kind", "prompt", "code", "label", "module", "section", "version",
-    "required", "other", "integer", "minimum", "maximum", "max_entries",
+    "key", "parent", "role", "kind", "prompt", "code", "label", *(f.name for f in CODEBOOK_ATTRIBUTES),
 ]
 ACTOR_COLUMNS = ["code", "name", "sector", "provider_type", "districts"]
 META_KEYS = {
@@ -184,11 +186,7 @@ def entry_rows(group: Question, responses: Iterable[ResponseRecord], variant: st
 
 
 def _question_row(question: Question, parent: str) -> list[Any]:
-    return [
-        question.key, parent, ROLE_QUESTION, question.kind, question.prompt, "", "", question.module,
-        question.section, question.version, int(question.required), int(question.other),
-        int(question.integer), question.minimum, question.maximum, question.max_entries,
-    ]
+    return [question.key, parent, ROLE_QUESTION, question.kind, question.prompt, "", "", *codebook_cells(question)]
 
 
 def _option_rows(key: str, role: str, options: Iterable[Option]) -> Iterator[list[Any]]:

@@ -127,7 +127,7 @@ def suppress_table(
 def is_free_text(question: Question) -> bool:
     """A question (or group field) whose answer is the respondent's own words."""
     kind = KINDS.get(question.kind)
-    return kind is not None and kind.chart == "texts"
+    return kind is not None and kind.free_text
 
 
 def texts_shown(n: int, free_text: bool, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False) -> bool:
@@ -176,7 +176,7 @@ def row_graph(graph: Any) -> Any:
 
 
 def _roster_keys(questions: Sequence[Question]) -> set[str]:
-    return {q.key for q in questions if q.kind == "partner_roster"}
+    return {q.key for q in questions if q.kind in KINDS and KINDS[q.kind].partners}
 
 
 def pseudonymise_record(record: ResponseRecord, organisation: str, actor_code: Callable[[str], str | None],

@@ -14,6 +14,7 @@ from typing import Any
 
 from questionnaires.kinds import SPLIT, kind_of
 from questionnaires.model import Option, Question
+from questionnaires.serialize import codebook_values
 
 from . import keys
 from .csvdialect import Dialect, read_header, read_rows
@@ -34,10 +35,6 @@ def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
     return read_rows(Path(path).read_bytes())
 
 
-def _optional_number(text: str) -> float | None:
-    return float(text.replace(",", ".")) if text.strip() else None
-
-
 def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
     """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
     missing = set(CODEBOOK_COLUMNS) - set(rows[0] if rows else CODEBOOK_COLUMNS)
@@ -56,23 +53,14 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
 
     def build(key: str) -> Question:
         head = heads[key]
-        max_entries = head["max_entries"].strip()
         return Question(
             key=key,
             kind=head["kind"],
             prompt=head["prompt"],
-            version=int(head["version"] or 1),
-            module=head["module"],
-            section=head["section"],
-            required=head["required"] == "1",
             options=tuple(options.get(key, ())),
-            other=head["other"] == "1",
             items=tuple(items.get(key, ())),
-            minimum=_optional_number(head["minimum"]),
-            maximum=_optional_number(head["maximum"]),
-            integer=head["integer"] != "0",
-            max_entries=int(max_entries) if max_entries else None,
             fields=tuple(build(k) for k, h in heads.items() if h["parent"] == key),
+            **codebook_values(head),
         )
 
     questions = tuple(build(k) for k, h in heads.items() if not h["parent"] and h["kind"] != "meta")

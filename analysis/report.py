@@ -365,7 +365,7 @@ def _question_section(dataset: Dataset, audience: Audience, render: Render) -> S
 
     section = Section("fragen", "Alle Fragen")
     for question in dataset.questions:
-        if question.kind == "info" or question.key in (keys.OFFERS, keys.PARTNERS):
+        if question.key in (keys.OFFERS, keys.PARTNERS):  # drawn in their own sections
             continue
         summary = summarise(dataset, question)
         if summary is None:

@@ -1,6 +1,6 @@
 """Descriptive statistics per question: frequencies, numeric summaries, Likert distributions, texts.
 
-`summarise(dataset, question)` picks the right one by kind. Every result is a frozen dataclass that
+`summarise(dataset, question)` picks the one the kind names (`Kind.summary`, see `SUMMARIES`). Every result is a frozen dataclass that
 carries its question and `n` (the respondents the result is based on), so charts and tables can
 state "n = …". Percentages are relative to the respondents who answered the question (for multiple
 choice as well, so they may sum to more than 100 %).
@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 import statistics as pystats
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from questionnaires.kinds import OTHER
+from questionnaires.kinds import KINDS, OTHER, District, kind_of
 from questionnaires.model import Option, Question
 
 from . import keys
@@ -117,12 +117,13 @@ def _rows(options: Iterable[Option], counter: Counter[str], n: int) -> list[Coun
 def frequencies(dataset: Dataset, question: Question) -> Frequencies:
     """Option counts of a single choice, multiple choice, Likert or district question."""
     answers = dataset.values(question.key)
-    multiple = question.kind in ("multiple_choice", "district")
+    kind = kind_of(question)
+    multiple = kind.multiple or kind.districts
     counter: Counter[str] = Counter()
     for value in answers:
         counter.update(value if multiple else [value])
     options = list(question.options)
-    if question.kind == "district" and not options:
+    if kind.districts and not options:
         options = list(dataset.district_options)
     if question.other or OTHER in counter:
         options.append(Option(OTHER, OTHER_LABEL))
@@ -168,7 +169,7 @@ def describe(question: Question, numbers: list[float], missing: int = 0) -> Nume
 
 def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribution:
     """Counts per scale option for a Likert question (one row) or each row of a matrix."""
-    if question.kind == "matrix":
+    if kind_of(question).needs_items:
         rows = question.items
         answers = [dict(v) for v in dataset.values(question.key)]
     else:
@@ -225,7 +226,7 @@ def entry_frequencies(dataset: Dataset, question: Question) -> Frequencies:
     return Frequencies(question, n, len(dataset.responses) - n, rows, multiple=True)
 
 
-DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind="district", prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
+DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind=District.name, prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
 
 
 def district_distribution(dataset: Dataset) -> Frequencies:
@@ -244,22 +245,22 @@ def entry_count_summary(dataset: Dataset, question: Question) -> NumericSummary:
     return describe(question, numbers, missing=len(dataset.responses) - len(numbers))
 
 
+# The summaries a kind may name as its `Kind.summary` ("none": no summary, e.g. info texts).
+SUMMARIES: dict[str, Callable[[Dataset, Question], Summary]] = {
+    "frequencies": frequencies,
+    "likert": likert_distribution,
+    "numeric": numeric_summary,
+    "entry_frequencies": entry_frequencies,
+    "texts": texts,
+    "entry_count": entry_count_summary,
+}
+
+
 def summarise(dataset: Dataset, question: Question) -> Summary | None:
-    """The summary that fits the question's kind; None for kinds without answers (info)."""
-    kind = question.kind
-    if kind in ("single_choice", "multiple_choice", "district"):
-        return frequencies(dataset, question)
-    if kind in ("likert", "matrix"):
-        return likert_distribution(dataset, question)
-    if kind in ("number", "year"):
-        return numeric_summary(dataset, question)
-    if kind == "list":
-        return entry_frequencies(dataset, question)
-    if kind in ("short_text", "long_text", "date"):
-        return texts(dataset, question)
-    if kind in ("group", "partner_roster"):
-        return entry_count_summary(dataset, question)
-    return None
+    """The summary the question's kind names; None for kinds without one (info)."""
+    kind = KINDS.get(question.kind)
+    summary = SUMMARIES.get(kind.summary) if kind else None
+    return summary(dataset, question) if summary else None
 
 
 def as_table(summary: Summary) -> tuple[list[str], list[list[Any]]]:

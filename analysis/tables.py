@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from questionnaires import formatting as fmt
+from questionnaires.kinds import KINDS, NO_CHART, District, SingleChoice
 from questionnaires.model import Option, Question
 
 from . import coverage as coverage_mod
@@ -266,7 +267,7 @@ def frequency_table(key: str, summary: Frequencies, audience: Audience, section:
 
 
 def _value_type(question: Question) -> Type:
-    return Type.YEAR if question.kind == "year" else Type.NUMBER
+    return Type.YEAR if question.kind in KINDS and KINDS[question.kind].years else Type.NUMBER
 
 
 def summary_table(key: str, summary: Summary, audience: Audience, section: str = "fragen",
@@ -280,7 +281,7 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
         return withheld_table(key, title, _small_message(audience), section, key)
     if isinstance(shown, NumericSummary):
         kind = _value_type(shown.question)
-        integer = shown.question.integer or shown.question.kind == "year"
+        integer = shown.question.integer or kind == Type.YEAR
         exact = Value(None, kind, 0 if integer else 1)
 
         def value(number: float | None, decimals: int = 1) -> Value:
@@ -410,13 +411,13 @@ def actor_summaries(dataset: Dataset) -> list[tuple[str, Frequencies]]:
     """(chart name, counts) of the responding organisations by sector, provider type, district."""
     responses = dataset.responses
     by_sector = group_counts(
-        Question("_akteure.handlungsfeld", "single_choice", "Antwortende Einrichtungen nach Handlungsfeld"),
+        Question("_akteure.handlungsfeld", SingleChoice.name, "Antwortende Einrichtungen nach Handlungsfeld"),
         [[dataset.sector_of(r)] for r in responses], dataset.sector_options)
     by_type = group_counts(
-        Question("_akteure.traegerart", "single_choice", "Antwortende Einrichtungen nach Trägerart"),
+        Question("_akteure.traegerart", SingleChoice.name, "Antwortende Einrichtungen nach Trägerart"),
         [[dataset.provider_type_of(r)] for r in responses], dataset.provider_type_options)
     districts = replace(district_distribution(dataset), question=Question(
-        "_akteure.stadtteil", "district", "Antwortende Einrichtungen nach Stadtteil (Mehrfachnennung möglich)"))
+        "_akteure.stadtteil", District.name, "Antwortende Einrichtungen nach Stadtteil (Mehrfachnennung möglich)"))
     return [("akteure-handlungsfeld", by_sector), ("akteure-traegerart", by_type), ("akteure-stadtteil", districts)]
 
 
@@ -542,7 +543,6 @@ def network_tables(dataset: Dataset, audience: Audience, metrics: network_mod.Ne
 
 def question_tables(dataset: Dataset, audience: Audience) -> list[Table]:
     """A table per question that has a chart on the page (offers and partners: see coverage, network)."""
-    from questionnaires.kinds import KINDS
 
     from . import keys
     from .statistics import summarise
@@ -551,7 +551,7 @@ def question_tables(dataset: Dataset, audience: Audience) -> list[Table]:
     for question in dataset.questions:
         if question.key in (keys.OFFERS, keys.PARTNERS) or question.kind not in KINDS:
             continue
-        if KINDS[question.kind].chart == "none":
+        if KINDS[question.kind].chart == NO_CHART:
             continue
         summary = summarise(dataset, question)
         if summary is not None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
+from questionnaires.kinds import CHOICE, ENTRIES, NUMBER, Likert, kind_of
 from questionnaires.model import Option, Question
 
 from . import coverage as coverage_mod
@@ -58,9 +59,6 @@ from .statistics import (
 
 OFFER_STATUS = keys.OFFER_STATUS
 OFFER_ENDED = keys.OFFER_ENDED
-CHOICE_KINDS = ("single_choice", "multiple_choice", "district", "likert")
-NUMERIC_KINDS = ("number", "year")
-ENTRY_KINDS = ("group", "partner_roster")
 DASH = "–"
 
 
@@ -205,11 +203,23 @@ def _matrix_rows(dataset: Dataset, question: Question) -> list[Frequencies]:
     dist = likert_distribution(dataset, question)
     tables = []
     for item, counts, n in zip(dist.rows, dist.counts, dist.row_n):
-        sub = replace(question, key=f"{question.key}/{item.code}", kind="likert", prompt=item.label, items=())
+        sub = replace(question, key=f"{question.key}/{item.code}", kind=Likert.name, prompt=item.label, items=())
         rows = tuple(Count(o.code, o.label, c, 100.0 * c / n if n and c is not None else None)
                      for o, c in zip(question.options, counts))
         tables.append(Frequencies(sub, n, len(dataset.responses) - n, rows))
     return tables
+
+
+def _options(question: Question) -> bool:
+    """A choice question with one answer row (compared by option shares)."""
+    kind = kind_of(question)
+    return kind.family == CHOICE and not kind.needs_items
+
+
+def _rows(question: Question) -> bool:
+    """A choice question with rows (a matrix: compared row by row)."""
+    kind = kind_of(question)
+    return kind.family == CHOICE and kind.needs_items
 
 
 def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAULT_MIN_GROUP,
@@ -227,11 +237,11 @@ def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAUL
     last: Question = questions[-1]  # type: ignore[assignment]
     labels = _labels(waves)
     kind = last.kind
-    if kind in CHOICE_KINDS and all(q.kind in CHOICE_KINDS for q in questions):  # type: ignore[union-attr]
+    if all(_options(q) for q in questions):  # type: ignore[arg-type]
         per_wave = [suppress(frequencies(d, q), min_group, planner) for d, q in zip(data, questions)]
         return [_frequency_comparison(key, last.prompt, labels, per_wave,  # type: ignore[arg-type]
-                                      multiple=kind in ("multiple_choice", "district"))]
-    if kind == "matrix" and all(q.kind == "matrix" for q in questions):  # type: ignore[union-attr]
+                                      multiple=kind_of(last).multiple or kind_of(last).districts)]
+    if all(_rows(q) for q in questions):  # type: ignore[arg-type]
         tables = [[suppress(t, min_group, planner) for t in _matrix_rows(d, q)]  # type: ignore[arg-type]
                   for d, q in zip(data, questions)]
         result = []
@@ -242,10 +252,10 @@ def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAUL
             result.append(_frequency_comparison(f"{key}/{item.code}", f"{last.prompt} – {item.label}", labels,
                                                 per_wave, multiple=False))  # type: ignore[arg-type]
         return result
-    if kind in NUMERIC_KINDS and all(q.kind in NUMERIC_KINDS for q in questions):  # type: ignore[union-attr]
+    if all(kind_of(q).family == NUMBER for q in questions):  # type: ignore[arg-type]
         summaries = tuple(suppress(numeric_summary(d, q), min_group, planner) for d, q in zip(data, questions))
         return [NumericComparison(key, last.prompt, labels, summaries)]  # type: ignore[arg-type]
-    if kind in ENTRY_KINDS and all(q.kind == kind for q in questions):  # type: ignore[union-attr]
+    if kind_of(last).family == ENTRIES and all(q.kind == kind for q in questions):  # type: ignore[union-attr]
         summaries = tuple(suppress(entry_count_summary(_active(d), q), min_group, planner)
                           for d, q in zip(data, questions))
         prompt = f"{last.prompt} (Zahl der Einträge)"
@@ -676,12 +686,12 @@ def _question_indicator(data: Sequence[Dataset], key: str, option: str | None) -
     asked = next((q for q in reversed(questions) if q is not None), None)
     if asked is None:
         raise ValueError(f"no wave asks {key!r}")
-    if asked.kind in NUMERIC_KINDS:
+    if kind_of(asked).family == NUMBER:
         summaries = [numeric_summary(d, q) if q else None for d, q in zip(data, questions)]
         return Indicator(f"mean:{key}", f"Mittelwert: {asked.prompt}",
                          tuple(s.mean if s else None for s in summaries), tuple(s.n if s else 0 for s in summaries),
                          decimals=1)
-    if asked.kind in CHOICE_KINDS:
+    if _options(asked):
         if not option:
             raise ValueError(f"{key!r} is a choice question: give the option whose share to show")
         tables = [frequencies(d, q) if q else None for d, q in zip(data, questions)]

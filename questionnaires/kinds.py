@@ -1,11 +1,13 @@
 """The registry of question kinds: how each kind is defined, parsed, checked and exported.
 
-A kind is added here once; the catalogue loader, the respondent form (`survey.question_types`
-adds only the template macro), the CSV export and the default chart all follow from it.
+A kind is added here once (checklist: `questionnaires/README.md`, "Adding a kind"); the catalogue
+loader, the builder, the respondent form (the field macro the kind names), the exports and the
+reader, statistics, charts, waves and demo data all ask the kind, never compare its name.
 
-Raw answers are what a browser posts, as `Mapping[str, list[str]]` (field name → values). Field
-names derive from the question key: `key` itself, `key/other` for "Sonstiges" text, `key/<item>`
-for matrix rows, `key/<n>` for list entries and `key/<n>/<field>` for repeatable groups.
+Raw answers are what a browser posts, as `Mapping[str, list[str]]` (field name → values), read
+through `questionnaires.fieldnames`. Field names derive from the question key: `key` itself,
+`key/other` for "Sonstiges" text, `key/<item>` for matrix rows, `key/<n>` for list entries and
+`key/<n>/<field>` for repeatable groups.
 Typed values are JSON-compatible:
 
 =================  ==========================================================
@@ -44,15 +46,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from . import fieldnames as names
 from . import formatting as fmt
 from .model import Option, Question
 
-Raw = Mapping[str, list[str]]
-OTHER = "other"
+Raw = names.Raw
+OTHER = names.OTHER
 CURRENT_YEAR_SLACK = 5
 RAW, READABLE = "raw", "readable"
 PARTNER_ACTOR, PARTNER_NAME = "actor", "name"  # a roster entry's own fields
@@ -62,6 +65,9 @@ SPLIT = "|"  # raw multiple codes in one cell
 OTHER_LABEL = "Sonstiges"
 Values = Mapping[str, Any]
 Cell = Callable[[Values], Any]
+# Families of kinds (`Kind.family`): what other code asks instead of a kind's name.
+CHOICE, NUMBER, TEXT, ENTRIES, INFO = "choice", "number", "text", "entries", "info"
+NO_CHART = "none"
 
 
 @dataclass(frozen=True)
@@ -102,9 +108,19 @@ def _readable(key: str) -> Cell:
     return cell
 
 
+def is_empty(value: Any) -> bool:
+    """Whether a typed answer is empty (no answer given): the one test of it."""
+    return value in (None, "", [], {})
+
+
+def with_other(text: str, other: Any) -> str:
+    """An answer as read, with its "Sonstiges" text: "Sonstiges (Aufsuchende Arbeit)"."""
+    return f"{text} ({other})" if other else text
+
+
 def _blank(value: Any) -> Any:
     """None for an empty answer, a bool as 0/1, else the value itself."""
-    if value in (None, "", [], {}):
+    if is_empty(value):
         return None
     if isinstance(value, bool):
         return int(value)
@@ -128,6 +144,25 @@ def demo_text(rng: random.Random, multiline: bool = False, words: int = 4) -> st
     """A non-empty, stripped text that exercises CSV quoting and formula neutralisation."""
     pool = _WORDS if multiline else tuple(w for w in _WORDS if "\n" not in w)
     return " ".join(rng.choice(pool) for _ in range(rng.randint(1, words))).strip() or "Text"
+
+
+class DemoSource(Protocol):
+    """What the demo data (`survey.services.demo`) knows beyond a question: texts to write and
+    partners to name, and how it answers a field of a group entry."""
+
+    long_texts: Sequence[str]
+
+    def partners(self, rng: random.Random) -> list[tuple[str, str]]:
+        """Register partners (code, name) one respondent names."""
+        ...
+
+    def field(self, question: Question, name: str) -> dict[str, list[str]]:
+        """The raw answer to a field of an entry, posted as `name`."""
+        ...
+
+
+SHORT_TEXTS = ("Elterncafé", "Babyclub", "Sprechstunde")
+TOPICS = ("Sprachförderung", "Übergang Kita–Grundschule", "Elternarbeit", "Kinderschutz", "Gesundheit")
 
 
 CODE_MAX = 100  # characters of an option code as posted (catalogue codes are far shorter)
@@ -165,10 +200,15 @@ def _code_limit(values: int = 1) -> Limit:
 
 @dataclass
 class Prefill:
-    """Raw form fields rebuilt from a typed answer; `clean` is False when the answer did not fit."""
+    """Raw form fields rebuilt from a typed answer; `clean` is False when the answer did not fit.
+
+    For a group or roster, `entries` is the number of entries rebuilt (numbered from 0) and
+    `unfit` names, per entry number, the fields whose old answer was left out."""
 
     raw: dict[str, list[str]]
     clean: bool
+    entries: int = 0
+    unfit: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,22 +217,6 @@ class Parsed:
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def _first(raw: Raw, name: str) -> str:
-    values = raw.get(name) or [""]
-    return (values[0] or "").strip()
-
-
-def _all(raw: Raw, name: str) -> list[str]:
-    return [v.strip() for v in raw.get(name, []) if v and v.strip()]
-
-
-def _indexed(raw: Raw, prefix: str) -> list[int]:
-    """Entry numbers n that occur as `prefix/n…` in the raw field names, in ascending order."""
-    pattern = re.compile(re.escape(prefix) + r"/(\d+)(?:/|$)")
-    found = {int(m.group(1)) for name in raw if (m := pattern.match(name))}
-    return sorted(found)
 
 
 def parse_number(text: str, integer: bool) -> float | int:
@@ -214,15 +238,37 @@ def parse_number(text: str, integer: bool) -> float | int:
 
 
 class Kind:
-    """Base of all kinds. Subclasses override what differs."""
+    """Base of all kinds. Subclasses override what differs.
+
+    The class attributes are what the rest of the code asks instead of comparing kind names:
+    `family` groups kinds for comparisons and forms, `summary` names the function of
+    `analysis.statistics.SUMMARIES` that summarises an answer, `chart` the chart of
+    `analysis.charts.CHARTS` that draws the summary.
+    """
 
     name = ""
     label = ""
     answerable = True
-    family = "text"  # choice | number | text | entries | info
+    family = TEXT  # CHOICE | NUMBER | TEXT | ENTRIES | INFO
     needs_options = False
-    needs_items = False
-    chart = "none"  # bars | histogram | likert | texts | none
+    needs_items = False  # a matrix: one answer per row (`items`)
+    multiple = False  # the answer is a list of option codes
+    districts = False  # the options are the survey's districts, filled in when it is built
+    partners = False  # entries name partners from the actor register (actor code, name)
+    years = False  # a number that is a year (no decimals, no thousands separator)
+    summary = "texts"  # frequencies | likert | numeric | entry_frequencies | texts | entry_count | none
+    chart = NO_CHART  # bars | histogram | likert | texts | none
+    own = False  # planners may add an own question ("eigene Frage") of this kind
+    own_scale = ""  # the shared list (lists.toml) an own question of this kind takes as its options
+    free_text = False  # the answer is the respondent's own words (row-level content, see `analysis.privacy`)
+    # The form: the macro of `templates/respond/fields.html` that draws the field, and for the
+    # "textual" one its details.
+    macro = "textual"  # choices | textual | matrix | entry_list | group | roster | info
+    multiline = False
+    input_mode = ""  # the HTML inputmode ("decimal", "numeric")
+    placeholder = ""
+    short_input = False
+    names_entry = False  # as the first field of a group, the answer names the entry (one line of text)
 
     def check_definition(self, question: Question) -> list[str]:
         """What is wrong with a question of this kind as defined in the catalogue."""
@@ -274,7 +320,7 @@ class Kind:
         return over, unknown
 
     def is_empty(self, value: Any) -> bool:
-        return value in (None, "", [], {})
+        return is_empty(value)
 
     def columns(self, question: Question) -> list[Column]:
         """This question's export columns (both variants); header and cells come from them."""
@@ -301,6 +347,12 @@ class Kind:
             return {}
         return {question.key: cells.get(question.key) or None}
 
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        """Plausible raw form fields for one question, as a browser would post them (demo data);
+        by default the fields of a `demo_answer`."""
+        values = self.demo_answer(question, rng)
+        return self.to_raw(question, values.get(question.key), name, values).raw
+
     def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         """A random answer valid for `question`, as `parse` would store it (key → value)."""
         return {}
@@ -326,7 +378,7 @@ def _parse_other(question: Question, raw: Raw, name: str, chosen: bool, parsed: 
     """The "Sonstiges, und zwar" text, kept only when "Sonstiges" is chosen (and then required)."""
     if not question.other:
         return
-    text = _first(raw, f"{name}/{OTHER}") if chosen else ""
+    text = names.first(raw, f"{name}/{OTHER}") if chosen else ""
     parsed.values[f"{question.key}/{OTHER}"] = text or None
     if chosen and not text:
         parsed.errors[question.key] = "Bitte angeben, was mit „Sonstiges“ gemeint ist."
@@ -349,11 +401,12 @@ def _label(question: Question, code: str) -> str:
 
 
 class SingleChoice(Kind):
-    name, label, needs_options, chart, family = "single_choice", "Einfachauswahl", True, "bars", "choice"
+    name, label, needs_options, chart, family = "single_choice", "Einfachauswahl", True, "bars", CHOICE
+    summary, own, macro = "frequencies", True, "choices"
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        code = _first(raw, name)
+        code = names.first(raw, name)
         if code and code not in question.option_codes and not (question.other and code == OTHER):
             parsed.errors[question.key] = "Bitte eine der angebotenen Antworten wählen."
             return parsed
@@ -361,37 +414,40 @@ class SingleChoice(Kind):
         _parse_other(question, raw, name, code == OTHER, parsed)
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         if part == "":
             return _code_limit()
         return Limit(OTHER_MAX) if part == OTHER and question.other else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         return f"„Sonstiges“: {chars_hint(OTHER_MAX)}" if question.other else ""
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         return super().columns(question) + ([_other_column(question)] if question.other else [])
 
-    def readable_cell(self, question):
+    def readable_cell(self, question: Question) -> Cell:
         return lambda values: _label(question, code) if (code := values.get(question.key)) else None
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         values = {question.key: cells.get(question.key) or None}
         if question.other:
             values[f"{question.key}/{OTHER}"] = cells.get(f"{question.key}/{OTHER}") or None
         return values
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        return {name: [rng.choice(question.option_codes)]} if question.options else {}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         codes = list(question.option_codes) + ([OTHER] if question.other else [])
         code = rng.choice(codes) if codes and rng.random() < 0.85 else None
         return {question.key: code, **_demo_other(question, rng, code == OTHER)}
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return _label(question, value)
 
-    def to_raw(self, question, value, name, extra):
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         if self.is_empty(value):
             return Prefill({}, True)
         if value == OTHER and question.other:
@@ -402,15 +458,16 @@ class SingleChoice(Kind):
 
 
 class Likert(SingleChoice):
-    name, label, chart = "likert", "Likert-Skala", "likert"
+    name, label, chart, summary, own_scale = "likert", "Likert-Skala", "likert", "likert", "zustimmung_5"
 
 
 class MultipleChoice(Kind):
-    name, label, needs_options, chart, family = "multiple_choice", "Mehrfachauswahl", True, "bars", "choice"
+    name, label, needs_options, chart, family = "multiple_choice", "Mehrfachauswahl", True, "bars", CHOICE
+    summary, multiple, own, macro = "frequencies", True, True, "choices"
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        codes = _all(raw, name)
+        codes = names.values(raw, name)
         allowed = set(question.option_codes) | ({OTHER} if question.other else set())
         unknown = [c for c in codes if c not in allowed]
         if unknown:
@@ -422,18 +479,18 @@ class MultipleChoice(Kind):
         _parse_other(question, raw, name, OTHER in codes, parsed)
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         if part == "":
             return _code_limit(len(question.options) + 1)
         return Limit(OTHER_MAX) if part == OTHER and question.other else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         return f"„Sonstiges“: {chars_hint(OTHER_MAX)}" if question.other else ""
 
     def _codes(self, question: Question) -> list[str]:
         return list(question.option_codes) + ([OTHER] if question.other else [])
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         key = question.key
         joined = Column(key, question.prompt, raw=lambda values: SPLIT.join(values.get(key) or ()) or None,
                         readable=self.readable_cell(question))
@@ -450,10 +507,10 @@ class MultipleChoice(Kind):
 
         return Column(f"{question.key}/{code}", question.prompt, _label(question, code), raw=cell)
 
-    def readable_cell(self, question):
+    def readable_cell(self, question: Question) -> Cell:
         return lambda values: JOIN.join(_label(question, c) for c in values.get(question.key) or ()) or None
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         key = question.key
         joined = cells.get(key, "")
         indicators = [cells.get(f"{key}/{code}", "") for code in self._codes(question)]
@@ -463,19 +520,27 @@ class MultipleChoice(Kind):
             values[f"{key}/{OTHER}"] = cells.get(f"{key}/{OTHER}_text") or None
         return values
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        codes = list(question.option_codes)
+        raw = {name: rng.sample(codes, k=min(len(codes), rng.randint(1, 3)))} if codes else {}
+        if question.other and rng.random() < 0.15:
+            raw[name] = raw.get(name, []) + [OTHER]
+            raw[f"{name}/{OTHER}"] = ["Aufsuchende Elternarbeit"]
+        return raw
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         codes = self._codes(question)
         if rng.random() < 0.15:
             return {question.key: None} if rng.random() < 0.5 else {question.key: [], **_demo_other(question, rng, False)}
         chosen = [code for code in codes if rng.random() < 0.5]
         return {question.key: chosen, **_demo_other(question, rng, OTHER in chosen)}
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return ", ".join(_label(question, c) for c in value)
 
-    def to_raw(self, question, value, name, extra):
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         if self.is_empty(value):
             return Prefill({}, True)
         allowed = set(question.option_codes) | ({OTHER} if question.other else set())
@@ -488,36 +553,40 @@ class MultipleChoice(Kind):
 
 
 class ShortText(Kind):
-    name, label, chart = "short_text", "Kurzer Text", "texts"
+    name, label, chart, own, free_text, names_entry = "short_text", "Kurzer Text", "texts", True, True, True
     max_length = 300
 
-    def parse(self, question, raw, name):
-        text = _first(raw, name) if self.name == "short_text" else (raw.get(name) or [""])[0].strip()
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
+        text = names.first(raw, name)
         parsed = Parsed(values={question.key: text or None})
         if len(text) > self.max_length:
             parsed.errors[question.key] = f"Bitte {chars_hint(self.max_length)} eingeben."
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return Limit(self.max_length) if part == "" else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         return chars_hint(self.max_length)
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        return {name: [rng.choice(SHORT_TEXTS if self.max_length <= ShortText.max_length else demo.long_texts)]}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         text = demo_text(rng, multiline=self.max_length > ShortText.max_length) if rng.random() < 0.8 else None
         return {question.key: text}
 
 
 class LongText(ShortText):
-    name, label = "long_text", "Langer Text"
+    name, label, names_entry, multiline = "long_text", "Langer Text", False, True
     max_length = 5000
 
 
 class Number(Kind):
-    name, label, chart, family = "number", "Zahl", "histogram", "number"
+    name, label, chart, family, summary, own = "number", "Zahl", "histogram", NUMBER, "numeric", True
+    input_mode = "decimal"
 
-    def check_definition(self, question):
+    def check_definition(self, question: Question) -> list[str]:
         problems = super().check_definition(question)
         bounds = {"min": question.minimum, "max": question.maximum}
         for what, bound in bounds.items():
@@ -528,9 +597,9 @@ class Number(Kind):
             problems.append("min darf nicht größer als max sein")
         return problems
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -557,10 +626,10 @@ class Number(Kind):
             return f"Bitte eine Zahl bis {fmt.number(high)} eingeben."
         return ""
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return Limit(40, message="Nicht gespeichert: Bitte nur eine Zahl eingeben, z. B. 20.") if part == "" else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         low, high = question.minimum, question.maximum
         if low is not None and high is not None:
             return f"eine Zahl von {fmt.number(low)} bis {fmt.number(high)}"
@@ -568,19 +637,24 @@ class Number(Kind):
             return f"eine Zahl ab {fmt.number(low)}"
         return f"eine Zahl bis {fmt.number(high)}" if high is not None else ""
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         return "–" if self.is_empty(value) else fmt.number(value)
 
-    def to_raw(self, question, value, name, extra):
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         if self.is_empty(value):
             return Prefill({}, True)
         text = str(value) if isinstance(value, int) else str(value).replace(".", ",")
         return Prefill({name: [text]}, True)
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         return {question.key: _number_cell(cells.get(question.key, ""), decimal, question.integer)}
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        low = int(question.minimum or 0)
+        high = int(question.maximum or 50)
+        return {name: [str(rng.randint(low, min(high, low + 60)))]}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         if rng.random() < 0.15:
             return {question.key: None}
         low = question.minimum if question.minimum is not None else -50
@@ -591,11 +665,12 @@ class Number(Kind):
 
 
 class Year(Number):
-    name, label = "year", "Jahr"
+    name, label, years = "year", "Jahr", True
+    input_mode, placeholder, short_input = "numeric", "JJJJ", True
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -610,18 +685,18 @@ class Year(Number):
         parsed.values[question.key] = year
         return parsed
 
-    def check_definition(self, question):
+    def check_definition(self, question: Question) -> list[str]:
         problems = super().check_definition(question)
         for what, bound in (("min", question.minimum), ("max", question.maximum)):
             if isinstance(bound, int | float) and not 1000 <= bound <= 9999:
                 problems.append(f"{what} muss eine Jahreszahl mit vier Ziffern sein")
         return problems
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return Limit(20, message="Nicht gespeichert: Bitte eine Jahreszahl mit vier Ziffern eingeben, z. B. 2015.") \
             if part == "" else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         low, high = self._bounds(question)
         return f"ein Jahr von {low} bis {high}"
 
@@ -630,22 +705,25 @@ class Year(Number):
         high = int(question.maximum) if question.maximum is not None else dt.date.today().year + CURRENT_YEAR_SLACK
         return low, high
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         return {question.key: _number_cell(cells.get(question.key, ""), decimal, integer=True)}
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        return {name: [str(rng.randint(2005, 2025))]}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         return {question.key: rng.randint(*self._bounds(question)) if rng.random() < 0.85 else None}
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         return "–" if self.is_empty(value) else str(value)
 
 
 class Date(Kind):
-    name, label, chart = "date", "Datum", "none"
+    name, label, chart, own, placeholder = "date", "Datum", NO_CHART, True, "TT.MM.JJJJ"
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        text = _first(raw, name)
+        text = names.first(raw, name)
         if not text:
             parsed.values[question.key] = None
             return parsed
@@ -658,32 +736,36 @@ class Date(Kind):
         parsed.errors[question.key] = "Bitte ein Datum im Format TT.MM.JJJJ eingeben."
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return Limit(20, message="Nicht gespeichert: Bitte ein Datum im Format TT.MM.JJJJ eingeben.") \
             if part == "" else None
 
-    def readable_cell(self, question):
+    def readable_cell(self, question: Question) -> Cell:
         """A real date (the CSV writes TT.MM.JJJJ, a workbook a date cell)."""
         return lambda values: dt.date.fromisoformat(text) if (text := values.get(question.key)) else None
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        return {name: [f"{rng.randint(1, 28):02d}.0{rng.randint(1, 9)}.2025"]}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         day = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(12_000))
         return {question.key: day.isoformat() if rng.random() < 0.85 else None}
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return fmt.date(value)
 
 
 class Matrix(Kind):
-    name, label, needs_options, needs_items, chart, family = "matrix", "Matrix", True, True, "likert", "choice"
+    name, label, needs_options, needs_items, chart, family = "matrix", "Matrix", True, True, "likert", CHOICE
+    summary, macro = "likert", "matrix"
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         answers = {}
         for item in question.items:
-            code = _first(raw, f"{name}/{item.code}")
+            code = names.first(raw, f"{name}/{item.code}")
             if code and code not in question.option_codes:
                 parsed.errors[question.key] = "Bitte nur angebotene Antworten wählen."
             elif code:
@@ -691,10 +773,10 @@ class Matrix(Kind):
         parsed.values[question.key] = answers
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return _code_limit() if part in {item.code for item in question.items} else None
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         return [self._row(question, item) for item in question.items]
 
     def _row(self, question: Question, item: Option) -> Column:
@@ -707,21 +789,24 @@ class Matrix(Kind):
 
         return Column(f"{question.key}/{item.code}", question.prompt, item.label, raw=raw, readable=readable)
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         key = question.key
         return {key: {item.code: cells[f"{key}/{item.code}"] for item in question.items if cells.get(f"{key}/{item.code}")}}
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        return {f"{name}/{item.code}": [rng.choice(question.option_codes)] for item in question.items}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         codes = question.option_codes
         return {question.key: {item.code: rng.choice(codes) for item in question.items if codes and rng.random() < 0.7}}
 
-    def to_raw(self, question, value, name, extra):
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         value = value or {}
         items = {item.code for item in question.items}
         raw = {f"{name}/{item}": [code] for item, code in value.items() if item in items and code in question.option_codes}
         return Prefill(raw, len(raw) == len(value))
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return "; ".join(
@@ -730,29 +815,30 @@ class Matrix(Kind):
 
 
 class EntryList(Kind):
-    name, label, chart = "list", "Liste kurzer Einträge", "texts"
+    name, label, chart, summary, macro = "list", "Liste kurzer Einträge", "bars", "entry_frequencies", "entry_list"
+    free_text = True
     default_entries = 3
 
-    def check_definition(self, question):
+    def check_definition(self, question: Question) -> list[str]:
         problems = super().check_definition(question)
         if question.max_entries is None:
             problems.append("braucht max_entries (mindestens 1)")
         return problems
 
-    def parse(self, question, raw, name):
-        entries = [_first(raw, f"{name}/{n}") for n in _indexed(raw, name)]
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
+        entries = [names.first(raw, f"{name}/{n}") for n in names.entry_numbers(raw, name)]
         return Parsed(values={question.key: [e for e in entries if e][: question.max_entries]})
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         # The form has max_entries fields, numbered from 0.
         count = question.max_entries or self.default_entries
         return Limit(ENTRY_MAX) if part.isdigit() and int(part) < count else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         count = question.max_entries or self.default_entries
         return f"bis zu {fmt.number(count)} Einträge, je {chars_hint(ENTRY_MAX)}"
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         def entry(n: int) -> Cell:
             return lambda values: next(iter((values.get(question.key) or [])[n:n + 1]), None)
 
@@ -762,18 +848,22 @@ class EntryList(Kind):
         joined = Column(question.key, question.prompt, readable=lambda values: JOIN.join(values.get(question.key) or ()) or None)
         return [joined, *columns]
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         count = question.max_entries or self.default_entries
         return {question.key: [cells[f"{question.key}/{n}"] for n in range(1, count + 1) if cells.get(f"{question.key}/{n}")]}
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        topics = rng.sample(list(TOPICS), k=min(3, question.max_entries or 3))
+        return {f"{name}/{n}": [t] for n, t in enumerate(topics)}
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         count = question.max_entries or self.default_entries
         return {question.key: [demo_text(rng, words=2) for _ in range(rng.randint(0, count))]}
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         return "–" if self.is_empty(value) else "; ".join(value)
 
-    def to_raw(self, question, value, name, extra):
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         entries = list(value or [])
         return Prefill({f"{name}/{n}": [entry] for n, entry in enumerate(entries)}, True)
 
@@ -781,43 +871,43 @@ class EntryList(Kind):
 class District(MultipleChoice):
     """Districts of the survey's Kommune; the options are filled in when the survey is built."""
 
-    name, label, needs_options, chart = "district", "Stadtteil/Sozialraum", False, "bars"
+    name, label, needs_options, chart, districts, own = "district", "Stadtteil/Sozialraum", False, "bars", True, False
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
-        codes = _all(raw, name)
+        codes = names.values(raw, name)
         known = set(question.option_codes)
         parsed.values[question.key] = [c for c in question.option_codes if c in codes]
         if any(c not in known for c in codes):
             parsed.errors[question.key] = "Bitte nur Stadtteile aus der Liste wählen."
         return parsed
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         return _code_limit(len(question.options)) if part == "" else None
 
-    def hint(self, question):
+    def hint(self, question: Question) -> str:
         return ""
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         key = question.key
         return [Column(key, question.prompt, raw=lambda values: SPLIT.join(values.get(key) or ()) or None,
                        readable=self.readable_cell(question))]
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         joined = cells.get(question.key, "")
         return {question.key: [code for code in joined.split(SPLIT) if code]}
 
-    def demo_answer(self, question, rng):
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         return {question.key: [code for code in question.option_codes if rng.random() < 0.4]}
 
 
 class Group(Kind):
     """A repeatable group of fields (e.g. one entry per offer)."""
 
-    name, label, chart, family = "group", "Wiederholbare Gruppe", "none", "entries"
+    name, label, chart, family, summary, macro = "group", "Wiederholbare Gruppe", NO_CHART, ENTRIES, "entry_count", "group"
     default_entries = 3
 
-    def check_definition(self, question):
+    def check_definition(self, question: Question) -> list[str]:
         problems = super().check_definition(question)
         if not question.fields:
             problems.append("hat keine Felder (fields)")
@@ -844,7 +934,7 @@ class Group(Kind):
                 errors[f"{prefix}/{short}"] = message
         return entry, errors
 
-    def limit(self, question, part):
+    def limit(self, question: Question, part: str) -> Limit | None:
         """Fields of entry n: `<n>/<field>` and the field's own parts (`<n>/<field>/other`)."""
         number, _, rest = part.partition("/")
         if not number.isdigit() or len(number) > 6:
@@ -856,10 +946,10 @@ class Group(Kind):
         sub = next((f for f in question.fields if field_name(f) == short), None)
         return KINDS[sub.kind].limit(sub, sub_part) if sub is not None else None
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         entries = []
-        for n in _indexed(raw, name):
+        for n in names.entry_numbers(raw, name):
             entry, errors = self.parse_entry(question, raw, f"{name}/{n}")
             if any(not KINDS[sub.kind].is_empty(entry.get(field_name(sub))) for sub in question.fields):
                 entries.append(entry)
@@ -868,7 +958,7 @@ class Group(Kind):
         parsed.values[question.key] = entries[: question.max_entries]
         return parsed
 
-    def columns(self, question):
+    def columns(self, question: Question) -> list[Column]:
         def count(values: Values) -> int:
             return len(values.get(question.key) or ())
 
@@ -900,7 +990,7 @@ class Group(Kind):
                 entry[short + name[len(sub.key):]] = value
         return entry
 
-    def from_cells(self, question, cells, decimal="."):
+    def from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         return {}  # the entries come from their own export (`entry_from_cells`)
 
     def demo_entry(self, question: Question, rng: random.Random) -> dict[str, Any]:
@@ -915,33 +1005,53 @@ class Group(Kind):
                 return entry
         return entry
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        raw: dict[str, list[str]] = {}
+        for n in range(rng.randint(1, 4)):
+            for sub in question.fields:
+                raw.update(demo.field(sub, f"{name}/{n}/{field_name(sub)}"))
+        return raw
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         count = rng.randint(0, question.max_entries or self.default_entries)
         entries = [self.demo_entry(question, rng) for _ in range(count)]
         return {question.key: [e for e in entries if any(
             not KINDS[sub.kind].is_empty(e.get(field_name(sub))) for sub in question.fields)]}
 
     def entry_to_raw(self, question: Question, entry: Mapping[str, Any], prefix: str) -> Prefill:
+        """One entry's fields; a field whose old answer does not fit is left out and named in
+        `unfit[0]`."""
         raw: dict[str, list[str]] = {}
-        clean = True
+        unfit = []
         for sub in question.fields:
             short = field_name(sub)
             extra = {f"{sub.key}/{OTHER}": entry.get(f"{short}/{OTHER}")}
             result = KINDS[sub.kind].to_raw(sub, entry.get(short), f"{prefix}/{short}", extra)
-            raw.update(result.raw)
-            clean = clean and result.clean
-        return Prefill(raw, clean)
+            if result.clean:
+                raw.update(result.raw)
+            else:
+                unfit.append(short)
+        return Prefill(raw, not unfit, 1, {0: unfit} if unfit else {})
 
-    def to_raw(self, question, value, name, extra):
+    def entry_head(self, entry: Mapping[str, Any], prefix: str) -> dict[str, list[str]]:
+        """The fields an entry has besides the questions of `fields` (a roster's partner)."""
+        return {}
+
+    def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
+        """The entries renumbered from 0 (anything that is not an entry is skipped)."""
         raw: dict[str, list[str]] = {}
-        clean = True
-        for n, entry in enumerate(value or []):
-            result = self.entry_to_raw(question, entry, f"{name}/{n}")
+        unfit: dict[int, list[str]] = {}
+        entries = [entry for entry in value or [] if isinstance(entry, Mapping)]
+        for n, entry in enumerate(entries):
+            prefix = f"{name}/{n}"
+            raw.update(self.entry_head(entry, prefix))
+            result = self.entry_to_raw(question, entry, prefix)
             raw.update(result.raw)
-            clean = clean and result.clean
-        return Prefill(raw, clean)
+            if result.unfit:
+                unfit[n] = result.unfit[0]
+        return Prefill(raw, not unfit, len(entries), unfit)
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return f"{len(value)} Einträge"
@@ -950,22 +1060,22 @@ class Group(Kind):
 class PartnerRoster(Group):
     """Partners chosen from the Kommune's actor register (or named freely), each with attributes."""
 
-    name, label, chart = "partner_roster", "Kooperationspartner", "none"
+    name, label, chart, partners, macro = "partner_roster", "Kooperationspartner", NO_CHART, True, "roster"
 
-    def check_definition(self, question):
+    def check_definition(self, question: Question) -> list[str]:
         problems = [p for p in super().check_definition(question) if "keine Felder" not in p]
         for sub in question.fields:
             if field_name(sub) in ("actor", "name"):
                 problems.append(f"Feld {sub.key!r}: der Name {field_name(sub)!r} ist für den Partner selbst reserviert")
         return problems
 
-    def parse(self, question, raw, name):
+    def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         partners = []
-        for n in _indexed(raw, name):
+        for n in names.entry_numbers(raw, name):
             prefix = f"{name}/{n}"
-            actor = _first(raw, f"{prefix}/actor")
-            partner_name = _first(raw, f"{prefix}/name")
+            actor = names.first(raw, f"{prefix}/actor")
+            partner_name = names.first(raw, f"{prefix}/name")
             if not actor and not partner_name:
                 continue
             entry, errors = self.parse_entry(question, raw, prefix)
@@ -974,35 +1084,44 @@ class PartnerRoster(Group):
         parsed.values[question.key] = partners[: question.max_entries]
         return parsed
 
-    def _field_limit(self, question, short, sub_part):
+    def _field_limit(self, question: Question, short: str, sub_part: str) -> Limit | None:
         if short == PARTNER_ACTOR and not sub_part:
             return Limit(CODE_MAX, message="Nicht gespeichert: Bitte eine Organisation aus der Liste wählen.")
         if short == PARTNER_NAME and not sub_part:
             return Limit(ENTRY_MAX)
         return super()._field_limit(question, short, sub_part)
 
-    def display(self, question, value):
+    def display(self, question: Question, value: Any) -> str:
         if self.is_empty(value):
             return "–"
         return ", ".join(p.get("name") or p.get("actor") for p in value)
 
-    def entry_columns(self, question):
+    def entry_columns(self, question: Question) -> list[Column]:
         partner = [Column(f"{question.key}.{name}", "Partner", detail, raw=_get(f"{question.key}.{name}"),
                           readable=_get(f"{question.key}.{name}"))
                    for name, detail in ((PARTNER_ACTOR, "Code im Akteursregister"), (PARTNER_NAME, "Name"))]
         return partner + super().entry_columns(question)
 
-    def entry_values(self, question, entry):
+    def entry_values(self, question: Question, entry: Mapping[str, Any]) -> dict[str, Any]:
         values = super().entry_values(question, entry)
         for name in (PARTNER_ACTOR, PARTNER_NAME):
             values[f"{question.key}.{name}"] = entry.get(name) or ""
         return values
 
-    def entry_from_cells(self, question, cells, decimal="."):
+    def entry_from_cells(self, question: Question, cells: Mapping[str, str], decimal: str = ".") -> dict[str, Any]:
         partner = {name: cells.get(f"{question.key}.{name}", "") for name in (PARTNER_ACTOR, PARTNER_NAME)}
         return {**partner, **super().entry_from_cells(question, cells, decimal)}
 
-    def demo_answer(self, question, rng):
+    def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
+        raw: dict[str, list[str]] = {}
+        for n, (code, partner_name) in enumerate(demo.partners(rng)):
+            raw[f"{name}/{n}/{PARTNER_ACTOR}"] = [code]
+            raw[f"{name}/{n}/{PARTNER_NAME}"] = [partner_name]
+            for sub in question.fields:
+                raw.update(demo.field(sub, f"{name}/{n}/{field_name(sub)}"))
+        return raw
+
+    def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
         partners = []
         for _ in range(rng.randint(0, question.max_entries or self.default_entries)):
             actor = rng.choice(("", "", "a1", "a2", "a3"))
@@ -1010,21 +1129,12 @@ class PartnerRoster(Group):
             partners.append({PARTNER_ACTOR: actor, PARTNER_NAME: name, **self.demo_entry(question, rng)})
         return {question.key: partners}
 
-    def to_raw(self, question, value, name, extra):
-        raw: dict[str, list[str]] = {}
-        clean = True
-        for n, partner in enumerate(value or []):
-            prefix = f"{name}/{n}"
-            raw[f"{prefix}/actor"] = [partner.get("actor") or ""]
-            raw[f"{prefix}/name"] = [partner.get("name") or ""]
-            result = self.entry_to_raw(question, partner, prefix)
-            raw.update(result.raw)
-            clean = clean and result.clean
-        return Prefill(raw, clean)
+    def entry_head(self, entry: Mapping[str, Any], prefix: str) -> dict[str, list[str]]:
+        return {f"{prefix}/{name}": [str(entry.get(name) or "")] for name in (PARTNER_ACTOR, PARTNER_NAME)}
 
 
 class Info(Kind):
-    name, label, answerable, family = "info", "Informationstext", False, "info"
+    name, label, answerable, family, summary, macro = "info", "Informationstext", False, INFO, "none", "info"
 
 
 def field_name(question: Question) -> str:

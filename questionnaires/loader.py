@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import KINDS, OTHER
-from .model import Catalogue, Condition, Module, Option, Question, SurveyTemplate
+from .model import CATALOGUE_ATTRIBUTES, Catalogue, Condition, Module, Option, Question, SurveyTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
 LISTS_FILE = "lists.toml"
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
-QUESTION_FIELDS = {
-    "key", "kind", "prompt", "version", "section", "help", "required", "options", "other", "items",
-    "min", "max", "integer", "max_entries", "condition", "fields",
-}
+QUESTION_FIELDS = CATALOGUE_ATTRIBUTES  # the attributes a question may have in a file (from `model.Question`)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ wording changes; `version` is bumped when the wording changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,27 +27,37 @@ class Condition:
     values: tuple[str, ...]
 
 
+def _attribute(default: Any, *, toml: str = "", catalogue: bool = True, codebook: int = 0) -> Any:
+    """A question attribute and where it is spelled: `toml` its name in catalogue files (if not its
+    own), `catalogue=False` when catalogue files do not set it, `codebook` its column position in
+    the codebook (0: not a codebook column)."""
+    return field(default=default, metadata={"toml": toml, "catalogue": catalogue, "codebook": codebook})
+
+
 @dataclass(frozen=True)
 class Question:
-    """A question of any kind; which attributes matter depends on `kind` (see `kinds`)."""
+    """A question of any kind; which attributes matter depends on `kind` (see `kinds`).
+
+    The one schema of a question: the catalogue loader's attribute names (`CATALOGUE_ATTRIBUTES`),
+    the stored copy (`serialize`) and the codebook columns (`CODEBOOK_ATTRIBUTES`) derive from it."""
 
     key: str
     kind: str
     prompt: str
-    version: int = 1
-    module: str = ""
-    section: str = ""
-    help: str = ""
-    required: bool = False
-    options: tuple[Option, ...] = ()
-    other: bool = False  # choice kinds: offer "Sonstiges, und zwar: …"
-    items: tuple[Option, ...] = ()  # matrix rows
-    minimum: float | None = None
-    maximum: float | None = None
-    integer: bool = True  # number kind: whole numbers only
-    max_entries: int | None = None  # list, group
-    condition: Condition | None = None
-    fields: tuple[Question, ...] = ()  # group entries / per-partner attributes
+    version: int = _attribute(1, codebook=3)
+    module: str = _attribute("", catalogue=False, codebook=1)
+    section: str = _attribute("", codebook=2)
+    help: str = _attribute("")
+    required: bool = _attribute(False, codebook=4)
+    options: tuple[Option, ...] = _attribute(())
+    other: bool = _attribute(False, codebook=5)  # choice kinds: offer "Sonstiges, und zwar: …"
+    items: tuple[Option, ...] = _attribute(())  # matrix rows
+    minimum: float | None = _attribute(None, toml="min", codebook=7)
+    maximum: float | None = _attribute(None, toml="max", codebook=8)
+    integer: bool = _attribute(True, codebook=6)  # number kind: whole numbers only
+    max_entries: int | None = _attribute(None, codebook=9)  # list, group
+    condition: Condition | None = _attribute(None)
+    fields: tuple[Question, ...] = _attribute(())  # group entries / per-partner attributes
 
     def option_label(self, code: str) -> str:
         """The label of option `code`, or the code itself when it is unknown."""
@@ -58,6 +69,16 @@ class Question:
     @property
     def option_codes(self) -> tuple[str, ...]:
         return tuple(option.code for option in self.options)
+
+
+QUESTION_ATTRIBUTES: tuple[Field[Any], ...] = fields(Question)
+# The attributes a catalogue file may give a question, by their names there.
+CATALOGUE_ATTRIBUTES = frozenset(
+    f.metadata.get("toml") or f.name for f in QUESTION_ATTRIBUTES if f.metadata.get("catalogue", True)
+)
+# The plain attributes the codebook has a column for, in column order.
+CODEBOOK_ATTRIBUTES: tuple[Field[Any], ...] = tuple(sorted(
+    (f for f in QUESTION_ATTRIBUTES if f.metadata.get("codebook")), key=lambda f: f.metadata["codebook"]))
 
 
 @dataclass(frozen=True)

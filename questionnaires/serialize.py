@@ -1,62 +1,76 @@
-"""Questions to and from plain dicts: how a survey stores its frozen copy of each question."""
+"""Questions to and from plain data: the stored copy of a survey's question (a dict) and the
+question rows of the codebook. Both follow the attributes of `model.Question`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import Field
 from typing import Any
 
-from .model import Condition, Option, Question
+from .model import CODEBOOK_ATTRIBUTES, QUESTION_ATTRIBUTES, Condition, Option, Question
 
 
 def _options(options: tuple[Option, ...]) -> list[dict[str, str]]:
     return [{"code": o.code, "label": o.label} for o in options]
 
 
+def _to_plain(name: str, value: Any) -> Any:
+    if name in ("options", "items"):
+        return _options(value)
+    if name == "condition":
+        return {"question": value.question, "values": list(value.values)} if value else None
+    if name == "fields":
+        return [question_to_dict(f) for f in value]
+    return value
+
+
+def _from_plain(name: str, value: Any) -> Any:
+    if name in ("options", "items"):
+        return tuple(Option(o["code"], o["label"]) for o in value)
+    if name == "condition":
+        return Condition(value["question"], tuple(value["values"])) if value else None
+    if name == "fields":
+        return tuple(question_from_dict(f) for f in value)
+    return value
+
+
 def question_to_dict(question: Question) -> dict[str, Any]:
-    """Everything needed to rebuild `question`, JSON-compatible."""
-    data: dict[str, Any] = {
-        "key": question.key,
-        "kind": question.kind,
-        "prompt": question.prompt,
-        "version": question.version,
-        "module": question.module,
-        "section": question.section,
-        "help": question.help,
-        "required": question.required,
-        "options": _options(question.options),
-        "other": question.other,
-        "items": _options(question.items),
-        "minimum": question.minimum,
-        "maximum": question.maximum,
-        "integer": question.integer,
-        "max_entries": question.max_entries,
-        "condition": (
-            {"question": question.condition.question, "values": list(question.condition.values)}
-            if question.condition
-            else None
-        ),
-        "fields": [question_to_dict(f) for f in question.fields],
-    }
-    return data
+    """Everything needed to rebuild `question`, JSON-compatible (one entry per attribute)."""
+    return {f.name: _to_plain(f.name, getattr(question, f.name)) for f in QUESTION_ATTRIBUTES}
 
 
-def question_from_dict(data: dict[str, Any]) -> Question:
-    condition = data.get("condition")
-    return Question(
-        key=data["key"],
-        kind=data["kind"],
-        prompt=data.get("prompt", ""),
-        version=data.get("version", 1),
-        module=data.get("module", ""),
-        section=data.get("section", ""),
-        help=data.get("help", ""),
-        required=data.get("required", False),
-        options=tuple(Option(o["code"], o["label"]) for o in data.get("options", [])),
-        other=data.get("other", False),
-        items=tuple(Option(o["code"], o["label"]) for o in data.get("items", [])),
-        minimum=data.get("minimum"),
-        maximum=data.get("maximum"),
-        integer=data.get("integer", True),
-        max_entries=data.get("max_entries"),
-        condition=Condition(condition["question"], tuple(condition["values"])) if condition else None,
-        fields=tuple(question_from_dict(f) for f in data.get("fields", [])),
-    )
+def question_from_dict(data: Mapping[str, Any]) -> Question:
+    """The question of `question_to_dict`; missing attributes take their defaults."""
+    values: dict[str, Any] = {"key": data["key"], "kind": data["kind"], "prompt": data.get("prompt", "")}
+    for f in QUESTION_ATTRIBUTES:
+        if f.name not in values and f.name in data:
+            values[f.name] = _from_plain(f.name, data[f.name])
+    return Question(**values)
+
+
+def codebook_cells(question: Question) -> list[Any]:
+    """The codebook cells of a question's plain attributes (`CODEBOOK_ATTRIBUTES`; flags as 0/1)."""
+    cells = []
+    for f in CODEBOOK_ATTRIBUTES:
+        value = getattr(question, f.name)
+        cells.append(int(value) if isinstance(value, bool) else value)
+    return cells
+
+
+def _codebook_value(attribute: Field[Any], text: str) -> Any:
+    """One codebook cell as the attribute's type (annotations are strings here)."""
+    kind, default = str(attribute.type), attribute.default
+    if kind == "bool":
+        return text.strip() != "0" if default else text.strip() == "1"
+    if kind == "int":
+        return int(text) if text.strip() else default
+    if kind == "str":
+        return text
+    if not text.strip():
+        return None
+    return int(text.strip()) if kind.startswith("int") else float(text.replace(",", "."))
+
+
+def codebook_values(row: Mapping[str, str]) -> dict[str, Any]:
+    """The plain attributes read back from a codebook question row (inverse of `codebook_cells`)."""
+    return {f.name: _codebook_value(f, row.get(f.name, "")) for f in CODEBOOK_ATTRIBUTES}

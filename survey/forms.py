@@ -7,9 +7,9 @@ from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from questionnaires.kinds import KINDS, parse_number
+from questionnaires.kinds import KINDS, NUMBER, parse_number
 
-from .services.surveys import OWN_KINDS, options_from_lines
+from .services.surveys import options_from_lines, own_kinds
 
 
 class SurveyForm(FlaskForm):
@@ -61,7 +61,7 @@ class NewSurveyForm(SurveyForm):
 class OwnQuestionForm(FlaskForm):
     """A planner's own question of one of the simple kinds."""
 
-    kind = SelectField("Art der Frage", choices=[SelectChoice(k, KINDS[k].label) for k in OWN_KINDS])
+    kind = SelectField("Art der Frage", choices=lambda: [SelectChoice(k, KINDS[k].label) for k in own_kinds()])
     prompt = TextAreaField("Fragetext", validators=[DataRequired("Bitte geben Sie den Fragetext ein."), Length(max=2000)],
                            render_kw={"rows": 2})
     help = TextAreaField("Hinweis unter der Frage (optional)", validators=[Optional(), Length(max=2000)],
@@ -81,23 +81,23 @@ class OwnQuestionForm(FlaskForm):
         text = (field.data or "").strip()
         if not text:
             return None
-        return parse_number(text, integer=self.kind.data == "year" or bool(self.integer.data))
+        return parse_number(text, integer=KINDS[self.kind.data].years or bool(self.integer.data))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        kind = self.kind.data
-        if kind in ("single_choice", "multiple_choice"):
+        kind = KINDS.get(self.kind.data or "")
+        if kind and kind.needs_options and not kind.own_scale:
             if len(options_from_lines(self.options.data or "")) < 2:
                 self.options.errors = list(self.options.errors) + [
                     "Bitte geben Sie mindestens zwei Antwortmöglichkeiten ein, jede in einer eigenen Zeile."]
                 ok = False
-        if kind in ("number", "year"):
+        if kind and kind.family == NUMBER:
             bounds = []
             for field in (self.minimum, self.maximum):
                 try:
                     bounds.append(self.bound(field))
                 except ValueError:
-                    whole = kind == "year" or self.integer.data
+                    whole = kind.years or self.integer.data
                     field.errors = list(field.errors) + [
                         "Bitte eine ganze Zahl eingeben, z. B. 0 oder 2020." if whole
                         else "Bitte eine Zahl eingeben, z. B. 0 oder 2,5."]

@@ -1,13 +1,13 @@
-"""WTForms for the admin's Kommune pages: the settings and the district list."""
+"""WTForms for the Kommune's pages: the admin's settings and district list, the public feedback form."""
 
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .models.kommune import DEFAULT_PRIVACY_TEMPLATE
 from .name_forms import FORM_LABELS, GENDERS, SPATIAL_WORDS, TYPE_WORDS
@@ -66,7 +66,22 @@ class KommuneSettingsForm(FlaskForm):
                                   validators=[Optional(), Length(max=2000, message="Höchstens 2.000 Zeichen.")])
     imprint_url = StringField("Impressum (Webadresse)", validators=[Optional(), web_address, Length(max=500)])
     privacy_url = StringField("Datenschutzerklärung (Webadresse)", validators=[Optional(), web_address, Length(max=500)])
-    accessibility_url = StringField("Erklärung zur Barrierefreiheit (Webadresse)",
+    feedback_email = EmailField("E-Mail-Adresse für Rückmeldungen zur Barrierefreiheit",
+                                description="Hierhin gehen Meldungen über das Formular der Erklärung zur "
+                                "Barrierefreiheit. Leer: an alle Administratorinnen und Administratoren.",
+                                validators=[Optional(), Email("Bitte eine gültige E-Mail-Adresse eingeben."),
+                                            Length(max=200)])
+    accessibility_notes = TextAreaField(
+        "Eigene Ergänzungen zur Erklärung zur Barrierefreiheit",
+        description="Zum Beispiel bekannte Einschränkungen Ihrer eigenen Texte oder Anhänge; erscheint auf der "
+                    "Erklärung unter den Einschränkungen der Befragungsseiten.",
+        validators=[Optional(), Length(max=5000, message="Höchstens 5.000 Zeichen.")])
+    enforcement_body = TextAreaField(
+        "Durchsetzungsverfahren",
+        description="Leer: die Ombudsstelle für barrierefreie Informationstechnik des Landes NRW. Außerhalb von "
+                    "NRW die zuständige Stelle Ihres Landes.",
+        validators=[Optional(), Length(max=3000, message="Höchstens 3.000 Zeichen.")])
+    accessibility_url = StringField("Erklärung zur Barrierefreiheit Ihrer übrigen Website (Webadresse)",
                                     validators=[Optional(), web_address, Length(max=500)])
     privacy_template = TextAreaField(
         "Vorlage für den Datenschutzhinweis jeder Befragung",
@@ -97,6 +112,7 @@ class KommuneSettingsForm(FlaskForm):
         for key in self.OVERRIDES:
             getattr(self, f"form_{key}").data = (kommune.name_overrides or {}).get(key, "")
         for key in ("sender_name", "office", "postal_address", "phone", "website", "signature", "contact_block", "imprint_url", "privacy_url", "accessibility_url",
+                    "feedback_email", "accessibility_notes", "enforcement_body",
                     "spatial_word"):
             getattr(self, key).data = getattr(kommune, key)
         self.privacy_template.data = kommune.privacy_template or DEFAULT_PRIVACY_TEMPLATE
@@ -111,6 +127,8 @@ class KommuneSettingsForm(FlaskForm):
             website=self.website.data or "", signature=self.signature.data or "",
             contact_block=self.contact_block.data or "", imprint_url=self.imprint_url.data or "",
             privacy_url=self.privacy_url.data or "", accessibility_url=self.accessibility_url.data or "",
+            feedback_email=self.feedback_email.data or "", accessibility_notes=self.accessibility_notes.data or "",
+            enforcement_body=self.enforcement_body.data or "",
             privacy_template=self.privacy_template.data or "", spatial_word=self.spatial_word.data or "Stadtteil",
             strategic_fields=parse_lines(self.strategic_fields.data or ""),
         )
@@ -126,3 +144,19 @@ class DistrictForm(FlaskForm):
 class PasteDistrictsForm(FlaskForm):
     names = TextAreaField("Liste einfügen (ein Name pro Zeile)", render_kw={"rows": 8},
                           validators=[DataRequired("Bitte fügen Sie mindestens einen Namen ein.")])
+
+
+class FeedbackForm(FlaskForm):
+    """A barrier reported from the accessibility statement (no account needed)."""
+
+    message = TextAreaField("Was hat nicht funktioniert?", description="Zum Beispiel: welche Seite, was Sie tun "
+                            "wollten, welches Hilfsmittel Sie nutzen (Bildschirmleser, Vergrößerung, Tastatur).",
+                            validators=[DataRequired("Bitte beschreiben Sie, was nicht funktioniert hat."),
+                                        Length(max=5000, message="Höchstens 5.000 Zeichen.")],
+                            render_kw={"rows": 6})
+    name = StringField("Ihr Name (freiwillig)", validators=[Optional(), Length(max=200, message="Höchstens 200 Zeichen.")])
+    email = EmailField("Ihre E-Mail-Adresse, wenn Sie eine Antwort möchten (freiwillig)",
+                       validators=[Optional(), Email("Bitte eine gültige E-Mail-Adresse eingeben, z. B. "
+                                                     "name@beispiel.de, oder das Feld leer lassen."),
+                                   Length(max=200)])
+    page = HiddenField()

@@ -1,55 +1,54 @@
 """How each question kind appears in the browser: template helpers on top of the kinds registry.
 
 Parsing, validation, empty checks and export columns live in `questionnaires.kinds`; a kind's
-form markup is the macro of the same name in `templates/respond/fields.html`.
+form markup is the macro of `templates/respond/fields.html` its `Kind.macro` names.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from markupsafe import Markup, escape
 
-from questionnaires.kinds import KINDS, OTHER, field_name
+from questionnaires import fieldnames as names
+from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name, with_other
 from questionnaires.model import Question
 
-
-def first(raw: Mapping[str, list[str]], name: str) -> str:
-    values = raw.get(name) or [""]
-    return values[0]
+from .services import waves
 
 
-def chosen(raw: Mapping[str, list[str]], name: str) -> list[str]:
-    return list(raw.get(name) or [])
+# The draft keys the follow-up wave's pre-fill writes (`services.waves`), as the entry rows read them.
+PREFILL_KEYS = SimpleNamespace(entries=waves.entries_key, open=waves.open_key, changed=waves.entry_changed_key)
+
+
+first = names.posted  # the templates show a field as typed
+chosen = names.chosen
 
 
 def entry_numbers(raw: Mapping[str, list[str]], name: str, blank: int = 1) -> list[int]:
     """Entry numbers present under `name/<n>/…`, plus `blank` new empty ones at the end."""
-    pattern = re.compile(re.escape(name) + r"/(\d+)(?:/|$)")
-    present = sorted({int(m.group(1)) for key in raw if (m := pattern.match(key))})
+    present = names.entry_numbers(raw, name)
     start = (present[-1] + 1) if present else 0
     return present + list(range(start, start + blank))
 
 
 def display_answer(question: Question, values: Mapping[str, Any]) -> str:
     text = KINDS[question.kind].display(question, values.get(question.key))
-    other = values.get(f"{question.key}/{OTHER}")
-    if other:
-        text = f"{text} ({other})"
-    return text
+    return with_other(text, values.get(names.other(question.key)))
 
 
 def entry_title(question: Question, raw: Mapping[str, list[str]], number: int) -> str:
     """How an entry is named in lists: the partner's name, or the group's first text field."""
     prefix = f"{question.key}/{number}/"
-    if question.kind == "partner_roster":
-        return first(raw, prefix + "name").strip() or "Organisation ohne Namen"
+    if KINDS[question.kind].partners:
+        return first(raw, prefix + PARTNER_NAME).strip() or "Organisation ohne Namen"
     for sub in question.fields:
-        if sub.kind in ("short_text", "long_text"):
+        if KINDS[sub.kind].free_text and KINDS[sub.kind].macro == "textual":
             text = first(raw, prefix + field_name(sub)).strip()
             if text:
                 return text if len(text) <= 80 else text[:77] + "…"
@@ -61,7 +60,7 @@ def entry_detail(question: Question, raw: Mapping[str, list[str]], number: int) 
     """A short second line for an entry in a list: the first answered choice field, as text."""
     prefix = f"{question.key}/{number}/"
     for sub in question.fields:
-        if sub.kind in ("single_choice", "likert", "multiple_choice", "district"):
+        if KINDS[sub.kind].family == CHOICE and not KINDS[sub.kind].needs_items:
             name = prefix + field_name(sub)
             parsed = KINDS[sub.kind].parse(sub, raw, name)
             value = parsed.values.get(sub.key)
@@ -79,8 +78,8 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
     """Each entry of a group or roster as (title, [(field prompt, answer text)]), for review and mail."""
     rows = []
     for n, entry in enumerate(value or [], start=1):
-        if question.kind == "partner_roster":
-            title = entry.get("name") or (actor_names or {}).get(entry.get("actor", ""), "") or f"Partner {n}"
+        if KINDS[question.kind].partners:
+            title = entry.get(PARTNER_NAME) or (actor_names or {}).get(entry.get(PARTNER_ACTOR, ""), "") or f"Partner {n}"
         else:
             title = f"Eintrag {n}"
         fields = []
@@ -91,9 +90,10 @@ def entries_display(question: Question, value: Any, actor_names: Mapping[str, st
                 continue
             text = KINDS[sub.kind].display(sub, answer)
             other = entry.get(f"{short}/{OTHER}")
-            fields.append((sub.prompt, f"{text} ({other})" if other else text))
+            fields.append((sub.prompt, with_other(text, other)))
         first_field = question.fields[0] if question.fields else None
-        if question.kind == "group" and fields and first_field.kind == "short_text" and fields[0][0] == first_field.prompt:
+        if (not KINDS[question.kind].partners and fields and first_field is not None
+                and KINDS[first_field.kind].names_entry and fields[0][0] == first_field.prompt):
             title, fields = fields[0][1], fields[1:]
         rows.append((title, fields))
     return rows
@@ -109,7 +109,7 @@ def condition_attrs(question: Question) -> str:
 
 def _entry_of(name: str, questions: list[Question]) -> tuple[Question, int] | None:
     for q in questions:
-        if q.kind in ("group", "partner_roster") and name.startswith(q.key + "/"):
+        if KINDS[q.kind].family == ENTRIES and name.startswith(q.key + "/"):
             number = name[len(q.key) + 1:].split("/", 1)[0]
             if number.isdigit():
                 return q, int(number)
@@ -154,5 +154,5 @@ def register(app: Flask) -> None:
         display_answer=display_answer, dom_id=dom_id, field_name=field_name, entry_title=entry_title,
         entry_detail=entry_detail, entry_errors=entry_errors, entries_display=entries_display,
         condition_attrs=condition_attrs, error_anchor=error_anchor, error_label=error_label,
-        limit_hint=limit_hint,
+        limit_hint=limit_hint, PREFILL_KEYS=PREFILL_KEYS,
     )

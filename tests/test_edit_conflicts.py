@@ -31,6 +31,7 @@ NOT_EDITS = {
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/nimmt-nicht-teil": "a state change (declined)",
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/vermerk-zuruecknehmen": "a state change (undo a mark)",
     "/actors/new": "creates an actor",
+    "/barrierefreiheit/<int:kommune_id>": "sends a feedback mail (public, no stored row to edit)",
     "/actors/import": "creates actors from a file",
     "/actors/duplicates": "merges duplicates",
     "/admin/stadtteile/neu": "adds a district",

@@ -60,6 +60,10 @@ def test_every_respondent_mail_names_the_kommune_first_with_article_and_closes(a
         text = _plain(mail)
         assert mail["Subject"].startswith(f"{kommune}: "), mail["Subject"]
         assert re.search(r"Mit freundlichen Grüßen\nPetra Plan(\n|$)", text), kind
+        # every respondent mail links to the accessibility statement and its feedback form
+        assert re.search(r"\nBarrierefreiheit: http://\S+/barrierefreiheit/\d+\n$", text), kind
+        assert re.search(r'<a href="http://\S+/barrierefreiheit/\d+#rueckmeldung"[^>]*>Barriere melden</a>',
+                         mail.get_body(("html",)).get_content()), kind
         assert "Mit freundlichen Grüßen" in mail.get_body(("html",)).get_content(), kind
         assert not re.search(r"[ \t]\n", text), f"{kind}: a line ends in a space"
         bare = r"(?<![Dd]ie )(?<![Dd]er )(?<!den )(?<!vom )(?<!beim )(?<!von der )(?<!bei der )" + kommune
@@ -121,8 +125,9 @@ def test_the_signature_gives_office_address_phone_and_website_and_the_check_uses
     deliver(app)
     [mail] = inbox.to("kita@traeger.example")
     text = _plain(mail)
-    assert text.endswith("-- \nKreis Düren · Amt für Kinder, Jugend und Familie\nBismarckstraße 16\n52351 Düren\n"
-                         "Tel. 02421 22-0 · www.kreis-dueren.de\nSprechzeiten: Mo–Fr 8–12 Uhr\n"), text
+    assert re.search("\n-- \nKreis Düren · Amt für Kinder, Jugend und Familie\nBismarckstraße 16\n52351 Düren\n"
+                     "Tel. 02421 22-0 · www.kreis-dueren.de\nSprechzeiten: Mo–Fr 8–12 Uhr\n\n"
+                     "Barrierefreiheit: http://[^/]+/barrierefreiheit/\\d+\n$", text), text
     assert ("Oder rufen Sie beim Kreis Düren (Amt für Kinder, Jugend und Familie) an (Tel. 02421 22-0, die Nummer "
             "steht auch auf www.kreis-dueren.de)") in " ".join(text.split())
     html = mail.get_body(("html",)).get_content()

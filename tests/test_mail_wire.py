@@ -25,7 +25,7 @@ from factories import PASSWORD, make_user
 from survey import config, create_app
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Response, User
-from survey.services import accounts, invitations, links, surveys
+from survey.services import accessibility, accounts, invitations, links, surveys
 from survey.services.delivery import deliver_due
 
 KOMMUNEN = ["Stadt Wuppertal", "Kreis Düren", "Gemeinde Kreuzau"]
@@ -125,6 +125,9 @@ def _extreme_mails(app, kommune_name: str) -> None:
         accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
         accounts.request_password_reset(analyst_email)
         accounts.change_password(db.session.get(User, planner_id), PASSWORD, "ein-neues-langes-Kennwort-42")
+        accessibility.send_feedback(db.session.get(User, admin_id).kommune, accessibility.Feedback(
+            message=(INTRODUCTION[:1200] + "\n") * 3, name="Maximiliane Großkopf-Überländer",
+            email="max@traeger.example", page="/r/AbCdEf…/seite/3"))
         db.session.commit()
 
 

@@ -18,7 +18,7 @@ from factories import PASSWORD, deliver, login, make_user
 from survey import config
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Survey, SurveyItem, User
-from survey.services import accounts, invitations, surveys
+from survey.services import accessibility, accounts, invitations, surveys
 from survey.services.actors import ActorData, save as save_actor
 
 # "von Stadt X", "bei Kreis X", "an Gemeinde X", "Eine Befragung Kreis X", "vom Stadt X" …
@@ -88,6 +88,8 @@ def _setup(app, kommune_name: str) -> dict:
         accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
         accounts.request_password_reset(analyst_email)
         accounts.change_password(db.session.get(User, planner_id), PASSWORD, "ein-neues-langes-Kennwort-42")
+        accessibility.send_feedback(db.session.get(User, admin_id).kommune,
+                                    accessibility.Feedback(message="Die Schrift ist zu klein."))
         db.session.commit()
     return {"admin": admin_email, "analyst": analyst_email, "ids": ids, "tokens": [fresh_token, started_token, done_token, closed_token]}
 

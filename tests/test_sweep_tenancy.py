@@ -238,8 +238,9 @@ def test_credential_routes_refuse_a_made_up_token(app, two):
 
 
 def test_public_pages_show_titles_of_open_surveys_only(app, two):
-    """The public list of a Kommune's open surveys: anyone may open it, for any Kommune, and it shows the
-    titles of running surveys and nothing else (no draft or closed survey, no contact, no organisation)."""
+    """The public pages of a Kommune (the list of its open surveys, its accessibility statement): anyone may
+    open them, for any Kommune; the list shows the titles of running surveys, and no page shows anything
+    else of the Kommune's rows (no draft or closed survey, no contact, no organisation, no address)."""
     ours, theirs = two
     before = snapshot(app, theirs["ids"]["kommune_id"])
     rules = _rules(app, public=True)
@@ -248,12 +249,17 @@ def test_public_pages_show_titles_of_open_surveys_only(app, two):
     for rule in rules:
         url = _url(app, rule, {"kommune_id": theirs["ids"]["kommune_id"]})
         for client in (app.test_client(), login(app.test_client(), ours["emails"]["planner"])):
-            body = _body(_fetch(client, url))
-            assert f"Laufend {marker}" in body, url
+            response = _fetch(client, url)
+            assert response.status_code == 200, url
+            body = _body(response)
+            assert theirs["name"].split()[-1] in body, url  # the page is the other Kommune's
+            if rule.endpoint == "public.open_surveys":
+                assert f"Laufend {marker}" in body, url
             for hidden in (f"Entwurf {marker}", f"Abgeschlossen {marker}", f"Petra {marker}", f"Kita {marker}",
                            f"Jugendzentrum {marker}", "@"):
                 assert hidden not in body, (url, hidden)
-            assert _fetch(client, url, "POST").status_code == 405
+            if "POST" not in rule.methods:
+                assert _fetch(client, url, "POST").status_code == 405
         assert _fetch(app.test_client(), _url(app, rule, {"kommune_id": 10**6})).status_code == 404
     assert differences(before, snapshot(app, theirs["ids"]["kommune_id"])) == []
 

@@ -1,4 +1,5 @@
-"""the Kommune's office, postal address, phone and website for the mail signature
+"""the Kommune's office, postal address, phone and website (mail signature); feedback address and
+accessibility statement additions
 
 Revision ID: a9b8c7d6e5f4
 Revises: b1a2c3d4e5f6
@@ -23,10 +24,16 @@ def upgrade():
         batch_op.add_column(sa.Column('postal_address', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('phone', sa.String(length=60), server_default='', nullable=False))
         batch_op.add_column(sa.Column('website', sa.String(length=500), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('feedback_email', sa.String(length=200), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('accessibility_notes', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('enforcement_body', sa.Text(), server_default='', nullable=False))
 
 
 def downgrade():
     with op.batch_alter_table('kommune', schema=None) as batch_op:
+        batch_op.drop_column('enforcement_body')
+        batch_op.drop_column('accessibility_notes')
+        batch_op.drop_column('feedback_email')
         batch_op.drop_column('website')
         batch_op.drop_column('phone')
         batch_op.drop_column('postal_address')

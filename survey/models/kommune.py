@@ -50,6 +50,11 @@ class Kommune(db.Model):
     imprint_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     privacy_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     accessibility_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # The accessibility statement of these pages (services/accessibility.py): where feedback goes ("" = the
+    # admins), the Kommune's own known limits, and the enforcement body ("" = the NRW default).
+    feedback_email: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    accessibility_notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    enforcement_body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Empty means DEFAULT_PRIVACY_TEMPLATE.
     privacy_template: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     spatial_word: Mapped[str] = mapped_column(sa.String(60), default="Stadtteil", server_default="Stadtteil")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
 from questionnaires.serialize import question_from_dict
 
@@ -140,11 +141,11 @@ class SurveyItem(db.Model):
     def to_question(self, districts: tuple[Option, ...] = ()) -> Question:
         question = question_from_dict(self.definition)
         question = dataclasses.replace(question, prompt=self.prompt, required=self.required)
-        if question.kind == "district":
+        if KINDS[question.kind].districts:
             question = dataclasses.replace(question, options=districts)
-        if any(f.kind == "district" for f in question.fields):
+        if any(KINDS[f.kind].districts for f in question.fields):
             fields = tuple(
-                dataclasses.replace(f, options=districts) if f.kind == "district" else f for f in question.fields
+                dataclasses.replace(f, options=districts) if KINDS[f.kind].districts else f for f in question.fields
             )
             question = dataclasses.replace(question, fields=fields)
         return question

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from questionnaires.kinds import KINDS, OTHER, field_name
+from questionnaires.kinds import KINDS
 from questionnaires.model import Question
 
 from ..extensions import db
@@ -159,59 +159,43 @@ def _build_survey(kommune: Kommune, planner: User) -> Survey:
     return survey
 
 
+class _DemoSource:
+    """What the kinds' `demo_raw` asks of the demo: its texts, one organisation's partners."""
+
+    long_texts = FREE_TEXTS
+
+    def __init__(self, rng: random.Random, actor: Actor, actors: list[Actor]) -> None:
+        self.rng, self.actor, self.actors = rng, actor, actors
+
+    def partners(self, rng: random.Random) -> list[tuple[str, str]]:
+        chosen = rng.sample([a for a in self.actors if a is not self.actor], k=rng.randint(1, 5))
+        return [(partner.code, partner.name) for partner in chosen]
+
+    def field(self, question: Question, name: str) -> dict[str, list[str]]:
+        return _raw_answer(question, name, self.rng, self.actor, self.actors)
+
+
+def _preset(question: Question, actor: Actor) -> list[str] | None:
+    """The answer the demo organisation gives about itself (name, sector, provider type, districts)."""
+    if question.key == "akteur.name":
+        return [actor.name]
+    if question.key == "akteur.sektor" and actor.sector in question.option_codes:
+        return [actor.sector]
+    if question.key == "akteur.traegerart" and actor.provider_type in question.option_codes:
+        return [actor.provider_type]
+    if KINDS[question.kind].districts and actor.districts:
+        return list(actor.districts)
+    return None
+
+
 def _raw_answer(question: Question, name: str, rng: random.Random, actor: Actor, actors: list[Actor]) -> dict[str, list[str]]:
-    """Plausible raw form fields for one question, as a browser would post them."""
-    kind = question.kind
+    """Plausible raw form fields for one question, as a browser would post them (`Kind.demo_raw`)."""
     if question.key.endswith(".status"):
         return {}  # an offer's status ("beendet") belongs to a follow-up wave, not to a first inventory
-    if kind in ("single_choice", "likert"):
-        if question.key == "akteur.sektor" and actor.sector in question.option_codes:
-            return {name: [actor.sector]}
-        if question.key == "akteur.traegerart" and actor.provider_type in question.option_codes:
-            return {name: [actor.provider_type]}
-        return {name: [rng.choice(question.option_codes)]} if question.options else {}
-    if kind in ("multiple_choice", "district"):
-        if kind == "district" and actor.districts:
-            return {name: list(actor.districts)}
-        codes = list(question.option_codes)
-        raw = {name: rng.sample(codes, k=min(len(codes), rng.randint(1, 3)))} if codes else {}
-        if question.other and rng.random() < 0.15:
-            raw[name] = raw.get(name, []) + [OTHER]
-            raw[f"{name}/{OTHER}"] = ["Aufsuchende Elternarbeit"]
-        return raw
-    if kind == "short_text":
-        return {name: [actor.name if question.key == "akteur.name" else rng.choice(["Elterncafé", "Babyclub", "Sprechstunde"])]}
-    if kind == "long_text":
-        return {name: [rng.choice(FREE_TEXTS)]}
-    if kind == "number":
-        low = int(question.minimum or 0)
-        high = int(question.maximum or 50)
-        return {name: [str(rng.randint(low, min(high, low + 60)))]}
-    if kind == "year":
-        return {name: [str(rng.randint(2005, 2025))]}
-    if kind == "date":
-        return {name: [f"{rng.randint(1, 28):02d}.0{rng.randint(1, 9)}.2025"]}
-    if kind == "matrix":
-        return {f"{name}/{item.code}": [rng.choice(question.option_codes)] for item in question.items}
-    if kind == "list":
-        topics = ["Sprachförderung", "Übergang Kita–Grundschule", "Elternarbeit", "Kinderschutz", "Gesundheit"]
-        return {f"{name}/{n}": [t] for n, t in enumerate(rng.sample(topics, k=min(3, question.max_entries or 3)))}
-    if kind == "group":
-        raw: dict[str, list[str]] = {}
-        for n in range(rng.randint(1, 4)):
-            for sub in question.fields:
-                raw.update(_raw_answer(sub, f"{name}/{n}/{field_name(sub)}", rng, actor, actors))
-        return raw
-    if kind == "partner_roster":
-        raw = {}
-        partners = rng.sample([a for a in actors if a is not actor], k=rng.randint(1, 5))
-        for n, partner in enumerate(partners):
-            raw[f"{name}/{n}/actor"] = [partner.code]
-            raw[f"{name}/{n}/name"] = [partner.name]
-            for sub in question.fields:
-                raw.update(_raw_answer(sub, f"{name}/{n}/{field_name(sub)}", rng, actor, actors))
-        return raw
-    return {}
+    preset = _preset(question, actor)
+    if preset is not None:
+        return {name: preset}
+    return KINDS[question.kind].demo_raw(question, name, rng, _DemoSource(rng, actor, actors))
 
 
 def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: random.Random, pages_done: int,
@@ -225,7 +209,7 @@ def _answer(invitation: Invitation, actor: Actor, actors: list[Actor], rng: rand
                 raw.update(_raw_answer(question, question.key, rng, actor, actors))
         response_service.save_page(response, questions, raw, index, response.revision)
         for question in questions:  # offers and partners are saved one entry at a time, as in the browser
-            if question.kind in response_service.ENTRY_KINDS:
+            if response_service.has_entries(question):
                 for number in response_service.entry_numbers(raw, question):
                     response_service.save_entry(response, question, number, raw, index, response.revision)
     if submit:

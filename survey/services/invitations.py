@@ -285,9 +285,10 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     template = "invitation" if kind == "invitation" else "reminder"
     return RenderedMail(
         subject=subject_text,
-        text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.mail_signature),
+        text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.mail_signature,
+                             statement_for=survey.kommune),
         html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text,
-                             signature=survey.kommune.mail_signature),
+                             signature=survey.kommune.mail_signature, statement_for=survey.kommune),
         reply_to=reply_address(survey),
     )
 

@@ -42,6 +42,9 @@ class Settings:
     imprint_url: str = ""
     privacy_url: str = ""
     accessibility_url: str = ""
+    feedback_email: str = ""
+    accessibility_notes: str = ""
+    enforcement_body: str = ""
     privacy_template: str = ""
     spatial_word: str = "Stadtteil"
     strategic_fields: list[str] = field(default_factory=list)
@@ -83,6 +86,9 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
     kommune.imprint_url = settings.imprint_url.strip()
     kommune.privacy_url = settings.privacy_url.strip()
     kommune.accessibility_url = settings.accessibility_url.strip()
+    kommune.feedback_email = settings.feedback_email.strip()
+    kommune.accessibility_notes = settings.accessibility_notes.strip()
+    kommune.enforcement_body = settings.enforcement_body.strip()
     template = settings.privacy_template.replace("\r\n", "\n").strip()
     kommune.privacy_template = "" if template == DEFAULT_PRIVACY_TEMPLATE else template
     kommune.spatial_word = settings.spatial_word

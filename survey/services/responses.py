@@ -16,7 +16,10 @@ from typing import Any
 
 from questionnaires import formatting as fmt
 from questionnaires.conditions import visible
-from questionnaires.kinds import KINDS, OTHER, Parsed, field_name
+from questionnaires import fieldnames as names
+from questionnaires.kinds import (
+    ENTRIES, KINDS, PARTNER_ACTOR, PARTNER_NAME, Parsed, field_name, is_empty, with_other,
+)
 from questionnaires.model import Question
 
 import datetime as dt
@@ -31,9 +34,13 @@ from . import waves
 from .invitations import current_token
 from .survey_pages import pages_with_questions
 
-# Kinds whose entries are edited one at a time on their own sub-page, never through the page form.
-ENTRY_KINDS = ("group", "partner_roster")
 LINK_RESEND_INTERVAL = dt.timedelta(minutes=10)
+
+
+def has_entries(question: Question) -> bool:
+    """True for questions whose entries are edited one at a time on their own sub-page, never
+    through the page form (the kind's family `ENTRIES`)."""
+    return KINDS[question.kind].family == ENTRIES
 
 
 def belongs_to(name: str, question: Question) -> bool:
@@ -47,7 +54,7 @@ def page_fields(raw: Mapping[str, list[str]], questions: list[Question]) -> dict
     Entries of repeatable groups and partner rosters are saved through their own sub-page, so a
     page form (which does not carry them) never replaces or wipes them.
     """
-    form_questions = [q for q in questions if q.kind not in ENTRY_KINDS]
+    form_questions = [q for q in questions if not has_entries(q)]
     return {
         name: [str(v) for v in values]
         for name, values in raw.items()
@@ -67,8 +74,7 @@ def entry_fields(raw: Mapping[str, list[str]], question: Question, number: int) 
 
 def entry_numbers(raw: Mapping[str, list[str]], question: Question) -> list[int]:
     """The entry numbers present in the draft, ascending."""
-    pattern = re.compile(re.escape(question.key) + r"/(\d+)/")
-    return sorted({int(m.group(1)) for name in raw if (m := pattern.match(name))})
+    return names.entry_numbers(raw, question.key)
 
 
 def next_entry_number(raw: Mapping[str, list[str]], question: Question) -> int:
@@ -221,7 +227,7 @@ def save_page(response: Response, page_questions: list[Question], raw: Mapping[s
     """
     if response.is_submitted:
         return SaveResult(saved=False)
-    form_questions = [q for q in page_questions if q.kind not in ENTRY_KINDS]
+    form_questions = [q for q in page_questions if not has_entries(q)]
     fields, refused, refused_fields = within_limits(form_questions, page_fields(raw, page_questions))
     _cut_messages(refused, refused_fields, cut or {})
     old = page_fields(response.draft, page_questions)
@@ -300,7 +306,7 @@ def confirm_entry(response: Response, question: Question, number: int, page_inde
 def confirm_page(response: Response, page_questions: list[Question], page_number: int) -> None:
     """"Seite unverändert bestätigen": every pre-filled entry still open counts as unchanged."""
     for question in page_questions:
-        if question.kind not in ENTRY_KINDS:
+        if not has_entries(question):
             continue
         for number in [int(n) for n in response.draft.get(waves.open_key(question.key), []) if n.isdigit()]:
             confirm_entry(response, question, number, page_number - 1)
@@ -336,17 +342,19 @@ def _copy_entry(response: Response, question: Question, fields: Mapping[str, lis
     new = next_entry_number(response.draft, question)
     pattern = re.compile(re.escape(question.key) + r"/\d+/")
     copied = {pattern.sub(entry_prefix(question, new), name, count=1): list(values) for name, values in fields.items()}
-    if source is not None and question.kind == "group" and question.fields:
+    if source is not None and not KINDS[question.kind].partners and question.fields:
         # Mark the copy so the two entries can be told apart in the list.
         first_name = f"{entry_prefix(question, new)}{field_name(question.fields[0])}"
-        if question.fields[0].kind == "short_text" and copied.get(first_name, [""])[0].strip():
+        if KINDS[question.fields[0].kind].names_entry and copied.get(first_name, [""])[0].strip():
             copied[first_name] = [copied[first_name][0] + " (Kopie)"]
     _store(response, lambda n: False, copied, page_index)
     return new
 
 
 def _roster_labels(question: Question) -> dict[str, str]:
-    return {"name": "Name der Organisation", "actor": "Organisation aus der Liste"} if question.kind == "partner_roster" else {}
+    if not KINDS[question.kind].partners:
+        return {}
+    return {PARTNER_NAME: "Name der Organisation", PARTNER_ACTOR: "Organisation aus der Liste"}
 
 
 def differing(questions: Iterable[Question], old: Mapping[str, list[str]], new: Mapping[str, list[str]],
@@ -377,8 +385,7 @@ def _shown(question: Question, raw: Mapping[str, list[str]], name: str) -> str:
     if parsed.errors:
         return "; ".join(_text(v) for v in raw.values()) or "–"
     text = kind.display(question, parsed.values.get(question.key))
-    other = parsed.values.get(f"{question.key}/{OTHER}")
-    return f"{text} ({other})" if other else text
+    return with_other(text, parsed.values.get(names.other(question.key)))
 
 
 def _meaningful(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -407,7 +414,7 @@ def too_many_entries(questions: list[Question], raw: Mapping[str, list[str]]) ->
     """Groups with more entries than the survey allows (never cut off silently on submit)."""
     messages = {}
     for q in questions:
-        if q.kind in ENTRY_KINDS and q.max_entries:
+        if has_entries(q) and q.max_entries:
             kept = len([n for n in entry_numbers(raw, q)
                         if any(any(v.strip() for v in vs) for vs in entry_fields(raw, q, n).values())])
             if kept > q.max_entries:
@@ -425,7 +432,7 @@ def submit(response: Response) -> dict[str, str]:
               **too_many_entries(questions, response.draft)}
     if errors:
         return errors
-    response.answers = {k: v for k, v in parsed.values.items() if v not in (None, "", [], {})}
+    response.answers = {k: v for k, v in parsed.values.items() if not is_empty(v)}
     response.submitted_at = utc_now()
     invitation = response.invitation
     invitation.status = InvitationStatus.SUBMITTED

@@ -179,7 +179,7 @@ def _pseudonymised(survey: Survey, dataset: Dataset, subjects: Mapping[int, str]
     """`dataset` as analysts get it (`privacy.pseudonymise`): `subjects` says whom each response
     stands for, `names` maps normalised real names (register actors, respondents) to their subject,
     so a partner typed by name that matches a known organisation gets that organisation's code."""
-    rosters = {q.key for q in dataset.questions if q.kind == "partner_roster"}
+    rosters = {q.key for q in dataset.questions if KINDS[q.kind].partners}
     actor_codes = {a.code for a in dataset.actors} | {i.actor for i in dataset.invitations if i.actor}
     actor_codes |= {r.actor for r in dataset.responses if r.actor}
     free: dict[str, str] = {}
@@ -537,23 +537,21 @@ def broker_table(dataset: Dataset, view: NetworkView) -> tables.Table:
 def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters: Filters | None = None,
                    key: Hashable | None = None) -> Chart | None:
     """A question's default chart and its table (suppressed for analysts)."""
-    if question.key == analysis_keys.OFFERS:
-        found = coverage_charts(dataset, filters or Filters(), viewer)
+    chart = charts.default_chart(question)
+    if chart in (charts.COVERAGE, charts.NETWORK):
+        found = (coverage_charts(dataset, filters or Filters(), viewer) if chart == charts.COVERAGE
+                 else network_charts(dataset, network_view(dataset, key), viewer))
         return replace(found[0], name=question.key, title=question.prompt) if found else None
-    if question.key == analysis_keys.PARTNERS:
-        found = network_charts(dataset, network_view(dataset, key), viewer)
-        return replace(found[0], name=question.key, title=question.prompt) if found else None
-    if question.kind not in KINDS or KINDS[question.kind].chart == "none":
-        return None
+    draw = charts.CHARTS.get(chart)
     summary = summarise(dataset, question)
-    if summary is None:
+    if draw is None or summary is None:
         return None
     shown = suppress(summary, viewer.min_group, viewer.planner)
     table = tables.summary_table(question.key, summary, viewer)
     if table.withheld and not shown.suppressed:  # free texts an analyst may not see: no text in the image either
         return _withheld(viewer, question.key, question.prompt, table.withheld, table.section)
     return Chart(question.key, question.prompt, table,
-                 lambda: charts.summary_chart(shown, viewer.min_group), suppressed=shown.suppressed)
+                 lambda: draw(shown, viewer.min_group), suppressed=shown.suppressed)
 
 
 def overview_chart(dataset: Dataset, viewer: Viewer | None = None) -> Chart:

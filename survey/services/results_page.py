@@ -11,6 +11,7 @@ from analysis import keys as analysis_keys
 from analysis import overview as overview_mod
 from analysis import privacy, tables, workbook
 from analysis.report import pdf as report_pdf
+from questionnaires.kinds import KINDS
 
 from ..models import Survey
 from . import report as report_service
@@ -42,7 +43,7 @@ def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: s
     network_charts = service.network_charts(dataset, net, viewer)
     questions = []
     for question in dataset.questions:
-        if question.kind == "info":
+        if not KINDS[question.kind].answerable:
             continue
         if question.key in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
             questions.append((question, None))

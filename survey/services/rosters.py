@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from questionnaires.kinds import KINDS
 from questionnaires.model import Catalogue, Question
 
 from ..models import Kommune
 from . import responses as response_service
 
-ROSTER_KIND = "partner_roster"
-
-
 def rosters(kommune: Kommune, questions: Sequence[Question], catalogue: Catalogue, *,
             exclude_actor_id: int | None = None, search: str = "", sector: str = "", district: str = "",
             raw: Mapping[str, list[str]] | None = None) -> dict[str, dict[str, Any]]:
     """Per roster question key, the template context of its macro (empty without roster questions)."""
-    roster_questions = [q for q in questions if q.kind == ROSTER_KIND]
+    roster_questions = [q for q in questions if KINDS[q.kind].partners]
     if not roster_questions:
         return {}
     # The respondent's own organisation is no partner of itself.

@@ -11,7 +11,7 @@ import dataclasses
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from questionnaires.kinds import KINDS
+from questionnaires.kinds import ENTRIES, INFO, KINDS
 from questionnaires.model import Question
 
 from ..extensions import db
@@ -51,7 +51,7 @@ def answering_minutes(pages: list[tuple[PageView, list[Question]]]) -> int:
     for _page, questions in pages:
         for q in questions:
             family = KINDS[q.kind].family if q.kind in KINDS else ""
-            seconds += 300 if family == "entries" else 0 if family == "info" else 30
+            seconds += 300 if family == ENTRIES else 0 if family == INFO else 30
     return max(5, round(seconds / 300) * 5)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from questionnaires.kinds import KINDS
+from questionnaires.kinds import KINDS, NUMBER
 from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
 from questionnaires.serialize import question_to_dict
 
@@ -29,8 +29,11 @@ from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User,
 from .kommune import open_placeholders
 
 OWN_PREFIX = "eigene"
-# Kinds a planner may use for an own question ("eigene Frage").
-OWN_KINDS = ("single_choice", "multiple_choice", "short_text", "long_text", "number", "year", "date", "likert")
+
+
+def own_kinds() -> list[str]:
+    """Kinds a planner may use for an own question ("eigene Frage"): those that say so (`Kind.own`)."""
+    return [name for name, kind in KINDS.items() if kind.own]
 
 
 class SurveyError(ValueError):
@@ -388,7 +391,7 @@ def add_own_question(
 ) -> SurveyItem:
     """Add a planner's own question with the survey-local key `eigene.<n>` (no catalogue version)."""
     require_draft(survey)
-    if kind not in OWN_KINDS:
+    if kind not in own_kinds():
         raise SurveyError("Diese Art von Frage kann nicht als eigene Frage angelegt werden.")
     prompt = prompt.strip()
     if not prompt:
@@ -397,9 +400,9 @@ def add_own_question(
         key=next_own_key(survey), kind=kind, prompt=prompt, version=1, module=OWN_PREFIX, section="Eigene Fragen",
         help=help.strip(), required=required,
         options=options if KINDS[kind].needs_options else (),
-        minimum=minimum if kind in ("number", "year") else None,
-        maximum=maximum if kind in ("number", "year") else None,
-        integer=integer if kind == "number" else True,
+        minimum=minimum if KINDS[kind].family == NUMBER else None,
+        maximum=maximum if KINDS[kind].family == NUMBER else None,
+        integer=integer if KINDS[kind].family == NUMBER and not KINDS[kind].years else True,
     )
     problems = KINDS[kind].check_definition(question)
     if problems:

@@ -36,6 +36,8 @@ LOGIN_ACCOUNT = Rule("login-account", free=5)
 # One office behind one address shares this counter, so it is more generous than per account.
 LOGIN_CLIENT = Rule("login-client", free=30)
 RESET_CLIENT = Rule("reset-client", free=10)
+# Feedback from the public accessibility statement: every message counts, so a script cannot flood the Kommune.
+FEEDBACK_CLIENT = Rule("feedback-client", free=10)
 
 
 def wait_after(failures: int, rule: Rule) -> dt.timedelta:

@@ -9,7 +9,7 @@ organisations without register entry). Opening the wave queues the prepared invi
 (`invitations.send_prepared`).
 
 Pre-fill: on first start of a wave, an organisation that submitted the previous wave (same actor,
-else same address) gets a draft built from its typed answers (`questionnaires.kinds.to_raw`).
+else same address) gets a draft built from its typed answers (`Kind.to_raw` in `questionnaires.kinds`).
 What was taken over is recorded in the draft itself under keys starting with `_welle/` (no form
 field starts with "_", so saving a page never touches them and parsing ignores them):
 
@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from analysis.waves import is_ended
-from questionnaires.kinds import KINDS, OTHER, field_name
+from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_from_dict, question_to_dict
 
@@ -50,7 +50,6 @@ SOURCE = META + "quelle"
 TAKEN = META + "uebernommen"
 CHANGED = META + "geaendert"
 PAGES = META + "seiten"
-ENTRY_KINDS = ("group", "partner_roster")
 STATUS = "status"
 RUNNING, ENDED = "laeuft", "beendet"
 
@@ -169,7 +168,7 @@ def differences(old: Question, new: Question) -> list[str]:
         lines.append(f"Hinweis: „{old.help or '–'}“ → „{new.help or '–'}“")
     if old.kind != new.kind:
         lines.append(f"Art der Frage: {KINDS[old.kind].label} → {KINDS[new.kind].label}")
-    if old.kind != "district":
+    if not KINDS[old.kind].districts:
         lines += _options_text(old.options, new.options, "Antwort")
     lines += _options_text(old.items, new.items, "Zeile")
     if old.other != new.other:
@@ -322,36 +321,6 @@ def previous_response(invitation: Invitation) -> Response | None:
     return db.session.scalar(base.where(sa.func.lower(Invitation.email) == invitation.email.lower()))
 
 
-def _entries_to_raw(question: Question, entries: Sequence[Mapping[str, Any]], draft: dict[str, list[str]]) -> None:
-    numbers = []
-    number = 0
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            continue
-        if question.kind == "group" and is_ended(entry):
-            continue  # ended in the previous wave: it is gone, nothing to confirm
-        prefix = f"{question.key}/{number}"
-        if question.kind == "partner_roster":
-            draft[f"{prefix}/actor"] = [str(entry.get("actor") or "")]
-            draft[f"{prefix}/name"] = [str(entry.get("name") or "")]
-        unfit = []
-        for sub in question.fields:
-            short = field_name(sub)
-            extra = {f"{sub.key}/{OTHER}": entry.get(f"{short}/{OTHER}")}
-            result = KINDS[sub.kind].to_raw(sub, entry.get(short), f"{prefix}/{short}", extra)
-            if result.clean:
-                draft.update(result.raw)
-            else:
-                unfit.append(short)
-        if unfit:
-            draft[entry_changed_key(question.key, number)] = unfit
-        numbers.append(str(number))
-        number += 1
-    if numbers:
-        draft[entries_key(question.key)] = numbers
-        draft[open_key(question.key)] = list(numbers)
-
-
 def prefill_draft(questions: Sequence[Question], answers: Mapping[str, Any], source: str) -> dict[str, list[str]]:
     """A raw draft from the typed answers of the previous wave, with the marks described above."""
     draft: dict[str, list[str]] = {}
@@ -361,9 +330,17 @@ def prefill_draft(questions: Sequence[Question], answers: Mapping[str, Any], sou
         value = answers.get(question.key)
         if not kind.answerable or question.key not in answers or kind.is_empty(value):
             continue
-        if question.kind in ENTRY_KINDS:
-            _entries_to_raw(question, value, draft)
-            if entries_key(question.key) in draft:
+        if kind.family == ENTRIES:
+            if not kind.partners:  # an offer ended in the previous wave is gone, nothing to confirm
+                value = [e for e in value if not (isinstance(e, Mapping) and is_ended(e))]
+            entries = kind.to_raw(question, value, question.key, answers)
+            draft.update(entries.raw)
+            for number, unfit in entries.unfit.items():
+                draft[entry_changed_key(question.key, number)] = unfit
+            if entries.entries:
+                numbers = [str(n) for n in range(entries.entries)]
+                draft[entries_key(question.key)] = numbers
+                draft[open_key(question.key)] = list(numbers)
                 taken.append(question.key)
             continue
         result = kind.to_raw(question, value, question.key, answers)
@@ -412,4 +389,4 @@ def prefill_info(draft: Mapping[str, list[str]]) -> PrefillInfo:
 
 
 def has_status(question: Question) -> bool:
-    return question.kind == "group" and any(field_name(f) == STATUS for f in question.fields)
+    return KINDS[question.kind].family == ENTRIES and not KINDS[question.kind].partners and any(field_name(f) == STATUS for f in question.fields)

@@ -57,7 +57,9 @@ LABELS = {
     "help": "Hinweis", "options": "Antwortmöglichkeiten", "name": "Name", "display_name": "Name",
     "notes": "Notizen", "email": "E-Mail-Adresse", "address": "E-Mail-Adresse", "phone": "Telefon",
     "contact_block": "Kontakt", "signature": "Weitere Zeilen der Signatur", "office": "Amt oder Fachbereich",
-    "postal_address": "Anschrift", "website": "Website der Kommune", "sender_name": "Absendername",
+    "postal_address": "Anschrift", "website": "Website der Kommune", "feedback_email": "E-Mail für Rückmeldungen",
+    "accessibility_notes": "Ergänzungen zur Barrierefreiheit", "enforcement_body": "Durchsetzungsverfahren",
+    "message": "Rückmeldung", "sender_name": "Absendername",
     "privacy_template": "Vorlage Datenschutzhinweis", "strategic_fields": "Strategische Handlungsfelder",
 }
 

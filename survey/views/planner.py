@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from questionnaires import formatting as fmt
+from questionnaires.kinds import KINDS
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_to_dict
 
@@ -440,7 +441,7 @@ def own_question(survey_id: int):
         form.page.data = survey.pages[-1].id
     if form.validate_on_submit():
         kind = form.kind.data
-        options = survey_service.agreement_scale(_catalogue()) if kind == "likert" else options_from_lines(form.options.data or "")
+        options = survey_service.agreement_scale(_catalogue()) if KINDS[kind].own_scale else options_from_lines(form.options.data or "")
         page = _own_page(survey, form.page.data)
         item = _act(
             lambda: survey_service.add_own_question(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaires import formatting as fmt
-from questionnaires.kinds import ENTRY_MAX, field_name
+from questionnaires.kinds import ENTRY_MAX, KINDS, field_name
 from questionnaires.model import Question
 
 from ..extensions import csrf, db
@@ -171,7 +171,7 @@ def welcome(token: str):
     if response and response.is_submitted:
         return redirect(url_for("respond.done", token=token))
     pages = _pages(invitation)
-    question_count = sum(1 for _p, qs in pages for q in qs if q.kind != "info")
+    question_count = sum(1 for _p, qs in pages for q in qs if KINDS[q.kind].answerable)
     resume = None
     if response and response.saved_at:
         resume = min(response.current_page, len(pages) - 1) + 1
@@ -346,7 +346,7 @@ def _too_long_partner_names(questions: list[Question], posted: dict[str, list[st
     """Rosters whose typed new partner name is over the name's limit (message per roster)."""
     too_long = {}
     for q in questions:
-        if q.kind == "partner_roster":
+        if KINDS[q.kind].partners:
             longest = max((len(t.strip()) for t in posted.get(f"_new/{q.key}", [])), default=0)
             if longest > ENTRY_MAX:
                 too_long[q.key] = (f"Nicht hinzugefügt: Bitte für den Namen höchstens {fmt.number(ENTRY_MAX)} Zeichen "
@@ -359,7 +359,7 @@ def _add_partners(response: Response, questions: list[Question], posted: dict[st
     """Add the partners picked from the list or typed in (names within their limit), for every roster on the page."""
     added = 0
     for q in questions:
-        if q.kind != "partner_roster":
+        if not KINDS[q.kind].partners:
             continue
         names = {a.code: a.name for a in response_service.actors_of(response.invitation.survey.kommune_id)}
         codes = [c for c in posted.get(f"_pick/{q.key}", []) if c in names]
@@ -389,7 +389,7 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     """Buttons of the entry lists: the page was saved first, so nothing typed on it is lost."""
     verb, _, rest = action.partition(":")
     key, _, index = rest.partition(":")
-    question = next((q for q in questions if q.key == key and q.kind in response_service.ENTRY_KINDS), None)
+    question = next((q for q in questions if q.key == key and response_service.has_entries(q)), None)
     if question is None:
         abort(400)
     if verb == "filter":
@@ -438,7 +438,7 @@ def _entry_question(invitation: Invitation, number: int, key: str):
     if not 1 <= number <= len(pages):
         abort(404)
     survey_page, questions = pages[number - 1]
-    question = next((q for q in questions if q.key == key and q.kind in response_service.ENTRY_KINDS), None)
+    question = next((q for q in questions if q.key == key and response_service.has_entries(q)), None)
     if question is None:
         abort(404)
     return pages, survey_page, question

@@ -12,6 +12,7 @@ a screenshot of each role's main step goes to tests/e2e/screenshots/ and /tmp/fi
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,14 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_label("Art der Kommune").fill("Stadt")
     page.get_by_label("die (die Stadt)").check()
     page.get_by_label("Absendername der E-Mails").fill("Stadt Wuppertal – Präventionskette")
-    page.get_by_label("Signatur").fill("Stadt Wuppertal\nJugendamt, Präventionskette\nNeumarkt 10, 42103 Wuppertal")
+    page.get_by_label("Amt oder Fachbereich").fill("Jugendamt, Präventionskette")
+    page.get_by_label("Anschrift").fill("Neumarkt 10\n42103 Wuppertal")
+    page.get_by_label("Telefon", exact=True).fill("0202 563-0")
+    page.get_by_label("Website der Kommune").fill("www.wuppertal.de")  # refused: not a full address
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#website-error")).to_contain_text("https://")
+    expect(page.get_by_label("Anschrift")).to_have_value("Neumarkt 10\n42103 Wuppertal")  # nothing typed is lost
+    page.get_by_label("Website der Kommune").fill("https://www.wuppertal.de/")
     page.get_by_label("Kontakt", exact=True).fill("Anna Admin, Telefon 0202 563-0, praevention@wuppertal.example")
     page.get_by_label("Impressum (Webadresse)").fill("https://www.wuppertal.de/impressum")
     page.get_by_label("Datenschutzerklärung (Webadresse)").fill("https://www.wuppertal.de/datenschutz")
@@ -257,7 +265,13 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
         # After the salutation's comma a German letter goes on in lower case.
         greeting = "Guten Tag Kerstin Kita" if n == 0 else "Guten Tag"  # the register's contact person
         assert f"{greeting},\n\ndie Stadt Wuppertal lädt {name} zur Befragung" in text
-        assert "Jugendamt, Präventionskette" in text  # the Kommune's signature
+        # the Kommune's signature, and how to check the mail is genuine: the public list, the phone number
+        assert "-- \nStadt Wuppertal · Jugendamt, Präventionskette\nNeumarkt 10\n42103 Wuppertal\n" \
+               "Tel. 0202 563-0 · www.wuppertal.de" in text
+        check = re.search(r"Alle laufenden Befragungen der Stadt Wuppertal stehen unter (\S+)\. Oder rufen Sie "
+                          r"bei der Stadt Wuppertal \(Jugendamt, Präventionskette\) an \(Tel\. 0202 563-0",
+                          " ".join(text.split()))
+        assert check, text
         phone = n == len(ORGANISATIONS) - 1
         context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844} if phone
                                       else {"width": 1280, "height": 900})
@@ -270,6 +284,25 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
             "href", "https://www.wuppertal.de/impressum")
         if phone:
             _shot(respondent, "7-antwort-390px-willkommen")
+            respondent.goto(live_server + urlsplit(check.group(1)).path)  # the list the mail names, on the phone
+            expect(respondent.get_by_role("heading", level=1)).to_have_text("Laufende Befragungen der Stadt Wuppertal")
+            expect(respondent.get_by_role("listitem")).to_have_text(["Angebote für Familien 2026"])
+            _reads_well(respondent, "Laufende Befragungen")
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
+            _shot(respondent, "7b-antwort-390px-echtheit")
+            respondent.goto(live_server + link)
+            # a barrier reported from the welcome page's footer reaches the admin
+            respondent.get_by_role("link", name="Barriere melden").click()
+            expect(respondent.get_by_role("heading", name="Barriere melden")).to_be_visible()
+            respondent.get_by_label("Was hat nicht funktioniert?").fill("Die Schrift ist mir zu klein.")
+            respondent.get_by_role("button", name="Rückmeldung senden").click()
+            expect(respondent.get_by_role("status")).to_contain_text("Vielen Dank! Ihre Rückmeldung ist an die Stadt")
+            _reads_well(respondent, "Erklärung zur Barrierefreiheit")
+            assert respondent.evaluate("document.documentElement.scrollWidth") <= 390
+            _shot(respondent, "7c-antwort-390px-barrierefreiheit")
+            deliver(app)
+            assert "Die Schrift ist mir zu klein." in inbox.to(ADMIN)[-1].get_body(("plain",)).get_content()
+            respondent.goto(live_server + link)
         respondent.get_by_role("button", name="Befragung beginnen").click()
         _reads_well(respondent, f"Seite 1 ({name})")
         if phone:
