@@ -26,7 +26,9 @@ def base_dataset():
     from survey.extensions import db
     from survey.models import Survey
     from survey.services.demo import load_demo
-    from survey.services.results import build_dataset
+    from survey.services.results.dataset import (
+        build_dataset,
+    )
 
     with tempfile.TemporaryDirectory(prefix="lueckenlos-synth-") as tmp:
         app = make_app(Path(tmp))

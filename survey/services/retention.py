@@ -33,7 +33,9 @@ from ..extensions import db
 from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
 from ..models.base import utc_now
 from . import jobs, pseudonyms
-from .results import CONTACT_KEYS
+from .results.dataset import (
+    CONTACT_KEYS,
+)
 
 log = logging.getLogger(__name__)
 

@@ -18,23 +18,32 @@ from typing import Any
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analysis import charts, wave_charts
-from analysis import waves as analysis_waves
-from analysis.waves import Wave
+from analysis import wave_charts
+from analysis.charts import frame as chart_frame
+from analysis.waves import coverage as wave_coverage
+from analysis.waves import networks as wave_networks
+from analysis.waves import questions as wave_questions
+from analysis.waves import response as wave_response
+from analysis.waves import series as wave_series
+from analysis.waves.wave import (
+    Wave,
+)
 
 from ..models import Survey
-from . import results, row_access
+from . import row_access
+from .results import cache as results_cache
+from .results import dataset as results_dataset
 from . import waves as wave_service
 
 
 def waves_of(surveys: list[Survey], planner: bool, analysed: bool = True, both: bool = False) -> list[Wave]:
     """The compared surveys as analysis waves (contact data for planners; `analysed`: as analysts see
-    them, see `results.analysed`); `both`: only organisations that answered every wave."""
+    them, see `results_dataset.analysed`); `both`: only organisations that answered every wave."""
     contacts = planner
 
     def dataset_of(s: Survey):
-        dataset, _key = results.dataset_for(s, False, contacts)
-        return results.analysed(dataset) if analysed else dataset
+        dataset, _key = results_cache.dataset_for(s, False, contacts)
+        return results_dataset.analysed(dataset) if analysed else dataset
 
     waves = [Wave(label, dataset_of(s)) for label, s in zip(wave_service.wave_labels(surveys), surveys)]
     return only_common(waves) if both else waves
@@ -127,11 +136,11 @@ class Comparison:
 
 def _response_chart(waves, labels) -> WaveChart:
     rows = []
-    for w in analysis_waves.compare_response(waves):
+    for w in wave_response.compare_response(waves):
         o = w.overview
         rate = round(100 * w.response_rate, 1) if w.response_rate is not None else "–"
         rows.append([w.label, o.invited, o.submitted, rate])
-    _labels, indicators = analysis_waves.series(waves, ("response_rate",))
+    _labels, indicators = wave_series.series(waves, ("response_rate",))
     return WaveChart("ruecklauf", "Rücklauf je Befragung", ["Befragung", "Eingeladen", "Abgeschickt", "Rücklaufquote (%)"],
                      rows, lambda: wave_charts.trend_chart(_labels, indicators, "Rücklaufquote je Befragung"))
 
@@ -176,11 +185,11 @@ def _network_chart(comparison) -> WaveChart:
 
 def _question_charts(waves, min_group: int, planner: bool) -> list[WaveChart]:
     found = []
-    for item in analysis_waves.compare_questions(waves, min_group=min_group, planner=planner):
-        header, rows = analysis_waves.comparison_table(item)
+    for item in wave_questions.compare_questions(waves, min_group=min_group, planner=planner):
+        header, rows = wave_questions.comparison_table(item)
         rows = [[_fmt(c) for c in row] for row in rows]
         draw = None
-        if isinstance(item, analysis_waves.FrequencyComparison):
+        if isinstance(item, wave_questions.FrequencyComparison):
             draw = (lambda c=item: wave_charts.comparison_chart(c, min_group))
         name = "frage-" + item.key.replace("/", "--")
         found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key}))
@@ -188,7 +197,7 @@ def _question_charts(waves, min_group: int, planner: bool) -> list[WaveChart]:
 
 
 def _trend_chart(waves) -> WaveChart:
-    labels, indicators = analysis_waves.series(waves)
+    labels, indicators = wave_series.series(waves)
     header = ["Kennzahl", *labels]
     rows = [[i.label, *["–" if v is None else round(v, 3 if i.decimals > 1 else 1) for v in i.values]]
             for i in indicators]
@@ -198,9 +207,9 @@ def _trend_chart(waves) -> WaveChart:
 
 def comparison(surveys: list[Survey], planner: bool, min_group: int, both: bool) -> Comparison:
     """The comparison of `surveys` (oldest first) for this viewer, cached while no wave's data changes."""
-    stamp = tuple(results.data_stamp(s) for s in surveys)
+    stamp = tuple(results_cache.data_stamp(s) for s in surveys)
     key = ("waves", tuple(s.id for s in surveys), stamp, planner, min_group, both)
-    return results.cached(key, lambda: _build(surveys, planner, min_group, both))
+    return results_cache.cached(key, lambda: _build(surveys, planner, min_group, both))
 
 
 def _build(surveys: list[Survey], planner: bool, min_group: int, both: bool = False) -> Comparison:
@@ -217,8 +226,8 @@ def _build(surveys: list[Survey], planner: bool, min_group: int, both: bool = Fa
         result.hidden = (f"Angebote und Netzwerk werden erst gezeigt, wenn in jeder Befragung mindestens "
                          f"{min_group} Antworten eingegangen sind (Schutz kleiner Zahlen).")
     else:
-        result.coverage = analysis_waves.compare_coverage(waves)
-        result.networks = analysis_waves.compare_networks(waves)
+        result.coverage = wave_coverage.compare_coverage(waves)
+        result.networks = wave_networks.compare_networks(waves)
         charts_ += _coverage_charts(result.coverage, labels, rows_refusal(surveys, waves, planner, min_group),
                                     free_text(surveys, planner))
         charts_.append(_network_chart(result.networks))
@@ -233,6 +242,6 @@ def pdf(comparison: Comparison, title: str) -> bytes:
     with PdfPages(buffer, metadata={"Title": f"Vergleich: {title}", "Creator": "Lückenlos"}) as document:
         for item in comparison.charts:
             if item.draw is not None:
-                with charts.style():
+                with chart_frame.style():
                     document.savefig(item.draw())
     return buffer.getvalue()

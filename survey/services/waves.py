@@ -35,7 +35,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analysis.waves import is_ended
+from analysis.waves.coverage import (
+    is_ended,
+)
 from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_from_dict, question_to_dict

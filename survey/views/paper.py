@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from analysis.pdf import html_to_pdf
 
-from ..services import results as results_service
+from ..services.results import files as results_files
 from ..services import survey_pages
 from ..services import surveys as survey_service
 from .access import own_survey, planner_required
@@ -43,6 +43,6 @@ def pdf(survey_id: int):
     """The print view as a tagged A4 PDF."""
     survey = own_survey(survey_id)
     body = html_to_pdf(_page(survey_id, pdf=True))
-    name = f"befragung-{survey.id}-{results_service.file_slug(survey.title)}-fragebogen.pdf"
+    name = f"befragung-{survey.id}-{results_files.file_slug(survey.title)}-fragebogen.pdf"
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})

@@ -18,15 +18,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask import Response as HttpResponse
 from flask_login import current_user, login_required
 
-from analysis import charts, privacy
-from analysis import waves as analysis_waves
+from analysis import privacy
+from analysis.charts import frame as chart_frame
+from analysis.waves import response as wave_response
+from analysis.waves import series as wave_series
 from analysis.csvdialect import stream_rows
-from analysis.waves import Wave
+from analysis.waves.wave import (
+    Wave,
+)
 
 from ..extensions import db
 from ..models import Invitation, Survey
 from ..services import invitations as invitation_service
-from ..services import results as results_service
+from ..services.results import files as results_files
 from ..services import wave_results
 from ..services import waves as service
 from ..services.surveys import SurveyError
@@ -163,7 +167,7 @@ def series(survey_id: int):
     waves = _waves(surveys)
     rows = []
     for label, s, w in zip([w.label for w in waves], surveys, waves):
-        overview = analysis_waves.compare_response([w])[0]
+        overview = wave_response.compare_response([w])[0]
         rows.append({"label": label, "survey": s, "invited": overview.overview.invited,
                      "submitted": overview.overview.submitted, "rate": overview.response_rate})
     trend = None
@@ -196,7 +200,7 @@ def _args() -> dict[str, Any]:
 
 
 def _filename(survey: Survey, what: str, ext: str) -> str:
-    return f"vergleich-{survey.id}-{results_service.file_slug(survey.title)}-{what}.{ext}"
+    return f"vergleich-{survey.id}-{results_files.file_slug(survey.title)}-{what}.{ext}"
 
 
 def _download(body: Any, mimetype: str, filename: str, inline: bool = False) -> HttpResponse:
@@ -223,7 +227,7 @@ def chart(survey_id: int, name: str, ext: str):
         return _download(stream_rows([found.header, *found.rows], _dialect()), CSV, _filename(survey, name, "csv"))
     if ext not in FORMATS or found.draw is None:
         abort(404)
-    return _download(charts.render(found.draw(), ext), FORMATS[ext], _filename(survey, name, ext),
+    return _download(chart_frame.render(found.draw(), ext), FORMATS[ext], _filename(survey, name, ext),
                      inline=request.args.get("download") != "1")
 
 
@@ -242,7 +246,7 @@ def series_csv(survey_id: int):
         free_text = wave_results.free_text(surveys, False)
         waves = [replace(w, dataset=replace(w.dataset, questions=privacy.row_questions(w.dataset.questions, free_text)))
                  for w in waves]
-    return _download(analysis_waves.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
+    return _download(wave_series.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
 
 
 @bp.route("/<int:survey_id>/vergleich.pdf")
