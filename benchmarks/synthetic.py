@@ -1,7 +1,7 @@
 """Synthetic surveys of any size, grown from the demo survey so every question kind has real answers.
 
 `base_dataset()` loads the demo data into a throw-away SQLite instance and reads the demo survey
-through the app's own bridge (`survey.services.results.build_dataset`). `grow()` turns it into a
+through the app's own bridge (`survey.services.results.dataset.build_dataset`). `grow()` turns it into a
 dataset of n responses by copying answers (each response gets its own copy, so memory is real).
 `network_dataset()` builds 500 organisations with 5,000 ties through the partner roster.
 """

@@ -2,7 +2,7 @@
 under `instance/downloads/<kommune id>/`, one per survey + filters + role + data stamp, so nobody
 waits a minute in front of a blank page and a reload finds the file (or the running job).
 
-The key holds the results dataset's data stamp (`results.data_stamp`): once an answer changes, the
+The key holds the results dataset's data stamp (`results.cache.data_stamp`): once an answer changes, the
 key of what the page shows changes, so a stale file is never offered as current; it is deleted
 when its successor is ready, and the periodic job "downloads.cleanup" deletes what nobody fetched.
 The role (planner or analyst, and the minimum group size) is in the key too, so an analyst never
