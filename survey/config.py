@@ -126,4 +126,7 @@ DEFAULTS = {
     # a pasted monster in one field must not cost the answers beside it (nginx: location /r/).
     "RESPONDENT_MAX_POST": 64 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    # werkzeug's password hash; not read from the environment. The test suite passes a cheap one
+    # through create_app(test_config) (scrypt costs ~0.2 s per hash and per login).
+    "PASSWORD_HASH_METHOD": "scrypt",
 }

@@ -118,9 +118,3 @@ class RewordForm(FlaskForm):
                            render_kw={"rows": 3})
     help = TextAreaField("Hinweis unter der Frage", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
-
-class InviteForm(FlaskForm):
-    addresses = TextAreaField(
-        "E-Mail-Adressen (eine pro Zeile)",
-        validators=[DataRequired("Bitte geben Sie mindestens eine E-Mail-Adresse ein.")],
-    )

@@ -86,6 +86,8 @@ def app(tmp_path_factory, smtp_server):
             "DEMO_MODE": False,
             "MAIL_SUPPRESS_SEND": False,  # a real SMTP server listens
             "WTF_CSRF_ENABLED": False,
+            # A real but cheap hash: scrypt's ~0.2 s per user and per login was most of many tests' time.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     with app.app_context():

@@ -371,3 +371,19 @@ def test_first_day_admin_from_the_cli_invites_a_planner_and_an_analyst_who_land_
     with app.app_context():
         kommunen = {u.kommune.name for u in db.session.scalars(sa.select(User))}
         assert kommunen == {"Kreis Düren"}
+
+
+def test_passwords_are_hashed_with_scrypt_unless_a_test_says_otherwise(app, tmp_path, monkeypatch):
+    from survey import create_app
+    from survey.config import DEFAULTS
+
+    assert DEFAULTS["PASSWORD_HASH_METHOD"] == "scrypt"  # what every real start uses (no env variable for it)
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", "plain")  # an environment cannot weaken it
+    production_like = create_app({"TESTING": True, "SECRET_KEY": "x", "DEMO_MODE": False,
+                                  "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    assert production_like.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with production_like.app_context():
+        user = accounts.create_user("Stadt Musterhausen", "hash@musterhausen.example", PASSWORD, "planner")
+        assert user.password_hash.startswith("scrypt:") and user.check_password(PASSWORD)
+        db.session.rollback()
+        db.engine.dispose()

@@ -32,6 +32,7 @@ NOT_EDITS = {
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/vermerk-zuruecknehmen": "a state change (undo a mark)",
     "/actors/new": "creates an actor",
     "/barrierefreiheit/<int:kommune_id>": "sends a feedback mail (public, no stored row to edit)",
+    "/admin/auskunft": "searches, exports or deletes one person's data (no form of a stored row)",
     "/actors/import": "creates actors from a file",
     "/actors/duplicates": "merges duplicates",
     "/admin/stadtteile/neu": "adds a district",

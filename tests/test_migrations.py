@@ -32,6 +32,26 @@ def test_migrations_match_models(app):
     assert differences == []
 
 
+TYPE_CHANGES = {  # column → a type the migrations did not create; each must be reported as a difference
+    ("kommune", "name"): sa.String(300),  # a longer VARCHAR
+    ("kommune", "signature"): sa.String(50),  # TEXT → VARCHAR
+    ("kommune", "id"): sa.String(20),  # INTEGER → VARCHAR
+    ("survey", "deadline"): sa.DateTime(),  # a date → a timestamp
+}
+
+
+@pytest.mark.parametrize("column", TYPE_CHANGES, ids="{0[0]}.{0[1]}".format)
+def test_migrations_match_models_notices_a_changed_column_type(app, column, monkeypatch):
+    table, name = column
+    model_column = db.metadata.tables[table].c[name]
+    monkeypatch.setattr(model_column, "type", TYPE_CHANGES[column])  # a model changed without a migration
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    changed = [d[0] for d in differences if isinstance(d, list)]  # modify_* come wrapped in a list per column
+    assert [d for d in changed if d[0] == "modify_type" and d[2:4] == (table, name)], differences
+
+
 @pytest.fixture
 def migrated(tmp_path, monkeypatch):
     """An app on a database of its own, upgraded to head (drift is made there, not in the session's)."""

@@ -427,10 +427,39 @@ def test_submit_shows_confirmation_mails_a_copy_and_is_read_only(app, allkinds, 
     assert len([m for m in inbox.messages if "Bestätigung" in m["Subject"]]) == 1
 
 
+def _print_rules(css: str) -> str:
+    """The rule text inside every `@media print { … }` block of a stylesheet."""
+    rules = []
+    for start in (m.end() for m in re.finditer(r"@media print\s*\{", css)):
+        depth, end = 1, start
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        rules.append(css[start:end - 1])
+    return "\n".join(rules)
+
+
 def test_done_page_has_a_print_stylesheet_view(app, allkinds, client):
-    with client.get("/static/style.css") as reply:
-        css = reply.get_data(as_text=True)
-    assert "@media print" in css and ".print-only" in css
+    survey_id, token = allkinds
+    save(client, token, 1, {"akteur.name": "Kita Regenbogen"})
+    client.post(f"/r/{token}/pruefen")
+    page = client.get(f"/r/{token}/fertig")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    with app.app_context():
+        title = db.session.get(Survey, survey_id).title
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', body).group(1)
+    # Printed, the sheet names the survey, keeps the confirmation and the answers, drops the buttons.
+    heading = re.search(r'<h2 class="print-only">([^<]*)</h2>', body).group(1)
+    assert html.unescape(title) in html.unescape(heading)
+    assert re.search(r'class="flash flash-success keep-in-print"[^>]*>\s*<p>Ihre Antworten sind', body)
+    assert "Kita Regenbogen" in body
+    assert re.search(r'<p class="noprint"><button type="button" data-print', body)
+    with client.get(stylesheet) as reply:
+        printed = _print_rules(reply.get_data(as_text=True))
+    assert re.search(r"\.print-only\s*\{\s*display:\s*block", printed)
+    assert re.search(r"\.noprint[^{]*\{\s*display:\s*none", printed)
+    assert re.search(r"\.flash:not\(\.keep-in-print\)[^{]*\{\s*display:\s*none", printed)
 
 
 # --- Reopening by the planner ------------------------------------------------------------------

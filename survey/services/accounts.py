@@ -121,7 +121,7 @@ def _set_password(user: User, password: str, notify: bool = True) -> None:
     """Set a new password and end every other session of the user; tell them by mail (unless it is
     the first password of an invited colleague)."""
     check_password_policy(password, user.email)
-    user.set_password(password)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     end_sessions(user)
     if notify:
         outbox.enqueue("password_changed", user.email, "password_changed", sender_name=user.kommune.mail_sender_name,
@@ -171,7 +171,7 @@ def create_user(kommune_name: str, email: str, password: str, role: str, display
         phone=phone.strip(),
         role=role_value,
     )
-    user.set_password(password)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     db.session.flush()
     return user

@@ -115,7 +115,7 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
                                            sa.or_(OutboxMessage.recipient != "", OutboxMessage.body_text != "",
                                                   OutboxMessage.body_html != ""))
             .values(recipient="", body_text="", body_html="").execution_options(synchronize_session="fetch")).rowcount
-        deleted.mailbox_files = _delete_mailbox_files(mail_ids)
+        deleted.mailbox_files = delete_mailbox_files(mail_ids)
     deleted.bounce_reports = db.session.execute(
         sa.update(BounceReport).where(sa.or_(BounceReport.invitation_id.in_(invitation_ids),
                                              BounceReport.outbox_id.in_(mail_ids or [-1])),
@@ -127,8 +127,13 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
     pseudonyms.forget_addresses(survey)
     survey.contacts_deleted_at = at
     db.session.flush()
-    sa.event.listen(db.session(), "after_commit", _empty_the_log, once=True)
+    empty_log_after_commit()
     return deleted
+
+
+def empty_log_after_commit() -> None:
+    """After the caller's commit, fold SQLite's write-ahead log so deleted contact data leaves no copy there."""
+    sa.event.listen(db.session(), "after_commit", _empty_the_log, once=True)
 
 
 def _empty_the_log(_session: object) -> None:
@@ -143,7 +148,7 @@ def _empty_the_log(_session: object) -> None:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _is_contact_key(key: str) -> bool:
+def is_contact_key(key: str) -> bool:
     return any(key == k or key.startswith((k + "/", k + ".")) for k in CONTACT_KEYS)
 
 
@@ -154,15 +159,15 @@ def _forget_contact_answers(survey: Survey) -> int:
     for response in db.session.scalars(sa.select(Response).where(Response.survey_id == survey.id)):
         answers = response.answers or {}
         draft = response.draft or {}
-        if any(_is_contact_key(k) for k in answers) or any(_is_contact_key(k) for k in draft):
+        if any(is_contact_key(k) for k in answers) or any(is_contact_key(k) for k in draft):
             if response.answers is not None:
-                response.answers = {k: v for k, v in answers.items() if not _is_contact_key(k)}
-            response.draft = {k: v for k, v in draft.items() if not _is_contact_key(k)}
+                response.answers = {k: v for k, v in answers.items() if not is_contact_key(k)}
+            response.draft = {k: v for k, v in draft.items() if not is_contact_key(k)}
             changed += 1
     return changed
 
 
-def _delete_mailbox_files(mail_ids: list[int]) -> int:
+def delete_mailbox_files(mail_ids: list[int]) -> int:
     """The demo mailbox's copies of these mails (`<outbox id>.eml`, see delivery.MailboxSender)."""
     directory = Path(current_app.config.get("MAILBOX_DIR") or "")
     if not str(directory) or not directory.is_dir():

@@ -10,10 +10,11 @@ from flask_login import current_user
 from questionnaires import formatting as fmt
 
 from ..extensions import db
+from ..forms_actors import ActorForm
 from ..services import actors as actor_service
 from ..services import retention
 from ..services import table_upload
-from ..services.actors import ActorData, ActorError
+from ..services.actors import ActorError
 from . import edit_conflicts as edits
 from .access import planner_required
 
@@ -41,16 +42,6 @@ def index():
                            due=retention.confirmation_due)
 
 
-def _form_data() -> ActorData:
-    return ActorData(
-        name=request.form.get("name", ""), provider_type=request.form.get("provider_type", ""),
-        sector=request.form.get("sector", ""), districts=request.form.getlist("districts"),
-        contact_name=request.form.get("contact_name", "").strip(), email=request.form.get("email", "").strip(),
-        phone=request.form.get("phone", "").strip(), notes=request.form.get("notes", "").strip(),
-        active=bool(request.form.get("active")),
-    )
-
-
 ACTOR_LABELS = {"name": "Name", "provider_type": "Trägerart", "sector": "Bereich", "districts": "Gebiete",
                 "contact_name": "Ansprechperson", "email": "E-Mail", "phone": "Telefon", "notes": "Notizen",
                 "active": "Aktiv"}
@@ -69,21 +60,23 @@ def edit(actor_id: int | None = None):
         actor = actor_service.actor_of_kommune(current_user.kommune_id, actor_id)
         if actor is None:
             abort(404)
-    data = ActorData(**{k: getattr(actor, k) for k in ActorData.__dataclass_fields__}) if actor else ActorData()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        data = _form_data()
-        errors = actor_service.validate(current_user.kommune, data, actor.id if actor else None)
-        conflict = edits.claim(actor, lambda: _stored(actor), ACTOR_LABELS) if actor and not errors else None
+    form = ActorForm(obj=actor)
+    kommune = current_user.kommune
+    form.set_choices(actor_service.options("provider_type"), actor_service.options("sector"), kommune.districts)
+    if form.is_submitted():
+        data = form.actor_data()
+        problems = actor_service.validate(kommune, data, actor.id if actor else None)
+        conflict = edits.claim(actor, lambda: _stored(actor), ACTOR_LABELS) if actor and not problems else None
         if conflict:
             return edits.conflict_page(conflict, actor.name)
-        if not errors:
-            actor = actor_service.save(current_user.kommune, data, actor)
+        if not problems:
+            actor = actor_service.save(kommune, data, actor)
             db.session.commit()
             flash(f"„{actor.name}“ ist gespeichert.", "success")
             return redirect(url_for("actors.index"))
+        form.show_problems(problems)
         flash("Bitte prüfen Sie die markierten Felder.", "error")
-    return render_template("actors/edit.html", actor=actor, data=data, errors=errors, **_choices(),
+    return render_template("actors/edit.html", actor=actor, form=form, **_choices(),
                            contact_due=retention.confirmation_due(actor) if actor else None)
 
 

@@ -9,13 +9,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceForm
 from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
 from ..services import bounces as bounce_service
 from ..services import dsn
 from ..services import invitations as invitation_service
-from ..services.address_paste import PastedAddress
 from ..services.surveys import SurveyError
 from . import edit_conflicts as edits
 from .access import own_survey, planner_required
@@ -74,22 +74,6 @@ def index(survey_id: int):
     )
 
 
-def _entries_from_form() -> list[PastedAddress]:
-    entries = []
-    count = min(int(request.form.get("count", "0") or 0), 5000)
-    for i in range(count):
-        if request.form.get(f"row-{i}-drop"):
-            continue
-        address = request.form.get(f"row-{i}-address", "")
-        organisation = request.form.get(f"row-{i}-organisation", "")
-        name = request.form.get(f"row-{i}-name", "")
-        if not (address.strip() or organisation.strip() or name.strip()):
-            continue
-        entries.append(PastedAddress(line=i + 1, raw=address, address=address.strip(),
-                                     name=" ".join(name.split()), organisation=" ".join(organisation.split())))
-    return entries
-
-
 def _send(survey, checked, add_to_register: bool):
     try:
         created = invitation_service.invite_checked(survey, checked, add_to_register=add_to_register)
@@ -114,8 +98,9 @@ def _send(survey, checked, add_to_register: bool):
 def check(survey_id: int):
     """The preview's buttons: check the edited entries again, or send the valid ones."""
     survey = own_survey(survey_id)
-    checked = invitation_service.check_entries(survey, _entries_from_form())
-    add_to_register = bool(request.form.get("add_to_register"))
+    form = PastedRowsForm()
+    checked = invitation_service.check_entries(survey, form.entries())
+    add_to_register = bool(form.add_to_register.data)
     if not checked:
         flash("Es ist kein Eintrag mehr übrig.", "error")
         return redirect(url_for("invitations.index", survey_id=survey.id))
@@ -130,8 +115,9 @@ def check(survey_id: int):
 def from_register(survey_id: int):
     survey = own_survey(survey_id)
     filters = {k: request.values.get(k, "") for k in ("sector", "district", "provider_type")}
-    if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("actor") if i.isdigit()]
+    form = RegisterChoiceForm()
+    if form.is_submitted():
+        ids = form.actor_ids()
         if not ids:
             flash("Bitte wählen Sie mindestens eine Organisation aus.", "error")
         else:
@@ -150,7 +136,7 @@ def from_register(survey_id: int):
         "invitations/register.html", survey=survey, actors=actors, filters=filters,
         sectors=actor_service.options("sector"), provider_types=actor_service.options("provider_type"),
         districts=survey.kommune.districts, district_names=survey.kommune.district_names(),
-        selected={int(i) for i in request.form.getlist("actor") if i.isdigit()} if request.method == "POST" else None,
+        selected=set(form.actor_ids()) if form.is_submitted() else None,
     )
 
 
@@ -200,68 +186,49 @@ def _stored_texts(survey) -> dict[str, str]:
 @planner_required
 def texts(survey_id: int):
     survey = own_survey(survey_id)
-    inv_subject, inv_body = invitation_service.texts_of(survey, "invitation")
-    rem_subject, rem_body = invitation_service.texts_of(survey, "reminder")
-    form = {
-        "invitation_subject": inv_subject, "invitation_text": inv_body,
-        "reminder_subject": rem_subject, "reminder_text": rem_body,
-        "remind_days_before": "" if survey.remind_days_before is None else str(survey.remind_days_before),
-        "recipient": request.values.get("recipient", ""), "kind": request.values.get("kind", "invitation"),
-    }
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form.update({k: request.form.get(k, "") for k in form if k in request.form})
-        for key in ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text"):
-            problems = invitation_service.check_template(
-                form[key], require_link=key.endswith("_text") and bool(form[key].strip()))
-            if problems:
-                errors[key] = problems
-        days_text = form["remind_days_before"].strip()
-        days = None
-        if days_text:
-            if not days_text.isdigit() or int(days_text) > 90:
-                errors["remind_days_before"] = ["Bitte eine ganze Zahl von 0 bis 90 eingeben (oder leer lassen)."]
-            else:
-                days = int(days_text)
-        if days is not None and survey.deadline is None and "remind_days_before" not in errors:
-            errors["remind_days_before"] = ["Die Befragung hat noch keine Antwortfrist. Tragen Sie zuerst eine Frist ein."]
-        if request.form.get("action") == "save" and not errors:
+    recipients = [(f"i-{i.id}", f"{i.organisation or i.email} ({i.email})")
+                  for i in invitation_service.invitations_of_survey(survey)[:300]]
+    if not recipients:
+        recipients = [(f"a-{a.id}", f"{a.name} ({a.email or 'ohne Adresse'})")
+                      for a in actor_service.actors_of_kommune(survey.kommune_id, active="1")[:300]]
+    form = MailTextsForm(data={**_stored_texts(survey), "recipient": request.args.get("recipient", ""),
+                               "kind": request.args.get("kind", "invitation")},
+                         deadline=survey.deadline, recipients=recipients)
+    if form.is_submitted():
+        valid = form.validate()
+        if request.form.get("action") == "save" and valid:
             conflict = edits.claim(survey, lambda: _stored_texts(survey), TEXT_LABELS)
             if conflict:
                 return edits.conflict_page(conflict, "Text der Einladung und Erinnerung")
+            texts = form.texts()
             try:
-                invitation_service.save_texts(survey, form["invitation_subject"], form["invitation_text"],
-                                              form["reminder_subject"], form["reminder_text"], days)
+                invitation_service.save_texts(survey, texts["invitation_subject"], texts["invitation_text"],
+                                              texts["reminder_subject"], texts["reminder_text"], form.days())
             except SurveyError as error:
                 db.session.rollback()
                 flash(str(error), "error")
             else:
                 db.session.commit()
                 flash("Die Texte sind gespeichert. Neue Einladungen und Erinnerungen verwenden sie.", "success")
-                return redirect(url_for("invitations.texts", survey_id=survey.id, recipient=form["recipient"],
-                                        kind=form["kind"]))
-        if errors:
+                return redirect(url_for("invitations.texts", survey_id=survey.id, recipient=form.recipient.data,
+                                        kind=form.kind.data))
+        if not valid:
             flash("Bitte prüfen Sie die markierten Felder. Ihr Text ist noch nicht gespeichert.", "error")
-    kind = "reminder" if form["kind"] == "reminder" else "invitation"
-    recipient = _preview_recipient(survey, form["recipient"])
+    kind = form.preview_kind
+    recipient = _preview_recipient(survey, form.recipient.data or "")
     preview, preview_error = None, ""
-    if not any(k.startswith(kind) for k in errors):
+    if not (form[f"{kind}_subject"].errors or form[f"{kind}_text"].errors):
         try:
             preview = invitation_service.render_mail(
                 survey, recipient, f"{survey_link_base()}/r/persoenlicher-link-wird-beim-versand-erzeugt", kind,
-                subject=form[f"{kind}_subject"], body=form[f"{kind}_text"])
+                subject=form[f"{kind}_subject"].data or "", body=form[f"{kind}_text"].data or "")
         except SurveyError as error:
             preview_error = str(error)
         else:
             allow_styles_of(preview.html)  # the mail preview frame inherits the page's CSP
-    recipients = [(f"i-{i.id}", f"{i.organisation or i.email} ({i.email})")
-                  for i in invitation_service.invitations_of_survey(survey)[:300]]
-    if not recipients:
-        recipients = [(f"a-{a.id}", f"{a.name} ({a.email or 'ohne Adresse'})")
-                      for a in actor_service.actors_of_kommune(survey.kommune_id, active="1")[:300]]
     return render_template(
-        "invitations/texts.html", survey=survey, form=form, errors=errors, preview=preview,
-        preview_error=preview_error, recipient=recipient, recipients=recipients, kind=kind,
+        "invitations/texts.html", survey=survey, form=form, preview=preview,
+        preview_error=preview_error, recipient=recipient, kind=kind,
         placeholders=invitation_service.PLACEHOLDERS, sender=_sender(),
     )
 
