@@ -49,7 +49,8 @@ def free_port() -> int:
 def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, list[str]]], float]:
     """A 3-page open survey, `respondents` invitation tokens, and a raw answer per page."""
     from survey.extensions import db
-    from survey.services import accounts, invitations, survey_pages, surveys
+    from survey.services import accounts, survey_pages, surveys
+    from survey.services import invitations
 
     try:
         from survey.services.demo import _raw_answer  # plausible answers per question kind

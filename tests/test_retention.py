@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, SurveyState, User
 from survey.services import actors as actor_service
-from survey.services import invitations, retention
+from survey.services import retention
+from survey.services import invitations
 from survey.services import responses as response_service
 from survey.services import surveys as survey_service
 from survey.services.delivery import MailboxSender

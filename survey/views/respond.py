@@ -27,8 +27,10 @@ from ..models import Invitation, InvitationStatus, Response, SurveyState
 from ..services import outbox, rosters
 from ..services import waves as wave_service
 from ..services import responses as response_service
-from ..services import invitations as invitation_service
-from ..services.invitations import find_by_token
+from ..services import follow_up as follow_up_service
+from ..services.invitations import (
+    find_by_token,
+)
 from ..services.survey_pages import answering_minutes, pages_with_questions
 from .access import planner_required
 
@@ -181,7 +183,7 @@ def welcome(token: str):
                            link_state=request.args.get("link"), wait=request.args.get("warten", type=int),
                            declined=invitation.status is InvitationStatus.DECLINED,
                            just_declined=request.args.get("abgesagt") == "1",
-                           can_decline=invitation.status in invitation_service.DECLINE_FROM)
+                           can_decline=invitation.status in follow_up_service.DECLINE_FROM)
 
 
 DECLINE_REASON_MAX = 1000
@@ -205,7 +207,7 @@ def decline(token: str):
                      f"{fmt.number(DECLINE_REASON_MAX)} Zeichen. Bitte kürzen Sie ihn; nichts ist gespeichert.")
         else:
             note = "Über den persönlichen Link abgesagt." + (f" Grund: {reason.strip()}" if reason.strip() else "")
-            invitation_service.mark_declined(invitation, note)
+            follow_up_service.mark_declined(invitation, note)
             db.session.commit()
             return redirect(url_for("respond.welcome", token=token, abgesagt=1) + "#abgesagt")
     return render_template("respond/decline.html", invitation=invitation, survey=invitation.survey, token=token,
