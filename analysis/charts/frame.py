@@ -20,7 +20,6 @@ from questionnaires import formatting as fmt
 
 from ..privacy import DEFAULT_MIN_GROUP, suppressed_label
 
-
 WIDTH = 16 / 2.54  # inches: A4 text width
 
 

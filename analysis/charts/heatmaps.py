@@ -30,7 +30,6 @@ from .frame import (
     wrap,
 )
 
-
 TICK = 8  # pt, tick labels
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-from matplotlib.collections import LineCollection
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -22,8 +22,8 @@ from ..dataset import Dataset
 from .frame import (
     DPI,
     GRID,
-    LABELLED_NODES,
     LABEL_ALL_NODES_UP_TO,
+    LABELLED_NODES,
     LAYOUT_SEED,
     PALETTE,
     SUBTITLE_WIDTH,
@@ -36,7 +36,6 @@ from .frame import (
     style,
     wrap,
 )
-
 
 ISOLATES_LABELLED = 12  # isolated actors are named below the drawing up to this many
 

@@ -28,7 +28,6 @@ from ..dataset import Dataset, ResponseRecord
 from ..statistics import normalise_entry
 from .wave import Wave, check_count, difference, labels_of, submitted_of
 
-
 is_ended = coverage_mod.is_ended  # an offer entry marked "beendet"
 
 

@@ -18,7 +18,6 @@ import networkx as nx
 from .. import network as network_mod
 from .wave import Wave, check_count, labels_of, submitted_of
 
-
 Tie = tuple[str, str]  # node ids, sorted
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from .. import keys
 from ..dataset import Dataset
 
-
 OFFER_STATUS = keys.OFFER_STATUS
 
 

@@ -22,11 +22,11 @@ from flask import current_app
 
 from analysis.overview import OPENED, rate_base, response_rate
 
-from . import outbox
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Survey
 from ..models.invitation import REMINDABLE
+from . import outbox
 from .address_paste import PastedAddress, check_address, parse_paste
 from .mail_texts import render_mail
 from .surveys import SurveyError

@@ -14,12 +14,11 @@ from markupsafe import Markup, escape
 
 from questionnaires import formatting as fmt
 
-from . import outbox
 from ..extensions import db
 from ..models import Invitation, Survey
+from . import outbox
 from .survey_pages import answering_minutes, pages_with_questions
 from .surveys import SurveyError
-
 
 PLACEHOLDERS = {
     "Anrede": "„Guten Tag Anna Becker“ oder „Guten Tag“, wenn keine Ansprechperson bekannt ist",

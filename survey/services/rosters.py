@@ -16,6 +16,7 @@ from questionnaires.model import Catalogue, Question
 from ..models import Kommune
 from . import responses as response_service
 
+
 def rosters(kommune: Kommune, questions: Sequence[Question], catalogue: Catalogue, *,
             exclude_actor_id: int | None = None, search: str = "", sector: str = "", district: str = "",
             raw: Mapping[str, list[str]] | None = None) -> dict[str, dict[str, Any]]:

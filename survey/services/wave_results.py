@@ -31,9 +31,9 @@ from analysis.waves.wave import (
 
 from ..models import Survey
 from . import row_access
+from . import waves as wave_service
 from .results import cache as results_cache
 from .results import dataset as results_dataset
-from . import waves as wave_service
 
 
 def waves_of(surveys: list[Survey], planner: bool, analysed: bool = True, both: bool = False) -> list[Wave]:

@@ -19,7 +19,6 @@ from ...models import Actor, Invitation, Response, Survey
 from ..cache import ttl_memo
 from .dataset import build_dataset
 
-
 CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
 
 

@@ -11,16 +11,15 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from analysis import Dataset
-from analysis import coverage, network, tables
+from analysis import Dataset, coverage, network, tables
+from analysis import keys as analysis_keys
+from analysis import overview as overview_mod
 from analysis.charts import answers as answer_charts
 from analysis.charts import defaults as default_charts
 from analysis.charts import frame as chart_frame
 from analysis.charts import heatmaps as heatmap_charts
 from analysis.charts import network as network_drawing
 from analysis.charts import response as response_charts
-from analysis import keys as analysis_keys
-from analysis import overview as overview_mod
 from analysis.privacy import suppress
 from analysis.statistics import Frequencies, summarise
 from analysis.tables import Table
@@ -28,7 +27,6 @@ from questionnaires.model import Question
 
 from .cache import cached
 from .filters import Filters
-
 
 PAGE_ROWS = 60
 

@@ -15,20 +15,18 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord
+from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord, privacy
 from analysis import keys as analysis_keys
 from analysis.compact import Compactor
-from analysis import privacy
 from analysis.network import normalise_name
 from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
 
-from .. import pseudonyms
-from .. import responses as response_service
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
+from .. import pseudonyms
+from .. import responses as response_service
 from .filters import Filters
-
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
 
