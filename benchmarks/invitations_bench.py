@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     from aiosmtpd.controller import Controller
 
     from survey.extensions import db
-    from survey.services import accounts, invitations, surveys
+    from survey.services import accounts, surveys
+    from survey.services import invitations
     from survey.services.delivery import deliver_due
 
     result: dict = {"notes": []}

@@ -49,7 +49,8 @@ def free_port() -> int:
 def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, list[str]]], float]:
     """A 3-page open survey, `respondents` invitation tokens, and a raw answer per page."""
     from survey.extensions import db
-    from survey.services import accounts, invitations, surveys
+    from survey.services import accounts, survey_pages, surveys
+    from survey.services import invitations
 
     try:
         from survey.services.demo import _raw_answer  # plausible answers per question kind
@@ -73,7 +74,7 @@ def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, 
         rng = random.Random(7)
         actor = SimpleNamespace(name="Familienzentrum", sector="", provider_type="", districts=[], code="")
         answers: dict[int, dict[str, list[str]]] = {}
-        for number, (_page, questions) in enumerate(surveys.pages_with_questions(survey), start=1):
+        for number, (_page, questions) in enumerate(survey_pages.pages_with_questions(survey), start=1):
             raw: dict[str, list[str]] = {}
             for question in questions:
                 if _raw_answer is not None:

@@ -86,19 +86,20 @@ def respondent_profile() -> dict:
 def chart_profile(base_path: str | None) -> dict:
     if not base_path:
         return {}
-    from analysis import charts
+    from analysis.charts import defaults as default_charts
+    from analysis.charts import frame as chart_frame
 
     from .synthetic import grow
 
     with open(base_path, "rb") as source:
         dataset = grow(pickle.load(source), 1000)
     question = next(q for q in dataset.questions if q.kind in ("single_choice", "multiple_choice"))
-    charts.render(charts.chart_for(dataset, question))  # warm up fonts
+    chart_frame.render(default_charts.chart_for(dataset, question))  # warm up fonts
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
     for _ in range(5):
-        charts.render(charts.chart_for(dataset, question))
+        chart_frame.render(default_charts.chart_for(dataset, question))
     profile.disable()
     out = io.StringIO()
     return {"question": question.key, "ms_per_chart": (time.perf_counter() - started) / 5 * 1000,

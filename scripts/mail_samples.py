@@ -28,7 +28,9 @@ def main(out: Path) -> None:
     from survey import create_app
     from survey.extensions import db
     from survey.models import Invitation, OutboxMessage, Response, User
-    from survey.services import accounts, delivery, invitations, surveys
+    from survey.services import accounts, delivery, surveys
+    from survey.services import follow_up as follow_up_service
+    from survey.services import invitations
 
     for old in out.glob("*.eml"):
         old.unlink()
@@ -76,7 +78,7 @@ def main(out: Path) -> None:
     other.post(f"/r/{waiting_token}/start")
     other.post(f"/r/{waiting_token}/link")
     with app.app_context():
-        invitations.remind([db.session.get(Invitation, waiting_id)])
+        follow_up_service.remind([db.session.get(Invitation, waiting_id)])
         admin = db.session.get(User, admin_id)
         accounts.invite_user(admin, "kollegin@kreis-dueren.de", "planner")
         accounts.request_password_reset(analyst_email)

@@ -33,7 +33,9 @@ from .services.accounts import (
     set_password_by_operator,
 )
 from .services.delivery import deliver_due, single_worker
-from .services.invitations import due_scheduled_reminders
+from .services.follow_up import (
+    due_scheduled_reminders,
+)
 from .services.demo import load_demo
 from .worker import Heartbeat, Outage, run_worker
 

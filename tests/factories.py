@@ -12,7 +12,8 @@ from flask import current_app
 
 from survey.extensions import db
 from survey.models import Survey, User
-from survey.services import invitations, surveys
+from survey.services import surveys
+from survey.services import invitations
 from survey.services.delivery import deliver_due
 
 PASSWORD = "geheim-genug-123"

@@ -20,7 +20,8 @@ from flask import current_app
 from factories import fetch_prepared, login, make_user
 from survey.extensions import db
 from survey.models import BounceOutcome, BounceReport, District, User
-from survey.services import accounts, invitations, surveys, waves
+from survey.services import accounts, surveys, waves
+from survey.services import invitations
 from survey.services.actors import ActorData, save as save_actor
 
 KEYS = ("netzwerk.wirkungskreis", "netzwerk.fokus", "akteur.stadtteile", "angebote.angebote", "kooperation.partner")

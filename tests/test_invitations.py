@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, User
+from survey.services import follow_up as follow_up_service
 from survey.services import invitations
 from survey.services.tokens import hash_token
 
@@ -142,7 +143,7 @@ def test_reminder_is_cancelled_when_the_organisation_submits_before_delivery(app
     survey_id = _survey(app, planner)
     deliver(app)
     with app.app_context():
-        invitations.remind_not_submitted(db.session.get(Survey, survey_id))
+        follow_up_service.remind_not_submitted(db.session.get(Survey, survey_id))
         db.session.commit()
         invitation = db.session.scalar(sa.select(Invitation))
         invitation.status = InvitationStatus.SUBMITTED
@@ -174,7 +175,7 @@ def test_scheduled_reminder_waits_for_its_day(app, planner):
     survey_id = _survey(app, planner, deadline=dt.date.today() + dt.timedelta(days=10), remind_days_before=3)
     deliver(app)
     with app.app_context():
-        assert invitations.due_scheduled_reminders() == 0
+        assert follow_up_service.due_scheduled_reminders() == 0
         assert db.session.get(Survey, survey_id).scheduled_reminder_sent_at is None
 
 

@@ -21,7 +21,12 @@ from factories import invite, make_survey
 from survey.extensions import db
 from survey.models import Job, JobState, Survey, WorkerBeat
 from survey.services import downloads, jobs
-from survey.services.results import Filters, Viewer
+from survey.services.results.charts import (
+    Viewer,
+)
+from survey.services.results.filters import (
+    Filters,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 120  # seconds any wait below may take at most

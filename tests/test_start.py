@@ -15,7 +15,9 @@ from analysis.dataset import InvitationRecord
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, Survey, SurveyState, User, utc_now
 from survey.services.dashboard import next_step
-from survey.services.invitations import Counts
+from survey.services.invitations import (
+    Counts,
+)
 
 from factories import deliver, invite, login, make_survey, make_user
 

@@ -29,7 +29,9 @@ from ..extensions import db
 from .mail_reasons import explain
 from ..models import BounceOutcome, BounceReport, Invitation, InvitationStatus, Kommune, OutboxMessage, Survey, utc_now
 from . import dsn
-from .invitations import mark_bounced
+from .follow_up import (
+    mark_bounced,
+)
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,10 @@ from .. import link_keys
 from ..extensions import db
 from ..models import AccountToken, Invitation, OutboxMessage
 from .accounts import set_password_link
-from .invitations import current_token, respondent_link
+from .invitations import (
+    current_token,
+    respondent_link,
+)
 from .tokens import hash_token
 
 PLACEHOLDER = link_keys.LINK_PLACEHOLDER

@@ -31,8 +31,10 @@ from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
 from . import outbox
 from . import waves
-from .invitations import current_token
-from .surveys import pages_with_questions
+from .invitations import (
+    current_token,
+)
+from .survey_pages import pages_with_questions
 
 LINK_RESEND_INTERVAL = dt.timedelta(minutes=10)
 

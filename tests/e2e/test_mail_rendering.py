@@ -11,7 +11,9 @@ from pathlib import Path
 
 from survey.extensions import db
 from survey.models import Invitation
+from survey.services import follow_up as follow_up_service
 from survey.services import invitations
+from survey.services import mail_texts
 
 from factories import deliver
 from test_name_forms_everywhere import _setup
@@ -40,7 +42,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
         kommune.office = "Amt für Kinder, Jugend und Familie – Koordinierungsstelle Präventionskette und Frühe Hilfen"
         kommune.postal_address = "Bismarckstraße 16\n52351 Düren"
         kommune.phone, kommune.website = "02421 22-0", "https://www.kreis-dueren.de/jugend/praeventionskette/"
-        invitations.remind([db.session.get(Invitation, setup["ids"]["started_invitation"])])
+        follow_up_service.remind([db.session.get(Invitation, setup["ids"]["started_invitation"])])
         db.session.commit()
     deliver(app)
     html = {}
@@ -51,7 +53,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
             html[kind] = part
     with app.app_context():
         invitation = db.session.get(Invitation, setup["ids"]["invitation_id"])
-        html["invitation_extreme"] = invitations.render_mail(
+        html["invitation_extreme"] = mail_texts.render_mail(
             invitation.survey, invitation, invitations.respondent_link("x" * 32)).html
     return html
 
