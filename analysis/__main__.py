@@ -16,9 +16,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import charts, coverage, keys, network
+from . import coverage, keys, network
+from .charts import defaults as default_charts
+from .charts import frame as chart_frame
+from .charts import heatmaps as heatmap_charts
 from .dataset import Dataset
 from .privacy import DEFAULT_MIN_GROUP
+from .reader import read_dataset
 from .report import pdf_report
 
 
@@ -53,25 +57,25 @@ def write_charts(dataset: Dataset, out_dir: Path, fmt: str, min_group: int, plan
 
     def save(name: str, fig: Figure) -> None:
         path = out_dir / f"{_safe(name)}.{fmt}"
-        path.write_bytes(charts.render(fig, fmt))
+        path.write_bytes(chart_frame.render(fig, fmt))
         written.append(path)
 
     for question in dataset.questions:
-        fig = charts.chart_for(dataset, question, min_group=min_group, planner=planner)
+        fig = default_charts.chart_for(dataset, question, min_group=min_group, planner=planner)
         if fig is not None:
             save(question.key, fig)
     if dataset.question(keys.OFFERS) is not None:
-        save("abdeckung.lebensphase_handlungsfeld", charts.coverage_heatmap(coverage.phase_by_sector(dataset)))
-        save("abdeckung.zielgruppe_lebensphase", charts.coverage_heatmap(coverage.target_group_by_phase(dataset)))
+        save("abdeckung.lebensphase_handlungsfeld", heatmap_charts.coverage_heatmap(coverage.phase_by_sector(dataset)))
+        save("abdeckung.zielgruppe_lebensphase", heatmap_charts.coverage_heatmap(coverage.target_group_by_phase(dataset)))
     if dataset.question(keys.PARTNERS) is not None:
         graph = network.build_graph(dataset)
-        save("netzwerk.handlungsfelder", charts.sector_heatmap(network.sector_matrix(graph, dataset)))
+        save("netzwerk.handlungsfelder", heatmap_charts.sector_heatmap(network.sector_matrix(graph, dataset)))
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    dataset = Dataset.from_csv(args.responses, args.codebook, entries=args.entries, actors_csv=args.actors)
+    dataset = read_dataset(args.responses, args.codebook, entries=args.entries, actors_csv=args.actors)
     dataset = dataset.filter(submitted_only=not args.all)
     if args.command == "report":
         args.out.write_bytes(pdf_report(dataset, min_group=args.min_group, planner=args.planner))

@@ -1,6 +1,6 @@
 """The data contract between the web app (or a CSV export) and the analysis: frozen records.
 
-The web app builds a `Dataset` from its database; `Dataset.from_csv` builds the same from our own
+The web app builds a `Dataset` from its database; `reader.read_dataset` builds the same from our own
 export, so a notebook or the CLI gets the same statistics and charts. Nothing here knows Flask.
 """
 
@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from questionnaires.kinds import KINDS, field_name, is_empty
@@ -236,18 +235,3 @@ class Dataset:
     def submitted(self) -> Dataset:
         """Only the submitted responses."""
         return self.filter(submitted_only=True)
-
-    @classmethod
-    def from_csv(
-        cls,
-        responses_csv: str | Path,
-        codebook_csv: str | Path,
-        *,
-        entries: Iterable[str | Path] = (),
-        actors_csv: str | Path | None = None,
-    ) -> Dataset:
-        """Read our own export back: responses and codebook CSV, optionally the entries CSVs
-        (offers, partners) and the actors CSV. Either dialect is recognised."""
-        from .reader import read_dataset
-
-        return read_dataset(responses_csv, codebook_csv, entries=entries, actors_csv=actors_csv)

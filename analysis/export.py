@@ -1,5 +1,5 @@
 """Exports: responses, offers/partners, codebook and actors as CSV (streamed) or XLSX; network
-edge list and GraphML; the PDF report.
+edge list and GraphML. (The PDF report is `report.pdf_report`.)
 
 Row exports come in two variants, both built from the column definitions of the kinds
 (`questionnaires.kinds.Column`), so header and cells cannot drift:
@@ -389,13 +389,3 @@ def xlsx(dataset: Dataset) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# -- PDF ------------------------------------------------------------------------------------------
-
-
-def pdf_report(dataset: Dataset, **options: Any) -> bytes:
-    """The PDF report (title page, overview, every chart, key tables); see `report.pdf_report`."""
-    from .report import pdf_report as build
-
-    return build(dataset, **options)

@@ -19,7 +19,13 @@ from matplotlib.figure import Figure as MplFigure
 
 from questionnaires import formatting as fmt
 
-from . import charts, coverage, keys, network, overview, tables
+from . import coverage, keys, network, overview, tables
+from .charts import answers as answer_charts
+from .charts import defaults as default_charts
+from .charts import frame as chart_frame
+from .charts import heatmaps as heatmap_charts
+from .charts import network as network_drawing
+from .charts import response as response_charts
 from .dataset import Dataset
 from .pdf import html_to_pdf, resource_name
 from .privacy import DEFAULT_MIN_GROUP, suppressed_label
@@ -243,7 +249,7 @@ Render = Callable[[str, Callable[[], MplFigure | None]], bytes | None]
 
 def _render_directly(_name: str, draw: Callable[[], MplFigure | None]) -> bytes | None:
     figure = draw()
-    return charts.render(figure, FIGURE_FORMAT) if figure is not None else None
+    return chart_frame.render(figure, FIGURE_FORMAT) if figure is not None else None
 
 
 MIME = {"svg": "image/svg+xml", "png": "image/png"}
@@ -306,7 +312,7 @@ def _overview_section(dataset: Dataset, audience: Audience, render: Render) -> S
     points = overview.submissions_over_time(dataset)
     if points:
         block = table_figure(tables.response_over_time_table(dataset, audience),
-                             lambda: charts.response_over_time(points, counts.invited), render)
+                             lambda: response_charts.response_over_time(points, counts.invited), render)
         if block:
             section.blocks.append(block)
     if dataset.invitations:
@@ -323,7 +329,7 @@ def _actor_section(dataset: Dataset, audience: Audience, render: Render) -> Sect
                                        strict=True):
         shown = suppress(summary, audience.min_group, audience.planner)
         assert isinstance(shown, Frequencies)  # suppress keeps the kind of summary
-        block = table_figure(table, partial(charts.bar_chart, shown, audience.min_group), render)
+        block = table_figure(table, partial(answer_charts.bar_chart, shown, audience.min_group), render)
         if block:
             section.blocks.append(block)
     return section
@@ -337,7 +343,7 @@ def _coverage_section(dataset: Dataset, audience: Audience, render: Render) -> S
                       "und jedem Stadtteil, für die es gedacht ist.")
     for n, (name, matrix) in enumerate(tables.coverage_matrices(dataset).items()):
         table = tables.coverage_table(name, matrix, audience)
-        block = table_figure(table, partial(charts.coverage_heatmap, matrix), render)
+        block = table_figure(table, partial(heatmap_charts.coverage_heatmap, matrix), render)
         if block:
             section.blocks.append(block)
         if n == 0 and not table.withheld:
@@ -357,10 +363,10 @@ def _network_section(dataset: Dataset, audience: Audience, render: Render) -> Se
     graph = network.build_graph(dataset)
     matrix = network.sector_matrix(graph, dataset)
     metrics_table, brokers, matrix_table = tables.network_tables(dataset, audience, network.metrics(graph), matrix)
-    for block in (table_figure(metrics_table, lambda: charts.network_chart(graph, dataset), render,
+    for block in (table_figure(metrics_table, lambda: network_drawing.network_chart(graph, dataset), render,
                                "Kooperationsnetzwerk"),
                   from_model(brokers),
-                  table_figure(matrix_table, lambda: charts.sector_heatmap(matrix), render)):
+                  table_figure(matrix_table, lambda: heatmap_charts.sector_heatmap(matrix), render)):
         if block:
             section.blocks.append(block)
     return section
@@ -378,7 +384,7 @@ def _question_section(dataset: Dataset, audience: Audience, render: Render) -> S
             continue
         shown = suppress(summary, audience.min_group, audience.planner)
         block = table_figure(tables.summary_table(question.key, summary, audience),
-                             partial(charts.summary_chart, shown, audience.min_group), render)
+                             partial(default_charts.summary_chart, shown, audience.min_group), render)
         if block:
             section.blocks.append(block)
     return section

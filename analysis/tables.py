@@ -574,7 +574,7 @@ def question_tables(dataset: Dataset, audience: Audience) -> list[Table]:
 
 def dataset_tables(dataset: Dataset, audience: Audience, **coverage_filters: Iterable[str] | None) -> list[Table]:
     """Every table of the results page for `dataset` (already filtered), in page order; the same
-    list the page shows (`survey.services.results.page_tables`), for the CLI, notebooks, benchmarks."""
+    list the page shows (`survey.services.results.charts.page_tables`), for the CLI, notebooks, benchmarks."""
     from . import keys
 
     found = [overview_table(dataset, audience), response_over_time_table(dataset, audience),

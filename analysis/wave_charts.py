@@ -19,28 +19,44 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from questionnaires import formatting as fmt
 
-from .charts import (
+from .charts.frame import (
     DIVERGING,
     GRID,
     LABEL_ALL_NODES_UP_TO,
     PALETTE,
     PERCENT,
-    PointLabel,
-    _layout,
     head,
-    heatmap_height,
-    heatmap_labels,
     key,
     n_label,
     new_figure,
-    place_labels,
     placeholder,
-    set_heatmap_ticks,
     style,
     wrap,
 )
+from .charts.heatmaps import (
+    heatmap_height,
+    heatmap_labels,
+    set_heatmap_ticks,
+)
+from .charts.network import (
+    PointLabel,
+    network_layout,
+    place_labels,
+)
 from .privacy import DEFAULT_MIN_GROUP, suppressed_label
-from .waves import CoverageComparison, FrequencyComparison, Indicator, NetworkComparison, union_graph
+from .waves.coverage import (
+    CoverageComparison,
+)
+from .waves.networks import (
+    NetworkComparison,
+    union_graph,
+)
+from .waves.questions import (
+    FrequencyComparison,
+)
+from .waves.series import (
+    Indicator,
+)
 
 WAVE_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo")
 # Line styles (keyword arguments of Line2D and LineCollection)
@@ -222,7 +238,7 @@ def network_change_chart(comparison: NetworkComparison, earlier: int = 0, later:
               f"{fmt.number(b.actors)} Akteure, {fmt.number(b.ties)} Kooperationen ({change.later})")
     if union.number_of_nodes() == 0:
         return placeholder(title, "Keine Kooperationsangaben.", n_text)
-    pos = _layout(union)
+    pos = network_layout(union)
     answered_later = {node for node, d in comparison.graphs[j].nodes(data=True) if d.get("responded")}
     small = union.number_of_nodes() <= LABEL_ALL_NODES_UP_TO
     tied = any(union.degree(v) for v in union.nodes)

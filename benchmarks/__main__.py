@@ -220,7 +220,7 @@ FINDINGS = """\
   ~150–400 ms to render regardless of n (the layout solver draws the text twice). The statistics
   themselves are linear and small (milliseconds per 1,000 responses).
 - **Exports**: the row-level CSVs (responses, offers, partners) are streamed straight from the
-  database (`services/results.stream_responses`: keyset pages of 500 responses, filters applied per
+  database (`services/results/dataset.stream_responses`: keyset pages of 500 responses, filters applied per
   page), so their memory is flat: the peak RSS is the app itself. XLSX uses openpyxl's write-only
   mode but is a zip built completely before the first byte from the whole dataset (and is CPU-bound).
 - **The workbook** (`analysis/workbook.py`, issue 12) is xlsxwriter in constant-memory mode: the

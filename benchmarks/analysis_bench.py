@@ -35,7 +35,11 @@ def _timed(timings: dict[str, float], name: str, func, *args, **kwargs) -> Any:
 
 def full_results(dataset) -> dict[str, Any]:
     """Every metric and chart the results page offers, rendered to PNG; times per part."""
-    from analysis import charts, coverage, network, overview
+    from analysis import coverage, network, overview
+    from analysis.charts import defaults as default_charts
+    from analysis.charts import frame as chart_frame
+    from analysis.charts import heatmaps as heatmap_charts
+    from analysis.charts import response as response_charts
 
     timings: dict[str, float] = {}
     chart_times: dict[str, float] = {}
@@ -45,27 +49,27 @@ def full_results(dataset) -> dict[str, Any]:
     _timed(timings, "overview", overview.rate_by_district, dataset)
     _timed(timings, "overview", overview.rate_by_sector, dataset)
     if points is not None:
-        fig = _timed(timings, "charts", charts.response_over_time, points, summary.invited if summary else 0)
+        fig = _timed(timings, "charts", response_charts.response_over_time, points, summary.invited if summary else 0)
         if fig is not None:
-            _timed(timings, "charts", charts.render, fig)
+            _timed(timings, "charts", chart_frame.render, fig)
     for question in dataset.questions:
         if question.kind == "info":
             continue
         one = time.perf_counter()
-        fig = _timed(timings, "charts", charts.chart_for, dataset, question, min_group=3, planner=False)
+        fig = _timed(timings, "charts", default_charts.chart_for, dataset, question, min_group=3, planner=False)
         if fig is not None:
-            _timed(timings, "charts", charts.render, fig)
+            _timed(timings, "charts", chart_frame.render, fig)
             chart_times[question.key] = time.perf_counter() - one
     for name in ("phase_by_district", "phase_by_sector", "target_group_by_phase"):
         matrix = _timed(timings, "coverage", getattr(coverage, name), dataset)
         if matrix is not None:
-            _timed(timings, "charts", lambda m: charts.render(charts.coverage_heatmap(m)), matrix)
+            _timed(timings, "charts", lambda m: chart_frame.render(heatmap_charts.coverage_heatmap(m)), matrix)
     graph = _timed(timings, "network", network.build_graph, dataset)
     if graph is not None:
         _timed(timings, "network", network.metrics, graph)
         matrix = _timed(timings, "network", network.sector_matrix, graph, dataset)
         if matrix is not None:
-            _timed(timings, "charts", lambda m: charts.render(charts.sector_heatmap(m)), matrix)
+            _timed(timings, "charts", lambda m: chart_frame.render(heatmap_charts.sector_heatmap(m)), matrix)
     return {"seconds": time.perf_counter() - started, "timings": timings, "chart_times": chart_times}
 
 
@@ -162,7 +166,10 @@ def cmd_export(args) -> dict:
 
 
 def cmd_network(args) -> dict:
-    from analysis import charts, network
+    from analysis import network
+    from analysis.charts import frame as chart_frame
+    from analysis.charts import heatmaps as heatmap_charts
+    from analysis.charts import network as network_drawing
 
     from .synthetic import network_dataset
 
@@ -171,8 +178,8 @@ def cmd_network(args) -> dict:
     graph = _timed(timings, "graph", network.build_graph, dataset)
     _timed(timings, "metrics", network.metrics, graph)
     matrix = _timed(timings, "metrics", network.sector_matrix, graph, dataset)
-    _timed(timings, "drawing", lambda: charts.render(charts.network_chart(graph, dataset)))
-    _timed(timings, "drawing", lambda: charts.render(charts.sector_heatmap(matrix)))
+    _timed(timings, "drawing", lambda: chart_frame.render(network_drawing.network_chart(graph, dataset)))
+    _timed(timings, "drawing", lambda: chart_frame.render(heatmap_charts.sector_heatmap(matrix)))
     return {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(), "timings": timings,
             "seconds": sum(timings.values()), "peak_rss_mb": peak_rss_mb()}
 

@@ -50,7 +50,7 @@ def free_port() -> int:
 def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, list[str]]], float]:
     """A 3-page open survey, `respondents` invitation tokens, and a raw answer per page."""
     from survey.extensions import db
-    from survey.services import accounts, invitations, surveys
+    from survey.services import accounts, invitations, survey_pages, surveys
     from survey.services.demo import _raw_answer  # plausible answers per question kind
     with app.app_context():
         catalogue = app.extensions["catalogue"]
@@ -70,7 +70,7 @@ def build_survey(app, respondents: int) -> tuple[list[str], dict[int, dict[str, 
         rng = random.Random(7)
         actor: Any = SimpleNamespace(name="Familienzentrum", sector="", provider_type="", districts=[], code="")
         answers: dict[int, dict[str, list[str]]] = {}
-        for number, (_page, questions) in enumerate(surveys.pages_with_questions(survey), start=1):
+        for number, (_page, questions) in enumerate(survey_pages.pages_with_questions(survey), start=1):
             raw: dict[str, list[str]] = {}
             for question in questions:
                 raw.update(_raw_answer(question, question.key, rng, actor, []))

@@ -96,23 +96,24 @@ def respondent_profile() -> dict:
 def chart_profile(base_path: str | None) -> dict:
     if not base_path:
         return {}
-    from analysis import charts
+    from analysis.charts import defaults as default_charts
+    from analysis.charts import frame as chart_frame
 
     from .synthetic import grow
 
     with open(base_path, "rb") as source:
         dataset = grow(pickle.load(source), 1000)
     question = next(q for q in dataset.questions if q.kind in ("single_choice", "multiple_choice"))
-    chart = charts.chart_for(dataset, question)
+    chart = default_charts.chart_for(dataset, question)
     assert chart is not None, question.key  # a choice question has a chart
-    charts.render(chart)  # warm up fonts
+    chart_frame.render(chart)  # warm up fonts
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
     for _ in range(5):
-        chart = charts.chart_for(dataset, question)
+        chart = default_charts.chart_for(dataset, question)
         assert chart is not None
-        charts.render(chart)
+        chart_frame.render(chart)
     profile.disable()
     out = io.StringIO()
     return {"question": question.key, "ms_per_chart": (time.perf_counter() - started) / 5 * 1000,

@@ -1,7 +1,7 @@
 """Synthetic surveys of any size, grown from the demo survey so every question kind has real answers.
 
 `base_dataset()` loads the demo data into a throw-away SQLite instance and reads the demo survey
-through the app's own bridge (`survey.services.results.build_dataset`). `grow()` turns it into a
+through the app's own bridge (`survey.services.results.dataset.build_dataset`). `grow()` turns it into a
 dataset of n responses by copying answers (each response gets its own copy, so memory is real).
 `network_dataset()` builds 500 organisations with 5,000 ties through the partner roster.
 """
@@ -26,7 +26,9 @@ def base_dataset():
     from survey.extensions import db
     from survey.models import Survey
     from survey.services.demo import load_demo
-    from survey.services.results import build_dataset
+    from survey.services.results.dataset import (
+        build_dataset,
+    )
 
     with tempfile.TemporaryDirectory(prefix="lueckenlos-synth-") as tmp:
         app = make_app(Path(tmp))

@@ -248,7 +248,7 @@ class Kind:
     The class attributes are what the rest of the code asks instead of comparing kind names:
     `family` groups kinds for comparisons and forms, `summary` names the function of
     `analysis.statistics.SUMMARIES` that summarises an answer, `chart` the chart of
-    `analysis.charts.CHARTS` that draws the summary.
+    `analysis.charts.defaults.CHARTS` that draws the summary.
     """
 
     name = ""

@@ -239,7 +239,7 @@ def load_catalogue(directory: Path | str = DATA_DIR) -> Catalogue:
             modules.append(module)
             files[module.key] = path.name
     templates = tuple(_load_template(p, reader) for p in sorted((directory / "templates").glob("*.toml")))
-    catalogue = Catalogue(modules=tuple(modules), templates=templates)
+    catalogue = Catalogue(modules=tuple(modules), templates=templates, lists=dict(reader.lists))
     _check_references(catalogue, files, reader)
     if reader.problems:
         raise CatalogueError(reader.problems)

@@ -118,6 +118,7 @@ class Catalogue:
 
     modules: tuple[Module, ...]
     templates: tuple[SurveyTemplate, ...] = ()
+    lists: dict[str, tuple[Option, ...]] = field(default_factory=dict, compare=False)  # lists.toml by name
     by_key: dict[str, Question] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

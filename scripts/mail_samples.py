@@ -29,6 +29,7 @@ def main(out: Path) -> None:
     from survey.extensions import db
     from survey.models import Invitation, OutboxMessage, Response, User
     from survey.services import accounts, delivery, invitations, surveys
+    from survey.services import follow_up as follow_up_service
 
     for old in out.glob("*.eml"):
         old.unlink()
@@ -79,7 +80,7 @@ def main(out: Path) -> None:
     with app.app_context():
         waiting_invitation, admin_now = db.session.get(Invitation, waiting_id), db.session.get(User, admin_id)
         assert waiting_invitation is not None and admin_now is not None  # made above
-        invitations.remind([waiting_invitation])
+        follow_up_service.remind([waiting_invitation])
         accounts.invite_user(admin_now, "kollegin@kreis-dueren.de", "planner")
         accounts.request_password_reset(analyst_email)
         accounts.change_password(admin_now, password, "ein-neues-langes-Kennwort-43")

@@ -33,7 +33,9 @@ from .services.accounts import (
 )
 from .services.delivery import deliver_due, single_worker
 from .services.demo import load_demo
-from .services.invitations import due_scheduled_reminders
+from .services.follow_up import (
+    due_scheduled_reminders,
+)
 from .worker import Heartbeat, Outage, run_worker
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from wtforms import BooleanField, Field, SelectField, SelectMultipleField, Strin
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 
-from .services import invitations as invitation_service
+from .services import mail_texts
 from .services.address_paste import PastedAddress
 
 MAX_PASTED_ROWS = 5000  # rows one review page may post back
@@ -56,7 +56,7 @@ class MailTextsForm(FlaskForm):
         ok = super().validate(extra_validators)
         for name in TEXT_FIELDS:
             text = self[name].data or ""
-            problems = invitation_service.check_template(text, require_link=name.endswith("_text") and bool(text.strip()))
+            problems = mail_texts.check_template(text, require_link=name.endswith("_text") and bool(text.strip()))
             if problems:
                 self[name].errors = list(self[name].errors) + problems
                 ok = False

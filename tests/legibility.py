@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from analysis import charts
+from analysis.charts import frame as chart_frame
 
 
 def drawn_texts(fig: Figure) -> tuple[list[Text], object]:
@@ -25,7 +25,7 @@ def drawn_texts(fig: Figure) -> tuple[list[Text], object]:
         if self.get_visible() and self.get_text().strip():
             drawn[id(self)] = self
 
-    fig.set_dpi(charts.DPI)  # as rendered: text widths do not scale exactly with the resolution
+    fig.set_dpi(chart_frame.DPI)  # as rendered: text widths do not scale exactly with the resolution
     canvas = FigureCanvasAgg(fig)
     with mock.patch.object(Text, "draw", spy):
         canvas.draw()

@@ -24,9 +24,10 @@ from survey.models import Actor, Pseudonym, Survey
 from survey.services import invitations as invitation_service
 from survey.services import pseudonyms
 from survey.services import responses as response_service
-from survey.services import results as results_service
 from survey.services import surveys as survey_service
 from survey.services import waves as wave_service
+from survey.services.results import charts as results_charts
+from survey.services.results import dataset as results_dataset
 
 KEYS = ["akteur.name", "akteur.sektor", "akteur.traegerart", "akteur.stadtteile", "akteur.ansprechperson",
         "akteur.anmerkungen", "angebote.angebote", "kooperation.partner"]
@@ -111,8 +112,8 @@ def _routes(app) -> list:
 def _urls(app, ids: dict[str, int], query: dict[str, str]) -> dict[str, list[str]]:
     """endpoint → URLs: every chart of the page under every format, every other route once."""
     with app.test_request_context():
-        dataset = results_service.build_dataset(db.session.get(Survey, ids["survey"]), False, False)
-        names = list(results_service.SPECIAL_CHARTS) + [q.key for q in dataset.questions]
+        dataset = results_dataset.build_dataset(db.session.get(Survey, ids["survey"]), False, False)
+        names = list(results_charts.SPECIAL_CHARTS) + [q.key for q in dataset.questions]
         db.session.remove()
         found: dict[str, list[str]] = {}
         for rule in _routes(app):

@@ -271,11 +271,11 @@ def test_nimmt_nicht_teil_stops_reminders_counts_as_reached_and_can_be_undone(ap
 
 def test_a_declined_organisation_that_opens_its_link_after_all_is_answering(app, planner, inbox, client):
     _survey_id, invitation_id, received = _sent_invitation(app, planner, inbox)
-    from survey.services import invitations as invitation_service
+    from survey.services import follow_up as follow_up_service
     from survey.services import responses
     with app.app_context():
         invitation = db.session.get(Invitation, invitation_id)
-        invitation_service.mark_declined(invitation, "Absage")
+        follow_up_service.mark_declined(invitation, "Absage")
         responses.start(invitation)
         db.session.commit()
         assert db.session.get(Invitation, invitation_id).status is InvitationStatus.OPENED

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from factories import deliver, invite, make_survey
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey
+from survey.services import follow_up as follow_up_service
 from survey.services import invitations
 from test_respond import text_of
 
@@ -24,7 +25,7 @@ def test_declining_on_the_welcome_page_stops_reminders_and_counts_as_reached(app
     survey_id, tokens = _invited(app, planner)
     deliver(app)
     with app.app_context():
-        invitations.remind([invitations.find_by_token(tokens[0])])  # queued, not yet sent
+        follow_up_service.remind([invitations.find_by_token(tokens[0])])  # queued, not yet sent
         db.session.commit()
     welcome = client.get(f"/r/{tokens[0]}").get_data(as_text=True)
     assert f'href="/r/{tokens[0]}/absagen">Ich möchte nicht teilnehmen</a>' in welcome
@@ -45,7 +46,7 @@ def test_declining_on_the_welcome_page_stops_reminders_and_counts_as_reached(app
             OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "reminder"))
         assert reminder.status is OutboxStatus.CANCELLED
         survey = db.session.get(Survey, survey_id)
-        assert invitations.remind_not_submitted(survey) == 1  # only the other organisation
+        assert follow_up_service.remind_not_submitted(survey) == 1  # only the other organisation
         counts = invitations.counts(survey)
         assert counts["declined"] == 1 and counts.invited == 2 and counts.rate == 0.0
         db.session.commit()

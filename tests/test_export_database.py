@@ -18,8 +18,8 @@ from survey.extensions import db
 from survey.models import Survey, User
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
-from survey.services import results as service
 from survey.services import surveys as survey_service
+from survey.services.results import dataset as results_dataset
 
 WHAT = {"responses": "antworten", "offers": "angebote", "partners": "kooperationen"}
 
@@ -57,7 +57,7 @@ def test_streamed_rows_equal_the_built_dataset_and_read_back(app, planner, plann
     survey_id = _store(app, planner[0], questions, rng)
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
-        dataset = service.build_dataset(survey, include_drafts=True)
+        dataset = results_dataset.build_dataset(survey, include_drafts=True)
         db.session.remove()
     groups = {"offers": keys.OFFERS, "partners": keys.PARTNERS}
     for variant, word in zip(VARIANTS, ("rohdaten", "lesbar"), strict=True):

@@ -11,6 +11,7 @@ from factories import deliver, invite, login, make_survey, make_user, token_from
 from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, User
+from survey.services import follow_up as follow_up_service
 from survey.services import invitations
 from survey.services.tokens import hash_token
 
@@ -148,7 +149,7 @@ def test_reminder_is_cancelled_when_the_organisation_submits_before_delivery(app
     survey_id = _survey(app, planner)
     deliver(app)
     with app.app_context():
-        invitations.remind_not_submitted(db.session.get(Survey, survey_id))
+        follow_up_service.remind_not_submitted(db.session.get(Survey, survey_id))
         db.session.commit()
         invitation = db.session.scalar(sa.select(Invitation))
         invitation.status = InvitationStatus.SUBMITTED
@@ -183,7 +184,7 @@ def test_scheduled_reminder_waits_for_its_day(app, planner):
     survey_id = _survey(app, planner, deadline=deadline, remind_days_before=3)
     deliver(app)
     with app.app_context():
-        assert invitations.due_scheduled_reminders() == 0
+        assert follow_up_service.due_scheduled_reminders() == 0
         assert db.session.get(Survey, survey_id).scheduled_reminder_sent_at is None
 
 

@@ -26,6 +26,7 @@ from survey.backup import pg_tool
 from survey.extensions import db
 from survey.models import AccountToken, Invitation, OutboxMessage, OutboxStatus, Survey, User
 from survey.services import accounts, invitations, tokens
+from survey.services import follow_up as follow_up_service
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000/(r|passwort)/([A-Za-z0-9_-]{20,})")
 
@@ -92,6 +93,7 @@ def test_a_copy_of_database_instance_folder_and_log_opens_no_link(app, planner, 
         return token
 
     monkeypatch.setattr(invitations, "new_token", recording_new_token)
+    monkeypatch.setattr(follow_up_service, "new_token", recording_new_token)
     monkeypatch.setattr(accounts, "new_token", recording_new_token)
     survey_id = _survey(app, planner)
     client = app.test_client()
@@ -104,9 +106,9 @@ def test_a_copy_of_database_instance_folder_and_log_opens_no_link(app, planner, 
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
         first, second, third = invitations.invitations_of_survey(survey)
-        invitations.resend(first)  # same link
-        invitations.resend(second, new_link=True)  # a new link: the old one ends
-        invitations.remind([third])
+        follow_up_service.resend(first)  # same link
+        follow_up_service.resend(second, new_link=True)  # a new link: the old one ends
+        follow_up_service.remind([third])
         admin_user = db.session.get(User, admin[0])
         colleague = accounts.invite_user(admin_user, "kollegin@musterhausen.example", "planner", "Kollegin")
         accounts.resend_invitation(admin_user, colleague)
@@ -144,8 +146,8 @@ def test_resend_and_reminder_carry_the_same_link_and_it_opens(app, planner, inbo
     deliver(app)
     with app.app_context():
         invitation = invitations.invitations_of_survey(db.session.get(Survey, survey_id))[0]
-        assert invitations.resend(invitation) is None  # "same link"
-        invitations.remind([invitation])
+        assert follow_up_service.resend(invitation) is None  # "same link"
+        follow_up_service.remind([invitation])
         db.session.commit()
     deliver(app)
     links = _links_in(inbox, "kita@traeger.example")
@@ -172,7 +174,7 @@ def test_after_rotation_and_removal_of_the_old_key_old_links_still_open(app, pla
     with _app_with(app, LINK_KEYS=new_key) as rotated:  # the old key is gone
         deliver(rotated)  # the queued mails are filled in with the new key
         with rotated.app_context():
-            invitations.resend(db.session.scalar(sa.select(Invitation)))
+            follow_up_service.resend(db.session.scalar(sa.select(Invitation)))
             db.session.commit()
         deliver(rotated)
         links = _links_in(inbox, "kita@traeger.example")
@@ -191,7 +193,7 @@ def test_a_new_secret_key_keeps_every_link(app, planner, inbox):
     deliver(app)
     with _app_with(app, SECRET_KEY="a-completely-new-secret-key") as renewed:
         with renewed.app_context():
-            invitations.resend(db.session.scalar(sa.select(Invitation)))
+            follow_up_service.resend(db.session.scalar(sa.select(Invitation)))
             db.session.commit()
         deliver(renewed)
         links = _links_in(inbox, "kita@traeger.example")
@@ -210,7 +212,7 @@ def test_a_mail_whose_link_no_key_opens_fails_with_the_reason_and_a_new_link_hel
     with app.app_context():
         invitation = db.session.scalar(sa.select(Invitation))
         assert invitation.status.value == "failed" and "LINK_KEYS" in invitation.failed_reason
-        assert invitations.resend(invitation, new_link=True)
+        assert follow_up_service.resend(invitation, new_link=True)
         db.session.commit()
     deliver(app)
     assert app.test_client().get(f"/r/{_links_in(inbox, 'kita@traeger.example')[0][1]}").status_code == 200
@@ -253,7 +255,7 @@ def test_flask_links_migrate_moves_older_links_out_of_the_outbox_and_they_keep_w
     deliver(app)  # the pending reset mail goes out with its link filled in
     assert _links_in(inbox, admin[1]) == [("passwort", reset)]
     with app.app_context():
-        assert invitations.resend(db.session.scalar(sa.select(Invitation))) is None  # the same link
+        assert follow_up_service.resend(db.session.scalar(sa.select(Invitation))) is None  # the same link
         db.session.commit()
     deliver(app)
     assert _links_in(inbox, "kita@traeger.example") == [("r", token)]
@@ -334,7 +336,7 @@ def test_a_withdrawn_link_is_not_kept_sealed_and_no_queued_mail_carries_it(app, 
     assert client.post(f"/r/{token}/link").status_code == 302  # the respondent asks for the link again ...
     with app.app_context():
         invitation = db.session.scalar(sa.select(Invitation))
-        invitations.withdraw(invitation)  # ... and the planner withdraws it before the worker runs
+        follow_up_service.withdraw(invitation)  # ... and the planner withdraws it before the worker runs
         db.session.commit()
         assert invitation.token_sealed is None
     deliver(app)

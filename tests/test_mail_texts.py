@@ -14,7 +14,8 @@ import pytest
 from factories import deliver, invite, make_survey, make_user
 from survey.extensions import db
 from survey.models import Survey
-from survey.services import invitations
+from survey.services import follow_up as follow_up_service
+from survey.services import invitations, mail_texts
 from test_respond import text_of
 
 KOMMUNEN = [("Stadt Wuppertal", "die Stadt Wuppertal"), ("Kreis Düren", "der Kreis Düren"),
@@ -35,7 +36,7 @@ def _mails_of_one_respondent(app, client, inbox, kommune: str, deadline: dt.date
         token = invite(survey)
     deliver(app)
     with app.app_context():
-        invitations.remind([invitations.find_by_token(token)])
+        follow_up_service.remind([invitations.find_by_token(token)])
         db.session.commit()
     deliver(app)
     welcome = text_of(client.get(f"/r/{token}"))
@@ -103,10 +104,10 @@ def test_the_deadline_sentence_is_a_placeholder_planners_can_use(app, planner):
     with app.app_context():
         survey = make_survey(planner[0])
         survey.deadline = dt.date(2027, 1, 8)
-        invitations.save_texts(survey, "", "Bis dann: {Fristsatz} Dauer {Zeitaufwand}. {Link}", "", "", None)
+        mail_texts.save_texts(survey, "", "Bis dann: {Fristsatz} Dauer {Zeitaufwand}. {Link}", "", "", None)
         survey = db.session.get(Survey, survey.id)
         invitation, _token = invitations.invite(survey, "x@traeger.example")
-        mail = invitations.render_mail(survey, invitation, "http://link")
+        mail = mail_texts.render_mail(survey, invitation, "http://link")
         assert "Bis dann: Bitte antworten Sie bis zum 8. Januar 2027. Dauer etwa 5 Minuten." in mail.text
         db.session.rollback()
 

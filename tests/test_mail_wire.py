@@ -25,6 +25,7 @@ from survey import config, create_app
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Response, User
 from survey.services import accessibility, accounts, invitations, links, surveys
+from survey.services import follow_up as follow_up_service
 from survey.services.delivery import deliver_due
 from test_outbox import free_port
 
@@ -121,7 +122,7 @@ def _extreme_mails(app, kommune_name: str) -> None:
     app.test_client().post(f"/r/{waiting_token}/start")  # started, not submitted: may be reminded
     app.test_client().post(f"/r/{waiting_token}/link")  # the link mail
     with app.app_context():
-        invitations.remind([db.session.get(Invitation, waiting_id)])
+        follow_up_service.remind([db.session.get(Invitation, waiting_id)])
         accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
         accounts.request_password_reset(analyst_email)
         accounts.change_password(db.session.get(User, planner_id), PASSWORD, "ein-neues-langes-Kennwort-42")

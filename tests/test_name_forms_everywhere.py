@@ -19,6 +19,7 @@ from survey import config
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, Survey, User
 from survey.services import accessibility, accounts, invitations, surveys
+from survey.services import follow_up as follow_up_service
 from survey.services.actors import ActorData
 from survey.services.actors import save as save_actor
 
@@ -84,7 +85,7 @@ def _setup(app, kommune_name: str) -> dict:
     assert respondent.post(f"/r/{done_token}/pruefen").status_code == 302, "submitting failed"
     respondent.post(f"/r/{fresh_token}/link")  # the link mail
     with app.app_context():
-        invitations.remind([db.session.get(Invitation, ids["started_invitation"])])
+        follow_up_service.remind([db.session.get(Invitation, ids["started_invitation"])])
         # the account mails: an invitation to a colleague, a reset link, a changed password
         accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
         accounts.request_password_reset(analyst_email)

@@ -15,7 +15,7 @@ from factories import deliver, make_survey
 from survey import create_app
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, OutboxMessage, OutboxStatus, Survey, utc_now
-from survey.services import delivery, invitations
+from survey.services import delivery, invitations, mail_texts
 
 
 def _invite_many(app, planner, n: int) -> int:
@@ -73,11 +73,10 @@ def test_unknown_placeholder_fails_loudly(app, planner):
     with app.app_context():
         survey = make_survey(planner[0])
         survey.invitation_text = "Hallo {Vorname}, {Link}"
-        with pytest.raises(invitations.TemplateError, match=r"\{Vorname\}"):
+        with pytest.raises(mail_texts.TemplateError, match=r"\{Vorname\}"):
             invitations.invite(survey, "a@b.example")
         db.session.rollback()
-        assert invitations.check_template("Hallo {Vorname}",
-                                          require_link=True)[0].startswith("Den Platzhalter {Vorname}")
+        assert mail_texts.check_template("Hallo {Vorname}", require_link=True)[0].startswith("Den Platzhalter {Vorname}")
 
 
 def test_refused_recipient_fails_with_reason_others_arrive(app, planner, inbox):

@@ -12,7 +12,8 @@ from survey.extensions import db
 from survey.models import Actor, Survey
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
-from survey.services import results as service
+from survey.services.results import dataset as results_dataset
+from survey.services.results import filters as results_filters
 
 KEYS = ["akteur.name", "akteur.sektor", "akteur.traegerart", "angebote.angebote", "kooperation.partner",
         "akteur.ansprechperson"]
@@ -72,8 +73,8 @@ def _organisations(app, survey_id: int, query: str) -> int:
     with app.test_request_context(f"/?{query}"):
         from flask import request
 
-        filters = service.Filters.from_args(MultiDict(request.args))
-        dataset = filters.apply(service.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts, False))
+        filters = results_filters.Filters.from_args(MultiDict(request.args))
+        dataset = filters.apply(results_dataset.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts, False))
         db.session.remove()
         return len(dataset.responses)
 
@@ -83,8 +84,8 @@ def _expected(app, survey_id: int, query: str, contacts: bool, what: str, dialec
     with app.test_request_context(f"/?{query}"):
         from flask import request
 
-        filters = service.Filters.from_args(MultiDict(request.args))
-        dataset = filters.apply(service.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts,
+        filters = results_filters.Filters.from_args(MultiDict(request.args))
+        dataset = filters.apply(results_dataset.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts,
                                                       contacts))
         questions = dataset.questions if contacts else privacy.row_questions(dataset.questions, False)
         body = b"".join(getattr(export, f"{what}_csv")(questions, dataset.responses, dialect))
@@ -129,10 +130,10 @@ def test_stream_reads_in_chunks_and_yields_the_datasets_records(app, survey_id):
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
         for include_drafts, contacts in ((True, True), (True, False), (False, True)):
-            filters = service.Filters(include_drafts=include_drafts)
-            questions = service.export_questions(survey, contacts)
-            streamed = list(service.stream_responses(survey, questions, filters, contacts, chunk=2))
-            whole = service.build_dataset(survey, include_drafts, contacts)
+            filters = results_filters.Filters(include_drafts=include_drafts)
+            questions = results_dataset.export_questions(survey, contacts)
+            streamed = list(results_dataset.stream_responses(survey, questions, filters, contacts, chunk=2))
+            whole = results_dataset.build_dataset(survey, include_drafts, contacts)
             assert streamed == list(whole.responses)
             assert [r.values for r in streamed] == [r.values for r in whole.responses]
             assert questions == whole.questions

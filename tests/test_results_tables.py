@@ -139,13 +139,15 @@ def test_the_table_list_without_the_app_is_the_page_list(app, request, as_planne
     from analysis import tables
     from survey.extensions import db
     from survey.models import Survey
-    from survey.services import results as service
+    from survey.services.results import charts as results_charts
+    from survey.services.results import dataset as results_dataset
+    from survey.services.results import filters as results_filters
 
     client = request.getfixturevalue("planner_client" if as_planner else "analyst_client")
     shown = page_tables(client, survey_id).order
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
-        dataset = service.Filters().apply(service.analysed(service.build_dataset(survey, False, as_planner)))
-        viewer = service.Viewer(planner=as_planner, min_group=app.config["MIN_GROUP_SIZE"])
+        dataset = results_filters.Filters().apply(results_dataset.analysed(results_dataset.build_dataset(survey, False, as_planner)))
+        viewer = results_charts.Viewer(planner=as_planner, min_group=app.config["MIN_GROUP_SIZE"])
         built = tables.dataset_tables(dataset, viewer)
     assert [t.key for t in built] == ["ruecklauf-gesamt", *shown]

@@ -259,7 +259,7 @@ def test_after_deletion_organisations_without_address_keep_distinct_codes_and_no
     # Analysts' codes were keyed by the address where there is no register entry: once the address
     # is deleted, each invitation stands for itself (never one code for all) and no digest stays.
     from survey.models import Pseudonym
-    from survey.services import results as results_service
+    from survey.services.results import dataset as results_dataset
     survey = _answered_survey(planner[0])
     second = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id,
                                                             Invitation.organisation == "Jugendtreff")).one()
@@ -269,7 +269,7 @@ def test_after_deletion_organisations_without_address_keep_distinct_codes_and_no
     db.session.commit()
 
     def codes() -> list[str]:
-        return [r.organisation for r in results_service.build_dataset(survey, contacts=False).responses]
+        return [r.organisation for r in results_dataset.build_dataset(survey, contacts=False).responses]
 
     before = codes()
     assert len(set(before)) == 2

@@ -16,7 +16,9 @@ from factories import deliver, invite, login, make_survey, make_user
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, SurveyState, utc_now
 from survey.services.dashboard import next_step
-from survey.services.invitations import Counts
+from survey.services.invitations import (
+    Counts,
+)
 
 ROLES = ("admin", "planner", "analyst")
 # What each role's start page shows (its h1) and must not offer.

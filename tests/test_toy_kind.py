@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis import charts
+from analysis.charts import defaults as default_charts
 from analysis.reader import read_dataset
 from factories import fetch_prepared, invite
 from questionnaires import formatting as fmt
@@ -111,8 +111,8 @@ def test_a_toy_kind_goes_from_the_builder_to_every_export_the_reader_and_a_chart
     dataset = read_dataset(tmp_path / "antworten.csv", tmp_path / "codebuch.csv")
     question = dataset.question("eigene.1")
     assert question.kind == toy_kind.name and [r.values["eigene.1"] for r in dataset.responses] == [42.5]
-    assert charts.default_chart(question) == "histogram"
-    assert charts.chart_for(dataset, question, planner=True) is not None
+    assert default_charts.default_chart(question) == "histogram"
+    assert default_charts.chart_for(dataset, question, planner=True) is not None
     chart = planner_client.get(f"/results/{survey_id}/chart/eigene.1.svg")
     assert chart.status_code == 200 and b"<svg" in chart.data
     assert PROMPT.split()[0] in _text(planner_client.get(f"/results/{survey_id}"))

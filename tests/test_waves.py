@@ -28,6 +28,7 @@ from flask import current_app
 from factories import PASSWORD, login, make_user, token_from_mail
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, User
+from survey.services import follow_up as follow_up_service
 from survey.services import invitations, responses, surveys
 
 KEYS = ["angebote.geplant", "angebote.anzahl", "angebote.angebote", "kooperation.partner"]
@@ -73,7 +74,7 @@ def _first_wave(app, planner) -> dict[str, int]:
         inv_b, _ = invitations.invite(survey, "b@traeger.example", actor=actors["b"])
         invitations.invite(survey, "d@elternschule.example", organisation="Elternschule")
         inv_e, _ = invitations.invite(survey, "e@traeger.example", actor=actors["e"])
-        invitations.withdraw(inv_e)
+        follow_up_service.withdraw(inv_e)
         _answer(inv_a, {"angebote.geplant": ["vielleicht"], "angebote.anzahl": ["3"],
                         **_offer(0, "Babyclub", lebensphasen="schwangerschaft_geburt"),
                         **_offer(1, "Elterncafé", lebensphasen="kita"),

@@ -8,7 +8,6 @@ and only written by `apply_import`, which checks every row again.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+
+from analysis.csvdialect import neutralise, stream_rows
 
 from ..extensions import db
 from ..models import Actor, Invitation, Kommune, utc_now
@@ -339,18 +340,10 @@ def _export_rows(kommune: Kommune, actors: Iterable[Actor]) -> list[list[str]]:
     return rows
 
 
-def _safe_cell(value: str) -> str:
-    """Neutralise cells a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_csv(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
-    """Semicolon-separated UTF-8 with BOM: opens correctly in German Excel."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for row in _export_rows(kommune, actors):
-        writer.writerow([_safe_cell(c) for c in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Semicolon-separated UTF-8 with BOM (`excel_de`): opens correctly in German Excel; formula-like
+    cells neutralised (`csvdialect.neutralise`)."""
+    return b"".join(stream_rows(_export_rows(kommune, actors), "excel_de"))
 
 
 def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
@@ -360,7 +353,7 @@ def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
     sheet = workbook.active
     sheet.title = "Akteure"
     for row in _export_rows(kommune, actors):
-        sheet.append([_safe_cell(c) for c in row])
+        sheet.append([neutralise(c) for c in row])
     for column, width in zip("ABCDEFGHI", (40, 28, 28, 28, 24, 32, 18, 30, 8), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"

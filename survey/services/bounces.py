@@ -28,7 +28,9 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import BounceOutcome, BounceReport, Invitation, InvitationStatus, Kommune, OutboxMessage, Survey, utc_now
 from . import dsn
-from .invitations import mark_bounced
+from .follow_up import (
+    mark_bounced,
+)
 from .mail_reasons import explain
 
 log = logging.getLogger(__name__)

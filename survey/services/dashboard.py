@@ -16,7 +16,12 @@ from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Invitation, InvitationStatus, Survey, SurveyItem, SurveyState, utc_now
-from .invitations import Counts, reminder_day
+from .follow_up import (
+    reminder_day,
+)
+from .invitations import (
+    Counts,
+)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,16 @@ from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Kommune, Survey, SurveyPage, User
 from . import responses as response_service
 from .accounts import create_user, get_or_create_kommune, set_districts, slug
-from .invitations import current_token, invite, resend, respondent_link
-from .surveys import add_question, create_survey, open_survey, pages_with_questions
+from .follow_up import (
+    resend,
+)
+from .invitations import (
+    current_token,
+    invite,
+    respondent_link,
+)
+from .survey_pages import pages_with_questions
+from .surveys import add_question, create_survey, open_survey
 
 KOMMUNE = "Kreis Düren"
 DISTRICTS = [

@@ -2,7 +2,7 @@
 under `instance/downloads/<kommune id>/`, one per survey + filters + role + data stamp, so nobody
 waits a minute in front of a blank page and a reload finds the file (or the running job).
 
-The key holds the results dataset's data stamp (`results.data_stamp`): once an answer changes, the
+The key holds the results dataset's data stamp (`results.cache.data_stamp`): once an answer changes, the
 key of what the page shows changes, so a stale file is never offered as current; it is deleted
 when its successor is ready, and the periodic job "downloads.cleanup" deletes what nobody fetched.
 The role (planner or analyst, and the minimum group size) is in the key too, so an analyst never
@@ -28,7 +28,10 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..models import Job, JobState, Survey
 from . import jobs, results_page
-from . import results as service
+from .results import cache as results_cache
+from .results import charts as results_charts
+from .results import files as results_files
+from .results import filters as results_filters
 
 KEEP = dt.timedelta(days=2)  # files nobody fetched are deleted after this
 VERSION = 3  # bump when the rendering changes, so files prepared before a deploy are not offered
@@ -58,34 +61,34 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:40]
 
 
-def _family(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> dict[str, Any]:
+def _family(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> dict[str, Any]:
     """What the file shows, without the data stamp."""
     return {"survey_id": survey.id, "what": product.what, "query": filters.query(),
             "planner": viewer.planner, "min_group": viewer.min_group,
             "rows": viewer.rows, "free_text": viewer.free_text}  # a changed sharing setting: another file
 
 
-def key_of(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer,
+def key_of(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer,
            stamp: Any = None) -> str:
-    stamp = service.data_stamp(survey) if stamp is None else stamp
+    stamp = results_cache.data_stamp(survey) if stamp is None else stamp
     return _digest([VERSION, _family(product, survey, filters, viewer), repr(stamp)])
 
 
-def find_all(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> dict[str, Job | None]:
+def find_all(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> dict[str, Job | None]:
     """The current job of every product (one data stamp, one query), for the results page."""
-    stamp = service.data_stamp(survey)
+    stamp = results_cache.data_stamp(survey)
     keys = {p.what: key_of(p, survey, filters, viewer, stamp) for p in PRODUCTS.values()}
     rows = {(j.kind, j.key): j for j in db.session.scalars(sa.select(Job).where(Job.key.in_(keys.values())))}
     return {what: rows.get((PRODUCTS[what].kind, key)) for what, key in keys.items()}
 
 
-def find(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> Job | None:
+def find(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> Job | None:
     """The job of the current file, if one was started."""
     return db.session.execute(sa.select(Job).where(
         Job.kind == product.kind, Job.key == key_of(product, survey, filters, viewer))).scalar_one_or_none()
 
 
-def start(product: Product, survey: Survey, filters: service.Filters, viewer: service.Viewer) -> Job:
+def start(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> Job:
     """The job of the current file: found, or queued. A done job whose file is gone runs again."""
     family = _family(product, survey, filters, viewer)
     job = jobs.enqueue(product.kind, key_of(product, survey, filters, viewer),
@@ -114,7 +117,7 @@ def path_of(job: Job) -> Path | None:
 
 def filename(product: Product, survey: Survey) -> str:
     what = {"bericht": "bericht", "arbeitsmappe": "auswertung"}[product.what]
-    return f"befragung-{survey.id}-{service.file_slug(survey.title)}-{what}.{product.ext}"
+    return f"befragung-{survey.id}-{results_files.file_slug(survey.title)}-{what}.{product.ext}"
 
 
 def _prepare(product: Product, job: Job) -> None:
@@ -123,9 +126,9 @@ def _prepare(product: Product, job: Job) -> None:
     survey = db.session.get(Survey, args["survey_id"])
     if survey is None or survey.kommune_id != job.kommune_id:
         raise jobs.JobError("Die Befragung gibt es nicht mehr.")
-    filters = service.Filters.from_args(MultiDict([(k, v) for k, values in args["query"].items()
+    filters = results_filters.Filters.from_args(MultiDict([(k, v) for k, values in args["query"].items()
                                                    for v in (values if isinstance(values, list) else [values])]))
-    viewer = service.Viewer(planner=bool(args["planner"]), min_group=int(args["min_group"]),
+    viewer = results_charts.Viewer(planner=bool(args["planner"]), min_group=int(args["min_group"]),
                             rows=bool(args.get("rows")), free_text=bool(args.get("free_text")))
     target = folder() / str(survey.kommune_id)
     target.mkdir(parents=True, exist_ok=True)

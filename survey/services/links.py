@@ -23,7 +23,10 @@ from ..extensions import db
 from ..models import AccountToken, Invitation, OutboxMessage
 from ..models.base import table_of
 from .accounts import set_password_link
-from .invitations import current_token, respondent_link
+from .invitations import (
+    current_token,
+    respondent_link,
+)
 from .tokens import hash_token
 
 PLACEHOLDER = link_keys.LINK_PLACEHOLDER

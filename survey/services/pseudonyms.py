@@ -1,7 +1,7 @@
 """Stable random pseudonyms of organisations for analysts, one per organisation and series.
 
 An analyst never sees an organisation's name: the results dataset built for analysts
-(`results.build_dataset(contacts=False)`) and their row downloads carry a code like "E-K7QM4P"
+(`results.dataset.build_dataset(contacts=False)`) and their row downloads carry a code like "E-K7QM4P"
 instead. The code is drawn at random (`secrets`) the first time the organisation appears in any
 wave of a series and stored (`models.Pseudonym`), so the same organisation has the same code in
 every wave and every download, and nothing about the name can be read from it.

@@ -9,10 +9,15 @@ from typing import Any
 
 from analysis import keys as analysis_keys
 from analysis import report as doc
-from analysis.charts import render
+from analysis.charts.frame import (
+    render,
+)
 
 from . import chart_images
-from .results import Chart, Viewer
+from .results.charts import (
+    Chart,
+    Viewer,
+)
 
 REPORT_FORMAT = "png"  # the format the results page shows: the report reuses its cached images
 

@@ -36,8 +36,10 @@ from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
 from . import outbox, waves
-from .invitations import current_token
-from .surveys import pages_with_questions
+from .invitations import (
+    current_token,
+)
+from .survey_pages import pages_with_questions
 
 LINK_RESEND_INTERVAL = dt.timedelta(minutes=10)
 

@@ -15,8 +15,13 @@ from questionnaires.kinds import KINDS
 
 from ..models import Survey
 from . import report as report_service
-from . import results as service
 from . import row_access
+from .results import cache as results_cache
+from .results import charts as results_charts
+from .results import dataset as results_dataset
+from .results import files as results_files
+from .results import filters as results_filters
+from .results import sentences as results_sentences
 
 
 def offer_options(dataset: Any, short: str) -> tuple:
@@ -24,23 +29,23 @@ def offer_options(dataset: Any, short: str) -> tuple:
     return question.options if question else ()
 
 
-def page(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> tuple[Any, Any, dict[str, Any]]:
+def page(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> tuple[Any, Any, dict[str, Any]]:
     """The filtered dataset, its cache key and the page's data (cached: the report reuses it)."""
-    unfiltered, key = service.dataset_for(survey, filters.include_drafts, viewer.planner)
-    unfiltered = service.analysed(unfiltered)
+    unfiltered, key = results_cache.dataset_for(survey, filters.include_drafts, viewer.planner)
+    unfiltered = results_dataset.analysed(unfiltered)
     dataset = filters.apply(unfiltered)
     key = (key, filters)
-    data = service.cached(("page", key, viewer), lambda: page_data(unfiltered, dataset, filters, viewer, key))
+    data = results_cache.cached(("page", key, viewer), lambda: page_data(unfiltered, dataset, filters, viewer, key))
     return dataset, key, data
 
 
-def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: service.Viewer,
+def page_data(unfiltered: Any, dataset: Any, filters: results_filters.Filters, viewer: results_charts.Viewer,
               key: Any) -> dict[str, Any]:
     """Everything the results page shows, computed once per data stamp, filters and viewer."""
-    coverage_charts = service.coverage_charts(dataset, filters, viewer)
+    coverage_charts = results_charts.coverage_charts(dataset, filters, viewer)
     district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
-    net = service.network_view(dataset, key)
-    network_charts = service.network_charts(dataset, net, viewer)
+    net = results_charts.network_view(dataset, key)
+    network_charts = results_charts.network_charts(dataset, net, viewer)
     questions = []
     for question in dataset.questions:
         if not KINDS[question.kind].answerable:
@@ -48,7 +53,7 @@ def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: s
         if question.key in (analysis_keys.OFFERS, analysis_keys.PARTNERS):
             questions.append((question, None))
             continue
-        questions.append((question, service.question_chart(dataset, question, viewer, filters)))
+        questions.append((question, results_charts.question_chart(dataset, question, viewer, filters)))
     for chart in network_charts + [c for _q, c in questions if c]:
         chart.rows  # noqa: B018 - compute lazy tables now, not while rendering from the cache
     vocab = {
@@ -58,27 +63,27 @@ def page_data(unfiltered: Any, dataset: Any, filters: service.Filters, viewer: s
         "kosten": offer_options(unfiltered, analysis_keys.OFFER_COST),
         "setting": offer_options(unfiltered, analysis_keys.OFFER_SETTING),
     }
-    brokers = (service.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
+    brokers = (results_charts.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
                else None)
     data = dict(
         overview=overview_mod.overview(dataset.invitations), vocab=vocab,
         overview_table=tables.overview_table(dataset, viewer),
-        response_chart=service.overview_chart(dataset, viewer),
+        response_chart=results_charts.overview_chart(dataset, viewer),
         rate_tables=tables.rate_tables(dataset, viewer),
-        actor_charts=service.actor_charts(dataset, viewer),
+        actor_charts=results_charts.actor_charts(dataset, viewer),
         coverage_charts=coverage_charts,
-        gaps=service.gap_sentences(district_matrix) if district_matrix else [],
-        dense=service.dense_sentences(district_matrix) if district_matrix else [],
+        gaps=results_sentences.gap_sentences(district_matrix) if district_matrix else [],
+        dense=results_sentences.dense_sentences(district_matrix) if district_matrix else [],
         network_charts=network_charts, net=net, brokers=brokers,
         questions=questions,
         has_offers=dataset.question(analysis_keys.OFFERS) is not None,
         has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
     )
-    data["tables"] = service.page_tables(data)
+    data["tables"] = results_charts.page_tables(data)
     return data
 
 
-def filter_description(dataset: Any, filters: service.Filters) -> str:
+def filter_description(dataset: Any, filters: results_filters.Filters) -> str:
     parts = []
     for codes, label in ((filters.districts, dataset.district_label), (filters.sectors, dataset.sector_label),
                          (filters.provider_types, dataset.provider_type_label)):
@@ -88,26 +93,26 @@ def filter_description(dataset: Any, filters: service.Filters) -> str:
     return text + (" · einschließlich noch nicht abgeschickter Antworten" if filters.include_drafts else "")
 
 
-def filtered_dataset(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> Any:
+def filtered_dataset(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> Any:
     """The filtered dataset (contact data only for planners)."""
-    return filters.apply(service.dataset_for(survey, filters.include_drafts, viewer.planner)[0])
+    return filters.apply(results_cache.dataset_for(survey, filters.include_drafts, viewer.planner)[0])
 
 
-def report_bytes(survey: Survey, filters: service.Filters, viewer: service.Viewer) -> bytes:
+def report_bytes(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> bytes:
     """The results page as an A4 report (tagged PDF): the page's cached data and chart images."""
     analysed, key, data = page(survey, filters, viewer)
     document = report_service.build(
         data, title=survey.title, kommune=survey.kommune.name, viewer=viewer, key=key,
         responses=sum(1 for r in analysed.responses if r.submitted), filters=filter_description(analysed, filters),
-        today=service.today_berlin())
+        today=results_files.today_berlin())
     return report_pdf(document)
 
 
-def write_workbook(survey: Survey, filters: service.Filters, viewer: service.Viewer, file: IO[bytes]) -> None:
+def write_workbook(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer, file: IO[bytes]) -> None:
     """Every table of the page as a sheet, plus the row sheets streamed from the database."""
     contacts = viewer.planner
     analysed, _key, data = page(survey, filters, viewer)
-    questions = service.export_questions(survey, contacts)
+    questions = results_dataset.export_questions(survey, contacts)
     dataset = filtered_dataset(survey, filters, viewer)
     note = tables.suppression_note(viewer)
     refused = "" if contacts else row_access.refusal(survey, False, viewer.min_group, len(dataset.responses))
@@ -115,11 +120,11 @@ def write_workbook(survey: Survey, filters: service.Filters, viewer: service.Vie
         questions = privacy.row_questions(questions, viewer.free_text)
         dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, viewer.free_text),
                           actors=privacy.row_actors(dataset.actors))
-    sheets = workbook.row_sheets(questions, lambda: service.stream_responses(survey, questions, filters, contacts),
+    sheets = workbook.row_sheets(questions, lambda: results_dataset.stream_responses(survey, questions, filters, contacts),
                                  dataset)
     if refused:  # analysts without row-level data: the codebook only, and the note says why
         sheets = [s for s in sheets if s.name == "Codebuch"]
         note = " ".join(p for p in (note, "Keine Einzeldaten:", refused) if p)
     workbook.write_workbook(file, data["tables"], sheets, title=survey.title,
                             description=filter_description(analysed, filters),
-                            privacy_note=note, created=service.now())
+                            privacy_note=note, created=results_files.now())

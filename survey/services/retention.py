@@ -5,7 +5,7 @@ recipient and bodies, bounce reports about them, the demo mailbox's .eml files) 
 `CONTACT_RETENTION_DAYS` after its closing (`Survey.closed_at`, set again by every closing, so a
 reopened survey starts the clock anew), or at once when the planner asks; the invitation's sealed
 link goes with them (no more mail can reach the person). The organisation's name,
-the invitation's states and every answer but the contact person's ("Ansprechperson", `results.CONTACT_KEYS`)
+the invitation's states and every answer but the contact person's ("Ansprechperson", `results.dataset.CONTACT_KEYS`)
 stay: results and later waves do not need a person.
 
 Register contact persons (`Actor.contact_name`, `email`, `phone`) carry their own
@@ -33,7 +33,9 @@ from ..extensions import db
 from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
 from ..models.base import rowcount, utc_now
 from . import jobs, pseudonyms
-from .results import CONTACT_KEYS
+from .results.dataset import (
+    CONTACT_KEYS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class Deleted:
     bounce_reports: int = 0
     mailbox_files: int = 0
     actors: int = 0
-    answers: int = 0  # responses whose contact-person answer (`results.CONTACT_KEYS`) was removed
+    answers: int = 0  # responses whose contact-person answer (`results.dataset.CONTACT_KEYS`) was removed
 
     def add(self, other: Deleted) -> None:
         for name in dataclasses.asdict(self):

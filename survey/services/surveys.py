@@ -19,14 +19,14 @@ import unicodedata
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from questionnaires.kinds import ENTRIES, INFO, KINDS, NUMBER
+from questionnaires.kinds import KINDS, NUMBER
 from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
 from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+from .kommune import open_placeholders
 
 OWN_PREFIX = "eigene"
 
@@ -344,6 +344,21 @@ def option_code(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:40].strip("_")
 
 
+# An own Likert question's scale when the catalogue has no `zustimmung_5` list.
+ZUSTIMMUNG_5 = (
+    Option("trifft_gar_nicht_zu", "Trifft gar nicht zu"),
+    Option("trifft_eher_nicht_zu", "Trifft eher nicht zu"),
+    Option("teils_teils", "Teils, teils"),
+    Option("trifft_eher_zu", "Trifft eher zu"),
+    Option("trifft_voll_zu", "Trifft voll zu"),
+)
+
+
+def agreement_scale(catalogue: Catalogue) -> tuple[Option, ...]:
+    """The catalogue's `zustimmung_5` list (lists.toml), the scale of an own Likert question."""
+    return catalogue.lists.get("zustimmung_5") or ZUSTIMMUNG_5
+
+
 def options_from_lines(text: str) -> tuple[Option, ...]:
     """One option per non-empty line; codes derived from the labels, made unique."""
     options: list[Option] = []
@@ -476,6 +491,29 @@ def condition_problems(survey: Survey) -> list[str]:
     return problems
 
 
+def condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
+    """"Nur wenn „…“ mit „Ja“ beantwortet ist": a condition as the builder and the paper form say it."""
+    if target_item is not None:
+        target = target_item.to_question()
+    else:
+        target = catalogue.get(cond["question"])
+    if target is None:
+        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
+    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
+    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
+
+
+def condition_texts(survey: Survey, catalogue: Catalogue) -> dict[str, str]:
+    """item key -> "Nur wenn „…“ mit „Ja“ beantwortet ist" for the items that have a condition."""
+    by_key = {item.key: item for item in survey.items}
+    texts = {}
+    for item in survey.items:
+        cond = item.definition.get("condition")
+        if cond:
+            texts[item.key] = condition_text(cond, by_key.get(cond["question"]), catalogue)
+    return texts
+
+
 def newer_in_catalogue(survey: Survey, catalogue: Catalogue) -> dict[int, int]:
     """item id -> catalogue version, for items copied from an older version of their question."""
     newer = {}
@@ -494,8 +532,7 @@ def open_survey(survey: Survey) -> None:
     problems = condition_problems(survey)
     if problems:
         raise SurveyError("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
-    from .kommune import open_placeholders  # the Kommune's privacy template leaves [Stellen] to complete
-
+    # The Kommune's privacy template leaves [Stellen] to complete.
     gaps = open_placeholders(survey.privacy_notice or "")
     if gaps:
         raise SurveyError("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
@@ -513,57 +550,3 @@ def close_survey(survey: Survey, now: dt.datetime | None = None) -> None:
     survey.state = SurveyState.CLOSED
     survey.closed_at = now or utc_now()
     db.session.flush()
-
-
-@dataclasses.dataclass(frozen=True)
-class PageView:
-    """A page as respondents see it: its title and position (no database object)."""
-
-    title: str
-    position: int
-
-
-# Opened surveys are frozen, so their pages and questions are computed once per process and key:
-# (survey id, when it was opened, the Kommune's districts as (code, name) pairs).
-_FROZEN_PAGES: dict[tuple, list[tuple[PageView, list[Question]]]] = {}
-_FROZEN_PAGES_LIMIT = 256
-
-
-def _build_pages(survey: Survey) -> list[tuple[PageView, list[Question]]]:
-    pages = db.session.scalars(
-        sa.select(SurveyPage).where(SurveyPage.survey_id == survey.id)
-        .options(selectinload(SurveyPage.items)).order_by(SurveyPage.position)
-    ).all()
-    districts = survey.district_options()
-    return [
-        (PageView(page.title, page.position), [item.to_question(districts) for item in page.items])
-        for page in pages if page.items
-    ]
-
-
-def answering_minutes(pages: list[tuple[PageView, list[Question]]]) -> int:
-    """A rough, honest estimate of the answering time (welcome page and invitation mails say the same):
-    half a minute per question, five minutes per list of entries, rounded to five minutes (at least five)."""
-    seconds = 0
-    for _page, questions in pages:
-        for q in questions:
-            family = KINDS[q.kind].family if q.kind in KINDS else ""
-            seconds += 300 if family == ENTRIES else 0 if family == INFO else 30
-    return max(5, round(seconds / 300) * 5)
-
-
-def pages_with_questions(survey: Survey) -> list[tuple[PageView, list[Question]]]:
-    """Each non-empty page with its questions (district options resolved).
-
-    Respondent pages call this on every request; for an opened (frozen) survey the result is
-    cached per process, keyed so that renamed districts still show at once.
-    """
-    if survey.is_draft:
-        return _build_pages(survey)
-    key = (survey.id, survey.opened_at, survey.district_options())
-    cached = _FROZEN_PAGES.get(key)
-    if cached is None:
-        if len(_FROZEN_PAGES) >= _FROZEN_PAGES_LIMIT:
-            _FROZEN_PAGES.clear()
-        cached = _FROZEN_PAGES[key] = _build_pages(survey)
-    return cached

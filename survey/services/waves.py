@@ -1,4 +1,5 @@
-"""Survey waves: a follow-up survey repeats an earlier one, answers are pre-filled, waves are compared.
+"""Survey waves: a follow-up survey repeats an earlier one and its answers are pre-filled (comparing
+the waves of a series is `wave_results`).
 
 A wave points to the survey it repeats (`Survey.previous_id`); the chain of these links is a
 series. Creating a follow-up copies the survey (pages, questions, settings, mail texts), updates
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +35,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analysis.dataset import Dataset
-from analysis.waves import Wave, is_ended
+from analysis.waves.coverage import (
+    is_ended,
+)
 from questionnaires import formatting as fmt
 from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
@@ -393,44 +394,3 @@ def prefill_info(draft: Mapping[str, list[str]]) -> PrefillInfo:
 def has_status(question: Question) -> bool:
     kind = KINDS[question.kind]
     return kind.family == ENTRIES and not kind.partners and any(field_name(f) == STATUS for f in question.fields)
-
-
-# --- comparing --------------------------------------------------------------------------------------
-
-
-def waves_of(surveys: Sequence[Survey], dataset_of: Any) -> list[Wave]:
-    """`Wave`s for the surveys (oldest first); `dataset_of(survey) -> Dataset`."""
-    return [Wave(label, dataset_of(survey)) for label, survey in zip(wave_labels(surveys), surveys, strict=True)]
-
-
-def respondent_key(record: Any) -> str:
-    """Who answered, across waves: the actor code, else the organisation name (case-folded)."""
-    return record.actor or "name:" + " ".join(str(record.organisation).casefold().split())
-
-
-def only_common(waves: Sequence[Wave]) -> list[Wave]:
-    """The waves restricted to organisations that submitted in every one of them (a panel), so a
-    wave still running does not look like lost offers and ties."""
-    sets = [{respondent_key(r) for r in w.dataset.submitted().responses} for w in waves]
-    common = set.intersection(*sets) if sets else set()
-    return [Wave(w.label, dataclasses.replace(w.dataset, responses=tuple(
-        r for r in w.dataset.responses if r.submitted and respondent_key(r) in common))) for w in waves]
-
-
-def missing_later(waves: Sequence[Wave]) -> list[tuple[str, str, int, int]]:
-    """(earlier, later, answered earlier, of those not answered later) for consecutive waves."""
-    result = []
-    for earlier, later in itertools.pairwise(waves):
-        before = {respondent_key(r) for r in earlier.dataset.submitted().responses}
-        after = {respondent_key(r) for r in later.dataset.submitted().responses}
-        result.append((earlier.label, later.label, len(before), len(before - after)))
-    return result
-
-
-def smallest_wave(waves: Sequence[Wave]) -> int:
-    """Submitted responses of the smallest wave (coverage and networks are hidden below MIN_GROUP)."""
-    return min((len(w.dataset.submitted().responses) for w in waves), default=0)
-
-
-def submitted(dataset: Dataset) -> int:
-    return len(dataset.submitted().responses)

@@ -14,7 +14,8 @@ from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
 from ..services import bounces as bounce_service
-from ..services import dsn
+from ..services import dsn, mail_texts
+from ..services import follow_up as follow_up_service
 from ..services import invitations as invitation_service
 from ..services.surveys import SurveyError
 from . import edit_conflicts as edits
@@ -70,7 +71,7 @@ def index(survey_id: int):
     return render_template(
         "planner/invitations.html", survey=survey, invitations=rows, addresses=addresses,
         counts=invitation_service.counts(survey), status=status, status_filters=STATUS_FILTERS,
-        reminder_day=invitation_service.reminder_day(survey),
+        reminder_day=follow_up_service.reminder_day(survey),
     )
 
 
@@ -175,8 +176,8 @@ TEXT_LABELS = {"invitation_subject": "Betreff der Einladung", "invitation_text":
 
 
 def _stored_texts(survey) -> dict[str, str]:
-    inv_subject, inv_body = invitation_service.texts_of(survey, "invitation")
-    rem_subject, rem_body = invitation_service.texts_of(survey, "reminder")
+    inv_subject, inv_body = mail_texts.texts_of(survey, "invitation")
+    rem_subject, rem_body = mail_texts.texts_of(survey, "reminder")
     return {"invitation_subject": inv_subject, "invitation_text": inv_body, "reminder_subject": rem_subject,
             "reminder_text": rem_body,
             "remind_days_before": "" if survey.remind_days_before is None else str(survey.remind_days_before)}
@@ -202,7 +203,7 @@ def texts(survey_id: int):
                 return edits.conflict_page(conflict, "Text der Einladung und Erinnerung")
             texts = form.texts()
             try:
-                invitation_service.save_texts(survey, texts["invitation_subject"], texts["invitation_text"],
+                mail_texts.save_texts(survey, texts["invitation_subject"], texts["invitation_text"],
                                               texts["reminder_subject"], texts["reminder_text"], form.days())
             except SurveyError as error:
                 db.session.rollback()
@@ -219,7 +220,7 @@ def texts(survey_id: int):
     preview, preview_error = None, ""
     if not (form[f"{kind}_subject"].errors or form[f"{kind}_text"].errors):
         try:
-            preview = invitation_service.render_mail(
+            preview = mail_texts.render_mail(
                 survey, recipient, f"{survey_link_base()}/r/persoenlicher-link-wird-beim-versand-erzeugt", kind,
                 subject=form[f"{kind}_subject"].data or "", body=form[f"{kind}_text"].data or "")
         except SurveyError as error:
@@ -229,7 +230,7 @@ def texts(survey_id: int):
     return render_template(
         "invitations/texts.html", survey=survey, form=form, preview=preview,
         preview_error=preview_error, recipient=recipient, kind=kind,
-        placeholders=invitation_service.PLACEHOLDERS, sender=_sender(),
+        placeholders=mail_texts.PLACEHOLDERS, sender=_sender(),
     )
 
 
@@ -248,7 +249,7 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
     return render_template("invitations/detail.html", survey=survey, invitation=invitation, mails=mails,
                            actor=actor, address=address, address_error=address_error,
                            bounce_reports=bounce_service.reports_of_invitation(invitation),
-                           resend_on_new_address=invitation_service.RESEND_ON_NEW_ADDRESS)
+                           resend_on_new_address=follow_up_service.RESEND_ON_NEW_ADDRESS)
 
 
 @bp.route("/<int:survey_id>/invitations/remind", methods=["POST"])
@@ -257,11 +258,11 @@ def remind(survey_id: int):
     survey = own_survey(survey_id)
     try:
         if request.form.get("mode") == "all":
-            queued = invitation_service.remind_not_submitted(survey)
+            queued = follow_up_service.remind_not_submitted(survey)
             skipped = 0
         else:
             ids = [int(i) for i in request.form.getlist("invitation") if i.isdigit()]
-            queued, skipped = invitation_service.remind_selected(survey, ids)
+            queued, skipped = follow_up_service.remind_selected(survey, ids)
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -285,7 +286,7 @@ def resend_failed(survey_id: int):
     survey = own_survey(survey_id)
     if request.method == "POST":
         try:
-            count = invitation_service.resend_failed(survey)
+            count = follow_up_service.resend_failed(survey)
         except SurveyError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -294,7 +295,7 @@ def resend_failed(survey_id: int):
             flash(f"{count} Einladung(en) werden erneut verschickt (mit demselben Link).", "success")
         return redirect(url_for("invitations.index", survey_id=survey.id))
     return render_template("invitations/resend_failed.html", survey=survey,
-                           failed=invitation_service.failed_invitations(survey))
+                           failed=follow_up_service.failed_invitations(survey))
 
 
 @bp.route("/<int:survey_id>/invitations/<int:invitation_id>", methods=["GET"])
@@ -311,7 +312,7 @@ def resend(survey_id: int, invitation_id: int):
     survey = own_survey(survey_id)
     invitation = _own_invitation(survey, invitation_id)
     try:
-        token = invitation_service.resend(invitation, new_link=bool(request.form.get("new_link")))
+        token = follow_up_service.resend(invitation, new_link=bool(request.form.get("new_link")))
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -328,7 +329,7 @@ def withdraw(survey_id: int, invitation_id: int):
     survey = own_survey(survey_id)
     invitation = _own_invitation(survey, invitation_id)
     try:
-        invitation_service.withdraw(invitation)
+        follow_up_service.withdraw(invitation)
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -349,7 +350,7 @@ def correct_address(survey_id: int, invitation_id: int):
     if conflict:
         return edits.conflict_page(conflict, invitation.organisation or invitation.email)
     try:
-        invitation_service.correct_address(invitation, address, update_register=bool(request.form.get("update_register")))
+        follow_up_service.correct_address(invitation, address, update_register=bool(request.form.get("update_register")))
     except SurveyError as error:
         db.session.rollback()
         invitation = _own_invitation(survey, invitation_id)
@@ -380,7 +381,7 @@ def _state_change(survey_id: int, invitation_id: int, change, done: str):
 def mark_bounced(survey_id: int, invitation_id: int):
     """By hand: the planner learnt that the mail did not arrive (a bounce in their own mailbox, a call)."""
     reason = request.form.get("reason", "").strip() or "Von Hand als unzustellbar markiert."
-    return _state_change(survey_id, invitation_id, lambda i: invitation_service.mark_bounced(i, reason),
+    return _state_change(survey_id, invitation_id, lambda i: follow_up_service.mark_bounced(i, reason),
                          "Die Einladung ist als unzustellbar vermerkt; es gehen keine Erinnerungen an diese Adresse. "
                          "Korrigieren Sie die Adresse, um sie erneut zu senden.")
 
@@ -389,7 +390,7 @@ def mark_bounced(survey_id: int, invitation_id: int):
 @planner_required
 def decline(survey_id: int, invitation_id: int):
     note = request.form.get("note", "")
-    return _state_change(survey_id, invitation_id, lambda i: invitation_service.mark_declined(i, note),
+    return _state_change(survey_id, invitation_id, lambda i: follow_up_service.mark_declined(i, note),
                          "Vermerkt: Die Organisation nimmt nicht teil. Sie bekommt keine Erinnerungen mehr; "
                          "ihr Link funktioniert weiter, falls sie es sich anders überlegt.")
 
@@ -397,7 +398,7 @@ def decline(survey_id: int, invitation_id: int):
 @bp.route("/<int:survey_id>/invitations/<int:invitation_id>/vermerk-zuruecknehmen", methods=["POST"])
 @planner_required
 def undo_mark(survey_id: int, invitation_id: int):
-    return _state_change(survey_id, invitation_id, invitation_service.undo_mark,
+    return _state_change(survey_id, invitation_id, follow_up_service.undo_mark,
                          lambda i: f"Zurückgenommen: Der Status ist wieder „{i.status_label}“.")
 
 

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, current_app, render_template
 
 from analysis.pdf import html_to_pdf
 
-from ..services import results as results_service
+from ..services import survey_pages
 from ..services import surveys as survey_service
+from ..services.results import files as results_files
 from .access import own_survey, planner_required
-from .planner import _condition_texts
 
 bp = Blueprint("paper", __name__, url_prefix="/surveys")
 GROUP_BLOCKS = 3  # repeated blocks printed for a group (offers); more on an extra sheet
@@ -22,12 +22,12 @@ PARTNER_BLOCKS = 5
 def _page(survey_id: int, pdf: bool) -> str:
     survey = own_survey(survey_id)
     conditions = {key: text.replace("Nur wenn", "Nur beantworten, wenn", 1) + "."
-                  for key, text in _condition_texts(survey).items()}
+                  for key, text in survey_service.condition_texts(survey, current_app.extensions["catalogue"]).items()}
     # The browser links static/paper.css (the CSP allows no inline style); WeasyPrint gets it inline.
     paper_css = (Path(current_app.static_folder or "") / "paper.css").read_text(encoding="utf-8") if pdf else ""
     return render_template("paper/questionnaire.html", survey=survey, pdf=pdf, conditions=conditions,
                            paper_css=paper_css,
-                           pages=survey_service.pages_with_questions(survey),
+                           pages=survey_pages.pages_with_questions(survey),
                            group_blocks=GROUP_BLOCKS, partner_blocks=PARTNER_BLOCKS)
 
 
@@ -44,7 +44,7 @@ def pdf(survey_id: int):
     """The print view as a tagged A4 PDF."""
     survey = own_survey(survey_id)
     body = html_to_pdf(_page(survey_id, pdf=True))
-    name = f"befragung-{survey.id}-{results_service.file_slug(survey.title)}-fragebogen.pdf"
+    name = f"befragung-{survey.id}-{results_files.file_slug(survey.title)}-fragebogen.pdf"
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "private, no-store"})

@@ -7,9 +7,7 @@ every change with the German message of `surveys.require_draft`.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,16 +15,15 @@ from flask_login import current_user
 
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
-from questionnaires.model import Catalogue, Option, Question
+from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_to_dict
 
-from .. import config
 from ..extensions import db
 from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
-from ..services import retention, row_access
+from ..services import retention, rosters, row_access, survey_pages
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
@@ -35,61 +32,19 @@ from .access import own_survey, planner_required
 
 bp = Blueprint("planner", __name__, url_prefix="/surveys")
 
-# Used when the catalogue folder has no lists.toml with this scale.
-ZUSTIMMUNG_5 = (
-    Option("trifft_gar_nicht_zu", "Trifft gar nicht zu"),
-    Option("trifft_eher_nicht_zu", "Trifft eher nicht zu"),
-    Option("teils_teils", "Teils, teils"),
-    Option("trifft_eher_zu", "Trifft eher zu"),
-    Option("trifft_voll_zu", "Trifft voll zu"),
-)
-
-
 def _catalogue() -> Catalogue:
     return current_app.extensions["catalogue"]
-
-
-def _agreement_scale() -> tuple[Option, ...]:
-    """The catalogue's `zustimmung_5` list, the scale of an own Likert question."""
-    path = Path(current_app.config.get("CATALOGUE_DIR", config.QUESTIONNAIRES_DIR)) / "lists.toml"
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)["lists"]["zustimmung_5"]["options"]
-        return tuple(Option(str(o["code"]), str(o["label"])) for o in raw)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
-        return ZUSTIMMUNG_5
-
-
-def _districts(survey: Survey) -> tuple[Option, ...]:
-    return survey.district_options()
 
 
 def _as_respondent_sees(question: Question, survey: Survey) -> Question:
     """A catalogue question as it would appear in `survey` (district options filled in)."""
     item = SurveyItem(definition=question_to_dict(question), prompt=question.prompt, required=question.required)
-    return item.to_question(_districts(survey))
+    return item.to_question(survey.district_options())
 
 
 def _rosters(survey: Survey, questions: list[Question]) -> dict[str, dict]:
-    """What the respondent's partner-roster macro needs: the Kommune's actors to pick from (unfiltered)."""
-    rosters = {}
-    if not any(KINDS[q.kind].partners for q in questions):
-        return rosters
-    from ..services.responses import actors_of
-
-    actors = actors_of(survey.kommune_id)
-    sector_question = _catalogue().get("akteur.sektor")
-    sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
-    for q in questions:
-        if KINDS[q.kind].partners:
-            rosters[q.key] = {
-                "actors": actors, "shown": actors, "search": "", "sector": "", "district": "",
-                "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
-                                                           key=lambda c: sectors.get(c, c)),
-                "districts": survey.kommune.district_names(), "chosen": set(),
-                "spatial_word": survey.kommune.spatial_word, "spatial_plural": survey.kommune.spatial_plural,
-            }
-    return rosters
+    """The partner rosters as a respondent first sees them (unfiltered, nothing chosen)."""
+    return rosters.rosters(survey.kommune, questions, _catalogue())
 
 
 def _own_item(survey: Survey, item_id: int) -> SurveyItem:
@@ -133,29 +88,6 @@ def _refuse_unless_draft(survey: Survey):
         flash(str(error), "error")
         return _back_to_builder(survey)
     return None
-
-
-def _condition_texts(survey: Survey) -> dict[str, str]:
-    """item key -> "Nur wenn „…“: Ja" for the items that have a condition."""
-    by_key = {item.key: item for item in survey.items}
-    texts = {}
-    for item in survey.items:
-        cond = item.definition.get("condition")
-        if not cond:
-            continue
-        texts[item.key] = _condition_text(cond, by_key.get(cond["question"]), _catalogue())
-    return texts
-
-
-def _condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
-    if target_item is not None:
-        target = target_item.to_question()
-    else:
-        target = catalogue.get(cond["question"])
-    if target is None:
-        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
-    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
-    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
 
 
 # --- surveys ------------------------------------------------------------------------------------
@@ -211,7 +143,7 @@ def detail(survey_id: int):
     survey = own_survey(survey_id)
     return render_template(
         "planner/detail.html", survey=survey,
-        conditions=_condition_texts(survey),
+        conditions=survey_service.condition_texts(survey, _catalogue()),
         problems=survey_service.condition_problems(survey) if survey.is_draft else [],
         newer=survey_service.newer_in_catalogue(survey, _catalogue()) if survey.is_draft else {},
         previous=survey_service.survey_of_kommune(survey.kommune_id, survey.previous_id) if survey.previous_id else None,
@@ -304,7 +236,7 @@ def catalogue(survey_id: int):
         "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
-        conditions={q.key: _condition_text({"question": q.condition.question, "values": q.condition.values},
+        conditions={q.key: survey_service.condition_text({"question": q.condition.question, "values": q.condition.values},
                                            None, catalogue) for q in shown if q.condition},
     )
 
@@ -509,7 +441,7 @@ def own_question(survey_id: int):
         form.page.data = survey.pages[-1].id
     if form.validate_on_submit():
         kind = form.kind.data
-        options = _agreement_scale() if KINDS[kind].own_scale else options_from_lines(form.options.data or "")
+        options = survey_service.agreement_scale(_catalogue()) if KINDS[kind].own_scale else options_from_lines(form.options.data or "")
         page = _own_page(survey, form.page.data)
         item = _act(
             lambda: survey_service.add_own_question(
@@ -521,7 +453,7 @@ def own_question(survey_id: int):
         )
         if item:
             return _back_to_builder(survey, f"item-{item.id}")
-    return render_template("planner/own_question.html", survey=survey, form=form, scale=_agreement_scale())
+    return render_template("planner/own_question.html", survey=survey, form=form, scale=survey_service.agreement_scale(_catalogue()))
 
 
 # --- preview ---------------------------------------------------------------------------------------
@@ -533,7 +465,7 @@ def own_question(survey_id: int):
 def preview(survey_id: int, number: int):
     """The questionnaire as respondents see it, page by page. Nothing is stored; no response is created."""
     survey = own_survey(survey_id)
-    pages = survey_service.pages_with_questions(survey)
+    pages = survey_pages.pages_with_questions(survey)
     if not pages:
         flash("Die Befragung hat noch keine Fragen. Fügen Sie zuerst Fragen hinzu.", "info")
         return _back_to_builder(survey)
@@ -544,7 +476,7 @@ def preview(survey_id: int, number: int):
     raw = {name: values for name, values in request.args.to_dict(flat=False).items() if not name.startswith("_")}
     return render_template(
         "planner/preview.html", survey=survey, page=page, questions=questions, number=number,
-        page_count=len(pages), raw=raw, conditions=_condition_texts(survey), rosters=_rosters(survey, questions),
+        page_count=len(pages), raw=raw, conditions=survey_service.condition_texts(survey, _catalogue()), rosters=_rosters(survey, questions),
     )
 
 

@@ -24,12 +24,14 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import invitations as invitation_service
-from ..services import outbox
+from ..services import follow_up as follow_up_service
+from ..services import outbox, rosters
 from ..services import responses as response_service
 from ..services import waves as wave_service
-from ..services.invitations import find_by_token
-from ..services.surveys import answering_minutes, pages_with_questions
+from ..services.invitations import (
+    find_by_token,
+)
+from ..services.survey_pages import answering_minutes, pages_with_questions
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -181,7 +183,7 @@ def welcome(token: str):
                            link_state=request.args.get("link"), wait=request.args.get("warten", type=int),
                            declined=invitation.status is InvitationStatus.DECLINED,
                            just_declined=request.args.get("abgesagt") == "1",
-                           can_decline=invitation.status in invitation_service.DECLINE_FROM)
+                           can_decline=invitation.status in follow_up_service.DECLINE_FROM)
 
 
 DECLINE_REASON_MAX = 1000
@@ -205,7 +207,7 @@ def decline(token: str):
                      f"{fmt.number(DECLINE_REASON_MAX)} Zeichen. Bitte kürzen Sie ihn; nichts ist gespeichert.")
         else:
             note = "Über den persönlichen Link abgesagt." + (f" Grund: {reason.strip()}" if reason.strip() else "")
-            invitation_service.mark_declined(invitation, note)
+            follow_up_service.mark_declined(invitation, note)
             db.session.commit()
             return redirect(url_for("respond.welcome", token=token, abgesagt=1) + "#abgesagt")
     return render_template("respond/decline.html", invitation=invitation, survey=invitation.survey, token=token,
@@ -428,30 +430,10 @@ def _anchor(key: str) -> str:
 
 def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str, dict]:
     """For each partner roster on the page: the Kommune's actors, filtered as asked (server side)."""
-    rosters = {}
-    for q in questions:
-        if not KINDS[q.kind].partners:
-            continue
-        kommune = invitation.survey.kommune
-        # The respondent's own organisation is no partner of itself.
-        actors = [a for a in response_service.actors_of(kommune.id) if a.id != invitation.actor_id]
-        search = request.args.get("suche", "").strip()
-        sector = request.args.get("sektor", "").strip()
-        district = request.args.get("stadtteil", "").strip()
-        chosen = {v[0] for n, v in raw.items() if n.startswith(q.key + "/") and n.endswith("/actor") and v and v[0]}
-        catalogue = current_app.extensions["catalogue"]
-        sector_question = catalogue.get("akteur.sektor")
-        sectors = {o.code: o.label for o in sector_question.options} if sector_question else {}
-        rosters[q.key] = {
-            "actors": actors,
-            "shown": response_service.filter_actors(actors, search, sector, district),
-            "search": search, "sector": sector, "district": district,
-            "sectors": sectors, "used_sectors": sorted({a.sector for a in actors if a.sector},
-                                                       key=lambda c: sectors.get(c, c)),
-            "districts": kommune.district_names(), "chosen": chosen,
-            "spatial_word": kommune.spatial_word, "spatial_plural": kommune.spatial_plural,
-        }
-    return rosters
+    return rosters.rosters(
+        invitation.survey.kommune, questions, current_app.extensions["catalogue"],
+        exclude_actor_id=invitation.actor_id, search=request.args.get("suche", "").strip(),
+        sector=request.args.get("sektor", "").strip(), district=request.args.get("stadtteil", "").strip(), raw=raw)
 
 
 def _entry_question(invitation: Invitation, number: int, key: str):

@@ -22,15 +22,20 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from analysis import charts, export, privacy
+from analysis import export, privacy
 from analysis import keys as analysis_keys
+from analysis.charts import frame as chart_frame
 from analysis.csvdialect import stream_rows
 from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Job, Survey
 from ..services import chart_images, downloads, jobs, results_page, row_access
-from ..services import results as service
+from ..services.results import cache as results_cache
+from ..services.results import charts as results_charts
+from ..services.results import dataset as results_dataset
+from ..services.results import files as results_files
+from ..services.results import filters as results_filters
 from ..services.surveys import surveys_of_kommune
 from .access import own_survey
 
@@ -46,12 +51,12 @@ CSV = "text/csv; charset=utf-8"
 
 
 
-def _viewer(survey: Survey) -> service.Viewer:
-    return service.Viewer(planner=bool(current_user.can_plan), min_group=current_app.config["MIN_GROUP_SIZE"],
+def _viewer(survey: Survey) -> results_charts.Viewer:
+    return results_charts.Viewer(planner=bool(current_user.can_plan), min_group=current_app.config["MIN_GROUP_SIZE"],
                           rows=row_access.shared(survey), free_text=row_access.free_text(survey))
 
 
-def _row_refusal(survey: Survey, filters: service.Filters) -> str:
+def _row_refusal(survey: Survey, filters: results_filters.Filters) -> str:
     """Why the viewer may not download row-level data for these filters ("" when they may)."""
     viewer = _viewer(survey)
     if viewer.planner:
@@ -60,20 +65,20 @@ def _row_refusal(survey: Survey, filters: service.Filters) -> str:
     return row_access.refusal(survey, viewer.planner, viewer.min_group, organisations)
 
 
-def _refused(survey: Survey, filters: service.Filters, message: str) -> Response:
+def _refused(survey: Survey, filters: results_filters.Filters, message: str) -> Response:
     """The German page saying why a row-level download is refused (403), with the way back."""
     body = render_template("results/refused.html", survey=survey, message=message, query=filters.query())
     return Response(body, status=403, headers={"Cache-Control": "private, no-store"})
 
 
-def _filters() -> service.Filters:
-    return service.Filters.from_args(request.args)
+def _filters() -> results_filters.Filters:
+    return results_filters.Filters.from_args(request.args)
 
 
-def _dataset(survey: Survey, filters: service.Filters, keyed: bool = False) -> Any:
+def _dataset(survey: Survey, filters: results_filters.Filters, keyed: bool = False) -> Any:
     """The filtered dataset the charts show (contact data only for planners' raw exports);
     with `keyed`, also a cache key for what is computed from it (the network)."""
-    dataset, key = service.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
+    dataset, key = results_cache.dataset_for(survey, filters.include_drafts, bool(current_user.can_plan))
     filtered = filters.apply(dataset)
     return (filtered, (key, filters)) if keyed else filtered
 
@@ -94,12 +99,12 @@ def _variant() -> str:
 
 
 def _filename(survey: Survey, what: str, ext: str) -> str:
-    return f"befragung-{survey.id}-{service.file_slug(survey.title)}-{what}.{ext}"
+    return f"befragung-{survey.id}-{results_files.file_slug(survey.title)}-{what}.{ext}"
 
 
 def _row_filename(survey: Survey, what: str, dialect: str, variant: str | None = None) -> str:
     """antworten-lesbar-<titel>-2026-12-01-excel.csv: what, variant, survey, Berlin date, dialect."""
-    parts = [what, variant, service.file_slug(survey.title), service.today_berlin().isoformat(), DIALECT_FILES[dialect]]
+    parts = [what, variant, results_files.file_slug(survey.title), results_files.today_berlin().isoformat(), DIALECT_FILES[dialect]]
     return "-".join(p for p in parts if p) + ".csv"
 
 
@@ -151,16 +156,16 @@ def chart(survey_id: int, name: str, fmt: str):
     filters = _filters()
     viewer = _viewer(survey)
     dataset, key = _dataset(survey, filters, keyed=True)
-    found = service.find_chart(service.analysed(dataset), name, filters, viewer, key)
+    found = results_charts.find_chart(results_dataset.analysed(dataset), name, filters, viewer, key)
     if found is None:
         abort(404)
-    what = service.file_slug(name.replace(".", "-"), 60)
+    what = results_files.file_slug(name.replace(".", "-"), 60)
     if fmt == "csv":
         return _csv(found.data.csv_rows(), survey, what)
 
     def render() -> bytes | None:
         figure = found.figure()
-        return charts.render(figure, fmt) if figure is not None else None
+        return chart_frame.render(figure, fmt) if figure is not None else None
 
     image = chart_images.image((key, viewer, name, fmt), render)
     if image is None:
@@ -172,13 +177,13 @@ def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[byte
               required: str | None = None) -> Response:
     """A row-level export (one row per response or entry) streamed straight from the database:
     memory stays flat however many responses there are, the first rows leave at once. The rows
-    are those of the filtered dataset the page shows (`service.stream_responses`); `?variante=`
+    are those of the filtered dataset the page shows (`results_dataset.stream_responses`); `?variante=`
     chooses "lesbar" or "Rohdaten"."""
     dialect = _dialect()
     variant = _variant()
     filters = _filters()
     contacts = bool(current_user.can_plan)
-    questions = service.export_questions(survey, contacts)
+    questions = results_dataset.export_questions(survey, contacts)
     if required and not any(q.key == required for q in questions):
         abort(404)
     refused = _row_refusal(survey, filters)
@@ -186,7 +191,7 @@ def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[byte
         return _refused(survey, filters, refused)
     if not contacts:
         questions = privacy.row_questions(questions, row_access.free_text(survey))
-    records = service.stream_responses(survey, questions, filters, contacts)
+    records = results_dataset.stream_responses(survey, questions, filters, contacts)
     chunks = export_csv(questions, records, dialect, VARIANTS[variant])
     return _csv(stream_with_context(chunks), survey, what, encoded=True,
                 filename=_row_filename(survey, what, dialect, variant))
@@ -242,14 +247,14 @@ def _graph(survey: Survey) -> Any:
     """The partner network of the filtered dataset for the row downloads (analysts: nodes named
     by their codes, without the filter attributes)."""
     dataset, key = _dataset(survey, _filters(), keyed=True)
-    dataset = service.analysed(dataset)
+    dataset = results_dataset.analysed(dataset)
     if dataset.question(analysis_keys.PARTNERS) is None:
         abort(404)
     viewer = _viewer(survey)
     partners = sum(1 for r in dataset.responses if r.values.get(analysis_keys.PARTNERS))
     if viewer.suppressing and partners < viewer.min_group:
         abort(404)
-    view = service.network_view(dataset, key)
+    view = results_charts.network_view(dataset, key)
     if view is None:  # the survey asks for no partners
         abort(404)
     graph = view.graph

@@ -11,27 +11,28 @@ shares it, pseudonymised (codes stable across the series), free texts only where
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import Response as HttpResponse
 from flask_login import current_user, login_required
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
 
-from analysis import charts, privacy, wave_charts
-from analysis import waves as analysis_waves
+from analysis import privacy
+from analysis.charts import frame as chart_frame
 from analysis.csvdialect import stream_rows
+from analysis.waves import response as wave_response
+from analysis.waves import series as wave_series
+from analysis.waves.wave import (
+    Wave,
+)
 
 from ..extensions import db
 from ..models import Invitation, Survey
 from ..services import invitations as invitation_service
-from ..services import results as results_service
-from ..services import row_access
+from ..services import wave_results
 from ..services import waves as service
+from ..services.results import files as results_files
 from ..services.surveys import SurveyError
 from .access import own_survey, planner_required
 
@@ -146,167 +147,16 @@ def _both() -> bool:
     return request.args.get("beide") == "1"
 
 
-def _waves(surveys: list[Survey], analysed: bool = True, both: bool = False) -> list[analysis_waves.Wave]:
-    contacts = _planner()
-
-    def dataset_of(s: Survey):
-        dataset, _key = results_service.dataset_for(s, False, contacts)
-        return results_service.analysed(dataset) if analysed else dataset
-
-    waves = service.waves_of(surveys, dataset_of)
-    return service.only_common(waves) if both else waves
+def _waves(surveys: list[Survey], analysed: bool = True, both: bool = False) -> list[Wave]:
+    return wave_results.waves_of(surveys, _planner(), analysed, both)
 
 
-def _rows_refusal(surveys: list[Survey], waves: list[analysis_waves.Wave]) -> str:
-    """Why an analyst may not have the compared waves' row-level data ("" when they may, and for planners)."""
-    if _planner():
-        return ""
-    for s, w in zip(surveys, waves):
-        refused = row_access.refusal(s, False, _min_group(), len(w.dataset.submitted().responses))
-        if refused:
-            return f"{w.label}: {refused}" if len(surveys) > 1 else refused
-    return ""
+def _rows_refusal(surveys: list[Survey], waves: list[Wave]) -> str:
+    return wave_results.rows_refusal(surveys, waves, _planner(), _min_group())
 
 
-def _free_text(surveys: list[Survey]) -> bool:
-    return _planner() or all(row_access.free_text(s) for s in surveys)
-
-
-def _fmt(value: Any, decimals: int = 1) -> Any:
-    if isinstance(value, float):
-        return round(value, decimals)
-    return value
-
-
-@dataclass
-class WaveChart:
-    name: str
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
-    draw: Callable[[], Figure] | None = None
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Comparison:
-    labels: list[str]
-    surveys: list[Survey]
-    charts: list[WaveChart]
-    hidden: str = ""  # why coverage and networks are not shown
-    both: bool = False
-    missing: list[tuple[str, str, int, int]] = field(default_factory=list)
-    running: list[str] = field(default_factory=list)  # labels of waves still open
-    coverage: Any = None
-    networks: Any = None
-
-    def chart(self, name: str) -> WaveChart | None:
-        return next((c for c in self.charts if c.name == name), None)
-
-    def section(self, prefix: str) -> list[WaveChart]:
-        return [c for c in self.charts if c.name.startswith(prefix)]
-
-
-def _response_chart(waves, labels) -> WaveChart:
-    rows = []
-    for w in analysis_waves.compare_response(waves):
-        o = w.overview
-        rate = round(100 * w.response_rate, 1) if w.response_rate is not None else "–"
-        rows.append([w.label, o.invited, o.submitted, rate])
-    _labels, indicators = analysis_waves.series(waves, ("response_rate",))
-    return WaveChart("ruecklauf", "Rücklauf je Befragung", ["Befragung", "Eingeladen", "Abgeschickt", "Rücklaufquote (%)"],
-                     rows, lambda: wave_charts.trend_chart(_labels, indicators, "Rücklaufquote je Befragung"))
-
-
-def _coverage_charts(comparison, labels, refused: str = "", free_text: bool = True) -> list[WaveChart]:
-    header = ["Befragung", "Lebensphase"] + [c.label for c in comparison.columns]
-    rows = []
-    for label, grid in zip(labels, comparison.counts):
-        for row, line in zip(comparison.rows, grid):
-            rows.append([label, row.label, *["–" if v is None else v for v in line]])
-    change = comparison.overall
-    for row, line in zip(comparison.rows, change.deltas):
-        rows.append([f"Veränderung {change.earlier} → {change.later}", row.label,
-                     *["–" if v is None else v for v in line]])
-    offers = change.offers
-    offer_rows = ([["neu", r.organisation, r.name] for r in offers.new]
-                  + [["beendet", r.organisation, r.name] for r in offers.ended]
-                  + [["nicht gemeldet", r.organisation, r.name] for r in offers.not_reported])
-    if refused:  # one row per offer is row-level content
-        offer_rows = []
-    elif not free_text:  # the offer's name is the respondent's own words
-        offer_rows = [[change_word, organisation, "–"] for change_word, organisation, _name in offer_rows]
-    return [
-        WaveChart("abdeckung", "Angebote nach Lebensphase und Stadtteil", header, rows,
-                  lambda: wave_charts.coverage_change_heatmap(comparison),
-                  extra={"change": change, "comparison": comparison}),
-        WaveChart("angebote", f"Angebote {change.earlier} → {change.later}: neu, beendet, nicht gemeldet",
-                  ["Veränderung", "Organisation", "Angebot"], offer_rows, note=refused),
-    ]
-
-
-def _network_chart(comparison) -> WaveChart:
-    header = ["Befragung", "Akteure", "Antwortende", "Kooperationen", "Dichte", "Zentralisierung",
-              "Anteil über Handlungsfelder (%)"]
-    rows = [[f.label, f.actors, f.respondents, f.ties, round(f.density, 3),
-             "–" if f.centralisation is None else round(f.centralisation, 2),
-             "–" if f.cross_sector_share is None else round(100 * f.cross_sector_share, 1)]
-            for f in comparison.figures]
-    return WaveChart("netzwerk", "Kooperationsnetzwerk je Befragung", header, rows,
-                     lambda: wave_charts.network_change_chart(comparison), extra={"comparison": comparison})
-
-
-def _question_charts(waves) -> list[WaveChart]:
-    found = []
-    for item in analysis_waves.compare_questions(waves, min_group=_min_group(), planner=_planner()):
-        header, rows = analysis_waves.comparison_table(item)
-        rows = [[_fmt(c) for c in row] for row in rows]
-        draw = None
-        if isinstance(item, analysis_waves.FrequencyComparison):
-            draw = (lambda c=item: wave_charts.comparison_chart(c, _min_group()))
-        name = "frage-" + item.key.replace("/", "--")
-        found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key}))
-    return found
-
-
-def _trend_chart(waves) -> WaveChart:
-    labels, indicators = analysis_waves.series(waves)
-    header = ["Kennzahl", *labels]
-    rows = [[i.label, *["–" if v is None else round(v, 3 if i.decimals > 1 else 1) for v in i.values]]
-            for i in indicators]
-    return WaveChart("trend", "Entwicklung über die Befragungen", header, rows,
-                     lambda: wave_charts.trend_chart(labels, indicators))
-
-
-def _comparison(survey: Survey) -> Comparison:
-    surveys = _compared(survey)
-    stamp = tuple(results_service.data_stamp(s) for s in surveys)
-    key = ("waves", tuple(s.id for s in surveys), stamp, _planner(), _min_group(), _both())
-    return results_service.cached(key, lambda: _build(surveys, _both()))
-
-
-def _build(surveys: list[Survey], both: bool = False) -> Comparison:
-    waves = _waves(surveys, both=both)
-    labels = [w.label for w in waves]
-    charts_: list[WaveChart] = [_response_chart(_waves(surveys) if both else waves, labels)]
-    result = Comparison(labels, surveys, charts_, both=both,
-                        missing=service.missing_later(_waves(surveys)) if not both else [],
-                        running=[label for label, s in zip(labels, surveys) if s.is_open])
-    if len(waves) < 2:
-        return result
-    charts_ += _question_charts(waves)
-    if not _planner() and service.smallest_wave(waves) < _min_group():
-        result.hidden = (f"Angebote und Netzwerk werden erst gezeigt, wenn in jeder Befragung mindestens "
-                         f"{_min_group()} Antworten eingegangen sind (Schutz kleiner Zahlen).")
-    else:
-        result.coverage = analysis_waves.compare_coverage(waves)
-        result.networks = analysis_waves.compare_networks(waves)
-        charts_ += _coverage_charts(result.coverage, labels, _rows_refusal(surveys, waves), _free_text(surveys))
-        charts_.append(_network_chart(result.networks))
-    if len(waves) >= 3:
-        charts_.append(_trend_chart(waves))
-    return result
+def _comparison(survey: Survey) -> wave_results.Comparison:
+    return wave_results.comparison(_compared(survey), _planner(), _min_group(), _both())
 
 
 @bp.route("/<int:survey_id>")
@@ -317,7 +167,7 @@ def series(survey_id: int):
     waves = _waves(surveys)
     rows = []
     for label, s, w in zip([w.label for w in waves], surveys, waves):
-        overview = analysis_waves.compare_response([w])[0]
+        overview = wave_response.compare_response([w])[0]
         rows.append({"label": label, "survey": s, "invited": overview.overview.invited,
                      "submitted": overview.overview.submitted, "rate": overview.response_rate})
     trend = None
@@ -350,7 +200,7 @@ def _args() -> dict[str, Any]:
 
 
 def _filename(survey: Survey, what: str, ext: str) -> str:
-    return f"vergleich-{survey.id}-{results_service.file_slug(survey.title)}-{what}.{ext}"
+    return f"vergleich-{survey.id}-{results_files.file_slug(survey.title)}-{what}.{ext}"
 
 
 def _download(body: Any, mimetype: str, filename: str, inline: bool = False) -> HttpResponse:
@@ -377,7 +227,7 @@ def chart(survey_id: int, name: str, ext: str):
         return _download(stream_rows([found.header, *found.rows], _dialect()), CSV, _filename(survey, name, "csv"))
     if ext not in FORMATS or found.draw is None:
         abort(404)
-    return _download(charts.render(found.draw(), ext), FORMATS[ext], _filename(survey, name, ext),
+    return _download(chart_frame.render(found.draw(), ext), FORMATS[ext], _filename(survey, name, ext),
                      inline=request.args.get("download") != "1")
 
 
@@ -393,21 +243,15 @@ def series_csv(survey_id: int):
         body = render_template("results/refused.html", survey=survey, message=refused, query={})
         return HttpResponse(body, status=403, headers={"Cache-Control": "private, no-store"})
     if not _planner():
-        free_text = _free_text(surveys)
+        free_text = wave_results.free_text(surveys, False)
         waves = [replace(w, dataset=replace(w.dataset, questions=privacy.row_questions(w.dataset.questions, free_text)))
                  for w in waves]
-    return _download(analysis_waves.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
+    return _download(wave_series.series_csv(waves, _dialect()), CSV, _filename(survey, "reihe", "csv"))
 
 
 @bp.route("/<int:survey_id>/vergleich.pdf")
 @login_required
 def pdf(survey_id: int):
     survey = own_survey(survey_id)
-    comparison = _comparison(survey)
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": f"Vergleich: {survey.title}", "Creator": "Lückenlos"}) as document:
-        for item in comparison.charts:
-            if item.draw is not None:
-                with charts.style():
-                    document.savefig(item.draw())
-    return _download(buffer.getvalue(), "application/pdf", _filename(survey, "vergleich", "pdf"))
+    body = wave_results.pdf(_comparison(survey), survey.title)
+    return _download(body, "application/pdf", _filename(survey, "vergleich", "pdf"))

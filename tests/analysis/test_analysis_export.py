@@ -10,7 +10,8 @@ import pytest
 from analysis import export
 from analysis import statistics as st
 from analysis.csvdialect import neutralise, unneutralise
-from analysis.dataset import Dataset, ResponseRecord
+from analysis.dataset import ResponseRecord
+from analysis.reader import read_dataset
 
 
 def text(chunks) -> bytes:
@@ -99,7 +100,7 @@ def test_round_trip_gives_the_same_frequencies(tmp_path, dataset, dialect):
     offers = write("angebote.csv", export.offers_csv(dataset.questions, dataset.responses, dialect))
     partners = write("partner.csv", export.partners_csv(dataset.questions, dataset.responses, dialect))
     actors = write("akteure.csv", export.actors_csv(dataset.actors, dialect))
-    back = Dataset.from_csv(responses, codebook, entries=[offers, partners], actors_csv=actors)
+    back = read_dataset(responses, codebook, entries=[offers, partners], actors_csv=actors)
 
     assert back.title == dataset.title and back.districts == dataset.districts
     assert [q.key for q in back.questions] == [q.key for q in dataset.questions]
@@ -119,7 +120,7 @@ def test_round_trip_gives_the_same_frequencies(tmp_path, dataset, dialect):
 def test_round_trip_without_actor_file_uses_the_akteur_answers(tmp_path, submitted):
     (tmp_path / "r.csv").write_bytes(text(export.responses_csv(submitted.questions, submitted.responses)))
     (tmp_path / "c.csv").write_bytes(text(export.codebook_csv(submitted)))
-    back = Dataset.from_csv(tmp_path / "r.csv", tmp_path / "c.csv")
+    back = read_dataset(tmp_path / "r.csv", tmp_path / "c.csv")
     assert back.actor("a3").sector == "jugendhilfe" and back.actor("a3").districts == ("nord",)
 
 

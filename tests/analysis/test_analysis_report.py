@@ -14,13 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pdf_report_starts_with_pdf_magic(submitted):
-    pdf = export.pdf_report(submitted)
+    pdf = report.pdf_report(submitted)
     assert pdf.startswith(b"%PDF")
     assert pdf.rstrip().endswith(b"%%EOF")
 
 
 def test_every_page_of_the_report_is_a4_and_says_its_number(submitted):
-    pdf = pdfcheck.reader(export.pdf_report(submitted, today=dt.date(2026, 3, 2), kommune="Stadt Musterhausen"))
+    pdf = pdfcheck.reader(report.pdf_report(submitted, today=dt.date(2026, 3, 2), kommune="Stadt Musterhausen"))
     pages = pdfcheck.texts(pdf)
     assert len(pages) >= 5  # title, contents, sections
     for number, (page, text) in enumerate(zip(pdf.pages, pages, strict=True), start=1):
@@ -33,7 +33,7 @@ def test_every_page_of_the_report_is_a4_and_says_its_number(submitted):
 
 
 def test_contents_give_the_page_each_section_starts_on(submitted):
-    pdf = pdfcheck.reader(export.pdf_report(submitted))
+    pdf = pdfcheck.reader(report.pdf_report(submitted))
     pages = pdfcheck.texts(pdf)
     contents = re.findall(r"^(\d)\. (.+?)[ .]*(\d+)$", pages[1], re.MULTILINE)
     assert [title for _n, title, _page in contents] == [
@@ -43,7 +43,7 @@ def test_contents_give_the_page_each_section_starts_on(submitted):
 
 
 def test_report_is_tagged_with_language_title_figure_texts_and_header_cells(submitted):
-    pdf = pdfcheck.reader(export.pdf_report(submitted))
+    pdf = pdfcheck.reader(report.pdf_report(submitted))
     root = pdf.trailer["/Root"]
     assert root["/Lang"] == "de" and root["/MarkInfo"]["/Marked"]
     assert "Bestandsaufnahme Präventionskette Nordstadt 2024" in pdf.metadata.title

@@ -26,9 +26,17 @@ import io
 import matplotlib.image
 import pytest
 
-from analysis import charts, export, wave_charts, waves
+from analysis import export, wave_charts
+from analysis.charts import frame as chart_frame
 from analysis.dataset import ActorRecord, Dataset, InvitationRecord, ResponseRecord
-from analysis.waves import Wave
+from analysis.waves import coverage as wave_coverage
+from analysis.waves import networks as wave_networks
+from analysis.waves import questions as wave_questions
+from analysis.waves import response as wave_response
+from analysis.waves import series as wave_series
+from analysis.waves.wave import (
+    Wave,
+)
 from questionnaires.model import Option, Question
 
 UTC = dt.UTC
@@ -137,13 +145,13 @@ def row(comparison, code):
 
 
 def test_only_questions_of_every_wave_are_compared():
-    assert waves.common_keys(TWO) == [
+    assert wave_questions.common_keys(TWO) == [
         "netzwerk.lebensphasen", "akteur.mitarbeitende", "angebote.angebote", "kooperation.partner"]
-    assert waves.compare_question(TWO, "neu.frage") == []
+    assert wave_questions.compare_question(TWO, "neu.frage") == []
 
 
 def test_choice_changes_in_percentage_points_with_options_matched_by_code():
-    (comparison,) = waves.compare_question(TWO, "netzwerk.lebensphasen", planner=True)
+    (comparison,) = wave_questions.compare_question(TWO, "netzwerk.lebensphasen", planner=True)
     assert comparison.n == (3, 3)
     assert [r.code for r in comparison.rows] == ["schwangerschaft", "kita", "grundschule", "jugend"]
     kita = row(comparison, "kita")
@@ -154,13 +162,13 @@ def test_choice_changes_in_percentage_points_with_options_matched_by_code():
     dropped, added = row(comparison, "grundschule"), row(comparison, "jugend")
     assert dropped.present == (True, False) and dropped.counts == (1, None) and dropped.change is None
     assert added.present == (False, True) and added.percents[1] == pytest.approx(100 / 3) and added.change is None
-    header, rows = waves.comparison_table(comparison)
+    header, rows = wave_questions.comparison_table(comparison)
     assert header[-1] == "Δ 2024 → 2025 (pp)"
     assert rows[2] == ["Grundschule", 1, "–", pytest.approx(100 / 3), "–", "–"]
 
 
 def test_three_waves_give_steps_and_first_to_last():
-    (comparison,) = waves.compare_question(THREE, "netzwerk.lebensphasen", planner=True)
+    (comparison,) = wave_questions.compare_question(THREE, "netzwerk.lebensphasen", planner=True)
     kita = row(comparison, "kita")
     assert kita.changes == pytest.approx((100 / 3, -100 / 3))
     assert kita.change == pytest.approx(0.0)
@@ -170,12 +178,12 @@ def test_three_waves_give_steps_and_first_to_last():
 
 
 def test_numeric_summaries_and_their_differences():
-    (two,) = waves.compare_question(TWO, "akteur.mitarbeitende", planner=True)
+    (two,) = wave_questions.compare_question(TWO, "akteur.mitarbeitende", planner=True)
     assert two.n == (3, 3)  # the response in progress (99 staff) is left out
     assert two.means == pytest.approx((20 / 3, 7.0))
     assert two.mean_change == pytest.approx(1 / 3)
     assert two.median_change == pytest.approx(0.0)
-    (three,) = waves.compare_question(THREE, "akteur.mitarbeitende", planner=True)
+    (three,) = wave_questions.compare_question(THREE, "akteur.mitarbeitende", planner=True)
     assert three.mean_changes == pytest.approx((1 / 3, 2.0))
     assert three.median_changes == pytest.approx((0.0, 3.0))
     assert three.mean_change == pytest.approx(7 / 3)
@@ -183,14 +191,14 @@ def test_numeric_summaries_and_their_differences():
 
 
 def test_small_counts_are_suppressed_for_analysts():
-    (comparison,) = waves.compare_question(TWO, "netzwerk.lebensphasen")
+    (comparison,) = wave_questions.compare_question(TWO, "netzwerk.lebensphasen")
     schwanger = row(comparison, "schwangerschaft")
     assert schwanger.counts == (None, None) and schwanger.change is None
     assert row(comparison, "kita").counts == (None, 3)  # 2 of 3 hidden, 3 of 3 shown
 
 
 def test_every_shared_question_gets_a_comparison():
-    found = waves.compare_questions(TWO, planner=True)
+    found = wave_questions.compare_questions(TWO, planner=True)
     assert [c.key for c in found] == [
         "netzwerk.lebensphasen", "akteur.mitarbeitende", "angebote.angebote", "kooperation.partner"]
     offers = found[2]
@@ -201,7 +209,7 @@ def test_every_shared_question_gets_a_comparison():
 
 
 def test_coverage_matrices_on_common_axes_and_cell_deltas():
-    comparison = waves.compare_coverage(TWO)
+    comparison = wave_coverage.compare_coverage(TWO)
     assert [o.code for o in comparison.rows] == ["schwangerschaft", "kita", "grundschule", "jugend"]
     assert [o.code for o in comparison.columns] == ["nord", "mitte", "eving"]
     assert comparison.counts[0] == ((1, 1, 0), (2, 0, 0), (0, 0, 0), (None, None, None))
@@ -215,16 +223,16 @@ def test_coverage_matrices_on_common_axes_and_cell_deltas():
 
 
 def test_new_ended_and_unreported_offers():
-    changes = waves.offer_changes(W2024, W2025)
+    changes = wave_coverage.offer_changes(W2024, W2025)
     assert names(changes.new) == ["Jugendtreff", "Leseclub"]
     assert names(changes.ended) == ["Babyclub"]  # marked "beendet"
     assert names(changes.continued) == ["Elterncafé", "hebammensprechstunde"]  # name normalised
     assert names(changes.not_reported) == ["Krabbelgruppe"]  # a3 did not answer 2025
-    assert waves.active_offer_count(W2025) == 4
+    assert wave_coverage.active_offer_count(W2025) == 4
 
 
 def test_three_waves_offers_and_gaps_step_by_step_and_overall():
-    comparison = waves.compare_coverage(THREE)
+    comparison = wave_coverage.compare_coverage(THREE)
     second = comparison.steps[1].offers
     assert names(second.new) == ["Krabbelgruppe"]
     assert names(second.ended) == ["Jugendtreff", "hebammensprechstunde"]  # beendet / answered without it
@@ -242,7 +250,7 @@ def test_three_waves_offers_and_gaps_step_by_step_and_overall():
 
 
 def test_ties_added_lost_and_kept():
-    comparison = waves.compare_networks(TWO)
+    comparison = wave_networks.compare_networks(TWO)
     change = comparison.overall
     assert change.added == {("a1", "a4")}
     assert change.lost == {("a1", "a3"), ("a3", "a4"), ("a3", "a5")}
@@ -251,7 +259,7 @@ def test_ties_added_lost_and_kept():
 
 
 def test_network_figures_per_wave():
-    comparison = waves.compare_networks(THREE)
+    comparison = wave_networks.compare_networks(THREE)
     figures = comparison.figures
     assert [f.actors for f in figures] == [5, 5, 5]
     assert [f.ties for f in figures] == [4, 2, 2]
@@ -266,23 +274,23 @@ def test_network_figures_per_wave():
 def test_freeman_centralisation_of_a_star_is_one():
     import networkx as nx
 
-    assert waves.degree_centralisation(nx.star_graph(4)) == pytest.approx(1.0)
-    assert waves.degree_centralisation(nx.cycle_graph(5)) == pytest.approx(0.0)
-    assert waves.degree_centralisation(nx.path_graph(2)) is None
+    assert wave_networks.degree_centralisation(nx.star_graph(4)) == pytest.approx(1.0)
+    assert wave_networks.degree_centralisation(nx.cycle_graph(5)) == pytest.approx(0.0)
+    assert wave_networks.degree_centralisation(nx.path_graph(2)) is None
 
 
 # -- response and series ---------------------------------------------------------------------------
 
 
 def test_response_rate_per_wave():
-    found = waves.compare_response(THREE)
+    found = wave_response.compare_response(THREE)
     assert [w.label for w in found] == ["2024", "2025", "2026"]
     assert [w.overview.invited for w in found] == [4, 5, 4]
     assert [w.response_rate for w in found] == pytest.approx([0.75, 0.6, 0.75])
 
 
 def test_series_of_indicators():
-    labels, found = waves.series(THREE, question="akteur.mitarbeitende")
+    labels, found = wave_series.series(THREE, question="akteur.mitarbeitende")
     by_name = {i.name: i for i in found}
     assert labels == ("2024", "2025", "2026")
     assert by_name["response_rate"].values == pytest.approx((75.0, 60.0, 75.0))
@@ -292,11 +300,11 @@ def test_series_of_indicators():
     assert by_name["density"].values == pytest.approx((0.4, 0.2, 0.2))
     assert by_name["cross_sector_share"].values == pytest.approx((75.0, 100.0, 50.0))
     assert by_name["mean:akteur.mitarbeitende"].values == pytest.approx((20 / 3, 7.0, 9.0))
-    _labels, (share,) = waves.series(THREE, (), question="netzwerk.lebensphasen", option="kita")
+    _labels, (share,) = wave_series.series(THREE, (), question="netzwerk.lebensphasen", option="kita")
     assert share.values == pytest.approx((200 / 3, 100.0, 200 / 3))
     assert share.n == (3, 3, 3)
     with pytest.raises(ValueError):
-        waves.series(THREE, ("nonsense",))
+        wave_series.series(THREE, ("nonsense",))
 
 
 # -- series CSV ------------------------------------------------------------------------------------
@@ -304,7 +312,7 @@ def test_series_of_indicators():
 
 @pytest.mark.parametrize(("dialect", "delimiter"), [("excel_de", ";"), ("rfc4180", ",")])
 def test_series_csv_has_a_wave_column_and_the_union_of_questions(dialect, delimiter):
-    chunks = waves.series_csv(THREE, dialect)
+    chunks = wave_series.series_csv(THREE, dialect)
     assert not isinstance(chunks, (bytes, list))  # streamed
     data = b"".join(chunks)
     assert data.startswith(b"\xef\xbb\xbf") == (dialect == "excel_de")
@@ -334,10 +342,10 @@ def test_series_rows_equal_the_single_wave_layout():
 
 
 def check(fig):
-    png = charts.render(fig, "png")
+    png = chart_frame.render(fig, "png")
     image = matplotlib.image.imread(io.BytesIO(png), format="png")
     assert image.shape[1] >= 900
-    svg = charts.render(fig, "svg")
+    svg = chart_frame.render(fig, "svg")
     assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
     return png
 
@@ -348,7 +356,7 @@ def texts(fig):
 
 @pytest.mark.parametrize("series_", [TWO, THREE], ids=["two", "three"])
 def test_comparison_bars_render_with_pp_change(series_):
-    (comparison,) = waves.compare_question(series_, "netzwerk.lebensphasen", planner=True)
+    (comparison,) = wave_questions.compare_question(series_, "netzwerk.lebensphasen", planner=True)
     fig = wave_charts.comparison_chart(comparison)
     check(fig)
     found = texts(fig)
@@ -359,7 +367,7 @@ def test_comparison_bars_render_with_pp_change(series_):
 
 
 def test_suppressed_comparison_renders():
-    (comparison,) = waves.compare_question(TWO, "netzwerk.lebensphasen")
+    (comparison,) = wave_questions.compare_question(TWO, "netzwerk.lebensphasen")
     fig = wave_charts.comparison_chart(comparison)
     check(fig)
     found = texts(fig)
@@ -369,7 +377,7 @@ def test_suppressed_comparison_renders():
 
 
 def test_coverage_change_heatmap_marks_gaps_with_text_and_hatching():
-    fig = wave_charts.coverage_change_heatmap(waves.compare_coverage(TWO))
+    fig = wave_charts.coverage_change_heatmap(wave_coverage.compare_coverage(TWO))
     check(fig)
     cell_texts = [t.get_text() for t in fig.axes[0].texts]
     assert sum("Lücke zu" in t for t in cell_texts) == 2
@@ -379,7 +387,7 @@ def test_coverage_change_heatmap_marks_gaps_with_text_and_hatching():
 
 
 def test_network_change_uses_one_layout_and_style_plus_colour_plus_legend():
-    comparison = waves.compare_networks(THREE)
+    comparison = wave_networks.compare_networks(THREE)
     first = wave_charts.network_change_chart(comparison, 0, 1)
     second = wave_charts.network_change_chart(comparison, 1, 2)
     for fig in (first, second, wave_charts.network_change_chart(comparison)):
@@ -398,7 +406,7 @@ def test_network_change_uses_one_layout_and_style_plus_colour_plus_legend():
 
 
 def test_trend_chart_renders_with_n_per_wave():
-    labels, found = waves.series(THREE, question="netzwerk.lebensphasen", option="kita")
+    labels, found = wave_series.series(THREE, question="netzwerk.lebensphasen", option="kita")
     fig = wave_charts.trend_chart(labels, found)
     check(fig)
     found_texts = texts(fig)
@@ -413,7 +421,7 @@ def test_network_change_of_a_small_follow_up_is_drawn_in_the_frame(partners):
     # inside the drawing; with no tie at all the chart is just the row of actors, not a tall empty frame.
     lone = [wave(label, NEW_PHASES, [response(rid, "a1", ["kita"], 3, [], partners)],
                  invitations(a1="submitted")) for rid, label in ((31, "2025"), (32, "2026"))]
-    fig = wave_charts.network_change_chart(waves.compare_networks(lone))
+    fig = wave_charts.network_change_chart(wave_networks.compare_networks(lone))
     check(fig)
     ax = fig.axes[0]
     frame = ax.get_window_extent()

@@ -13,16 +13,30 @@ renderer that drew them) intersect by more than a pixel.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import inspect
+import pkgutil
 import random
 from collections.abc import Callable
 
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import charts, coverage, network, overview, privacy, wave_charts, waves
+import analysis.charts
+from analysis import coverage, network, overview, privacy, wave_charts
 from analysis import statistics as st
+from analysis.charts import answers as answer_charts
+from analysis.charts import defaults as default_charts
+from analysis.charts import frame as chart_frame
+from analysis.charts import heatmaps as heatmap_charts
+from analysis.charts import network as network_drawing
+from analysis.charts import response as response_charts
 from analysis.dataset import ActorRecord, Dataset, InvitationRecord, ResponseRecord
+from analysis.waves import coverage as wave_coverage
+from analysis.waves import networks as wave_networks
+from analysis.waves import questions as wave_questions
+from analysis.waves import series as wave_series
+from analysis.waves import wave as wave_base
 from legibility import drawn_texts, legibility_problems
 from questionnaires.model import Option, Question
 
@@ -120,7 +134,7 @@ class Long:
         # A second wave: half the answers, so every comparison has changes to show.
         later = Dataset(self.questions, tuple(responses[::2]), self.actors, self.districts, self.sectors,
                         invitations=self.dataset.invitations, title="Lange Beschriftungen, Folgebefragung")
-        self.waves = (waves.Wave("Herbst 2024", self.dataset), waves.Wave("Frühjahr 2026", later))
+        self.waves = (wave_base.Wave("Herbst 2024", self.dataset), wave_base.Wave("Frühjahr 2026", later))
 
     def question(self, key: str) -> Question:
         found = self.dataset.question(key)
@@ -137,41 +151,46 @@ def _suppressed_frequencies(data: Long):
 
 
 CASES: dict[str, list[Callable[[Long], Figure | None]]] = {
-    "placeholder": [lambda d: charts.placeholder(d.question("netzwerk.fokus").prompt * 2, "Noch keine Antworten.",
-                                                 charts.n_label(0))],
-    "bar_chart": [lambda d: charts.bar_chart(d.summary("akteur.sektor")),
-                  lambda d: charts.bar_chart(d.summary("netzwerk.themen")),
-                  lambda d: charts.bar_chart(_suppressed_frequencies(d), 6)],
-    "histogram": [lambda d: charts.histogram(d.summary("netzwerk.gruendung")),
-                  lambda d: charts.histogram(d.summary("akteur.mitarbeitende"))],
-    "likert_chart": [lambda d: charts.likert_chart(d.summary("netzwerk.zufriedenheit")),
-                     lambda d: charts.likert_chart(d.summary("netzwerk.bewertung"))],
-    "text_list": [lambda d: charts.text_list(d.summary("netzwerk.fokus"))],
-    "response_over_time": [lambda d: charts.response_over_time(overview.submissions_over_time(d.dataset),
+    "placeholder": [lambda d: chart_frame.placeholder(d.question("netzwerk.fokus").prompt * 2, "Noch keine Antworten.",
+                                                 chart_frame.n_label(0))],
+    "bar_chart": [lambda d: answer_charts.bar_chart(d.summary("akteur.sektor")),
+                  lambda d: answer_charts.bar_chart(d.summary("netzwerk.themen")),
+                  lambda d: answer_charts.bar_chart(_suppressed_frequencies(d), 6)],
+    "histogram": [lambda d: answer_charts.histogram(d.summary("netzwerk.gruendung")),
+                  lambda d: answer_charts.histogram(d.summary("akteur.mitarbeitende"))],
+    "likert_chart": [lambda d: answer_charts.likert_chart(d.summary("netzwerk.zufriedenheit")),
+                     lambda d: answer_charts.likert_chart(d.summary("netzwerk.bewertung"))],
+    "text_list": [lambda d: answer_charts.text_list(d.summary("netzwerk.fokus"))],
+    "response_over_time": [lambda d: response_charts.response_over_time(overview.submissions_over_time(d.dataset),
                                                                len(d.actors))],
-    "coverage_heatmap": [lambda d: charts.coverage_heatmap(coverage.phase_by_district(d.dataset)),
-                         lambda d: charts.coverage_heatmap(coverage.phase_by_sector(d.dataset)),
-                         lambda d: charts.coverage_heatmap(coverage.target_group_by_phase(d.dataset))],
-    "sector_heatmap": [lambda d: charts.sector_heatmap(network.sector_matrix(network.build_graph(d.dataset),
+    "coverage_heatmap": [lambda d: heatmap_charts.coverage_heatmap(coverage.phase_by_district(d.dataset)),
+                         lambda d: heatmap_charts.coverage_heatmap(coverage.phase_by_sector(d.dataset)),
+                         lambda d: heatmap_charts.coverage_heatmap(coverage.target_group_by_phase(d.dataset))],
+    "sector_heatmap": [lambda d: heatmap_charts.sector_heatmap(network.sector_matrix(network.build_graph(d.dataset),
                                                                              d.dataset))],
-    "network_chart": [lambda d: charts.network_chart(network.build_graph(d.dataset), d.dataset)],
-    "summary_chart": [lambda d: charts.summary_chart(d.summary("netzwerk.bewertung"))],
-    "chart_for": [lambda d, key=key: charts.chart_for(d.dataset, d.question(key), planner=True)
+    "network_chart": [lambda d: network_drawing.network_chart(network.build_graph(d.dataset), d.dataset)],
+    "summary_chart": [lambda d: default_charts.summary_chart(d.summary("netzwerk.bewertung"))],
+    "chart_for": [lambda d, key=key: default_charts.chart_for(d.dataset, d.question(key), planner=True)
                   for key in ("akteur.sektor", "angebote.angebote", "kooperation.partner")],
-    "comparison_chart": [lambda d: wave_charts.comparison_chart(waves.compare_question(d.waves, "akteur.sektor",
-                                                                                       planner=True)[0]),
+    "comparison_chart": [lambda d: wave_charts.comparison_chart(
+        wave_questions.compare_question(d.waves, "akteur.sektor", planner=True)[0]),
                          lambda d: wave_charts.comparison_chart(
-                             waves.compare_question(d.waves, "netzwerk.themen")[0])],
-    "coverage_change_heatmap": [lambda d: wave_charts.coverage_change_heatmap(waves.compare_coverage(d.waves))],
-    "network_change_chart": [lambda d: wave_charts.network_change_chart(waves.compare_networks(d.waves))],
-    "trend_chart": [lambda d: wave_charts.trend_chart(*waves.series(d.waves))],
+                             wave_questions.compare_question(d.waves, "netzwerk.themen")[0])],
+    "coverage_change_heatmap": [lambda d: wave_charts.coverage_change_heatmap(wave_coverage.compare_coverage(d.waves))],
+    "network_change_chart": [lambda d: wave_charts.network_change_chart(wave_networks.compare_networks(d.waves))],
+    "trend_chart": [lambda d: wave_charts.trend_chart(*wave_series.series(d.waves))],
 }
+
+
+# Every module of the `analysis.charts` package, so a new chart module is checked without listing it here.
+CHART_MODULES = [importlib.import_module(m.name)
+                 for m in pkgutil.iter_modules(analysis.charts.__path__, "analysis.charts.")]
 
 
 def chart_functions() -> list[str]:
     """The public functions of the chart modules that return a figure."""
     found = []
-    for module in (charts, wave_charts):
+    for module in (*CHART_MODULES, wave_charts):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ != module.__name__ or name.startswith("_") or name == "new_figure":
                 continue
@@ -205,7 +224,7 @@ def test_no_text_overlaps_another_or_leaves_the_figure(surveys, case):
     fig = CASES[name][index](surveys[size])
     assert fig is not None
     assert legibility_problems(fig) == []
-    assert b"<text" in charts.render(fig, "svg")  # real text, not glyph paths
+    assert b"<text" in chart_frame.render(fig, "svg")  # real text, not glyph paths
 
 
 def test_no_label_is_broken_inside_a_word(long):
@@ -225,16 +244,16 @@ def test_no_label_is_broken_inside_a_word(long):
 def test_a_suppressed_share_is_a_dash_never_a_number_that_reads_as_percent(long):
     shown = _suppressed_frequencies(long)
     assert any(row.count is None for row in shown.rows)
-    bars = [t.get_text() for t in charts.bar_chart(shown, 6).axes[0].texts]
+    bars = [t.get_text() for t in answer_charts.bar_chart(shown, 6).axes[0].texts]
     assert "< 6 (–)" in bars and all("%" in t or t == "< 6 (–)" for t in bars)
-    (comparison,) = waves.compare_question(long.waves, "akteur.sektor", min_group=6)
+    (comparison,) = wave_questions.compare_question(long.waves, "akteur.sektor", min_group=6)
     fig = wave_charts.comparison_chart(comparison, 6)
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert "–" in labels and not any(t.startswith("<") for t in labels)
 
 
 def test_years_read_as_years(long):
-    fig = charts.histogram(long.summary("netzwerk.gruendung"))
+    fig = answer_charts.histogram(long.summary("netzwerk.gruendung"))
     texts, _renderer = drawn_texts(fig)
     joined = " ".join(t.get_text() for t in texts)
     assert "Median 2007" in joined and "2.0" not in joined

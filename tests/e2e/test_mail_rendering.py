@@ -12,7 +12,8 @@ from pathlib import Path
 from factories import deliver
 from survey.extensions import db
 from survey.models import Invitation
-from survey.services import invitations
+from survey.services import follow_up as follow_up_service
+from survey.services import invitations, mail_texts
 from test_name_forms_everywhere import _setup
 
 WIDTHS = (360, 600)
@@ -22,7 +23,8 @@ def _kind(mail) -> str:
     subject = mail["Subject"]
     for word, kind in (("Einladung", "invitation"), ("Erinnerung", "reminder"), ("Ihr Link", "link"),
                        ("Bestätigung", "confirmation"), ("Zugang", "account_invitation"),
-                       ("Neues Passwort", "password_reset"), ("geändert", "password_changed")):
+                       ("Neues Passwort", "password_reset"), ("geändert", "password_changed"),
+                       ("Barrierefreiheit", "accessibility_feedback")):
         if word in subject:
             return kind
     raise AssertionError(f"unknown mail: {subject}")
@@ -39,7 +41,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
         kommune.office = "Amt für Kinder, Jugend und Familie – Koordinierungsstelle Präventionskette und Frühe Hilfen"
         kommune.postal_address = "Bismarckstraße 16\n52351 Düren"
         kommune.phone, kommune.website = "02421 22-0", "https://www.kreis-dueren.de/jugend/praeventionskette/"
-        invitations.remind([db.session.get(Invitation, setup["ids"]["started_invitation"])])
+        follow_up_service.remind([db.session.get(Invitation, setup["ids"]["started_invitation"])])
         db.session.commit()
     deliver(app)
     html = {}
@@ -50,7 +52,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
             html[kind] = part
     with app.app_context():
         invitation = db.session.get(Invitation, setup["ids"]["invitation_id"])
-        html["invitation_extreme"] = invitations.render_mail(
+        html["invitation_extreme"] = mail_texts.render_mail(
             invitation.survey, invitation, invitations.respondent_link("x" * 32)).html
     return html
 
@@ -58,7 +60,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
 def test_every_mail_fits_a_phone_in_light_and_dark_mode(app, browser, inbox, tmp_path):
     html = _html_of_every_kind(app, inbox)
     assert {"invitation", "reminder", "link", "confirmation", "account_invitation", "password_reset",
-            "password_changed"} <= set(html)
+            "password_changed", "accessibility_feedback"} <= set(html)
     folder = Path(os.environ.get("MAIL_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):

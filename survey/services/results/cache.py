@@ -1,0 +1,60 @@
+"""The per-process cache of the results: datasets, networks, page data and wave comparisons.
+
+The results page, its ~40 chart images and the downloads all need the same dataset and network;
+with a data stamp in the key (`data_stamp`) an entry is never stale, the time limit only bounds
+memory held for surveys nobody looks at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import sqlalchemy as sa
+
+from analysis import Dataset
+
+from ...extensions import db
+from ...models import Actor, Invitation, Response, Survey
+from ..cache import ttl_memo
+from .dataset import build_dataset
+
+CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
+
+
+CACHE_SECONDS = 300
+
+
+# The results page, its ~40 chart images and the downloads all need the same dataset and network;
+# with a data stamp in the key (`data_stamp`) an entry is never stale, the time limit only bounds
+# memory held for surveys nobody looks at.
+_memo = ttl_memo(CACHE_SIZE, CACHE_SECONDS)
+
+
+cached = _memo.get
+
+
+def data_stamp(survey: Survey) -> tuple[Any, ...]:
+    """What changes whenever the survey's results can change: responses saved or submitted,
+    invitations changing state, register entries edited (three small aggregate queries)."""
+    responses = (sa.select(sa.func.count(Response.id), sa.func.count(Response.submitted_at),
+                           sa.func.max(Response.saved_at), sa.func.max(Response.submitted_at),
+                           sa.func.sum(Response.revision))
+                 .where(Response.survey_id == survey.id))
+    invitations = (sa.select(Invitation.status, sa.func.count(Invitation.id).label("n"),
+                             sa.func.max(Invitation.sent_at).label("sent"),
+                             sa.func.max(Invitation.opened_at).label("opened"),
+                             sa.func.max(Invitation.submitted_at).label("submitted"),
+                             sa.func.max(Invitation.withdrawn_at).label("withdrawn"))
+                   .where(Invitation.survey_id == survey.id).group_by(Invitation.status))
+    actors = sa.select(sa.func.count(Actor.id), sa.func.max(Actor.updated_at)).where(
+        Actor.kommune_id == survey.kommune_id)
+    rows = db.session.execute(invitations).all()
+    return (survey.id, survey.created_at, tuple(db.session.execute(responses).one()),
+            tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)))
+
+
+def dataset_for(survey: Survey, include_drafts: bool, contacts: bool) -> tuple[Dataset, Hashable]:
+    """`build_dataset`, cached while the data stamp is unchanged; returns the dataset and its key."""
+    key = ("dataset", data_stamp(survey), include_drafts, contacts)
+    return cached(key, lambda: build_dataset(survey, include_drafts, contacts)), key
