@@ -66,7 +66,8 @@ def write_charts(dataset: Dataset, out_dir: Path, fmt: str, min_group: int, plan
             save(question.key, fig)
     if dataset.question(keys.OFFERS) is not None:
         save("abdeckung.lebensphase_handlungsfeld", heatmap_charts.coverage_heatmap(coverage.phase_by_sector(dataset)))
-        save("abdeckung.zielgruppe_lebensphase", heatmap_charts.coverage_heatmap(coverage.target_group_by_phase(dataset)))
+        save("abdeckung.zielgruppe_lebensphase",
+             heatmap_charts.coverage_heatmap(coverage.target_group_by_phase(dataset)))
     if dataset.question(keys.PARTNERS) is not None:
         graph = network.build_graph(dataset)
         save("netzwerk.handlungsfelder", heatmap_charts.sector_heatmap(network.sector_matrix(graph, dataset)))

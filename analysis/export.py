@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from questionnaires.kinds import RAW, READABLE, VARIANTS, Column, kind_of
+from questionnaires.kinds import RAW, READABLE, VARIANTS, Cell, Column, Group, kind_of
 from questionnaires.model import CODEBOOK_ATTRIBUTES, Option, Question
 from questionnaires.serialize import codebook_cells
 
@@ -141,6 +141,14 @@ def response_header(questions: Sequence[Question], variant: str = RAW) -> list[s
     return _header(fixed, question_columns(questions, _check(variant)), variant)
 
 
+def _cell(column: Column, variant: str) -> Cell:
+    """The cell of a column chosen for `variant` (`question_columns` and `entry_columns` keep only those)."""
+    cell = column.cell(variant)
+    if cell is None:
+        raise ValueError(f"column {column.key} has no {variant} cell")
+    return cell
+
+
 def response_rows(
     questions: Sequence[Question], responses: Iterable[ResponseRecord], variant: str = RAW
 ) -> Iterator[list[Any]]:
@@ -150,10 +158,10 @@ def response_rows(
     columns = question_columns(questions, _check(variant))
     yield response_header(questions, variant)
     fixed = [c.cell(variant) for c in RESPONSE_FIXED]
-    cells = [c.cell(variant) for c in columns]
+    cells = [_cell(c, variant) for c in columns]
     for response in responses:
         values = response.values
-        yield [cell(response) for cell in fixed] + [cell(values) for cell in cells]  # type: ignore[misc]
+        yield [cell(response) for cell in fixed] + [cell(values) for cell in cells]
 
 
 def _entries_kind(group: Question) -> Any:
@@ -176,13 +184,13 @@ def entry_rows(group: Question, responses: Iterable[ResponseRecord], variant: st
     """The header, then one row per entry of `group` (offers, partners) with its response id
     (readable: also the organisation's name)."""
     kind = _entries_kind(group)
-    cells = [c.cell(variant) for c in entry_columns(group, variant)]
+    cells = [_cell(c, variant) for c in entry_columns(group, variant)]
     yield entries_header(group, variant)
     for response in responses:
         for number, entry in enumerate(response.values.get(group.key) or (), start=1):
             values = kind.entry_values(group, entry)
-            lead = [response.id, number] if variant == RAW else [response.id, response.organisation, number]
-            yield lead + [cell(values) for cell in cells]  # type: ignore[misc]
+            lead: list[Any] = [response.id, number] if variant == RAW else [response.id, response.organisation, number]
+            yield lead + [cell(values) for cell in cells]
 
 
 def _question_row(question: Question, parent: str) -> list[Any]:
@@ -219,6 +227,7 @@ def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
         kind = kind_of(question)
         own = kind.columns(question)
         if kind.family == "entries":  # the roster's own partner columns
+            assert isinstance(kind, Group)  # the kinds with entries
             fields = {c.key for sub in question.fields for c in kind_of(sub).columns(sub)}
             own += [c for c in kind.entry_columns(question) if c.key not in fields]
         columns = [c.key for c in own if c.key in headers]

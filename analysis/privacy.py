@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from questionnaires.kinds import KINDS
 from questionnaires.model import Question
@@ -68,13 +68,20 @@ def suppress_counts(
     return result
 
 
-def suppress(summary: Summary | None, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False) -> Summary | None:
+# suppress() gives back the kind of summary it was given (None for None).
+Shown = TypeVar("Shown", bound=Summary)
+
+
+@overload
+def suppress(summary: Shown, min_group: int = ..., planner: bool = ...) -> Shown: ...
+@overload
+def suppress(summary: None, min_group: int = ..., planner: bool = ...) -> None: ...
+def suppress(summary: Shown | None, min_group: int = DEFAULT_MIN_GROUP, planner: bool = False) -> Shown | None:
     """The summary as an analyst without planner rights may see it."""
     if summary is None or planner or min_group <= 1:
         return summary
     if summary.n < min_group and not isinstance(summary, Texts):
-        summary = _blank(summary)
-        return replace(summary, suppressed=True)
+        return replace(_blank(summary), suppressed=True)
     if isinstance(summary, Frequencies):
         counts = suppress_counts([r.count for r in summary.rows], min_group, additive=not summary.multiple)
         rows = tuple(
@@ -93,12 +100,13 @@ def suppress(summary: Summary | None, min_group: int = DEFAULT_MIN_GROUP, planne
     return summary
 
 
-def _blank(summary: Summary) -> Summary:
+def _blank(summary: Shown) -> Shown:
     """The summary with every number removed (only the question and n remain)."""
     if isinstance(summary, Frequencies):
         return replace(summary, rows=tuple(Count(r.code, r.label, None, None) for r in summary.rows), other_texts=())
     if isinstance(summary, NumericSummary):
-        return NumericSummary(summary.question, summary.n, summary.missing, None, None, None, None, None, None)
+        return replace(summary, mean=None, median=None, minimum=None, maximum=None, q1=None, q3=None, values=(),
+                       suppressed=False)
     if isinstance(summary, LikertDistribution):
         return replace(summary, counts=tuple(tuple(None for _ in row) for row in summary.counts))
     return summary

@@ -35,7 +35,7 @@ def kind_names_used(source: str, names: set[str]) -> list[tuple[int, str]]:
 
     def hit(node: ast.AST) -> None:
         if _is_kind(node, names):
-            found.add((node.lineno, node.value))  # type: ignore[attr-defined]
+            found.add((node.lineno, node.value))
 
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Compare):

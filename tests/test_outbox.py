@@ -76,7 +76,8 @@ def test_unknown_placeholder_fails_loudly(app, planner):
         with pytest.raises(mail_texts.TemplateError, match=r"\{Vorname\}"):
             invitations.invite(survey, "a@b.example")
         db.session.rollback()
-        assert mail_texts.check_template("Hallo {Vorname}", require_link=True)[0].startswith("Den Platzhalter {Vorname}")
+        assert mail_texts.check_template("Hallo {Vorname}",
+                                         require_link=True)[0].startswith("Den Platzhalter {Vorname}")
 
 
 def test_refused_recipient_fails_with_reason_others_arrive(app, planner, inbox):

@@ -74,7 +74,8 @@ def _organisations(app, survey_id: int, query: str) -> int:
         from flask import request
 
         filters = results_filters.Filters.from_args(MultiDict(request.args))
-        dataset = filters.apply(results_dataset.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts, False))
+        dataset = filters.apply(results_dataset.build_dataset(db.session.get(Survey, survey_id), filters.include_drafts,
+                                                              False))
         db.session.remove()
         return len(dataset.responses)
 

@@ -147,7 +147,8 @@ def test_the_table_list_without_the_app_is_the_page_list(app, request, as_planne
     shown = page_tables(client, survey_id).order
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
-        dataset = results_filters.Filters().apply(results_dataset.analysed(results_dataset.build_dataset(survey, False, as_planner)))
+        dataset = results_filters.Filters().apply(results_dataset.analysed(results_dataset.build_dataset(survey, False,
+                                                                                                         as_planner)))
         viewer = results_charts.Viewer(planner=as_planner, min_group=app.config["MIN_GROUP_SIZE"])
         built = tables.dataset_tables(dataset, viewer)
     assert [t.key for t in built] == ["ruecklauf-gesamt", *shown]

@@ -84,7 +84,7 @@ def bar_chart(summary: Frequencies, min_group: int = DEFAULT_MIN_GROUP) -> Figur
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
-        for y, row in zip(positions, rows):
+        for y, row in zip(positions, rows, strict=True):
             if row.count is None:  # the count is below the limit; no share is shown for it
                 text = f"{suppressed_label(min_group)} (–)"
             else:
@@ -100,6 +100,9 @@ def histogram(summary: NumericSummary, min_group: int = DEFAULT_MIN_GROUP) -> Fi
     empty = _empty_placeholder(summary, title, min_group)
     if empty is not None:
         return empty
+    # shown and answered: every figure of the summary is set
+    assert summary.mean is not None and summary.median is not None and summary.q1 is not None
+    assert summary.minimum is not None and summary.maximum is not None and summary.q3 is not None
     is_year = kind_of(summary.question).years
     fmt = tick_plain if is_year else tick_number
     values = list(summary.values)
@@ -135,7 +138,7 @@ def _scale_colours(count: int) -> list[Any]:
     cmap = colormaps[DIVERGING]
     if count == 1:
         return [PRIMARY]
-    colours = [cmap(0.1 + 0.8 * i / (count - 1)) for i in range(count)]
+    colours: list[Any] = [cmap(0.1 + 0.8 * i / (count - 1)) for i in range(count)]
     if count % 2:
         colours[count // 2] = "#BDBDBD"  # the neutral midpoint in grey
     return colours
@@ -162,7 +165,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
     hidden_any = False
     with style():
         ax = fig.add_subplot()
-        for y, (counts, n) in enumerate(zip(summary.counts, summary.row_n)):
+        for y, (counts, n) in enumerate(zip(summary.counts, summary.row_n, strict=True)):
             if n == 0 or all(c is None for c in counts):
                 ax.text(0, y, "zu wenige Antworten" if n else "keine Antworten", ha="center", va="center",
                         fontsize=7.5, color="#555555", bbox=NOTICE_BOX)
@@ -179,7 +182,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
                 continue
             shares = [100 * (counts[i] or 0) / base for i in substantive]
             left = -sum(shares[: int(half)]) - (shares[int(half)] / 2 if len(substantive) % 2 else 0)
-            for share, colour in zip(shares, colours):
+            for share, colour in zip(shares, colours, strict=True):
                 ax.barh(y, share, left=left, color=colour, height=0.6, edgecolor="white", linewidth=0.5)
                 if share * per_percent >= text_width(fmt.percent(share), 7) + 4:
                     ax.text(left + share / 2, y, fmt.percent(share), ha="center", va="center", fontsize=7,
@@ -204,7 +207,7 @@ def likert_chart(summary: LikertDistribution, min_group: int = DEFAULT_MIN_GROUP
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         handles = [Patch(facecolor=c, edgecolor="white", label=wrap(summary.scale[i].label, 18, 2))
-                   for i, c in zip(substantive, colours)]
+                   for i, c in zip(substantive, colours, strict=True)]
         if hidden_any:
             handles.append(Patch(facecolor="white", edgecolor=MUTED, hatch="///",
                                  label=f"unterdrückt ({suppressed_label(min_group)})"))

@@ -13,8 +13,10 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 
 from questionnaires import formatting as fmt
 
@@ -72,7 +74,7 @@ HEAT = "Blues"
 DIVERGING = "PuOr"
 
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 9,
@@ -189,7 +191,7 @@ def head(fig: Figure, title: str, n_text: str, note: str = "", subtitle_lines: i
         fig.text(0.01, 1 - subtitle_top / height, subtitle, ha="left", va="top", fontsize=SUBTITLE_SIZE,
                  color="#444444", linespacing=1.2)
     engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
+    if isinstance(engine, (ConstrainedLayoutEngine, TightLayoutEngine)):  # the engines that take a rect
         engine.set(rect=(0, 0, 1, 1 - bottom / height))
 
 

@@ -131,7 +131,8 @@ def coverage_heatmap(matrix: coverage_mod.CoverageMatrix) -> Figure:
         ax.set_xlabel(matrix.column_title)
         ax.set_ylabel(matrix.row_title)
         ax.xaxis.set_label_position("bottom")
-        note = f"{fmt.number(matrix.offers)} Angebote von {fmt.number(matrix.respondents)} Einrichtungen; ein Angebot zählt in jeder Zelle, zu der es gehört."
+        note = (f"{fmt.number(matrix.offers)} Angebote von {fmt.number(matrix.respondents)} Einrichtungen; "
+                "ein Angebot zählt in jeder Zelle, zu der es gehört.")
         head(fig, title, f"n = {fmt.number(matrix.offers)} Angebote", note)
     return fig
 

@@ -40,7 +40,7 @@ from .frame import (
 ISOLATES_LABELLED = 12  # isolated actors are named below the drawing up to this many
 
 
-def network_layout(graph: nx.Graph) -> dict[Any, Any]:
+def network_layout(graph: nx.Graph[str]) -> dict[Any, Any]:
     """Spring layout (fixed seed) of the connected actors; actors without ties in a row below."""
     isolated = [n for n in graph.nodes if graph.degree(n) == 0]
     connected = graph.subgraph([n for n in graph.nodes if graph.degree(n) > 0])
@@ -139,7 +139,7 @@ def place_labels(fig: Figure, ax: Any, labels: Sequence[PointLabel], points: Seq
     return done
 
 
-def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
+def network_chart(graph: nx.DiGraph[str], dataset: Dataset | None = None,
                   title: str = "Kooperationsnetzwerk") -> Figure:
     """Spring layout (fixed seed); colour (and beyond seven sectors hatching) = sector, size = ties,
     circle = answered, square = named partner who did not answer; thick lines = mutual ties.
@@ -193,7 +193,7 @@ def network_chart(graph: nx.DiGraph, dataset: Dataset | None = None,
         if isolated:
             ax.axhline(-1.2, color=GRID, linewidth=0.8)
             ax.text(-1.1, -1.23, "ohne Kooperation:", fontsize=7, color="#444444", va="top")
-        ax.update_datalim([p for p in pos.values()])
+        ax.update_datalim(list(pos.values()))
         ax.autoscale_view()
         ax.margins(0.12)
         handles: list[Any] = [Patch(facecolor=styles[c][0], hatch=styles[c][1] or None, edgecolor="#333333",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
@@ -23,7 +24,8 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
     fig = new_figure(3.0)
     with style():
         ax = fig.add_subplot()
-        days = [p.day for p in points] + [points[-1].day + dt.timedelta(days=1)]
+        # dates: matplotlib converts them itself (its units), though its stubs name numbers only
+        days: list[Any] = [p.day for p in points] + [points[-1].day + dt.timedelta(days=1)]
         totals = [p.submitted for p in points] + [points[-1].submitted]
         ax.step(days, totals, where="post", color=PRIMARY, linewidth=1.8)
         ax.fill_between(days, totals, step="post", color=PRIMARY, alpha=0.12)
@@ -39,7 +41,14 @@ def response_over_time(points: Sequence[DayPoint], invited: int = 0, title: str 
         if invited:
             ax.axhline(invited, color=MUTED, linestyle=":", linewidth=1)
             ax.text(days[0], invited, f" eingeladen: {fmt.number(invited)}", va="bottom", fontsize=7.5, color="#444444")
-            right = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / invited, lambda p: p * invited / 100))
+
+            def to_percent(count: Any) -> Any:  # numbers or numpy arrays
+                return 100 * count / invited
+
+            def to_count(percent: Any) -> Any:
+                return percent * invited / 100
+
+            right = ax.secondary_yaxis("right", functions=(to_percent, to_count))
             right.yaxis.set_major_formatter(PERCENT)
             right.set_ylabel("Rücklaufquote")
         n_text = f"n = {fmt.number(totals[-1])}" + (f" von {fmt.number(invited)}" if invited else "")

@@ -180,10 +180,10 @@ def _union(option_lists: Sequence[Sequence[Option]]) -> tuple[Option, ...]:
 def _coverage_change(labels: tuple[str, ...], counts: Sequence[Sequence[Sequence[int | None]]], i: int, j: int,
                      excluded: frozenset[int], offers: OfferChanges) -> CoverageChange:
     deltas, closed, opened, kept = [], set(), set(), set()
-    for r, (row_a, row_b) in enumerate(zip(counts[i], counts[j])):
-        line = []
-        for c, (a, b) in enumerate(zip(row_a, row_b)):
-            line.append(difference(a, b))  # type: ignore[arg-type]
+    for r, (row_a, row_b) in enumerate(zip(counts[i], counts[j], strict=True)):
+        line: list[int | None] = []
+        for c, (a, b) in enumerate(zip(row_a, row_b, strict=True)):
+            line.append(difference(a, b))
             if a is None or b is None or c in excluded:
                 continue
             if a == 0 and b > 0:

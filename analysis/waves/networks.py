@@ -21,13 +21,13 @@ from .wave import Wave, check_count, labels_of, submitted_of
 Tie = tuple[str, str]  # node ids, sorted
 
 
-def ties(graph: nx.DiGraph) -> frozenset[Tie]:
+def ties(graph: nx.DiGraph[str]) -> frozenset[Tie]:
     """The undirected ties of a partner network as sorted node-id pairs."""
     pairs = network_mod.undirected(graph).edges
     return frozenset((min(str(u), str(v)), max(str(u), str(v))) for u, v in pairs)
 
 
-def degree_centralisation(graph: nx.Graph) -> float | None:
+def degree_centralisation(graph: nx.Graph[str]) -> float | None:
     """Freeman's degree centralisation of an undirected graph; None below three nodes."""
     n = graph.number_of_nodes()
     if n < 3:
@@ -64,12 +64,12 @@ class TieChange:
 class NetworkComparison:
     labels: tuple[str, ...]
     figures: tuple[NetworkFigures, ...]
-    graphs: tuple[nx.DiGraph, ...]
+    graphs: tuple[nx.DiGraph[str], ...]
     steps: tuple[TieChange, ...]
     overall: TieChange  # first → last
 
 
-def _tie_change(labels: tuple[str, ...], graphs: Sequence[nx.DiGraph], i: int, j: int) -> TieChange:
+def _tie_change(labels: tuple[str, ...], graphs: Sequence[nx.DiGraph[str]], i: int, j: int) -> TieChange:
     a, b = ties(graphs[i]), ties(graphs[j])
     answered = {n for n, d in graphs[j].nodes(data=True) if d.get("responded")}
     lost = a - b
@@ -77,7 +77,7 @@ def _tie_change(labels: tuple[str, ...], graphs: Sequence[nx.DiGraph], i: int, j
                      frozenset(t for t in lost if t[0] not in answered and t[1] not in answered))
 
 
-def network_figures(label: str, graph: nx.DiGraph) -> NetworkFigures:
+def network_figures(label: str, graph: nx.DiGraph[str]) -> NetworkFigures:
     m = network_mod.metrics(graph, top_n=0)
     return NetworkFigures(label, m.actors, m.respondents, m.ties, m.density,
                           degree_centralisation(network_mod.undirected(graph)), m.cross_sector_share)
@@ -90,13 +90,13 @@ def compare_networks(waves: Sequence[Wave]) -> NetworkComparison:
     labels = labels_of(waves)
     steps = tuple(_tie_change(labels, graphs, i, i + 1) for i in range(len(waves) - 1))
     overall = steps[0] if len(waves) == 2 else _tie_change(labels, graphs, 0, len(waves) - 1)
-    figures = tuple(network_figures(label, graph) for label, graph in zip(labels, graphs))
+    figures = tuple(network_figures(label, graph) for label, graph in zip(labels, graphs, strict=True))
     return NetworkComparison(labels, figures, graphs, steps, overall)
 
 
-def union_graph(graphs: Sequence[nx.DiGraph]) -> nx.Graph:
+def union_graph(graphs: Sequence[nx.DiGraph[str]]) -> nx.Graph[str]:
     """All actors and ties of several waves in one undirected graph (node data of the newest wave)."""
-    union = nx.Graph()
+    union: nx.Graph[str] = nx.Graph()
     for graph in graphs:
         view = network_mod.undirected(graph)
         for node, data in view.nodes(data=True):

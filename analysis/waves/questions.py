@@ -8,6 +8,7 @@ change.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -138,10 +139,10 @@ def _matrix_rows(dataset: Dataset, question: Question) -> list[Frequencies]:
     """One frequency table per matrix row (shares of the respondents who rated that row)."""
     dist = likert_distribution(dataset, question)
     tables = []
-    for item, counts, n in zip(dist.rows, dist.counts, dist.row_n):
+    for item, counts, n in zip(dist.rows, dist.counts, dist.row_n, strict=True):
         sub = replace(question, key=f"{question.key}/{item.code}", kind=Likert.name, prompt=item.label, items=())
         rows = tuple(Count(o.code, o.label, c, 100.0 * c / n if n and c is not None else None)
-                     for o, c in zip(question.options, counts))
+                     for o, c in zip(question.options, counts, strict=True))
         tables.append(Frequencies(sub, n, len(dataset.responses) - n, rows))
     return tables
 
@@ -167,35 +168,38 @@ def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAUL
     """
     check_count(waves)
     data = [submitted_of(w) for w in waves]
-    questions = [d.question(key) for d in data]
-    if any(q is None for q in questions):
+    asked = [d.question(key) for d in data]
+    questions = [q for q in asked if q is not None]
+    if len(questions) < len(asked):
         return []
-    last: Question = questions[-1]  # type: ignore[assignment]
+    last = questions[-1]
     labels = labels_of(waves)
     kind = last.kind
-    if all(one_row_choice(q) for q in questions):  # type: ignore[arg-type]
-        per_wave = [suppress(frequencies(d, q), min_group, planner) for d, q in zip(data, questions)]
-        return [_frequency_comparison(key, last.prompt, labels, per_wave,  # type: ignore[arg-type]
+    if all(one_row_choice(q) for q in questions):
+        per_wave = [suppress(frequencies(d, q), min_group, planner) for d, q in zip(data, questions, strict=True)]
+        return [_frequency_comparison(key, last.prompt, labels, per_wave,
                                       multiple=kind_of(last).multiple or kind_of(last).districts)]
-    if all(matrix_choice(q) for q in questions):  # type: ignore[arg-type]
-        tables = [[suppress(t, min_group, planner) for t in _matrix_rows(d, q)]  # type: ignore[arg-type]
-                  for d, q in zip(data, questions)]
-        result = []
+    if all(matrix_choice(q) for q in questions):
+        tables = [[suppress(t, min_group, planner) for t in _matrix_rows(d, q)]
+                  for d, q in zip(data, questions, strict=True)]
+        result: list[Comparison] = []
         for item in last.items:
-            per_wave = [next((t for t in wave if t.question.key == f"{key}/{item.code}"), None) for wave in tables]
-            if any(t is None for t in per_wave):
+            found = [next((t for t in wave if t.question.key == f"{key}/{item.code}"), None) for wave in tables]
+            row_per_wave = [t for t in found if t is not None]
+            if len(row_per_wave) < len(found):
                 continue  # a row that not every wave asked
             result.append(_frequency_comparison(f"{key}/{item.code}", f"{last.prompt} – {item.label}", labels,
-                                                per_wave, multiple=False))  # type: ignore[arg-type]
+                                                row_per_wave, multiple=False))
         return result
-    if all(kind_of(q).family == NUMBER for q in questions):  # type: ignore[arg-type]
-        summaries = tuple(suppress(numeric_summary(d, q), min_group, planner) for d, q in zip(data, questions))
-        return [NumericComparison(key, last.prompt, labels, summaries)]  # type: ignore[arg-type]
-    if kind_of(last).family == ENTRIES and all(q.kind == kind for q in questions):  # type: ignore[union-attr]
+    if all(kind_of(q).family == NUMBER for q in questions):
+        summaries = tuple(suppress(numeric_summary(d, q), min_group, planner)
+                          for d, q in zip(data, questions, strict=True))
+        return [NumericComparison(key, last.prompt, labels, summaries)]
+    if kind_of(last).family == ENTRIES and all(q.kind == kind for q in questions):
         summaries = tuple(suppress(entry_count_summary(active_offers(d), q), min_group, planner)
-                          for d, q in zip(data, questions))
+                          for d, q in zip(data, questions, strict=True))
         prompt = f"{last.prompt} (Zahl der Einträge)"
-        return [NumericComparison(key, prompt, labels, summaries)]  # type: ignore[arg-type]
+        return [NumericComparison(key, prompt, labels, summaries)]
     return []
 
 
@@ -211,7 +215,7 @@ def compare_questions(waves: Sequence[Wave], *, min_group: int = DEFAULT_MIN_GRO
 def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[Any]]]:
     """(header, rows) for a report or spreadsheet; "–" where a wave has no value."""
     labels = list(comparison.labels)
-    steps = [f"Δ {a} → {b} (pp)" for a, b in zip(labels, labels[1:])]
+    steps = [f"Δ {a} → {b} (pp)" for a, b in itertools.pairwise(labels)]
     whole = [f"Δ {labels[0]} → {labels[-1]} (pp)"] if len(labels) > 2 else []
 
     def cell(value: Any) -> Any:
@@ -221,7 +225,7 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[Any]]
         header = ["Antwort"] + [f"{w} Anzahl" for w in labels] + [f"{w} Anteil (%)" for w in labels] + steps + whole
         rows = []
         for row in comparison.rows:
-            counts = [cell(c) if p else DASH for c, p in zip(row.counts, row.present)]
+            counts = [cell(c) if p else DASH for c, p in zip(row.counts, row.present, strict=True)]
             rows.append([row.label, *counts, *map(cell, row.percents), *map(cell, row.changes)]
                         + ([cell(row.change)] if whole else []))
         rows.append(["n", *comparison.n, *[""] * (len(labels) + len(steps) + len(whole))])

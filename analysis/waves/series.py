@@ -85,14 +85,14 @@ def _question_indicator(data: Sequence[Dataset], key: str, option: str | None) -
     if asked is None:
         raise ValueError(f"no wave asks {key!r}")
     if kind_of(asked).family == NUMBER:
-        summaries = [numeric_summary(d, q) if q else None for d, q in zip(data, questions)]
+        summaries = [numeric_summary(d, q) if q else None for d, q in zip(data, questions, strict=True)]
         return Indicator(f"mean:{key}", f"Mittelwert: {asked.prompt}",
                          tuple(s.mean if s else None for s in summaries), tuple(s.n if s else 0 for s in summaries),
                          decimals=1)
     if one_row_choice(asked):
         if not option:
             raise ValueError(f"{key!r} is a choice question: give the option whose share to show")
-        tables = [frequencies(d, q) if q else None for d, q in zip(data, questions)]
+        tables = [frequencies(d, q) if q else None for d, q in zip(data, questions, strict=True)]
         values = tuple(next((r.percent for r in t.rows if r.code == option), None) if t else None for t in tables)
         label = asked.option_label(option)
         return Indicator(f"share:{key}={option}", f"Anteil „{label}“: {asked.prompt}", values,

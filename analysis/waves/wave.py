@@ -4,8 +4,10 @@ comparison shares.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .. import keys
 from ..dataset import Dataset
@@ -17,6 +19,7 @@ OFFER_ENDED = keys.OFFER_ENDED
 
 
 DASH = "–"
+Number = TypeVar("Number", int, float)  # a difference of counts is a count
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,9 @@ def labels_of(waves: Sequence[Wave]) -> tuple[str, ...]:
     return tuple(w.label for w in waves)
 
 
-def difference(a: float | None, b: float | None) -> float | None:
+def difference(a: Number | None, b: Number | None) -> Number | None:
     return b - a if a is not None and b is not None else None
 
 
 def steps_of(values: Sequence[float | None]) -> tuple[float | None, ...]:
-    return tuple(difference(a, b) for a, b in zip(values, values[1:]))
+    return tuple(difference(a, b) for a, b in itertools.pairwise(values))

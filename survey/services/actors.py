@@ -24,7 +24,8 @@ from ..models import Actor, Invitation, Kommune, utc_now
 from .address_paste import check_address
 
 COLUMNS = [  # (field, German header in exports, accepted headers in imports)
-    ("name", "Name", ("name", "organisation", "einrichtung", "akteur", "name der einrichtung", "organisation/einrichtung")),
+    ("name", "Name",
+     ("name", "organisation", "einrichtung", "akteur", "name der einrichtung", "organisation/einrichtung")),
     ("provider_type", "Trägerart", ("trägerart", "traegerart", "träger", "art des trägers", "provider_type")),
     ("sector", "Sektor", ("sektor", "handlungsfeld", "bereich", "sector")),
     ("districts", "Stadtteile", ("stadtteile", "stadtteil", "sozialräume", "sozialraum", "gemeinden", "gemeinde",
@@ -46,7 +47,8 @@ class ActorError(ValueError):
 
 def options(key: str) -> list[tuple[str, str]]:
     """(code, label) of the catalogue question behind a register field (provider type, sector)."""
-    question = current_app.extensions["catalogue"].get({"provider_type": "akteur.traegerart", "sector": "akteur.sektor"}[key])
+    question = current_app.extensions["catalogue"].get({"provider_type": "akteur.traegerart",
+                                                        "sector": "akteur.sektor"}[key])
     return [(o.code, o.label) for o in question.options] if question else []
 
 
@@ -167,7 +169,8 @@ def _code(key: str, value: str) -> tuple[str, str]:
     if not value:
         return "", ""
     for code, text in options(key):
-        if value.casefold() in (code.casefold(), text.casefold()) or text.casefold().startswith(value.casefold() + " ("):
+        if value.casefold() in (code.casefold(),
+                                text.casefold()) or text.casefold().startswith(value.casefold() + " ("):
             return code, ""
     what = "Trägerart" if key == "provider_type" else "Sektor"
     return "", f"{what} „{value}“ ist unbekannt."
@@ -213,13 +216,13 @@ def _row_data(kommune: Kommune, values: dict[str, str],
         part = part.strip()
         if not part:
             continue
-        code = part if part in codes else by_name.get(normalised_name(part))
-        if code is None:
+        district = part if part in codes else by_name.get(normalised_name(part))
+        if district is None:
             problems.append(f"{kommune.spatial_word} „{part}“ ist unbekannt. {_known_districts(kommune)}")
             if unknown is not None:
                 unknown.append(part)
-        elif code not in data.districts:
-            data.districts.append(code)
+        elif district not in data.districts:
+            data.districts.append(district)
     return data, problems
 
 
@@ -308,7 +311,9 @@ def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int
             db.session.add(actor)
             new += 1
         elif row.state == "update":
-            actor = db.session.get(Actor, row.actor_id)
+            found = db.session.get(Actor, row.actor_id)
+            assert found is not None, row.actor_id  # the preview matched it in this Kommune
+            actor = found
             updated += 1
         else:
             continue
@@ -348,9 +353,11 @@ def export_csv(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
 
 def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = "Akteure"
     for row in _export_rows(kommune, actors):
         sheet.append([neutralise(c) for c in row])

@@ -61,7 +61,8 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:40]
 
 
-def _family(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> dict[str, Any]:
+def _family(product: Product, survey: Survey, filters: results_filters.Filters,
+            viewer: results_charts.Viewer) -> dict[str, Any]:
     """What the file shows, without the data stamp."""
     return {"survey_id": survey.id, "what": product.what, "query": filters.query(),
             "planner": viewer.planner, "min_group": viewer.min_group,
@@ -82,7 +83,8 @@ def find_all(survey: Survey, filters: results_filters.Filters, viewer: results_c
     return {what: rows.get((PRODUCTS[what].kind, key)) for what, key in keys.items()}
 
 
-def find(product: Product, survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> Job | None:
+def find(product: Product, survey: Survey, filters: results_filters.Filters,
+         viewer: results_charts.Viewer) -> Job | None:
     """The job of the current file, if one was started."""
     return db.session.execute(sa.select(Job).where(
         Job.kind == product.kind, Job.key == key_of(product, survey, filters, viewer))).scalar_one_or_none()

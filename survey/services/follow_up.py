@@ -23,6 +23,7 @@ from ..models import (
     SurveyState,
     utc_now,
 )
+from ..models.base import rowcount
 from .invitations import (
     current_token,
     enqueue,
@@ -38,9 +39,9 @@ from .tokens import new_token
 def _cancel_pending(invitation: Invitation, kinds: tuple[str, ...] = ("invitation", "reminder")) -> int:
     result = db.session.execute(sa.update(OutboxMessage).where(
         OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind.in_(kinds),
-        OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.CANCELLED,
-                                                              last_error="Durch eine neuere E-Mail ersetzt."))
-    return result.rowcount or 0
+        OutboxMessage.status == OutboxStatus.PENDING).values(
+            status=OutboxStatus.CANCELLED, last_error="Durch eine neuere E-Mail ersetzt."))
+    return rowcount(result)
 
 
 def resend(invitation: Invitation, new_link: bool = False) -> str | None:
@@ -116,7 +117,8 @@ def remind_selected(survey: Survey, invitation_ids: Iterable[int]) -> tuple[int,
 def withdraw(invitation: Invitation) -> None:
     """The link stops working and no further mail goes out; submitted answers stay."""
     if invitation.status is InvitationStatus.SUBMITTED:
-        raise SurveyError("Diese Organisation hat bereits geantwortet; die Einladung kann nicht mehr zurückgezogen werden.")
+        raise SurveyError("Diese Organisation hat bereits geantwortet; die Einladung kann nicht mehr zurückgezogen "
+                          "werden.")
     invitation.status = InvitationStatus.WITHDRAWN
     invitation.withdrawn_at = utc_now()
     invitation.token_sealed = None  # final: the link is never mailed again, so nothing keeps it
@@ -232,6 +234,7 @@ def due_scheduled_reminders(now: dt.datetime | None = None) -> int:
         query = query.with_for_update(skip_locked=True)
     queued = 0
     for survey in db.session.scalars(query).all():
+        assert survey.deadline is not None  # the query asks for one
         day = survey.deadline - dt.timedelta(days=survey.remind_days_before or 0)
         if not day <= today <= survey.deadline:
             continue

@@ -66,7 +66,8 @@ Ihr persönlicher Link zur Befragung:
 
 Sie können Ihre Antworten zwischenspeichern und später über diesen Link weitermachen. Bitte geben Sie den Link nicht weiter: er gilt nur für Ihre Organisation.
 
-""" + _VOLUNTARY + """
+"""  # noqa: E501 -- one paragraph a line, as the planner edits it; mails are wrapped when sent
+        + _VOLUNTARY + """
 
 {Echtheit}
 
@@ -88,7 +89,8 @@ Wenn Sie schon begonnen haben: Ihre bisherigen Antworten sind gespeichert. Über
 
 {Fristsatz}
 
-""" + _VOLUNTARY + """
+"""  # noqa: E501 -- one paragraph a line, as the planner edits it; mails are wrapped when sent
+        + _VOLUNTARY + """
 
 Bei Fragen: {Kontakt}
 
@@ -122,7 +124,8 @@ def check_template(text: str, *, require_link: bool = False) -> list[str]:
         else:
             names.add(_LOOKUP[name.lower()])
     if require_link and "Link" not in names:
-        problems.append("Der Text muss den Platzhalter {Link} enthalten, sonst erhält niemand seinen persönlichen Link.")
+        problems.append("Der Text muss den Platzhalter {Link} enthalten, sonst erhält niemand seinen persönlichen "
+                        "Link.")
     return problems
 
 
@@ -266,14 +269,17 @@ reply_address = outbox.reply_address
 def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, reminder_subject: str,
                reminder_text: str, remind_days_before: int | None) -> None:
     """Store the planner's texts (empty = default); raises TemplateError listing every problem."""
-    problems = (check_template(invitation_subject) + check_template(invitation_text, require_link=bool(invitation_text.strip()))
-                + check_template(reminder_subject) + check_template(reminder_text, require_link=bool(reminder_text.strip())))
+    problems = (check_template(invitation_subject) + check_template(invitation_text,
+                                                                    require_link=bool(invitation_text.strip()))
+                + check_template(reminder_subject) + check_template(reminder_text,
+                                                                    require_link=bool(reminder_text.strip())))
     if remind_days_before is not None and not 0 <= remind_days_before <= 90:
         problems.append("Die Erinnerung kann 0 bis 90 Tage vor der Frist verschickt werden.")
     if problems:
         raise TemplateError(" ".join(dict.fromkeys(problems)))
     defaults = DEFAULT_TEXTS
-    survey.invitation_subject = "" if invitation_subject.strip() == defaults["invitation"][0] else invitation_subject.strip()
+    subject = invitation_subject.strip()
+    survey.invitation_subject = "" if subject == defaults["invitation"][0] else subject
     survey.invitation_text = "" if _same(invitation_text, defaults["invitation"][1]) else invitation_text.strip()
     survey.reminder_subject = "" if reminder_subject.strip() == defaults["reminder"][0] else reminder_subject.strip()
     survey.reminder_text = "" if _same(reminder_text, defaults["reminder"][1]) else reminder_text.strip()

@@ -12,6 +12,7 @@ from analysis import overview as overview_mod
 from analysis import privacy, tables, workbook
 from analysis.report import pdf as report_pdf
 from questionnaires.kinds import KINDS
+from questionnaires.model import Question
 
 from ..models import Survey
 from . import report as report_service
@@ -29,7 +30,8 @@ def offer_options(dataset: Any, short: str) -> tuple:
     return question.options if question else ()
 
 
-def page(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> tuple[Any, Any, dict[str, Any]]:
+def page(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer) -> tuple[Any, Any,
+                                                                                                   dict[str, Any]]:
     """The filtered dataset, its cache key and the page's data (cached: the report reuses it)."""
     unfiltered, key = results_cache.dataset_for(survey, filters.include_drafts, viewer.planner)
     unfiltered = results_dataset.analysed(unfiltered)
@@ -46,7 +48,7 @@ def page_data(unfiltered: Any, dataset: Any, filters: results_filters.Filters, v
     district_matrix = coverage_charts[0].extra.get("matrix") if coverage_charts else None
     net = results_charts.network_view(dataset, key)
     network_charts = results_charts.network_charts(dataset, net, viewer)
-    questions = []
+    questions: list[tuple[Question, results_charts.Chart | None]] = []
     for question in dataset.questions:
         if not KINDS[question.kind].answerable:
             continue
@@ -55,7 +57,7 @@ def page_data(unfiltered: Any, dataset: Any, filters: results_filters.Filters, v
             continue
         questions.append((question, results_charts.question_chart(dataset, question, viewer, filters)))
     for chart in network_charts + [c for _q, c in questions if c]:
-        chart.rows  # noqa: B018 - compute lazy tables now, not while rendering from the cache
+        chart.rows  # noqa: B018 -- compute lazy tables now, not while rendering from the cache
     vocab = {
         "stadtteil": unfiltered.district_options, "handlungsfeld": unfiltered.sector_options,
         "traegerart": unfiltered.provider_type_options,
@@ -65,20 +67,20 @@ def page_data(unfiltered: Any, dataset: Any, filters: results_filters.Filters, v
     }
     brokers = (results_charts.broker_table(dataset, net) if net and network_charts and not network_charts[0].suppressed
                else None)
-    data = dict(
-        overview=overview_mod.overview(dataset.invitations), vocab=vocab,
-        overview_table=tables.overview_table(dataset, viewer),
-        response_chart=results_charts.overview_chart(dataset, viewer),
-        rate_tables=tables.rate_tables(dataset, viewer),
-        actor_charts=results_charts.actor_charts(dataset, viewer),
-        coverage_charts=coverage_charts,
-        gaps=results_sentences.gap_sentences(district_matrix) if district_matrix else [],
-        dense=results_sentences.dense_sentences(district_matrix) if district_matrix else [],
-        network_charts=network_charts, net=net, brokers=brokers,
-        questions=questions,
-        has_offers=dataset.question(analysis_keys.OFFERS) is not None,
-        has_partners=dataset.question(analysis_keys.PARTNERS) is not None,
-    )
+    data = {
+        "overview": overview_mod.overview(dataset.invitations), "vocab": vocab,
+        "overview_table": tables.overview_table(dataset, viewer),
+        "response_chart": results_charts.overview_chart(dataset, viewer),
+        "rate_tables": tables.rate_tables(dataset, viewer),
+        "actor_charts": results_charts.actor_charts(dataset, viewer),
+        "coverage_charts": coverage_charts,
+        "gaps": results_sentences.gap_sentences(district_matrix) if district_matrix else [],
+        "dense": results_sentences.dense_sentences(district_matrix) if district_matrix else [],
+        "network_charts": network_charts, "net": net, "brokers": brokers,
+        "questions": questions,
+        "has_offers": dataset.question(analysis_keys.OFFERS) is not None,
+        "has_partners": dataset.question(analysis_keys.PARTNERS) is not None,
+    }
     data["tables"] = results_charts.page_tables(data)
     return data
 
@@ -108,7 +110,8 @@ def report_bytes(survey: Survey, filters: results_filters.Filters, viewer: resul
     return report_pdf(document)
 
 
-def write_workbook(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer, file: IO[bytes]) -> None:
+def write_workbook(survey: Survey, filters: results_filters.Filters, viewer: results_charts.Viewer,
+                   file: IO[bytes]) -> None:
     """Every table of the page as a sheet, plus the row sheets streamed from the database."""
     contacts = viewer.planner
     analysed, _key, data = page(survey, filters, viewer)
@@ -120,7 +123,8 @@ def write_workbook(survey: Survey, filters: results_filters.Filters, viewer: res
         questions = privacy.row_questions(questions, viewer.free_text)
         dataset = replace(dataset, questions=privacy.row_questions(dataset.questions, viewer.free_text),
                           actors=privacy.row_actors(dataset.actors))
-    sheets = workbook.row_sheets(questions, lambda: results_dataset.stream_responses(survey, questions, filters, contacts),
+    sheets = workbook.row_sheets(questions,
+                                 lambda: results_dataset.stream_responses(survey, questions, filters, contacts),
                                  dataset)
     if refused:  # analysts without row-level data: the codebook only, and the note says why
         sheets = [s for s in sheets if s.name == "Codebuch"]

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS, NUMBER
 from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
 from questionnaires.serialize import question_to_dict
@@ -207,7 +208,7 @@ def move_item(survey: Survey, item: SurveyItem, step: int) -> None:
     """Move `item` one place up (-1) or down (+1); at a page's edge it moves to the neighbouring page."""
     require_draft(survey)
     layout = _layout(survey)
-    for number, (page, items) in enumerate(layout):
+    for number, (_page, items) in enumerate(layout):
         if item not in items:
             continue
         index = items.index(item)
@@ -232,7 +233,7 @@ def move_to_page(survey: Survey, item: SurveyItem, page: SurveyPage) -> None:
     require_draft(survey)
     page = _page_of(survey, page)
     layout = _layout(survey)
-    for layout_page, items in layout:
+    for _layout_page, items in layout:
         if item in items:
             items.remove(item)
     for layout_page, items in layout:
@@ -436,7 +437,7 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
 
     With `previous` the draft is the next wave of that survey (`previous_id`); a plain copy has none.
     """
-    today = dt.date.today()
+    today = dt.datetime.now(fmt.BERLIN).date()
     survey = Survey(
         kommune_id=source.kommune_id, title=(title or f"Kopie von {source.title}").strip()[:300],
         created_by_id=creator.id if creator else None,
@@ -493,10 +494,7 @@ def condition_problems(survey: Survey) -> list[str]:
 
 def condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
     """"Nur wenn „…“ mit „Ja“ beantwortet ist": a condition as the builder and the paper form say it."""
-    if target_item is not None:
-        target = target_item.to_question()
-    else:
-        target = catalogue.get(cond["question"])
+    target = target_item.to_question() if target_item is not None else catalogue.get(cond["question"])
     if target is None:
         return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
     labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from matplotlib.backends.backend_pdf import PdfPages
@@ -45,7 +47,7 @@ def waves_of(surveys: list[Survey], planner: bool, analysed: bool = True, both: 
         dataset, _key = results_cache.dataset_for(s, False, contacts)
         return results_dataset.analysed(dataset) if analysed else dataset
 
-    waves = [Wave(label, dataset_of(s)) for label, s in zip(wave_service.wave_labels(surveys), surveys)]
+    waves = [Wave(label, dataset_of(s)) for label, s in zip(wave_service.wave_labels(surveys), surveys, strict=True)]
     return only_common(waves) if both else waves
 
 
@@ -66,7 +68,7 @@ def only_common(waves: Sequence[Wave]) -> list[Wave]:
 def missing_later(waves: Sequence[Wave]) -> list[tuple[str, str, int, int]]:
     """(earlier, later, answered earlier, of those not answered later) for consecutive waves."""
     result = []
-    for earlier, later in zip(waves, waves[1:]):
+    for earlier, later in itertools.pairwise(waves):
         before = {respondent_key(r) for r in earlier.dataset.submitted().responses}
         after = {respondent_key(r) for r in later.dataset.submitted().responses}
         result.append((earlier.label, later.label, len(before), len(before - after)))
@@ -82,7 +84,7 @@ def rows_refusal(surveys: list[Survey], waves: list[Wave], planner: bool, min_gr
     """Why an analyst may not have the compared waves' row-level data ("" when they may, and for planners)."""
     if planner:
         return ""
-    for s, w in zip(surveys, waves):
+    for s, w in zip(surveys, waves, strict=True):
         refused = row_access.refusal(s, False, min_group, len(w.dataset.submitted().responses))
         if refused:
             return f"{w.label}: {refused}" if len(surveys) > 1 else refused
@@ -141,18 +143,19 @@ def _response_chart(waves, labels) -> WaveChart:
         rate = round(100 * w.response_rate, 1) if w.response_rate is not None else "–"
         rows.append([w.label, o.invited, o.submitted, rate])
     _labels, indicators = wave_series.series(waves, ("response_rate",))
-    return WaveChart("ruecklauf", "Rücklauf je Befragung", ["Befragung", "Eingeladen", "Abgeschickt", "Rücklaufquote (%)"],
+    return WaveChart("ruecklauf", "Rücklauf je Befragung",
+                     ["Befragung", "Eingeladen", "Abgeschickt", "Rücklaufquote (%)"],
                      rows, lambda: wave_charts.trend_chart(_labels, indicators, "Rücklaufquote je Befragung"))
 
 
 def _coverage_charts(comparison, labels, refused: str = "", free_text: bool = True) -> list[WaveChart]:
     header = ["Befragung", "Lebensphase"] + [c.label for c in comparison.columns]
     rows = []
-    for label, grid in zip(labels, comparison.counts):
-        for row, line in zip(comparison.rows, grid):
+    for label, grid in zip(labels, comparison.counts, strict=True):
+        for row, line in zip(comparison.rows, grid, strict=True):
             rows.append([label, row.label, *["–" if v is None else v for v in line]])
     change = comparison.overall
-    for row, line in zip(comparison.rows, change.deltas):
+    for row, line in zip(comparison.rows, change.deltas, strict=True):
         rows.append([f"Veränderung {change.earlier} → {change.later}", row.label,
                      *["–" if v is None else v for v in line]])
     offers = change.offers
@@ -190,7 +193,7 @@ def _question_charts(waves, min_group: int, planner: bool) -> list[WaveChart]:
         rows = [[_fmt(c) for c in row] for row in rows]
         draw = None
         if isinstance(item, wave_questions.FrequencyComparison):
-            draw = (lambda c=item: wave_charts.comparison_chart(c, min_group))
+            draw = partial(wave_charts.comparison_chart, item, min_group)
         name = "frage-" + item.key.replace("/", "--")
         found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key}))
     return found
@@ -218,7 +221,7 @@ def _build(surveys: list[Survey], planner: bool, min_group: int, both: bool = Fa
     charts_: list[WaveChart] = [_response_chart(waves_of(surveys, planner) if both else waves, labels)]
     result = Comparison(labels, surveys, charts_, both=both,
                         missing=missing_later(waves_of(surveys, planner)) if not both else [],
-                        running=[label for label, s in zip(labels, surveys) if s.is_open])
+                        running=[label for label, s in zip(labels, surveys, strict=True) if s.is_open])
     if len(waves) < 2:
         return result
     charts_ += _question_charts(waves, min_group, planner)

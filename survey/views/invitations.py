@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -221,7 +223,8 @@ def texts(survey_id: int):
     if not (form[f"{kind}_subject"].errors or form[f"{kind}_text"].errors):
         try:
             preview = mail_texts.render_mail(
-                survey, recipient, f"{survey_link_base()}/r/persoenlicher-link-wird-beim-versand-erzeugt", kind,
+                survey, cast(Invitation, recipient),  # a register entry stands in with the same fields
+                f"{survey_link_base()}/r/persoenlicher-link-wird-beim-versand-erzeugt", kind,
                 subject=form[f"{kind}_subject"].data or "", body=form[f"{kind}_text"].data or "")
         except SurveyError as error:
             preview_error = str(error)
@@ -350,7 +353,8 @@ def correct_address(survey_id: int, invitation_id: int):
     if conflict:
         return edits.conflict_page(conflict, invitation.organisation or invitation.email)
     try:
-        follow_up_service.correct_address(invitation, address, update_register=bool(request.form.get("update_register")))
+        follow_up_service.correct_address(invitation, address,
+                                          update_register=bool(request.form.get("update_register")))
     except SurveyError as error:
         db.session.rollback()
         invitation = _own_invitation(survey, invitation_id)
@@ -362,7 +366,7 @@ def correct_address(survey_id: int, invitation_id: int):
     return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
 
 
-def _state_change(survey_id: int, invitation_id: int, change, done: str):
+def _state_change(survey_id: int, invitation_id: int, change, done: str | Callable[[Invitation], str]):
     survey = own_survey(survey_id)
     invitation = _own_invitation(survey, invitation_id)
     try:

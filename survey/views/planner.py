@@ -8,6 +8,7 @@ every change with the German message of `surveys.require_draft`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal, TypeVar, overload
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -29,6 +30,8 @@ from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
 from . import edit_conflicts as edits
 from .access import own_survey, planner_required
+
+Result = TypeVar("Result")  # what a service call of `_act` returns
 
 bp = Blueprint("planner", __name__, url_prefix="/surveys")
 
@@ -54,6 +57,10 @@ def _own_item(survey: Survey, item_id: int) -> SurveyItem:
     return item
 
 
+@overload
+def _own_page(survey: Survey, page_id: int) -> SurveyPage: ...
+@overload
+def _own_page(survey: Survey, page_id: int | None) -> SurveyPage | None: ...
 def _own_page(survey: Survey, page_id: int | None) -> SurveyPage | None:
     if page_id is None:
         return None
@@ -63,7 +70,7 @@ def _own_page(survey: Survey, page_id: int | None) -> SurveyPage | None:
     return page
 
 
-def _act(action: Callable[[], object], success: str | Callable[[object], str]) -> object | None:
+def _act(action: Callable[[], Result], success: str | Callable[[Result], str]) -> Result | Literal[True] | None:
     """Run a service call: on a broken rule flash its message (nothing changes), else commit and confirm."""
     try:
         result = action()
@@ -146,14 +153,16 @@ def detail(survey_id: int):
         conditions=survey_service.condition_texts(survey, _catalogue()),
         problems=survey_service.condition_problems(survey) if survey.is_draft else [],
         newer=survey_service.newer_in_catalogue(survey, _catalogue()) if survey.is_draft else {},
-        previous=survey_service.survey_of_kommune(survey.kommune_id, survey.previous_id) if survey.previous_id else None,
+        previous=survey_service.survey_of_kommune(survey.kommune_id,
+                                                  survey.previous_id) if survey.previous_id else None,
         follow_ups=wave_service.follow_ups(survey),
         prepared=len(invitation_service.invitations_of_survey(survey)) if survey.is_draft else 0,
         contacts_due=retention.deletion_due(survey),
     )
 
 
-SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone", "deadline",
+SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone",
+                 "deadline",
                  "confidential", "rows_for_analysts", "rows_free_text")
 
 
@@ -236,7 +245,8 @@ def catalogue(survey_id: int):
         "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
-        conditions={q.key: survey_service.condition_text({"question": q.condition.question, "values": q.condition.values},
+        conditions={q.key: survey_service.condition_text({"question": q.condition.question,
+                                                          "values": q.condition.values},
                                            None, catalogue) for q in shown if q.condition},
     )
 
@@ -248,7 +258,7 @@ def _target_page(survey: Survey) -> SurveyPage:
 
 
 def _back_to_catalogue(survey: Survey, anchor: str | None = None):
-    args = {k: v for k in ("modul", "suche", "seite") if (v := request.form.get(k))}
+    args: dict[str, Any] = {k: v for k in ("modul", "suche", "seite") if (v := request.form.get(k))}
     return redirect(url_for("planner.catalogue", survey_id=survey.id, _anchor=anchor, **args))
 
 
@@ -403,7 +413,8 @@ def reword(survey_id: int, item_id: int):
         labels.update({name: request.form.get(name, "") for name in labels})
         if form.validate_on_submit():
             conflict = edits.claim(item, lambda: _wording(item), {
-                "prompt": "Frage", "help": "Hinweis", **{f"option-{o.code}": f"Antwort „{o.label}“" for o in question.options},
+                "prompt": "Frage", "help": "Hinweis",
+                **{f"option-{o.code}": f"Antwort „{o.label}“" for o in question.options},
                 **{f"item-{o.code}": f"Zeile „{o.label}“" for o in question.items}})
             if conflict:
                 return edits.conflict_page(conflict, item.prompt)
@@ -441,7 +452,8 @@ def own_question(survey_id: int):
         form.page.data = survey.pages[-1].id
     if form.validate_on_submit():
         kind = form.kind.data
-        options = survey_service.agreement_scale(_catalogue()) if KINDS[kind].own_scale else options_from_lines(form.options.data or "")
+        options = (survey_service.agreement_scale(_catalogue()) if KINDS[kind].own_scale
+                   else options_from_lines(form.options.data or ""))
         page = _own_page(survey, form.page.data)
         item = _act(
             lambda: survey_service.add_own_question(
@@ -451,9 +463,10 @@ def own_question(survey_id: int):
             ),
             lambda i: f"Die eigene Frage „{i.prompt}“ ist angelegt.",
         )
-        if item:
+        if isinstance(item, SurveyItem):
             return _back_to_builder(survey, f"item-{item.id}")
-    return render_template("planner/own_question.html", survey=survey, form=form, scale=survey_service.agreement_scale(_catalogue()))
+    return render_template("planner/own_question.html", survey=survey, form=form,
+                           scale=survey_service.agreement_scale(_catalogue()))
 
 
 # --- preview ---------------------------------------------------------------------------------------
@@ -476,7 +489,8 @@ def preview(survey_id: int, number: int):
     raw = {name: values for name, values in request.args.to_dict(flat=False).items() if not name.startswith("_")}
     return render_template(
         "planner/preview.html", survey=survey, page=page, questions=questions, number=number,
-        page_count=len(pages), raw=raw, conditions=survey_service.condition_texts(survey, _catalogue()), rosters=_rosters(survey, questions),
+        page_count=len(pages), raw=raw, conditions=survey_service.condition_texts(survey, _catalogue()),
+        rosters=_rosters(survey, questions),
     )
 
 

@@ -27,6 +27,7 @@ from analysis import keys as analysis_keys
 from analysis.charts import frame as chart_frame
 from analysis.csvdialect import stream_rows
 from questionnaires import formatting as fmt
+from questionnaires.kinds import RAW, READABLE
 
 from ..extensions import db
 from ..models import Job, Survey
@@ -44,7 +45,7 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 DIALECTS = {"excel_de": "Excel (Deutsch)", "rfc4180": "RFC 4180 (Komma)"}
 DIALECT_FILES = {"excel_de": "excel", "rfc4180": "rfc4180"}
 # ?variante= of the row exports → `analysis.export` variant; "rohdaten" when not given (older links)
-VARIANTS = {"lesbar": export.READABLE, "rohdaten": export.RAW}
+VARIANTS = {"lesbar": READABLE, "rohdaten": RAW}
 VARIANT_LABELS = {"lesbar": "lesbar (Fragetexte, Antworten im Wortlaut)",
                   "rohdaten": "Rohdaten (Codes, für SPSS, R, Stata; mit Codebuch)"}
 CSV = "text/csv; charset=utf-8"
@@ -104,7 +105,8 @@ def _filename(survey: Survey, what: str, ext: str) -> str:
 
 def _row_filename(survey: Survey, what: str, dialect: str, variant: str | None = None) -> str:
     """antworten-lesbar-<titel>-2026-12-01-excel.csv: what, variant, survey, Berlin date, dialect."""
-    parts = [what, variant, results_files.file_slug(survey.title), results_files.today_berlin().isoformat(), DIALECT_FILES[dialect]]
+    parts = [what, variant, results_files.file_slug(survey.title), results_files.today_berlin().isoformat(),
+             DIALECT_FILES[dialect]]
     return "-".join(p for p in parts if p) + ".csv"
 
 

@@ -77,8 +77,8 @@ def follow_up(survey_id: int):
             if result.updated:
                 message += f" {len(result.updated)} Fragen haben die neue Katalogfassung."
             flash(message, "success")
-            for problem in result.problems:
-                flash(f"Nicht vorbereitet: {problem}", "info")
+            for skipped in result.problems:
+                flash(f"Nicht vorbereitet: {skipped}", "info")
             return redirect(url_for("planner.detail", survey_id=result.survey.id))
     return render_template("waves/follow_up.html", survey=survey, updates=updates, plan=plan, title=title,
                            chosen=chosen, error=error), 200 if not error else 422
@@ -166,7 +166,7 @@ def series(survey_id: int):
     surveys = service.series_of(survey)
     waves = _waves(surveys)
     rows = []
-    for label, s, w in zip([w.label for w in waves], surveys, waves):
+    for label, s, w in zip([w.label for w in waves], surveys, waves, strict=True):
         overview = wave_response.compare_response([w])[0]
         rows.append({"label": label, "survey": s, "invited": overview.overview.invited,
                      "submitted": overview.overview.submitted, "rate": overview.response_rate})

@@ -211,7 +211,8 @@ SPECIAL_CHARTS = (
 )
 
 
-def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer, key: Hashable | None = None) -> Chart | None:
+def find_chart(dataset: Dataset, name: str, filters: Filters, viewer: Viewer,
+               key: Hashable | None = None) -> Chart | None:
     """The chart `name` (a special name or a question key) of the filtered dataset."""
     if name == "ruecklauf":
         return overview_chart(dataset, viewer)

@@ -75,7 +75,7 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
         values = answers or {}
         status = analysis_keys.SUBMITTED
     else:
-        shown = response_service.shown_questions(questions, raw or {})
+        shown = response_service.shown_questions(list(questions), raw or {})
         values = response_service.parse(shown, raw or {}).values
         status = analysis_keys.IN_PROGRESS
     if not contacts and CONTACT_KEYS.intersection(values):
