@@ -59,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import register_blueprints
 
     register_blueprints(app)
+    from .services import audit
+
+    audit.install_guard(app)
     headers.init_app(app)
     _register_filters(app)
     question_types.register(app)

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from .actor import Actor
+from .audit import AuditEntry
 from .base import utc_now
 from .bounce import BounceOutcome, BounceReport
 from .invitation import Invitation, InvitationStatus
@@ -16,6 +17,7 @@ from .user import AccountToken, Role, TokenPurpose, User
 __all__ = [  # one name per line, so parallel changes merge
     "AccountToken",
     "Actor",
+    "AuditEntry",
     "BounceOutcome",
     "BounceReport",
     "District",
