@@ -50,6 +50,7 @@ NOT_EDITS = {
     "/passwort/<token>": "sets a password", "/konto/passwort": "changes the password (no text to compare)",
     "/surveys/new": "creates a survey",
     "/surveys/<int:survey_id>/copy": "creates a copy",
+    "/surveys/<int:survey_id>/probelauf": "sends test invitations (Probelauf)",
     "/surveys/<int:survey_id>/kontaktdaten-loeschen": "deletes contact data (retention, after a confirmation page)",
     "/actors/<int:actor_id>/kontakt-bestaetigen": "confirms a register contact (no text)",
     "/surveys/<int:survey_id>/items": "adds a question",

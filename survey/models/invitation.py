@@ -72,6 +72,9 @@ class Invitation(Model):
     declined_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The status before "unzustellbar" or "nimmt nicht teil", restored when the planner undoes the mark.
     status_before: Mapped[InvitationStatus | None] = mapped_column(value_enum(InvitationStatus))
+    # A test invitation of the "Probelauf" (services/test_run.py): it works on a draft survey, its
+    # answers are marked as tests, no count or rate includes it, and opening the survey deletes it.
+    test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     survey: Mapped[Survey] = relationship()
     actor: Mapped[Actor | None] = relationship()

@@ -68,6 +68,8 @@ ACTIONS: dict[str, str] = {
     "subject.request": "Auskunft/Löschung zu einer Person",
     "mailbox.changed": "Postfach bearbeitet",
     "wave.created": "Folgebefragung angelegt",
+    "test_run.started": "Probelauf gestartet",
+    "test_run.discarded": "Probelauf verworfen",
 }
 
 

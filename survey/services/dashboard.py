@@ -124,7 +124,8 @@ def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow
             sa.select(Invitation.survey_id, Invitation.status, sa.func.count(), sa.func.sum(retrying),
                       sa.func.max(Invitation.last_saved_at), sa.func.max(Invitation.submitted_at),
                       sa.func.max(Invitation.sent_at), sa.func.max(Invitation.reminded_at))
-            .where(Invitation.survey_id.in_(ids)).group_by(Invitation.survey_id, Invitation.status))
+            .where(Invitation.survey_id.in_(ids), Invitation.test.is_(False))  # a Probelauf never counts
+            .group_by(Invitation.survey_id, Invitation.status))
         for survey_id, status, number, retry, saved, submitted, sent, reminded in rows:
             c = counts[survey_id]
             c.by_status[status.value] = number

@@ -71,7 +71,8 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
 def failed_invitations(survey: Survey) -> list[Invitation]:
     """The survey's invitations whose delivery failed for good, oldest first."""
     return list(db.session.scalars(sa.select(Invitation).where(
-        Invitation.survey_id == survey.id, Invitation.status == InvitationStatus.FAILED).order_by(Invitation.id)))
+        Invitation.survey_id == survey.id, Invitation.test.is_(False), Invitation.status == InvitationStatus.FAILED)
+        .order_by(Invitation.id)))
 
 
 def resend_failed(survey: Survey) -> int:
@@ -110,7 +111,8 @@ def remind_selected(survey: Survey, invitation_ids: Iterable[int]) -> tuple[int,
     ids = set(invitation_ids)
     if not ids:
         raise SurveyError("Bitte wählen Sie mindestens eine Einladung aus.")
-    rows = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.id.in_(ids)))
+    rows = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.test.is_(False),
+                                                      Invitation.id.in_(ids)))
     return remind(rows)
 
 

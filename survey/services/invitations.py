@@ -73,16 +73,19 @@ def enqueue(invitation: Invitation, kind: str) -> OutboxMessage:
 
 
 def _add_invitation(survey: Survey, address: str, organisation: str, contact_name: str, actor: Actor | None,
-                    token_hash: str, taken: str) -> Invitation:
-    """One invitation per address and per organisation and survey; `taken` words the refusal."""
+                    token_hash: str, taken: str, test: bool = False) -> Invitation:
+    """One invitation per address and per organisation and survey (test invitations of the Probelauf
+    apart from real ones: they are deleted when the survey opens); `taken` words the refusal."""
     email = normalise_address(address)
     already = db.session.scalar(
-        sa.select(Invitation).where(Invitation.survey_id == survey.id, sa.func.lower(Invitation.email) == email))
+        sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.test.is_(test),
+                                    sa.func.lower(Invitation.email) == email))
     if already is not None:
         raise SurveyError(f"{email} ist {taken}.")
     if actor is not None:
         already = db.session.scalar(
-            sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.actor_id == actor.id))
+            sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.test.is_(test),
+                                        Invitation.actor_id == actor.id))
         if already is not None:
             raise SurveyError(f"{actor.name} ist {taken} ({already.email}).")
     invitation = Invitation(
@@ -92,6 +95,7 @@ def _add_invitation(survey: Survey, address: str, organisation: str, contact_nam
         organisation=(organisation or (actor.name if actor else "")).strip()[:300],
         contact_name=(contact_name or (actor.contact_name if actor else "")).strip()[:200],
         token_hash=token_hash,
+        test=test,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -108,6 +112,19 @@ def invite(survey: Survey, address: str, organisation: str = "", contact_name: s
     invitation.token_sealed = link_keys.seal(token)
     enqueue(invitation, "invitation")
     return invitation, token
+
+
+def invite_test(survey: Survey, address: str, organisation: str = "", contact_name: str = "") -> Invitation:
+    """A test invitation of the Probelauf (`services/test_run`): a draft survey's invitation that works
+    like a real one (sealed link, mail "[Probelauf] …") and is deleted when the survey opens."""
+    if not survey.is_draft:
+        raise SurveyError("Ein Probelauf geht nur, solange die Befragung ein Entwurf ist.")
+    token = new_token()
+    invitation = _add_invitation(survey, address, organisation, contact_name, None, hash_token(token),
+                                 "zum Probelauf bereits eingeladen", test=True)
+    invitation.token_sealed = link_keys.seal(token)
+    enqueue(invitation, "invitation")
+    return invitation
 
 
 def prepare(survey: Survey, address: str, organisation: str = "", contact_name: str = "",
@@ -135,7 +152,8 @@ def send_prepared(survey: Survey) -> int:
     require_open(survey)
     has_mail = sa.select(OutboxMessage.invitation_id).where(OutboxMessage.invitation_id == Invitation.id).exists()
     prepared = db.session.scalars(sa.select(Invitation).where(
-        Invitation.survey_id == survey.id, Invitation.status == InvitationStatus.CREATED, ~has_mail)
+        Invitation.survey_id == survey.id, Invitation.test.is_(False), Invitation.status == InvitationStatus.CREATED,
+        ~has_mail)
         .order_by(Invitation.id)).all()
     for invitation in prepared:
         set_token(invitation, new_token())
@@ -187,7 +205,8 @@ def check_entries(survey: Survey, entries: list[PastedAddress]) -> list[CheckedE
     invited = set()
     if valid_emails:
         invited = set(db.session.scalars(sa.select(sa.func.lower(Invitation.email)).where(
-            Invitation.survey_id == survey.id, sa.func.lower(Invitation.email).in_(set(valid_emails)))))
+            Invitation.survey_id == survey.id, Invitation.test.is_(False),
+            sa.func.lower(Invitation.email).in_(set(valid_emails)))))
     actors = _actors_by_email(survey.kommune_id, valid_emails)
     seen: dict[str, int] = {}
     checked = []
@@ -231,8 +250,10 @@ def invite_checked(survey: Survey, checked: list[CheckedEntry], add_to_register:
 
 def actors_for_invitation(survey: Survey, sector: str = "", district: str = "", provider_type: str = "") -> list[Actor]:
     """Active register entries with an address, matching the filter, not yet invited to `survey`."""
-    invited = sa.select(Invitation.actor_id).where(Invitation.survey_id == survey.id, Invitation.actor_id.is_not(None))
-    invited_emails = sa.select(sa.func.lower(Invitation.email)).where(Invitation.survey_id == survey.id)
+    invited = sa.select(Invitation.actor_id).where(Invitation.survey_id == survey.id, Invitation.test.is_(False),
+                                                   Invitation.actor_id.is_not(None))
+    invited_emails = sa.select(sa.func.lower(Invitation.email)).where(Invitation.survey_id == survey.id,
+                                                                       Invitation.test.is_(False))
     query = sa.select(Actor).where(
         Actor.kommune_id == survey.kommune_id, Actor.active.is_(True), Actor.email != "",
         Actor.id.not_in(invited), sa.func.lower(Actor.email).not_in(invited_emails),
@@ -265,8 +286,9 @@ def invite_actors(survey: Survey, actor_ids: Iterable[int]) -> tuple[list[Invita
 
 
 def invitations_of_survey(survey: Survey, status: str = "") -> list[Invitation]:
-    """The survey's invitations (one query, no lazy loads needed by the list page)."""
-    query = sa.select(Invitation).where(Invitation.survey_id == survey.id).order_by(
+    """The survey's invitations (one query, no lazy loads needed by the list page); never the test
+    invitations of a Probelauf, so lists, "Alle erinnern" and the prepared count leave them out."""
+    query = sa.select(Invitation).where(Invitation.survey_id == survey.id, Invitation.test.is_(False)).order_by(
         sa.func.lower(Invitation.organisation), Invitation.email, Invitation.id)
     if status == "retrying":
         query = query.where(Invitation.status == InvitationStatus.CREATED, Invitation.failed_reason != "")
@@ -318,12 +340,13 @@ class Counts:
 
 
 def counts(survey: Survey) -> Counts:
-    """Invitations per status in one query."""
+    """Invitations per status in one query (test invitations of a Probelauf never count)."""
     result = Counts()
     retrying = sa.case((sa.and_(Invitation.status == InvitationStatus.CREATED, Invitation.failed_reason != ""), 1),
                        else_=0)
     rows = db.session.execute(sa.select(Invitation.status, sa.func.count(), sa.func.sum(retrying))
-                              .where(Invitation.survey_id == survey.id).group_by(Invitation.status))
+                              .where(Invitation.survey_id == survey.id, Invitation.test.is_(False))
+                              .group_by(Invitation.status))
     for status, number, retry in rows:
         result.by_status[status.value] = number
         result.total += number

@@ -242,6 +242,9 @@ class RenderedMail:
     reply_to: str
 
 
+TEST_SUBJECT = "[Probelauf]"
+
+
 def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "invitation",
                 subject: str | None = None, body: str | None = None) -> RenderedMail:
     """The mail for one recipient (both parts); `subject`/`body` override the survey's texts (preview)."""
@@ -250,15 +253,19 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     body = body if body is not None and body.strip() else saved_body
     values = placeholder_values(survey, invitation, link)
     subject_text = " ".join(fill(subject, values).split())
+    test_run = bool(invitation.test)  # a test invitation of the Probelauf (services/test_run.py) says so
+    if test_run:
+        subject_text = f"{TEST_SUBJECT} {subject_text}"
     text = _tidy(fill(body.replace("\r\n", "\n"), values)) + "\n"
     html_body = _html_body(body.replace("\r\n", "\n"), values, survey.contact_email)
     template = "invitation" if kind == "invitation" else "reminder"
     return RenderedMail(
         subject=subject_text,
         text=render_template(f"email/{template}/body.txt", body=text, signature=survey.kommune.mail_signature,
-                             statement_for=survey.kommune),
+                             statement_for=survey.kommune, test_run=test_run),
         html=render_template(f"email/{template}/body.html", body_html=html_body, subject=subject_text,
-                             signature=survey.kommune.mail_signature, statement_for=survey.kommune),
+                             signature=survey.kommune.mail_signature, statement_for=survey.kommune,
+                             test_run=test_run),
         reply_to=reply_address(survey),
     )
 

@@ -26,7 +26,7 @@ from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
 from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
-from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+from ..models import Invitation, Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
 from .kommune import open_placeholders
 
 OWN_PREFIX = "eigene"
@@ -535,6 +535,10 @@ def open_survey(survey: Survey) -> None:
     if gaps:
         raise SurveyError("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
                           + ". Bitte ergänzen Sie sie unter „Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
+    left = sa.select(Invitation.id).where(Invitation.survey_id == survey.id, Invitation.test.is_(True)).limit(1)
+    if db.session.scalar(left) is not None:  # services/test_run.discard comes first, with its confirmation
+        raise SurveyError("Der Probelauf ist noch nicht verworfen; öffnen Sie die Befragung über die Bestätigung, "
+                          "die die Test-Antworten löscht.")
     survey.state = SurveyState.OPEN
     survey.opened_at = utc_now()
     db.session.flush()

@@ -223,7 +223,7 @@ def invitation_plan(source: Survey) -> InvitationPlan:
     """The organisations of `source` (not withdrawn), with their current register address."""
     plan = InvitationPlan()
     seen: set[str] = set()
-    rows = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == source.id)
+    rows = db.session.scalars(sa.select(Invitation).where(Invitation.survey_id == source.id, Invitation.test.is_(False))
                               .order_by(sa.func.lower(Invitation.organisation), Invitation.id))
     for old in rows:
         name = old.organisation or old.email

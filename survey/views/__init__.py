@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         respond,
         results,
         start,
+        test_run,
         waves,
     )
 
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mailbox.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
+    app.register_blueprint(test_run.bp)
     errors.register(app)
     from . import edit_conflicts
 

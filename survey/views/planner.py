@@ -24,7 +24,7 @@ from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
 from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
-from ..services import retention, rosters, row_access, survey_pages
+from ..services import retention, rosters, row_access, survey_pages, test_run
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
@@ -157,6 +157,7 @@ def detail(survey_id: int):
                                                   survey.previous_id) if survey.previous_id else None,
         follow_ups=wave_service.follow_ups(survey),
         prepared=len(invitation_service.invitations_of_survey(survey)) if survey.is_draft else 0,
+        test_run=test_run.holdings(survey) if survey.is_draft else None,
         contacts_due=retention.deletion_due(survey),
     )
 
@@ -497,19 +498,37 @@ def preview(survey_id: int, number: int):
 # --- opening and closing ----------------------------------------------------------------------------
 
 
-@bp.route("/<int:survey_id>/open", methods=["POST"])
+@bp.route("/<int:survey_id>/open", methods=["GET", "POST"])
 @planner_required
 def open_(survey_id: int):
+    """Open the survey. With a Probelauf it asks first (GET, or a POST without `verwerfen`): the page
+    says how many test invitations and answers go; confirmed, they are deleted in the same transaction."""
     survey = own_survey(survey_id)
+    held = test_run.holdings(survey) if survey.is_draft else test_run.Holdings()
+    if request.method == "GET" or (held and request.form.get("verwerfen") != "1"):
+        refused = _refuse_unless_draft(survey)
+        if refused:
+            return refused
+        return render_template("planner/open.html", survey=survey, held=held,
+                               prepared=len(invitation_service.invitations_of_survey(survey)))
 
-    def open_and_invite() -> int:
+    def open_and_invite() -> tuple[test_run.Holdings, int]:
+        discarded = test_run.discard(survey)
         survey_service.open_survey(survey)
-        return invitation_service.send_prepared(survey)  # a follow-up wave's prepared invitations
+        return discarded, invitation_service.send_prepared(survey)  # a follow-up wave's prepared invitations
 
-    _act(open_and_invite, lambda sent: (
-        f"Die Befragung ist geöffnet. {sent} vorbereitete Einladungen werden jetzt verschickt." if sent
-        else "Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken."))
+    _act(open_and_invite, lambda result: " ".join(part for part in (
+        f"Die Befragung ist geöffnet. {result[1]} vorbereitete Einladungen werden jetzt verschickt." if result[1]
+        else "Die Befragung ist geöffnet. Sie können jetzt Einladungen verschicken.",
+        _discarded_message(result[0])) if part))
     return _back_to_builder(survey)
+
+
+def _discarded_message(discarded: test_run.Holdings) -> str:
+    if not discarded:
+        return ""
+    return (f"Der Probelauf ist gelöscht: {fmt.number(discarded.invitations)} Test-Einladungen und "
+            f"{fmt.number(discarded.responses)} Test-Antworten.")
 
 
 @bp.route("/<int:survey_id>/close", methods=["POST"])

@@ -44,7 +44,8 @@ NAV_ACTIONS = ("back", "save", "next", "review", "confirm")
 
 
 def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
-    """The invitation, or the German page to show instead (unknown link, closed survey).
+    """The invitation, or the German page to show instead (unknown link, closed survey, a draft
+    unless the invitation is a test invitation of its Probelauf).
 
     A save that arrives after the survey was closed or the invitation withdrawn stores nothing,
     but its page shows every answer that was posted, so the respondent can copy it: nothing typed
@@ -59,7 +60,8 @@ def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
         kept = _kept_answers(withdrawn.survey if withdrawn else None) if posted else None
         return None, (render_template("respond/unknown.html", kept=kept), 404)
     survey = invitation.survey
-    if survey.state is not SurveyState.OPEN:
+    # A test invitation of the Probelauf works while the survey is a draft (services/test_run.py).
+    if survey.state is not SurveyState.OPEN and not (invitation.test and survey.state is SurveyState.DRAFT):
         submitted = invitation.submitted_at is not None
         if not submitted or survey.state is SurveyState.DRAFT:
             if request.form.get("_autosave") == "1":

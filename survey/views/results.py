@@ -31,7 +31,7 @@ from questionnaires.kinds import RAW, READABLE
 
 from ..extensions import db
 from ..models import Job, Survey
-from ..services import chart_images, downloads, jobs, results_page, row_access
+from ..services import chart_images, downloads, jobs, results_page, row_access, test_run
 from ..services.results import cache as results_cache
 from ..services.results import charts as results_charts
 from ..services.results import dataset as results_dataset
@@ -143,9 +143,11 @@ def show(survey_id: int):
                 for what, job in downloads.find_all(survey, filters, viewer).items()}
     rows_refused = "" if viewer.planner else row_access.refusal(survey, False, viewer.min_group,
                                                                 len(dataset.responses))
+    held = test_run.holdings(survey)  # answers of the Probelauf, marked in every table and export
     return render_template("results/show.html", survey=survey, filters=filters, query=filters.query(),
                            viewer=viewer, dataset=dataset, dialects=DIALECTS, variants=VARIANT_LABELS,
-                           prepared=prepared, rows_refused=rows_refused, **data)
+                           prepared=prepared, rows_refused=rows_refused,
+                           test_answers=held.responses if filters.include_drafts else held.submitted, **data)
 
 
 @bp.route("/<int:survey_id>/chart/<name>.<fmt>")

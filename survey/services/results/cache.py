@@ -7,6 +7,8 @@ memory held for surveys nobody looks at.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Hashable
 from typing import Any
 
@@ -51,7 +53,18 @@ def data_stamp(survey: Survey) -> tuple[Any, ...]:
         Actor.kommune_id == survey.kommune_id)
     rows = db.session.execute(invitations).all()
     return (survey.id, survey.created_at, tuple(db.session.execute(responses).one()),
-            tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)))
+            tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)),
+            survey.state.value, _draft_questions(survey))
+
+
+def _draft_questions(survey: Survey) -> str:
+    """While a survey is a draft (a Probelauf's answers have results) its questions still change: their
+    fingerprint keeps a dataset of older questions from being served. An opened survey is frozen: ""."""
+    if not survey.is_draft:
+        return ""
+    items = sorted((item.page_id, item.position, item.required, item.definition) for item in survey.items)
+    pages = sorted((page.id, page.position, page.title) for page in survey.pages)
+    return hashlib.sha256(json.dumps([items, pages], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def dataset_for(survey: Survey, include_drafts: bool, contacts: bool) -> tuple[Dataset, Hashable]:

@@ -30,6 +30,10 @@ from .filters import Filters
 
 CONTACT_KEYS = frozenset({"akteur.ansprechperson"})
 
+# In front of the organisation of an answer from the Probelauf (services/test_run.py) and of the
+# title of a dataset holding such answers, so no table, chart or export mixes them in silently.
+TEST_MARK = "[Probelauf]"
+
 
 # Questions whose answer is the respondent organisation's (or its network's, its provider's) name:
 # never shown to analysts, whatever the planner shares.
@@ -56,7 +60,7 @@ def _response_query(survey_id: int, include_drafts: bool) -> sa.Select:
     actor. Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read."""
     draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
     query = (sa.select(Response.id, Response.submitted_at, Response.answers, draft, Invitation.id,
-                       Invitation.email, Invitation.organisation, Actor)
+                       Invitation.email, Invitation.organisation, Actor, Invitation.test)
              .join(Invitation, Response.invitation_id == Invitation.id)
              .outerjoin(Actor, Invitation.actor_id == Actor.id)
              .where(Response.survey_id == survey_id).order_by(Response.id))
@@ -69,8 +73,9 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
                      compactor: Compactor | None = None) -> ResponseRecord:
     """One row of `_response_query` as the analysis sees it: typed answers (parsed from the draft
     while not submitted), contact questions left out for analysts, the organisation's name from the
-    invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"."""
-    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row
+    invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"; an answer
+    from the Probelauf (a test invitation) says so in front of the name, in every table and export."""
+    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor, test = row
     if submitted_at is not None:
         values = answers or {}
         status = analysis_keys.SUBMITTED
@@ -83,10 +88,11 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
     if compactor is not None:
         values = compactor.values(values)
     fallback = email if contacts else f"Einrichtung {invitation_id}"
+    name = organisation or (actor.name if actor else "") or fallback
     return ResponseRecord(
         id=response_id, status=status, submitted_at=submitted_at,
         actor=actor.code if actor else None,
-        organisation=organisation or (actor.name if actor else "") or fallback,
+        organisation=f"{TEST_MARK} {name}" if test else name,
         values=values,
     )
 
@@ -133,8 +139,10 @@ def _pseudonymised(survey: Survey, dataset: Dataset, subjects: Mapping[int, str]
                 normalised = normalise_name(name)
                 free[normalised] = names.get(normalised) or pseudonyms.name_subject(normalised)
     codes = pseudonyms.ensure(survey, {*subjects.values(), *actor_codes, *free.values()})
+    tests = {r.id for r in dataset.responses if r.organisation.startswith(TEST_MARK)}  # the code keeps the mark
     return privacy.pseudonymise(
-        dataset, {rid: codes[subject] for rid, subject in subjects.items()},
+        dataset, {rid: f"{TEST_MARK} {codes[subject]}" if rid in tests else codes[subject]
+                  for rid, subject in subjects.items()},
         {code: codes[code] for code in actor_codes},
         lambda name: codes[free[normalise_name(name)]])
 
@@ -199,12 +207,14 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
     questions = list(export_questions(survey, contacts))
     invitation_rows = db.session.execute(
         sa.select(Invitation, Actor).outerjoin(Actor, Invitation.actor_id == Actor.id)
-        .where(Invitation.survey_id == survey.id).order_by(Invitation.id)
-    ).all()
+        .where(Invitation.survey_id == survey.id, Invitation.test.is_(False)).order_by(Invitation.id)
+    ).all()  # test invitations of a Probelauf are no part of the response rate
     compactor = Compactor()  # shared strings, lists and entries: a few KB per response, not ~11 KB
     records, subjects, respondent_names = [], {}, {}
+    tests = 0
     for row in db.session.execute(_response_query(survey.id, include_drafts).execution_options(yield_per=STREAM_CHUNK)):
         records.append(_response_record(row, questions, contacts, compactor))
+        tests += bool(row[8])
         if not contacts:
             subjects[row[0]] = _subject(row)
             if row[7] is None and row[6]:
@@ -232,7 +242,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         sectors=_catalogue_options(analysis_keys.SECTOR),
         provider_types=_catalogue_options(analysis_keys.PROVIDER_TYPE),
         invitations=invitations,
-        title=survey.title,
+        title=f"{TEST_MARK} {survey.title}" if tests else survey.title,
     )
     if not contacts:
         dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
