@@ -163,7 +163,7 @@ def test_opening_says_what_goes_then_deletes_the_test_run_and_records_it(
     opened = planner_client.post(f"/surveys/{draft}/open", data={"verwerfen": "1"}, follow_redirects=True)
     message = text_of(opened)
     assert "Die Befragung ist geöffnet. 1 vorbereitete Einladungen" in message
-    assert "Der Probelauf ist gelöscht: 2 Test-Einladungen und 1 Test-Antworten." in message
+    assert "Der Probelauf ist gelöscht: 2 Test-Einladungen und 1 Test-Antwort." in message
     with app.app_context():
         survey = db.session.get(Survey, draft)
         assert survey.state is SurveyState.OPEN

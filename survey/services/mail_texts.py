@@ -253,7 +253,9 @@ def render_mail(survey: Survey, invitation: Invitation, link: str, kind: str = "
     body = body if body is not None and body.strip() else saved_body
     values = placeholder_values(survey, invitation, link)
     subject_text = " ".join(fill(subject, values).split())
-    test_run = bool(invitation.test)  # a test invitation of the Probelauf (services/test_run.py) says so
+    # A test invitation of the Probelauf (services/test_run.py) says so; the texts page's preview passes
+    # a register entry in place of an invitation, which is never one.
+    test_run = bool(getattr(invitation, "test", False))
     if test_run:
         subject_text = f"{TEST_SUBJECT} {subject_text}"
     text = _tidy(fill(body.replace("\r\n", "\n"), values)) + "\n"

@@ -527,8 +527,10 @@ def open_(survey_id: int):
 def _discarded_message(discarded: test_run.Holdings) -> str:
     if not discarded:
         return ""
-    return (f"Der Probelauf ist gelöscht: {fmt.number(discarded.invitations)} Test-Einladungen und "
-            f"{fmt.number(discarded.responses)} Test-Antworten.")
+    invitations = "Test-Einladung" if discarded.invitations == 1 else "Test-Einladungen"
+    answers = "Test-Antwort" if discarded.responses == 1 else "Test-Antworten"
+    return (f"Der Probelauf ist gelöscht: {fmt.number(discarded.invitations)} {invitations} und "
+            f"{fmt.number(discarded.responses)} {answers}.")
 
 
 @bp.route("/<int:survey_id>/close", methods=["POST"])

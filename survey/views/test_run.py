@@ -45,9 +45,9 @@ def index(survey_id: int):
                 return redirect(url_for("test_run.index", survey_id=survey.id))
         else:
             status = 400
-    elif request.method == "GET" and not form.colleague.data:
-        form.colleague.data = [str(current_user.id)]
     invitations = test_run.test_invitations(survey)
+    if request.method == "GET" and current_user.email.lower() not in {i.email.lower() for i in invitations}:
+        form.colleague.data = [str(current_user.id)]  # the planner tests first of all, unless already in
     responses = {r.invitation_id: r for r in db.session.scalars(
         db.select(Response).where(Response.invitation_id.in_([i.id for i in invitations])))} if invitations else {}
     return render_template("test_run/index.html", survey=survey, form=form,
