@@ -205,3 +205,16 @@ def test_colleagues_of_another_kommune_cannot_be_picked(app, planner_client, dra
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
         assert db.session.get(User, stranger[0]).email not in text_of(response)
+
+
+def test_results_of_a_draft_follow_its_questions_as_they_change(app, planner_client, client, inbox, draft, colleague):
+    _start(planner_client, draft, colleague, "")
+    deliver(app)
+    _answer_and_submit(client, _token(inbox, COLLEAGUE))
+    assert "Auf welchen Wirkungskreis" in text_of(planner_client.get(f"/results/{draft}"))  # now cached
+    with app.app_context():
+        survey = db.session.get(Survey, draft)
+        surveys.reword(survey, survey.items[0], "Für welches Gebiet arbeitet Ihr Netzwerk?")
+        db.session.commit()
+    page = text_of(planner_client.get(f"/results/{draft}"))
+    assert "Für welches Gebiet arbeitet Ihr Netzwerk?" in page and "Auf welchen Wirkungskreis" not in page
