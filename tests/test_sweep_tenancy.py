@@ -29,7 +29,7 @@ ID_ARGS = {"survey_id": "running", "invitation_id": "invitation_id", "item_id": 
            "district_id": "district_id", "actor_id": "actor_id", "user_id": "user_id", "report_id": "report_id"}
 # The survey a route's other ids live in (items and pages are edited in the draft; waves are compared).
 SURVEY_OF = {"item_id": "draft", "page_id": "draft"}
-SURVEY_OF_BLUEPRINT = {"waves": "wave"}
+SURVEY_OF_BLUEPRINT = {"waves": "wave", "test_run": "wave"}  # the Probelauf page needs a draft
 # Arguments that name nothing of a Kommune: the same value for both; per endpoint where they differ.
 OTHER_ARGS = {"number": 1, "key": "angebote.angebote", "index": 1, "fmt": "csv", "was": "arbeitsmappe",
               "ext": "csv", "name": "netzwerk.wirkungskreis"}
