@@ -131,6 +131,8 @@ def test_every_staff_form_that_changes_data_writes_the_log(app):
     with app.app_context():
         logged = " ".join(f"{e.description} {e.before} {e.after}" for e in db.session.scalars(sa.select(AuditEntry)))
         contacts = {address for (address,) in db.session.execute(sa.select(Invitation.email)) if address}
+        # A Probelauf invites staff accounts (the walk's admin); account entries name staff addresses.
+        contacts -= set(db.session.scalars(sa.select(User.email)))
     secrets = [token for world in worlds for token in world["tokens"]] + sorted(contacts)
     assert not [secret for secret in secrets if secret in logged], "a link token or contact address is in the log"
     missing = _staff_post_endpoints(app) - posted - set(NOT_WALKED)
