@@ -50,6 +50,7 @@ def subject_request():
                     log.info("subject request: erased (actors %d, invitations %d, mails %d, bounces %d, answers %d)",
                              done.actors, done.invitations, done.mails, done.bounces, done.answers)
                     flash(f"Gelöscht bzw. unkenntlich gemacht: {done.actors} Einträge im Akteursverzeichnis, "
+                          f"{done.contacts} weitere Ansprechpersonen, {done.delegations} Weitergaben, "
                           f"{done.invitations} Einladungen, {done.mails} E-Mails, {done.bounces} Rückläufer, "
                           f"{done.answers} Antworten zur Ansprechperson, {done.pseudonyms} Pseudonyme.", "success")
                     form.confirm.data = False
