@@ -42,8 +42,8 @@ def index():
 
 
 ACTOR_LABELS = {"name": "Name", "provider_type": "Trägerart", "sector": "Bereich", "districts": "Gebiete",
-                "contact_name": "Ansprechperson", "contact_role": "Funktion", "email": "E-Mail", "phone": "Telefon", "notes": "Notizen",
-                "active": "Aktiv"}
+                "contact_name": "Ansprechperson", "contact_role": "Funktion", "email": "E-Mail", "phone": "Telefon",
+                "notes": "Notizen", "active": "Aktiv"}
 
 
 def _stored(actor) -> dict:
