@@ -43,6 +43,7 @@ class Colleague:
     name: str = ""
     email: str = ""
     note: str = ""
+    sender: str = ""  # the respondent's own name for the mail (optional; else the invitation's contact)
 
 
 def mask_address(address: str) -> str:
@@ -58,6 +59,9 @@ def check(invitation: Invitation, colleague: Colleague) -> dict[str, str]:
     problems: dict[str, str] = {}
     colleague.name = " ".join(colleague.name.split())
     colleague.note = colleague.note.strip()
+    colleague.sender = " ".join(colleague.sender.split())
+    if len(colleague.sender) > NAME_MAX:
+        problems["sender"] = f"Ihr Name ist zu lang (höchstens {NAME_MAX} Zeichen, jetzt {len(colleague.sender)})."
     if not colleague.name:
         problems["name"] = "Bitte geben Sie den Namen Ihrer Kollegin oder Ihres Kollegen ein."
     elif len(colleague.name) > NAME_MAX:
@@ -105,7 +109,7 @@ def pass_on(invitation: Invitation, colleague: Colleague) -> Delegation:
     if problems:
         raise DelegationError(problems)
     delegation = Delegation(invitation_id=invitation.id, source=RESPONDENT, old_token_hash=invitation.token_hash,
-                            from_name=invitation.contact_name, from_email=invitation.email,
+                            from_name=colleague.sender or invitation.contact_name, from_email=invitation.email,
                             to_name=colleague.name, to_email=colleague.email, note=colleague.note)
     db.session.add(delegation)
     _cancel_mails_to_old_address(invitation)

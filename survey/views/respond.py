@@ -225,8 +225,8 @@ def pass_on(token: str):
     if _submitted(invitation):
         return redirect(url_for("respond.done", token=token))
     colleague = delegation_service.Colleague(name=request.form.get("name", ""), email=request.form.get("email", ""),
-                                             note=request.form.get("note", ""))
-    typed = delegation_service.Colleague(colleague.name, colleague.email, colleague.note)
+                                             note=request.form.get("note", ""), sender=request.form.get("sender", ""))
+    typed = delegation_service.Colleague(colleague.name, colleague.email, colleague.note, colleague.sender)
     try:
         delegation_service.pass_on(invitation, colleague)
     except delegation_service.DelegationError as error:  # raised before anything changed: shown with the input
