@@ -180,3 +180,11 @@ def test_another_kommunes_planner_cannot_touch_the_contacts(app, planner, planne
     assert other.post(f"/actors/{actor_id}/kontakte/{contact_id}/hauptkontakt").status_code == 404
     with app.app_context():
         assert [c.name for c in db.session.get(Actor, actor_id).contacts] == ["Mia Vertretung"]
+
+
+def test_the_register_list_finds_an_organisation_by_a_further_contact(app, planner, planner_client):
+    actor_id = _actor(app, planner)
+    planner_client.post(f"/actors/{actor_id}/kontakte", data={"name": "Mia Vertretung", "email": "mia@fz-nord.example"})
+    listed = text_of(planner_client.get("/actors?search=vertretung"))
+    assert "Familienzentrum Nord" in listed and "+ 1 weitere Ansprechperson" in listed
+    assert "Familienzentrum Nord" not in text_of(planner_client.get("/actors?search=niemand"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from analysis.csvdialect import neutralise, stream_rows
 
@@ -68,7 +69,8 @@ def normalised_name(name: str) -> str:
 
 def actors_of_kommune(kommune_id: int, *, search: str = "", sector: str = "", provider_type: str = "",
                       district: str = "", active: str = "") -> list[Actor]:
-    query = sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(sa.func.lower(Actor.name), Actor.id)
+    query = (sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(sa.func.lower(Actor.name), Actor.id)
+             .options(selectinload(Actor.contacts)))
     if sector:
         query = query.where(Actor.sector == sector)
     if provider_type:
@@ -81,8 +83,13 @@ def actors_of_kommune(kommune_id: int, *, search: str = "", sector: str = "", pr
     if search:
         terms = search.casefold().split()
         actors = [a for a in actors
-                  if all(t in f"{a.name} {a.contact_name} {a.email} {a.notes}".casefold() for t in terms)]
+                  if all(t in _searchable(a) for t in terms)]
     return actors
+
+
+def _searchable(actor: Actor) -> str:
+    further = " ".join(f"{c.name} {c.email} {c.role}" for c in actor.contacts)
+    return f"{actor.name} {actor.contact_name} {actor.email} {actor.notes} {further}".casefold()
 
 
 def actor_of_kommune(kommune_id: int, actor_id: int) -> Actor | None:
