@@ -114,6 +114,8 @@ def add_contact(actor_id: int):
 
 def _contact_action(actor_id: int, contact_id: int, change, done: str):
     actor = _own_actor(actor_id)
+    if all(c.id != contact_id for c in actor.contacts):
+        abort(404)
     try:
         change(actor, contact_id)
     except ActorError as error:

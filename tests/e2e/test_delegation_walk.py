@@ -9,9 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from factories import deliver, invite, make_survey, token_from_mail
+from factories import PASSWORD, deliver, invite, make_survey, token_from_mail
 from survey.extensions import db
-from survey.models import Response
+from survey.models import Invitation, Response
 
 WIDTH = 390
 
@@ -82,3 +82,31 @@ def test_a_respondent_passes_the_survey_on_and_the_colleague_continues(app, brow
     with app.app_context():
         (response,) = db.session.scalars(sa.select(Response)).all()
         assert response.draft["netzwerk.fokus"] == ["Übergänge Kita – Grundschule und Familienbildung"]
+        invitation = db.session.scalar(sa.select(Invitation))
+        detail = f"/surveys/{invitation.survey_id}/invitations/{invitation.id}"
+
+    # The planner sees where the invitation went, and changes the addressee once more (answers kept).
+    planner_context = browser.new_context(locale="de-DE", viewport={"width": WIDTH, "height": 800})
+    page = planner_context.new_page()
+    page.goto(live_server + "/login")
+    page.get_by_label("E-Mail-Adresse").fill(planner[1])
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto(live_server + detail)
+    history = page.locator("h2#weitergaben + div table")
+    expect(history).to_contain_text("Über den persönlichen Link weitergegeben")
+    expect(history).to_contain_text("info@familienzentrum.example")
+    expect(history).to_contain_text("Du kennst die Zahlen besser")
+    page.get_by_label("Ansprechperson (Name)").fill("Kai Leitung")
+    page.get_by_label("E-Mail-Adresse").fill("leitung@familienzentrum.example")
+    page.get_by_role("button", name="Empfänger speichern").click()
+    expect(page.get_by_role("status").or_(page.locator(".flash-success")).first).to_contain_text(
+        "Die bisherigen Antworten bleiben erhalten")
+    expect(history).to_contain_text("Empfänger von der Planung geändert")
+    assert axe_violations(page) == []
+    if folder.is_dir():
+        page.screenshot(path=str(folder / "delegation-planner-390.png"), full_page=True)
+    planner_context.close()
+    with app.app_context():
+        assert db.session.scalar(sa.select(Response)).draft["netzwerk.fokus"] == [
+            "Übergänge Kita – Grundschule und Familienbildung"]
