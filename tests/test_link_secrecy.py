@@ -4,9 +4,9 @@ Tried as an attacker would: every mail that carries a personal link (invitation,
 the respondent's "send me my link", a survey passed on to a colleague, a colleague's invitation, its
 resend, a password reset) is sent through the real SMTP server, the links are opened, and then the
 whole database (SQLite: the file with its WAL; PostgreSQL: a plain pg_dump), the instance folder and
-the log are searched for every token that went out. Also: the same link survives a resend, a reminder, a link-key rotation (old
-key removed afterwards) and a new SECRET_KEY; links of mails written before sealing are moved out
-of the outbox by `flask links migrate`.
+the log are searched for every token that went out. Also: the same link survives a resend, a
+reminder, a link-key rotation (old key removed afterwards) and a new SECRET_KEY; links of mails
+written before sealing are moved out of the outbox by `flask links migrate`.
 """
 
 from __future__ import annotations
