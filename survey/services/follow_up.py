@@ -24,11 +24,12 @@ from ..models import (
     utc_now,
 )
 from ..models.base import rowcount
-from . import audit, delegation
+from . import delegation
 from .invitations import (
     current_token,
     enqueue,
     invitations_of_survey,
+    log,
     normalise_address,
     require_open,
     set_token,
@@ -65,6 +66,7 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
         invitation.status_before = None
     invitation.failed_reason = ""
     enqueue(invitation, "invitation")
+    log(invitation, "invitation.sent", "Einladung erneut gesendet" + (" (neuer Link)" if new_link else ""))
     db.session.flush()
     return token if new_link else None
 
@@ -95,6 +97,7 @@ def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
             set_token(invitation, new_token())
         _cancel_pending(invitation, ("reminder",))
         enqueue(invitation, "reminder")
+        log(invitation, "invitation.reminded", "Erinnert")
         queued += 1
     db.session.flush()
     return queued, skipped
@@ -124,6 +127,7 @@ def withdraw(invitation: Invitation) -> None:
     invitation.withdrawn_at = utc_now()
     invitation.token_sealed = None  # final: the link is never mailed again, so nothing keeps it
     _cancel_pending(invitation)
+    log(invitation, "invitation.changed", "Einladung zurückgezogen")
     db.session.flush()
 
 
@@ -155,9 +159,7 @@ def correct_address(invitation: Invitation, address: str, update_register: bool 
             actor.email = email
             actor.contact_name = name or actor.contact_name
     delegation.record_planner_change(invitation, old, old_name)
-    audit.record(invitation.survey.kommune_id, "invitation.addressee",
-                 f"Empfänger der Einladung von „{invitation.organisation or 'Organisation ohne Namen'}“ geändert "
-                 "(bisherige Antworten bleiben erhalten).", obj=invitation, survey_id=invitation.survey_id)
+    log(invitation, "invitation.addressee", "Empfänger geändert (bisherige Antworten bleiben erhalten)")
     sent = email != old and invitation.survey.is_open and invitation.status in RESEND_ON_NEW_ADDRESS
     if sent:
         resend(invitation)
@@ -191,6 +193,7 @@ def mark_bounced(invitation: Invitation, reason: str, now: dt.datetime | None = 
     invitation.bounced_at = now or utc_now()
     invitation.failed_reason = " ".join(reason.split())[:2000] or "Von Hand als unzustellbar markiert."
     _cancel_pending(invitation, ("reminder",))
+    log(invitation, "invitation.changed", "Als unzustellbar vermerkt")
     db.session.flush()
 
 
@@ -218,6 +221,7 @@ def mark_declined(invitation: Invitation, note: str = "", now: dt.datetime | Non
     invitation.declined_at = now or utc_now()
     invitation.declined_note = note.strip()[:2000]
     _cancel_pending(invitation)
+    log(invitation, "invitation.changed", "Als „nimmt nicht teil“ vermerkt")
     db.session.flush()
 
 
@@ -236,6 +240,7 @@ def undo_mark(invitation: Invitation) -> InvitationStatus:
         invitation.declined_note = ""
     invitation.status = invitation.status_before or InvitationStatus.SENT
     invitation.status_before = None
+    log(invitation, "invitation.changed", "Vermerk zurückgenommen")
     if invitation.status is InvitationStatus.CREATED and invitation.survey.is_open:
         resend(invitation)
     db.session.flush()
