@@ -87,7 +87,8 @@ def _page(kommune_id: int, survey: Survey | None, download_endpoint: str, **url_
     return render_template(
         "audit/log.html", survey=survey, entries=shown[:PAGE_SIZE], more=len(shown) > PAGE_SIZE,
         page_size=PAGE_SIZE, problems=problems, actions=audit.ACTIONS, people=audit.actors_in_log(kommune_id),
-        args=request.args, labels=LABELS, download_url=url_for(download_endpoint, **{**url_args, **request.args.to_dict()}),
+        args=request.args, labels=LABELS,
+        download_url=url_for(download_endpoint, **{**url_args, **request.args.to_dict()}),
     )
 
 
