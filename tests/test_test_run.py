@@ -174,9 +174,10 @@ def test_opening_says_what_goes_then_deletes_the_test_run_and_records_it(
         started, discarded = entries["test_run.started"], entries["test_run.discarded"]
         assert started.description == ("Probelauf von „Netzwerke im Probelauf“: 2 Test-Einladungen an Analyst Test "
                                        "und 1 weitere Adresse")
-        assert started.after == {"test_invitations": 2, "staff": ["Analyst Test"], "other_addresses": 1}
+        assert started.after == {"Test-Einladungen": 2, "Kolleginnen und Kollegen": ["Analyst Test"],
+                                 "Weitere Adressen": 1}
         assert EXTERN not in str(started.after) + started.description and token not in started.description
-        assert discarded.before == {"test_invitations": 2, "responses": 1, "submitted": 1, "mails": 3}
+        assert discarded.before == {"Test-Einladungen": 2, "Test-Antworten": 1, "davon abgeschickt": 1, "E-Mails": 3}
         assert started.actor_id == discarded.actor_id == planner[0] and discarded.survey_id == draft
     assert client.get(f"/r/{token}").status_code == 404  # the test link is gone
     results = text_of(planner_client.get(f"/results/{draft}"))

@@ -120,7 +120,8 @@ def start(survey: Survey, user_ids: Iterable[int], addresses: str) -> Started:
         audit.record(survey.kommune_id, "test_run.started",
                      f"Probelauf von „{survey.title}“: {len(result.invited)} Test-Einladungen an {whom}",
                      obj=survey, survey_id=survey.id,
-                     after={"test_invitations": len(result.invited), "staff": staff, "other_addresses": others})
+                     after={"Test-Einladungen": len(result.invited), "Kolleginnen und Kollegen": staff,
+                            "Weitere Adressen": others})
     return result
 
 
@@ -147,6 +148,6 @@ def discard(survey: Survey) -> Holdings:
                  f"Probelauf von „{survey.title}“ verworfen: {held.invitations} Test-Einladungen, "
                  f"{held.responses} Antworten ({held.submitted} abgeschickt), {held.mails} E-Mails gelöscht",
                  obj=survey, survey_id=survey.id,
-                 before={"test_invitations": held.invitations, "responses": held.responses,
-                         "submitted": held.submitted, "mails": held.mails})
+                 before={"Test-Einladungen": held.invitations, "Test-Antworten": held.responses,
+                         "davon abgeschickt": held.submitted, "E-Mails": held.mails})
     return held
