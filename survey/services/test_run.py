@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import BounceReport, Invitation, OutboxMessage, Response, Survey, User
+from ..models import BounceReport, Delegation, Invitation, OutboxMessage, Response, Survey, User
 from . import audit
 from .address_paste import check_address, parse_paste
 from .invitations import invite_test
@@ -132,7 +132,8 @@ def _whom(staff: list[str], others: int) -> str:
 
 
 def discard(survey: Survey) -> Holdings:
-    """Delete the test run: its invitations, their answers, mails and bounce reports (same transaction)."""
+    """Delete the test run: its invitations, their answers, mails, bounce reports and delegations (same
+    transaction)."""
     held = holdings(survey)
     if not held:
         return held
@@ -143,6 +144,7 @@ def discard(survey: Survey) -> Holdings:
         sa.or_(BounceReport.invitation_id.in_(ids), BounceReport.outbox_id.in_(mails))))
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.invitation_id.in_(ids)))
     db.session.execute(sa.delete(Response).where(Response.invitation_id.in_(ids)))
+    db.session.execute(sa.delete(Delegation).where(Delegation.invitation_id.in_(ids)))  # a tester passed it on
     db.session.execute(sa.delete(Invitation).where(Invitation.id.in_(ids)))
     audit.record(survey.kommune_id, "test_run.discarded",
                  f"Probelauf von „{survey.title}“ verworfen: {held.invitations} Test-Einladungen, "
