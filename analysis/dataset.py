@@ -60,6 +60,23 @@ class InvitationRecord:
     provider_type: str = ""
 
 
+@dataclass(frozen=True)
+class Correction:
+    """One wording change made after the survey was opened (the codebook's "Korrekturen nach dem Start").
+
+    `part`: "prompt", "help", "option" or "item" (a matrix row); `code` the option's or row's code
+    ("" for the texts of the question); `at` an aware UTC time; `note` the planner's short note.
+    """
+
+    key: str
+    part: str
+    code: str
+    at: dt.datetime
+    old: str
+    new: str
+    note: str
+
+
 def _empty(question: Question | None, value: Any) -> bool:
     if question is None or question.kind not in KINDS:
         return is_empty(value)
@@ -82,6 +99,7 @@ class Dataset:
     provider_types: tuple[Option, ...] = ()
     invitations: tuple[InvitationRecord, ...] = ()
     title: str = ""
+    corrections: tuple[Correction, ...] = ()  # wording changes after opening (codebook)
 
     # -- look-ups -------------------------------------------------------------------------------
 

@@ -303,6 +303,16 @@ def reword(
 ) -> None:
     """Change the wording of `item` for this survey only. Key and option codes stay, so answers stay comparable."""
     require_draft(survey)
+    apply_wording(item, prompt, help, option_labels, item_labels)
+
+
+def apply_wording(
+    item: SurveyItem, prompt: str, help: str = "",
+    option_labels: dict[str, str] | None = None, item_labels: dict[str, str] | None = None,
+) -> None:
+    """Store a new wording of `item` (empty labels keep theirs), keeping the catalogue wording in
+    `original` and `modified` set while they differ. Shared by `reword` (drafts) and
+    `corrections.correct` (open surveys)."""
     prompt = prompt.strip()
     if not prompt:
         raise SurveyError("Der Fragetext darf nicht leer sein.")

@@ -25,7 +25,7 @@ from questionnaires.model import Question
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
 from ..services import follow_up as follow_up_service
-from ..services import outbox, rosters
+from ..services import corrections, outbox, rosters
 from ..services import responses as response_service
 from ..services import waves as wave_service
 from ..services.invitations import (
@@ -324,6 +324,7 @@ def page(token: str, number: int):
         rosters=_rosters(invitation, questions, raw),
         base=response_service.page_fingerprint(response.draft, questions),
         prefill=wave_service.prefill_info(response.draft), refused=refused,
+        corrected=corrections.notes_for(invitation.survey, response),
     ), 409 if conflict is not None else 422 if refused else 200
 
 
@@ -551,8 +552,8 @@ def review(token: str):
     for _number, _page, rows in sheet["sheet"]:
         for q, values in rows:
             pending.update(response_service.missing_required([q], values))
-    return render_template("respond/review.html", **sheet, token=token, errors=errors,
-                           pending=pending), 200 if not errors else 422
+    return render_template("respond/review.html", **sheet, token=token, errors=errors, pending=pending,
+                           corrected=corrections.notes_for(invitation.survey, response)), 200 if not errors else 422
 
 
 def _answer_sheet(invitation: Invitation, response: Response) -> dict:
@@ -581,7 +582,8 @@ def done(token: str):
     response = _existing_response(invitation)
     if response is None or not response.is_submitted:
         return redirect(url_for("respond.welcome", token=token))
-    return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token)
+    return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token,
+                           corrected=corrections.notes_for(invitation.survey, response))
 
 
 @admin_bp.route("/<int:invitation_id>/reopen", methods=["POST"])

@@ -24,7 +24,7 @@ from questionnaires.model import Option, Question
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
-from .. import pseudonyms
+from .. import corrections, pseudonyms
 from .. import responses as response_service
 from .filters import Filters
 
@@ -233,6 +233,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         provider_types=_catalogue_options(analysis_keys.PROVIDER_TYPE),
         invitations=invitations,
         title=survey.title,
+        corrections=corrections.dataset_corrections(survey),
     )
     if not contacts:
         dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
