@@ -162,9 +162,11 @@ def check(survey: Survey, item: SurveyItem, proposal: Proposal, note: str) -> li
     elif len(note.strip()) > NOTE_MAX:
         fields["note"] = [f"Der Hinweis zur Korrektur ist mit {len(note.strip())} Zeichen zu lang: höchstens "
                           f"{NOTE_MAX} Zeichen."]
-    problems += [p for found in fields.values() for p in found]
+    # Whether a text says something else is judged once kind and options fit (every reason at once).
     changes = [] if problems else _changes(question, proposal, options, rows)
-    meaning = [p for c in changes for p in meaning_problems(c["part"], c["old"], c["new"])]
+    problems += [p for found in fields.values() for p in found]
+    meaning = [p for c in changes if c["new"] or c["part"] != "prompt"
+               for p in meaning_problems(c["part"], c["old"], c["new"])]
     if problems or meaning:
         raise CorrectionRefused(problems + meaning + ([MEANING] if meaning else []), fields)
     if not changes:
@@ -237,7 +239,8 @@ def notes_for(survey: Survey, response: Response | None) -> dict[str, list[Note]
     """Question key → the corrections this respondent is told about (they had seen the old wording)."""
     if response is None or not survey.wording_revision:
         return {}
-    rows = db.session.execute(sa.select(SurveyItem.key, SurveyItem.corrections).where(SurveyItem.survey_id == survey.id))
+    rows = db.session.execute(sa.select(SurveyItem.key, SurveyItem.corrections)
+                              .where(SurveyItem.survey_id == survey.id))
     found: dict[str, list[Note]] = {}
     for key, entries in rows:
         for entry in entries or ():
