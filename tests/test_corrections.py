@@ -161,7 +161,9 @@ def test_drafts_reword_and_closed_surveys_keep_their_wording(app, planner_client
     assert planner_client.get(target).headers["Location"].endswith(f"/items/{item.id}/edit")
 
 
-def test_the_audit_log_records_before_and_after(app, planner_client, running):
+def test_the_audit_log_records_before_and_after(app, planner_client, running, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_STRICT", True)  # a staff change without an entry would fail here
+    assert planner_client.post(_url(running), data=_form(note="")).status_code == 422
     assert planner_client.post(_url(running), data=_form(**{"option-kreis": "Kreisgebiet"})).status_code == 302
     with app.app_context():
         [entry] = db.session.scalars(sa.select(AuditEntry).filter_by(action="survey.corrected")).all()
