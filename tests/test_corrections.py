@@ -10,6 +10,7 @@ wording at once, also on another app server.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import subprocess
@@ -264,3 +265,30 @@ def test_a_conflicting_correction_of_a_colleague_is_not_overwritten(app, planner
                                               "_version": version})
     assert conflict.status_code == 409 and OLD in _text(conflict)
     assert _stored_prompt(app, running) == OLD
+
+
+def _response(**values):
+    from survey.models import Response
+
+    return Response(**{"draft": {}, "current_page": 0, "saved_at": None, "submitted_at": None, **values})
+
+
+@pytest.mark.parametrize(("response", "saw"), [
+    (_response(), False),  # started, nothing saved
+    (_response(submitted_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)), True),
+    (_response(saved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), current_page=1), True),  # went past page 1
+    (_response(saved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), draft={"netzwerk.wirkungskreis": ["kreis"]}), True),
+    (_response(saved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), draft={"netzwerk.fokus": ["Kinder"]}), False),
+    # A follow-up wave's pre-filled answer alone is no sign the respondent saw the page …
+    (_response(saved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+               draft={"netzwerk.wirkungskreis": ["kreis"], "_welle/uebernommen": ["netzwerk.wirkungskreis"]}), False),
+    # … confirming the page unchanged is.
+    (_response(saved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+               draft={"netzwerk.wirkungskreis": ["kreis"], "_welle/uebernommen": ["netzwerk.wirkungskreis"],
+                      "_welle/seiten": ["1"]}), True),
+])
+def test_who_had_seen_the_page_before_the_correction(app, response, saw):
+    from survey.services.corrections import _saw_page
+
+    questions = [app.extensions["catalogue"].get("netzwerk.wirkungskreis")]
+    assert _saw_page(response, 0, questions) is saw
