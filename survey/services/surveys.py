@@ -2,7 +2,7 @@
 
 A survey holds *copies* of catalogue questions (`SurveyItem.definition`), so later catalogue edits
 never reach it. Every change to the questions goes through `require_draft`: once a survey is open
-its questions are frozen.
+its questions are frozen (only their wording can still be corrected: `services/corrections`).
 
 Order: items are ordered by page, then by position within the page. After every change the
 positions are renumbered survey-wide (0, 1, 2 …), so `Survey.items` (ordered by position) and

@@ -2,7 +2,8 @@
 
 Every builder action is a small POST form (works without JavaScript) that calls one service,
 commits and redirects back to where the planner was. A survey that is no longer a draft refuses
-every change with the German message of `surveys.require_draft`.
+every change with the German message of `surveys.require_draft`, except a wording correction of an
+open survey's question (`correct`, rules in `services/corrections`).
 """
 
 from __future__ import annotations
