@@ -4,6 +4,8 @@ entries are append-only, carry no answers, tokens or addresses, and the log page
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -12,7 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from analysis.csvdialect import read_rows
 from factories import login, make_survey, make_user
 from survey.extensions import db
-from survey.models import AuditEntry, User
+from survey.models import AuditEntry, Invitation, User
 from survey.services import audit
 from sweep_payloads import SKIP_ACTIONS, forms_of, staff_pages
 from sweep_world import VOLATILE, build_kommune, snapshot
@@ -120,13 +122,25 @@ def test_every_staff_form_that_changes_data_writes_the_log(app):
     invitation buttons)."""
     posted: set[str] = set()
     unrecorded: list[str] = []
+    worlds = [build_kommune(app, "Stadt Protokollhausen"), build_kommune(app, "Gemeinde Rückwärtshausen")]
     app.config["AUDIT_STRICT"] = False
     try:
-        _walk(app, build_kommune(app, "Stadt Protokollhausen"), posted, unrecorded, only_new=False)
-        _walk(app, build_kommune(app, "Gemeinde Rückwärtshausen"), posted, unrecorded, only_new=True)
+        _walk(app, worlds[0], posted, unrecorded, only_new=False)
+        _walk(app, worlds[1], posted, unrecorded, only_new=True)
     finally:
         app.config["AUDIT_STRICT"] = True
     assert not unrecorded, "changes without an audit entry:\n" + "\n".join(unrecorded)
+    with app.app_context():
+        logged = " ".join(f"{e.description} {e.before} {e.after}" for e in db.session.scalars(sa.select(AuditEntry)))
+        contacts = {address for (address,) in db.session.execute(sa.select(Invitation.email)) if address}
+    secrets = [token for world in worlds for token in world["tokens"]] + sorted(contacts)
+    assert not [secret for secret in secrets if secret in logged], "a link token or contact address is in the log"
+    # Every changed setting is named by its German label, never by an attribute name.
+    admin = login(app.test_client(), worlds[0]["emails"]["admin"])
+    page = admin.get("/admin/protokoll").get_data(as_text=True)
+    assert "<dt>" in page
+    raw = [name for name in re.findall(r"<dt>([^<]*)</dt>", page) if re.fullmatch(r"[a-z_]+", name)]
+    assert not raw, f"settings shown by their attribute names: {sorted(set(raw))}"
     missing = _staff_post_endpoints(app) - posted - set(NOT_WALKED)
     assert not missing, f"staff POST routes no staff page offers as a form; show them or name them in NOT_WALKED: " \
                         f"{sorted(missing)}"
