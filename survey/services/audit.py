@@ -65,6 +65,8 @@ ACTIONS: dict[str, str] = {
     "results.downloaded": "Heruntergeladen",
     "answers.viewed": "Antworten angesehen",
     "answers.changed": "Antworten geändert",
+    "answers.on_behalf": "Antworten im Auftrag erfasst",
+    "answers.on_behalf_submitted": "Antworten im Auftrag abgeschickt",
     "subject.request": "Auskunft/Löschung zu einer Person",
     "mailbox.changed": "Postfach bearbeitet",
     "wave.created": "Folgebefragung angelegt",

@@ -35,7 +35,7 @@ from questionnaires.model import Question
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
-from . import outbox, waves
+from . import behalf, outbox, waves
 from .invitations import (
     current_token,
 )
@@ -215,6 +215,7 @@ def _store(response: Response, drop: Callable[[str], bool], fields: Mapping[str,
     invitation.last_saved_at = response.saved_at
     if invitation.status is not InvitationStatus.SUBMITTED:
         invitation.status = InvitationStatus.IN_PROGRESS
+    behalf.noted(response)  # a planner entering on behalf: marked and recorded
     db.session.flush()
 
 
@@ -320,6 +321,7 @@ def confirm_page(response: Response, page_questions: list[Question], page_number
     pages = response.draft.get(waves.PAGES, [])
     if str(page_number) not in pages:
         response.draft = {**response.draft, waves.PAGES: [*pages, str(page_number)]}
+        behalf.noted(response)
         db.session.flush()
 
 
@@ -445,6 +447,7 @@ def submit(response: Response) -> dict[str, str]:
     invitation = response.invitation
     invitation.status = InvitationStatus.SUBMITTED
     invitation.submitted_at = response.submitted_at
+    behalf.submitted(response)  # a planner entering on behalf: marked and recorded
     db.session.flush()
     return {}
 

@@ -15,6 +15,7 @@ from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceFor
 from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
+from ..services import behalf
 from ..services import bounces as bounce_service
 from ..services import dsn, mail_texts
 from ..services import follow_up as follow_up_service
@@ -73,7 +74,7 @@ def index(survey_id: int):
     return render_template(
         "planner/invitations.html", survey=survey, invitations=rows, addresses=addresses,
         counts=invitation_service.counts(survey), status=status, status_filters=STATUS_FILTERS,
-        reminder_day=follow_up_service.reminder_day(survey),
+        reminder_day=follow_up_service.reminder_day(survey), behalf_marks=behalf.marks_of_survey(survey.id),
     )
 
 
@@ -252,7 +253,8 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
     return render_template("invitations/detail.html", survey=survey, invitation=invitation, mails=mails,
                            actor=actor, address=address, address_error=address_error,
                            bounce_reports=bounce_service.reports_of_invitation(invitation),
-                           resend_on_new_address=follow_up_service.RESEND_ON_NEW_ADDRESS)
+                           resend_on_new_address=follow_up_service.RESEND_ON_NEW_ADDRESS,
+                           behalf_mark=behalf.marks_of_survey(survey.id, invitation.id).get(invitation.id, ""))
 
 
 @bp.route("/<int:survey_id>/invitations/remind", methods=["POST"])
