@@ -140,9 +140,10 @@ def confirmation_queued(response: Response) -> bool:
     """Was the confirmation mail of this submission queued? (Not for a planner's unless ticked.)"""
     if response.submitted_at is None:
         return False
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+    queued = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.invitation_id == response.invitation_id, OutboxMessage.kind == "confirmation",
-        OutboxMessage.created_at >= response.submitted_at)) > 0
+        OutboxMessage.created_at >= response.submitted_at))
+    return bool(queued)
 
 
 def marks_of_survey(survey_id: int, invitation_id: int | None = None) -> dict[int, str]:

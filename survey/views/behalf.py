@@ -19,17 +19,27 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect, render_template
-from flask import request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..extensions import csrf, db
 from ..forms_behalf import BehalfStartForm
 from ..models import Invitation, InvitationStatus, Response
-from ..services import behalf
+from ..services import behalf, survey_pages
 from ..services import invitations as invitation_service
 from ..services import responses as response_service
-from ..services import survey_pages
 from .access import own_survey, planner_required
 
 bp = Blueprint("behalf", __name__, url_prefix="/surveys")
@@ -135,8 +145,8 @@ def register(app: Flask) -> None:
     default and the template variable `door`."""
     for endpoint, rule in RULES.items():
         view = app.view_functions[endpoint]
-        methods = next(r.methods for r in app.url_map.iter_rules(endpoint))
-        app.add_url_rule(PREFIX + rule, endpoint=endpoint, view_func=view, methods=sorted(methods - {"HEAD", "OPTIONS"}))
+        methods = next(r.methods or set() for r in app.url_map.iter_rules(endpoint)) - {"HEAD", "OPTIONS"}
+        app.add_url_rule(PREFIX + rule, endpoint=endpoint, view_func=view, methods=sorted(methods))
     app.url_defaults(_planner_urls)
 
     app.add_template_global(behalf.mark, "on_behalf_mark")

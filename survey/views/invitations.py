@@ -15,9 +15,8 @@ from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceFor
 from ..headers import allow_styles_of
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
 from ..services import actors as actor_service
-from ..services import behalf
+from ..services import behalf, dsn, mail_texts
 from ..services import bounces as bounce_service
-from ..services import dsn, mail_texts
 from ..services import follow_up as follow_up_service
 from ..services import invitations as invitation_service
 from ..services.surveys import SurveyError

@@ -24,9 +24,8 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import behalf
+from ..services import behalf, outbox, rosters
 from ..services import follow_up as follow_up_service
-from ..services import outbox, rosters
 from ..services import responses as response_service
 from ..services import waves as wave_service
 from ..services.invitations import (
