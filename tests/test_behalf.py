@@ -118,7 +118,9 @@ def test_planner_enters_a_phone_call_and_submits_it_without_mail_to_the_organisa
         "phone", world["planner"], "Planner Test")
     assert response.entered_at is not None and response.submitted_at is not None
     with app.app_context():
-        assert db.session.get(Invitation, world["invitation"]).status is InvitationStatus.SUBMITTED
+        invitation = db.session.get(Invitation, world["invitation"])
+        assert invitation.status is InvitationStatus.SUBMITTED
+        assert invitation.opened_at is None  # the organisation never opened its link
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                  .where(OutboxMessage.kind == "confirmation")) == 0
     deliver(app)

@@ -102,8 +102,10 @@ def parse(questions: list[Question], raw: Mapping[str, list[str]]) -> Parsed:
     return result
 
 
-def start(invitation: Invitation) -> Response:
-    """The invitation's response, created (and the invitation marked opened) on first visit."""
+def start(invitation: Invitation, opened: bool = True) -> Response:
+    """The invitation's response, created (and the invitation marked opened) on first visit.
+
+    `opened=False`: a planner entering answers on behalf creates it — the organisation has not opened its link."""
     response = db.session.query(Response).filter_by(invitation_id=invitation.id).one_or_none()
     if response is None:
         # A follow-up wave starts with the organisation's answers to the previous wave (see waves).
@@ -111,6 +113,9 @@ def start(invitation: Invitation) -> Response:
         response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id,
                             draft=waves.prefill(invitation, questions))
         db.session.add(response)
+        if not opened:
+            db.session.flush()
+            return response
         if invitation.opened_at is None:
             invitation.opened_at = utc_now()
         # Opening the link proves the mail arrived (even one marked unzustellbar), and an organisation

@@ -165,7 +165,7 @@ def start(survey_id: int, invitation_id: int):
     form = BehalfStartForm(data={"source": response.entered_source if response else None})
     refusal = _refusal(survey, invitation, response)
     if form.is_submitted() and refusal is None and form.validate():
-        response = response_service.start(invitation)
+        response = response_service.start(invitation, opened=False)  # the link was not opened
         behalf.begin(response, behalf.for_user(invitation, current_user), form.source.data or "")
         db.session.commit()
         flash(f"Sie erfassen jetzt die Antworten von {invitation.organisation or invitation.email} "

@@ -78,7 +78,7 @@ def test_a_planner_enters_a_phone_call_from_the_invitation_page_to_the_submissio
     page.get_by_label("Gibt es einen Fokus des Netzwerks?").fill("Übergang Kita – Grundschule")
     page.get_by_role("button", name="Weiter zur Übersicht").click()
 
-    expect(page.get_by_role("heading", name="Übersicht Ihrer Antworten")).to_be_visible()
+    expect(page.get_by_role("heading", name="Übersicht der Antworten von Kita Sonnenschein")).to_be_visible()
     expect(page.locator("#erfasst")).to_contain_text("(Telefon)")
     expect(page.get_by_label("Bestätigung an die Organisation senden (an kita@traeger.example)")).not_to_be_checked()
     looked_at("3-uebersicht")
