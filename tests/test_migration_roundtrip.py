@@ -66,9 +66,13 @@ def test_every_revision_steps_down_and_up_without_losing_rows(fresh_database):
             if revision.down_revision is None:
                 continue  # the first revision's downgrade drops everything, by design
             downgrade(revision=revision.down_revision)
+            # A table the revision creates goes with its downgrade, rows and all, by design.
+            created = set(before) - set(sa.inspect(db.engine).get_table_names())
             upgrade()
             after = row_counts()
-            assert after == before, f"stepping below {revision.revision} changed row counts"
+            kept = {name: count for name, count in before.items() if name not in created}
+            assert {name: after[name] for name in kept} == kept, f"stepping below {revision.revision} changed row counts"
+            before = after  # the next step starts from here (an emptied new table stays empty)
             assert column_shapes() == shapes, f"stepping below {revision.revision} changed column types"
             stepped.append(revision.revision)
         assert len(stepped) == len(list(script.walk_revisions())) - 1  # every revision but the first

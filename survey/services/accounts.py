@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import link_keys
 from ..extensions import db
 from ..models import AccountToken, District, Kommune, Role, TokenPurpose, User, utc_now
-from . import outbox
+from . import audit, outbox
 from .common_passwords import COMMON_PASSWORDS
 from .tokens import hash_token, new_token
 
@@ -123,10 +123,16 @@ def _set_password(user: User, password: str, notify: bool = True) -> None:
     check_password_policy(password, user.email)
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     end_sessions(user)
+    _log(user, "account.password", "Passwort gesetzt" if notify or user.has_password else "Erstes Passwort gesetzt")
     if notify:
         outbox.enqueue("password_changed", user.email, "password_changed", sender_name=user.kommune.mail_sender_name,
                        user=user, when=utc_now(),
                        login_url=f"{current_app.config['BASE_URL'].rstrip('/')}/login")
+
+
+def _log(user: User, action: str, text: str, before: dict | None = None, after: dict | None = None) -> None:
+    audit.record(user.kommune_id, action, f"{text}: {user.display_name} ({user.email})", obj=user,
+                 before=before, after=after)
 
 
 def end_sessions(user: User) -> None:
@@ -174,6 +180,7 @@ def create_user(kommune_name: str, email: str, password: str, role: str, display
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     db.session.flush()
+    _log(user, "account.created", f"Konto angelegt ({user.role.label})")
     return user
 
 
@@ -216,6 +223,7 @@ def invite_user(admin: User, email: str, role: str, display_name: str = "", phon
     db.session.add(user)
     db.session.flush()
     _send_invitation(admin, user, now)
+    _log(user, "account.created", f"Konto angelegt und eingeladen ({user.role.label})")
     return user
 
 
@@ -235,6 +243,7 @@ def resend_invitation(admin: User, user: User, now: dt.datetime | None = None) -
     if not user.active:
         raise AccountError(f"Das Konto {user.email} ist deaktiviert; bitte erst reaktivieren.")
     _send_invitation(admin, user, now)
+    _log(user, "account.changed", "Einladung zum Konto erneut gesendet")
 
 
 def request_password_reset(email: str, now: dt.datetime | None = None) -> None:
@@ -295,7 +304,8 @@ def set_password_with_link(token: str, password: str, now: dt.datetime | None = 
     if check.token is None:
         raise AccountError(check.problem)
     user = check.token.user
-    _set_password(user, password, notify=user.has_password)
+    with audit.acting_as(audit.staff(user)):  # the link's owner acts, though not signed in yet
+        _set_password(user, password, notify=user.has_password)
     check.token.used_at = now
     check.token.token_sealed = None
     db.session.flush()
@@ -314,6 +324,18 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password or "") or not user.active:
         return None
     return user
+
+
+def signed_in(user: User) -> None:
+    """Note a sign-in in the audit log (the user acts, though this request began signed out)."""
+    with audit.acting_as(audit.staff(user)):
+        _log(user, "account.signed_in", "Angemeldet")
+
+
+def sign_out(user: User) -> None:
+    """End every session of the user (a copied cookie stops working too) and note it."""
+    end_sessions(user)
+    _log(user, "account.signed_out", "Abgemeldet")
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -390,6 +412,7 @@ def deactivate(user: User) -> None:
     _refuse_last_admin(user, "deaktiviert")
     user.active = False
     end_sessions(user)
+    _log(user, "account.changed", "Konto deaktiviert")
     now = utc_now()
     for token in db.session.scalars(sa.select(AccountToken).where(
             AccountToken.user_id == user.id, AccountToken.used_at.is_(None))):
@@ -399,6 +422,8 @@ def deactivate(user: User) -> None:
 
 
 def reactivate(user: User) -> None:
+    if not user.active:
+        _log(user, "account.changed", "Konto reaktiviert")
     user.active = True
     db.session.flush()
 
@@ -407,6 +432,9 @@ def change_role(user: User, role: str) -> None:
     role_value = _role(role)
     if role_value is not Role.ADMIN:
         _refuse_last_admin(user, "herabgestuft")
+    if user.role is not role_value:
+        _log(user, "account.changed", f"Rolle geändert in {role_value.label}", before={"Rolle": user.role.label},
+             after={"Rolle": role_value.label})
     user.role = role_value  # read on every request: menus and rights change at the next click
     db.session.flush()
 
@@ -416,6 +444,10 @@ def update_profile(user: User, display_name: str, phone: str) -> None:
     display_name = display_name.strip()
     if not display_name:
         raise AccountError("Bitte geben Sie einen Namen an; er steht im Kontaktblock der Befragungen.")
+    before = {"Name": user.display_name, "Telefon": user.phone}
     user.display_name = display_name[:200]
     user.phone = phone.strip()[:60]
+    old, new = audit.changed_fields(before, {"Name": user.display_name, "Telefon": user.phone})
+    if new:
+        _log(user, "account.changed", "Name oder Telefon geändert", before=old, after=new)
     db.session.flush()

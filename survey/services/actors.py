@@ -21,6 +21,7 @@ from analysis.csvdialect import neutralise, stream_rows
 
 from ..extensions import db
 from ..models import Actor, Invitation, Kommune, utc_now
+from . import audit
 from .address_paste import check_address
 
 COLUMNS = [  # (field, German header in exports, accepted headers in imports)
@@ -139,14 +140,24 @@ def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor
     problems = validate(kommune, data, actor.id if actor else None)
     if problems:
         raise ActorError(" ".join(problems.values()))
+    new = actor is None
     if actor is None:
         actor = Actor(kommune_id=kommune.id)
         db.session.add(actor)
+    # Organisation facts before/after; the contact person's name, address and phone are not copied
+    # into the log (it is append-only, and a data subject's erasure must reach every copy).
+    facts = ("name", "provider_type", "sector", "notes", "active")
+    before = {key: getattr(actor, key) for key in facts} | {"districts": list(actor.districts or [])}
     for key in ("name", "provider_type", "sector", "contact_name", "email", "phone", "notes", "active"):
         setattr(actor, key, getattr(data, key))
     actor.districts = list(data.districts)
     actor.contact_confirmed_at = utc_now()  # the planner saved the entry: its contact counts as confirmed
     db.session.flush()
+    old, changed = audit.changed_fields(before, {key: getattr(actor, key) for key in facts}
+                                        | {"districts": list(actor.districts)})
+    audit.record(kommune.id, "actor.changed",
+                 f"„{actor.name}“ {'ins Akteursverzeichnis aufgenommen' if new else 'im Akteursverzeichnis geändert'}",
+                 obj=actor, before=None if new else old, after=changed)
     return actor
 
 
@@ -326,6 +337,9 @@ def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int
             setattr(actor, key, list(value) if key == "districts" else value)
         actor.contact_confirmed_at = utc_now()  # an imported row is the planner's current list
         db.session.flush()
+    if new or updated:
+        audit.record(kommune.id, "actor.imported",
+                     f"Akteursverzeichnis importiert: {new} neu, {updated} aktualisiert, {rejected} abgelehnt")
     return new, updated, rejected
 
 
@@ -413,5 +427,8 @@ def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
         keep.active = keep.active or other.active
         db.session.execute(sa.update(Invitation).where(Invitation.actor_id == other.id).values(actor_id=keep.id))
         db.session.delete(other)
+    names = ", ".join(f"„{other.name}“ (Nr. {other.id})" for other in others)
+    audit.record(kommune_id, "actor.merged", f"{names} zusammengeführt in „{keep.name}“ (Nr. {keep.id})", obj=keep,
+                 before={"zusammengeführt": [other.id for other in others]})
     db.session.flush()
     return keep

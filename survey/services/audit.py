@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -27,18 +28,20 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
-from ..models import AuditEntry, User
+from ..models import AuditEntry, User, utc_now
 
 log = logging.getLogger(__name__)
 
 STAFF = "staff"
 SYSTEM = "system"
-CLI = "cli"
 RESPONDENT = "respondent"
 
 # Tables a staff request may change without an entry of its own: sign-in bookkeeping, throttles, the
 # worker's heartbeat and the send-rate counter. Everything else a staff member changes is recorded.
-BOOKKEEPING = frozenset({"throttle", "mail_rate", "worker_beat"})
+BOOKKEEPING = frozenset({"throttle", "mail_rate", "worker_beat", "job"})
+# Columns whose change alone is bookkeeping: the edit-conflict counter a save bumps even when
+# nothing else changed. (Preparing a download is a job; the download itself is recorded.)
+BOOKKEEPING_COLUMNS = frozenset({"edit_version"})
 
 # Action keys and their German names (the filter of the log pages); services use these keys.
 ACTIONS: dict[str, str] = {
@@ -54,7 +57,6 @@ ACTIONS: dict[str, str] = {
     "survey.settings": "Einstellungen der Umfrage geändert",
     "survey.opened": "Umfrage gestartet",
     "survey.closed": "Umfrage beendet",
-    "survey.reopened": "Umfrage wieder geöffnet",
     "survey.mail_text": "Mailtext geändert",
     "invitation.sent": "Eingeladen",
     "invitation.changed": "Einladung geändert",
@@ -63,13 +65,10 @@ ACTIONS: dict[str, str] = {
     "actor.merged": "Akteure zusammengeführt",
     "actor.imported": "Akteure importiert",
     "results.downloaded": "Heruntergeladen",
-    "answers.viewed": "Antworten angesehen",
     "answers.changed": "Antworten geändert",
     "answers.on_behalf": "Antworten im Auftrag erfasst",
     "answers.on_behalf_submitted": "Antworten im Auftrag abgeschickt",
     "subject.request": "Auskunft/Löschung zu einer Person",
-    "mailbox.changed": "Postfach bearbeitet",
-    "wave.created": "Folgebefragung angelegt",
 }
 
 
@@ -90,11 +89,16 @@ class Acting:
 
 
 _acting: ContextVar[Acting | None] = ContextVar("audit_acting", default=None)
-NOBODY = Acting(RESPONDENT, "Befragte Person (persönlicher Link)")
+RESPONDING = Acting(RESPONDENT, "Befragte Person (persönlicher Link)")
+SYSTEM_ACTING = Acting(SYSTEM, "System (Hintergrunddienst oder Kommandozeile)")
 
 
 def acting() -> Acting:
-    return _acting.get() or NOBODY
+    """Who acts now: the signed-in staff member of this request, else a respondent (a request without
+    sign-in), else the system (worker jobs, CLI commands)."""
+    from flask import has_request_context
+
+    return _acting.get() or (RESPONDING if has_request_context() else SYSTEM_ACTING)
 
 
 def staff(user: User) -> Acting:
@@ -127,29 +131,54 @@ def record(
     after: Any = None,
 ) -> AuditEntry:
     """Add one entry for an action done now by `acting()`; flushed with the change, never committed here."""
+    entry = AuditEntry(**_values(kommune_id, action, description, obj, survey_id, before, after))
+    db.session.add(entry)
+    return entry
+
+
+def record_apart(kommune_id: int, action: str, description: str, *, survey_id: int | None = None,
+                 after: Any = None) -> None:
+    """Write one entry at once in a transaction of its own, leaving the request's session alone (a
+    download that is still streaming from it must not see its objects expired by a commit)."""
+    values = _values(kommune_id, action, description, None, survey_id, None, after)
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(AuditEntry).values(at=utc_now(), **values))
+
+
+def _values(kommune_id: int, action: str, description: str, obj: Any, survey_id: int | None, before: Any,
+            after: Any) -> dict[str, Any]:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     who = acting()
-    entry = AuditEntry(
-        kommune_id=kommune_id,
-        actor_id=who.user_id,
-        actor_label=who.label[:300],
-        action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=getattr(obj, "id", None) if obj is not None else None,
-        survey_id=survey_id,
-        description=description[:1000],
-        before=before,
-        after=after,
-    )
-    db.session.add(entry)
-    return entry
+    return {
+        "kommune_id": kommune_id,
+        "actor_id": who.user_id,
+        "actor_label": who.label[:300],
+        "action": action,
+        "object_type": type(obj).__name__.lower() if obj is not None else "",
+        "object_id": getattr(obj, "id", None) if obj is not None else None,
+        "survey_id": survey_id,
+        "description": description[:1000],
+        "before": before,
+        "after": after,
+    }
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The entries of two setting snapshots that differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it (dates as ISO text, enums by value, tuples as lists)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -171,7 +200,7 @@ def _berlin_start(day: dt.date) -> dt.datetime:
 
 def entries_query(
     kommune_id: int, survey_id: int | None = None, flt: LogFilter | None = None
-) -> sa.Select[tuple[AuditEntry]]:
+) -> sa.Select[AuditEntry]:
     """The Kommune's entries (of one survey when given), newest first, filtered."""
     flt = flt or LogFilter()
     query = sa.select(AuditEntry).where(AuditEntry.kommune_id == kommune_id)
@@ -203,7 +232,7 @@ def actors_in_log(kommune_id: int) -> list[tuple[int, str]]:
         .where(AuditEntry.kommune_id == kommune_id, AuditEntry.actor_id.is_not(None))
         .group_by(AuditEntry.actor_id)
     )
-    return sorted(((int(i), str(label)) for i, label in rows), key=lambda row: row[1].lower())
+    return sorted(((int(i or 0), str(label)) for i, label in rows), key=lambda row: row[1].lower())
 
 
 # ---- the guard -------------------------------------------------------------------------------
@@ -232,7 +261,10 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             continue
         if isinstance(obj, AuditEntry):
             raise AppendOnly("audit entries are never changed")
-        _touch(session, obj.__table__.name)
+        state = sa.inspect(obj)
+        changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+        if changed - BOOKKEEPING_COLUMNS:
+            _touch(session, obj.__table__.name)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -260,9 +292,6 @@ def _before_commit(session: Session) -> None:
 
     endpoint = request.endpoint if has_request_context() else None
     message = f"staff change without an audit entry: {sorted(touched)} ({endpoint})"
-    if has_app_context() and current_app.config.get("AUDIT_COLLECT"):
-        with open(current_app.config["AUDIT_COLLECT"], "a", encoding="utf-8") as out:
-            out.write(f"{endpoint}\t{sorted(touched)}\n")
     if _strict():
         raise UnrecordedChange(message)
     log.error(message)
@@ -296,3 +325,24 @@ def install_guard(app: Flask) -> None:
     @app.teardown_request
     def _nobody_acts(_error: BaseException | None) -> None:
         set_acting(None)  # a thread serving the next request (or a test) starts as nobody
+
+
+# ---- export ----------------------------------------------------------------------------------
+
+EXPORT_HEADER = ("Zeitpunkt", "Person", "Aktion", "Objekt", "Objekt-Nr.", "Umfrage-Nr.", "Beschreibung",
+                 "Vorher", "Nachher")
+
+
+def export_rows(kommune_id: int, survey_id: int | None = None,
+                flt: LogFilter | None = None) -> Iterator[tuple[Any, ...]]:
+    """The header, then one row per entry (newest first), for `analysis.csvdialect.stream_rows`."""
+    import json
+
+    yield EXPORT_HEADER
+    for entry in db.session.scalars(entries_query(kommune_id, survey_id, flt).execution_options(yield_per=500)):
+        yield (
+            entry.at, entry.actor_label, ACTIONS.get(entry.action, entry.action), entry.object_type,
+            entry.object_id, entry.survey_id, entry.description,
+            json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
+            json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else "",
+        )

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import BounceOutcome, BounceReport, Invitation, InvitationStatus, Kommune, OutboxMessage, Survey, utc_now
-from . import dsn
+from . import audit, dsn
 from .follow_up import (
     mark_bounced,
 )
@@ -205,6 +205,9 @@ def report_of(kommune_id: int, report_id: int) -> BounceReport | None:
 def resolve(report: BounceReport, now=None) -> None:
     """An unclear bounce was looked at (and, if needed, the invitation marked by hand)."""
     report.resolved_at = now or utc_now()
+    if report.kommune_id is not None:
+        audit.record(report.kommune_id, "invitation.changed", "Unklarer Rückläufer als erledigt markiert", obj=report,
+                     survey_id=report.invitation.survey_id if report.invitation else None)
     db.session.flush()
 
 

@@ -28,6 +28,7 @@ from .invitations import (
     current_token,
     enqueue,
     invitations_of_survey,
+    log,
     normalise_address,
     require_open,
     set_token,
@@ -64,6 +65,7 @@ def resend(invitation: Invitation, new_link: bool = False) -> str | None:
         invitation.status_before = None
     invitation.failed_reason = ""
     enqueue(invitation, "invitation")
+    log(invitation, "invitation.sent", "Einladung erneut gesendet" + (" (neuer Link)" if new_link else ""))
     db.session.flush()
     return token if new_link else None
 
@@ -94,6 +96,7 @@ def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
             set_token(invitation, new_token())
         _cancel_pending(invitation, ("reminder",))
         enqueue(invitation, "reminder")
+        log(invitation, "invitation.reminded", "Erinnert")
         queued += 1
     db.session.flush()
     return queued, skipped
@@ -123,6 +126,7 @@ def withdraw(invitation: Invitation) -> None:
     invitation.withdrawn_at = utc_now()
     invitation.token_sealed = None  # final: the link is never mailed again, so nothing keeps it
     _cancel_pending(invitation)
+    log(invitation, "invitation.changed", "Einladung zurückgezogen")
     db.session.flush()
 
 
@@ -142,6 +146,7 @@ def correct_address(invitation: Invitation, address: str, update_register: bool 
         actor = db.session.get(Actor, invitation.actor_id)
         if actor is not None and actor.email.lower() == old:
             actor.email = email
+    log(invitation, "invitation.changed", "Adresse korrigiert")
     if invitation.status in RESEND_ON_NEW_ADDRESS:
         resend(invitation)
     db.session.flush()
@@ -172,6 +177,7 @@ def mark_bounced(invitation: Invitation, reason: str, now: dt.datetime | None = 
     invitation.bounced_at = now or utc_now()
     invitation.failed_reason = " ".join(reason.split())[:2000] or "Von Hand als unzustellbar markiert."
     _cancel_pending(invitation, ("reminder",))
+    log(invitation, "invitation.changed", "Als unzustellbar vermerkt")
     db.session.flush()
 
 
@@ -199,6 +205,7 @@ def mark_declined(invitation: Invitation, note: str = "", now: dt.datetime | Non
     invitation.declined_at = now or utc_now()
     invitation.declined_note = note.strip()[:2000]
     _cancel_pending(invitation)
+    log(invitation, "invitation.changed", "Als „nimmt nicht teil“ vermerkt")
     db.session.flush()
 
 
@@ -217,6 +224,7 @@ def undo_mark(invitation: Invitation) -> InvitationStatus:
         invitation.declined_note = ""
     invitation.status = invitation.status_before or InvitationStatus.SENT
     invitation.status_before = None
+    log(invitation, "invitation.changed", "Vermerk zurückgenommen")
     if invitation.status is InvitationStatus.CREATED and invitation.survey.is_open:
         resend(invitation)
     db.session.flush()

@@ -26,7 +26,7 @@ from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Survey
 from ..models.invitation import REMINDABLE
-from . import outbox
+from . import audit, outbox
 from .address_paste import PastedAddress, check_address, parse_paste
 from .mail_texts import render_mail
 from .surveys import SurveyError
@@ -72,6 +72,17 @@ def enqueue(invitation: Invitation, kind: str) -> OutboxMessage:
                                    reply_to=mail.reply_to, invitation_id=invitation.id)
 
 
+def organisation_of(invitation: Invitation) -> str:
+    """„Kita Sonnenschein“: how the audit log names an invitation (never by its address)."""
+    return f"„{invitation.organisation}“" if invitation.organisation else f"Nr. {invitation.id} (ohne Organisation)"
+
+
+def log(invitation: Invitation, action: str, text: str) -> None:
+    """One audit entry about `invitation`; `text` says what happened, the organisation is added."""
+    audit.record(invitation.survey.kommune_id, action, f"{text}: {organisation_of(invitation)}",
+                 obj=invitation, survey_id=invitation.survey_id)
+
+
 def _add_invitation(survey: Survey, address: str, organisation: str, contact_name: str, actor: Actor | None,
                     token_hash: str, taken: str) -> Invitation:
     """One invitation per address and per organisation and survey; `taken` words the refusal."""
@@ -95,6 +106,7 @@ def _add_invitation(survey: Survey, address: str, organisation: str, contact_nam
     )
     db.session.add(invitation)
     db.session.flush()
+    log(invitation, "invitation.sent", "Einladung angelegt" if survey.is_draft else "Eingeladen")
     return invitation
 
 
@@ -126,6 +138,7 @@ def remove_prepared(invitation: Invitation) -> None:
     """Drop a prepared invitation of a draft survey (nothing was sent, so nothing is kept)."""
     if not invitation.survey.is_draft:
         raise SurveyError("Die Befragung ist geöffnet; ziehen Sie die Einladung stattdessen zurück.")
+    log(invitation, "invitation.changed", "Vorbereitete Einladung entfernt")
     db.session.delete(invitation)
     db.session.flush()
 
@@ -140,6 +153,9 @@ def send_prepared(survey: Survey) -> int:
     for invitation in prepared:
         set_token(invitation, new_token())
         enqueue(invitation, "invitation")
+    if prepared:
+        audit.record(survey.kommune_id, "invitation.sent", f"{len(prepared)} vorbereitete Einladungen verschickt",
+                     obj=survey, survey_id=survey.id)
     db.session.flush()
     return len(prepared)
 

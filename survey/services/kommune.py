@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import District, Kommune, Survey, SurveyState, utc_now
 from ..models.kommune import DEFAULT_PRIVACY_TEMPLATE
 from ..name_forms import FORM_LABELS, GENDERS, SPATIAL_WORDS
+from . import audit
 from .accounts import slug
 
 
@@ -60,6 +61,16 @@ def parse_lines(text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(line.split()) for line in text.splitlines() if line.strip()))
 
 
+SETTING_NAMES = ("name", "type_word", "gender", "name_overrides", "sender_name", "office", "postal_address", "phone",
+                 "website", "signature", "contact_block", "imprint_url", "privacy_url", "accessibility_url",
+                 "feedback_email", "accessibility_notes", "enforcement_body", "privacy_template", "spatial_word",
+                 "strategic_fields")
+
+
+def _snapshot(kommune: Kommune) -> dict[str, object]:
+    return {name: audit.plain(getattr(kommune, name)) for name in SETTING_NAMES}
+
+
 def update_settings(kommune: Kommune, settings: Settings) -> None:
     """Store the settings; raises KommuneError if the name is taken by another Kommune."""
     name = " ".join(settings.name.split())
@@ -70,6 +81,7 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
         raise KommuneError("Bitte wählen Sie das Geschlecht des Wortes (die, der oder das).")
     if settings.spatial_word not in SPATIAL_WORDS:
         raise KommuneError("Bitte wählen Sie eine der angebotenen Bezeichnungen für die Gebiete.")
+    before = _snapshot(kommune)
     kommune.name = name
     kommune.type_word = " ".join(settings.type_word.split())
     kommune.gender = settings.gender
@@ -93,6 +105,10 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
     kommune.privacy_template = "" if template == DEFAULT_PRIVACY_TEMPLATE else template
     kommune.spatial_word = settings.spatial_word
     kommune.strategic_fields = list(settings.strategic_fields)
+    old, new = audit.changed_fields(before, _snapshot(kommune))
+    if new:
+        audit.record(kommune.id, "kommune.settings", "Einstellungen geändert: " + ", ".join(new), obj=kommune,
+                     before=old, after=new)
     db.session.flush()
 
 
@@ -135,6 +151,10 @@ def _free_code(kommune: Kommune, name: str) -> str:
     return code
 
 
+def _log(district: District, text: str) -> None:
+    audit.record(district.kommune_id, "kommune.district", text, obj=district)
+
+
 def add_district(kommune: Kommune, name: str) -> District:
     """A new district at the end of the list; refuses a name the Kommune already has."""
     word = kommune.spatial_word
@@ -147,6 +167,7 @@ def add_district(kommune: Kommune, name: str) -> District:
                         position=max((d.position for d in kommune.districts), default=-1) + 1)
     kommune.districts.append(district)
     db.session.flush()
+    _log(district, f"{word} „{name}“ angelegt")
     return district
 
 
@@ -156,7 +177,9 @@ def rename_district(district: District, name: str) -> None:
     name = _clean(name)
     if _same_name(kommune, name, except_id=district.id) is not None:
         raise KommuneError(f"{kommune.spatial_word} „{name}“ gibt es schon.")
+    before = district.name
     district.name = name
+    _log(district, f"{kommune.spatial_word} „{before}“ umbenannt in „{name}“")
     db.session.flush()
 
 
@@ -170,6 +193,7 @@ def move_district(district: District, step: int) -> None:
     ordered[index], ordered[target] = ordered[target], ordered[index]
     for position, d in enumerate(ordered):
         d.position = position
+    _log(district, f"„{district.name}“ {'nach oben' if step < 0 else 'nach unten'} verschoben")
     db.session.flush()
 
 
@@ -177,11 +201,13 @@ def deactivate_district(district: District) -> None:
     """New surveys and the register no longer offer it; surveys opened before keep it."""
     if district.deactivated_at is None:
         district.deactivated_at = utc_now()
+        _log(district, f"„{district.name}“ stillgelegt")
         db.session.flush()
 
 
 def reactivate_district(district: District) -> None:
     district.deactivated_at = None
+    _log(district, f"„{district.name}“ wieder aktiviert")
     db.session.flush()
 
 

@@ -16,7 +16,7 @@ from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Invitation, Survey
-from . import outbox
+from . import audit, outbox
 from .survey_pages import answering_minutes, pages_with_questions
 from .surveys import SurveyError
 
@@ -277,6 +277,8 @@ def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, re
         problems.append("Die Erinnerung kann 0 bis 90 Tage vor der Frist verschickt werden.")
     if problems:
         raise TemplateError(" ".join(dict.fromkeys(problems)))
+    fields = ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text", "remind_days_before")
+    before = {name: getattr(survey, name) for name in fields}
     defaults = DEFAULT_TEXTS
     subject = invitation_subject.strip()
     survey.invitation_subject = "" if subject == defaults["invitation"][0] else subject
@@ -286,6 +288,10 @@ def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, re
     if survey.remind_days_before != remind_days_before:
         survey.scheduled_reminder_sent_at = None
     survey.remind_days_before = remind_days_before
+    old, new = audit.changed_fields(before, {name: getattr(survey, name) for name in fields})
+    if new:
+        audit.record(survey.kommune_id, "survey.mail_text", f"Mailtexte der Umfrage „{survey.title}“ geändert",
+                     obj=survey, survey_id=survey.id, before=old, after=new)
     db.session.flush()
 
 

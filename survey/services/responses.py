@@ -35,7 +35,7 @@ from questionnaires.model import Question
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
-from . import behalf, outbox, waves
+from . import behalf, invitations, outbox, waves
 from .invitations import (
     current_token,
 )
@@ -470,6 +470,7 @@ def reopen(response: Response) -> None:
     invitation = response.invitation
     invitation.submitted_at = None
     invitation.status = InvitationStatus.IN_PROGRESS
+    invitations.log(invitation, "answers.changed", "Abgeschickte Antwort wieder geöffnet")
     db.session.flush()
 
 

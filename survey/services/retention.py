@@ -32,7 +32,7 @@ from questionnaires import formatting as fmt
 from ..extensions import db
 from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
 from ..models.base import rowcount, utc_now
-from . import jobs, pseudonyms
+from . import audit, jobs, pseudonyms
 from .results.dataset import (
     CONTACT_KEYS,
 )
@@ -128,6 +128,9 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
     db.session.flush()
     pseudonyms.forget_addresses(survey)
     survey.contacts_deleted_at = at
+    audit.record(survey.kommune_id, "subject.request",
+                 f"Kontaktdaten der Umfrage „{survey.title}“ gelöscht ({deleted.invitations} Einladungen, "
+                 f"{deleted.mails} E-Mails)", obj=survey, survey_id=survey.id)
     db.session.flush()
     empty_log_after_commit()
     return deleted
@@ -186,11 +189,13 @@ def delete_mailbox_files(mail_ids: list[int]) -> int:
 def confirm_contact(actor: Actor, now: dt.datetime | None = None) -> None:
     """A planner confirmed the register contact: the retention clock starts again."""
     actor.contact_confirmed_at = now or utc_now()
+    audit.record(actor.kommune_id, "actor.changed", f"Ansprechperson von „{actor.name}“ bestätigt", obj=actor)
     db.session.flush()
 
 
 def clear_actor_contact(actor: Actor) -> None:
     actor.contact_name = actor.email = actor.phone = ""
+    audit.record(actor.kommune_id, "actor.changed", f"Ansprechperson von „{actor.name}“ gelöscht", obj=actor)
     db.session.flush()
 
 

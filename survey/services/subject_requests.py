@@ -39,7 +39,7 @@ from ..models import (
     User,
 )
 from ..models.user import AccountToken
-from . import accessibility, pseudonyms, retention
+from . import accessibility, audit, pseudonyms, retention
 
 MIN_LENGTH = 3
 
@@ -240,6 +240,11 @@ def erase(kommune: Kommune, term: str) -> Erased:
     for row in held.pseudonyms:
         db.session.delete(row)
         done.pseudonyms += 1
+    # The log names no person: it says that a request was carried out and how much it reached.
+    audit.record(kommune.id, "subject.request",
+                 f"Angaben zu einer Person gelöscht bzw. unkenntlich gemacht: {done.actors} Einträge im "
+                 f"Akteursverzeichnis, {done.invitations} Einladungen, {done.mails} E-Mails, {done.bounces} "
+                 f"Rückläufer, {done.answers} Antworten, {done.pseudonyms} Pseudonyme")
     db.session.flush()
     retention.empty_log_after_commit()
     return done

@@ -27,9 +27,16 @@ from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
 from ..models import Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
+from . import audit
 from .kommune import open_placeholders
 
 OWN_PREFIX = "eigene"
+
+
+def _log(survey: Survey, text: str, action: str = "survey.built", before: dict | None = None,
+         after: dict | None = None) -> None:
+    """One audit entry about `survey` (builder edits by default)."""
+    audit.record(survey.kommune_id, action, text, obj=survey, survey_id=survey.id, before=before, after=after)
 
 
 def own_kinds() -> list[str]:
@@ -58,7 +65,18 @@ def create_survey(kommune: Kommune, creator: User | None, title: str, **settings
     survey.pages.append(SurveyPage(position=0, title="Seite 1"))
     db.session.add(survey)
     db.session.flush()
+    _log(survey, f"Umfrage „{survey.title}“ angelegt", "survey.created")
     return survey
+
+
+def change_settings(survey: Survey, values: dict[str, object]) -> None:
+    """Set the survey's title, texts and settings; the audit log keeps what changed, before and after."""
+    before = {name: audit.plain(getattr(survey, name)) for name in values}
+    for name, value in values.items():
+        setattr(survey, name, value)
+    old, new = audit.changed_fields(before, {name: audit.plain(getattr(survey, name)) for name in values})
+    if new:
+        _log(survey, f"Angaben der Umfrage „{survey.title}“ geändert", "survey.settings", before=old, after=new)
 
 
 def require_draft(survey: Survey) -> None:
@@ -141,6 +159,7 @@ def add_question(
         if layout_page is page:
             items.insert(items.index(before) if before is not None else len(items), item)
     _apply(survey, layout)
+    _log(survey, f"Frage „{item.prompt}“ hinzugefügt ({page.title})")
     return item
 
 
@@ -199,6 +218,7 @@ def remove_item(survey: Survey, item: SurveyItem) -> None:
     layout = _layout(survey)
     survey.items.remove(item)
     _apply(survey, [(page, [i for i in items if i is not item]) for page, items in layout])
+    _log(survey, f"Frage „{item.prompt}“ entfernt")
 
 
 # --- arranging -----------------------------------------------------------------------------------
@@ -226,6 +246,7 @@ def move_item(survey: Survey, item: SurveyItem, step: int) -> None:
             return  # already first (or last) of the survey
         break
     _apply(survey, layout)
+    _log(survey, f"Frage „{item.prompt}“ {'nach oben' if step < 0 else 'nach unten'} verschoben")
 
 
 def move_to_page(survey: Survey, item: SurveyItem, page: SurveyPage) -> None:
@@ -240,6 +261,7 @@ def move_to_page(survey: Survey, item: SurveyItem, page: SurveyPage) -> None:
         if layout_page is page:
             items.append(item)
     _apply(survey, layout)
+    _log(survey, f"Frage „{item.prompt}“ auf die Seite „{page.title}“ verschoben")
 
 
 def set_required(survey: Survey, item: SurveyItem, required: bool) -> None:
@@ -247,6 +269,7 @@ def set_required(survey: Survey, item: SurveyItem, required: bool) -> None:
     if required and not KINDS[item.kind].answerable:
         raise SurveyError("Ein Hinweistext hat keine Antwort und kann keine Pflichtfrage sein.")
     item.required = required
+    _log(survey, f"Frage „{item.prompt}“ {'ist jetzt Pflicht' if required else 'ist jetzt freiwillig'}")
     db.session.flush()
 
 
@@ -256,6 +279,7 @@ def add_page(survey: Survey, title: str) -> SurveyPage:
     page = SurveyPage(position=max((p.position for p in survey.pages), default=-1) + 1, title=title[:300])
     survey.pages.append(page)
     db.session.flush()
+    _log(survey, f"Seite „{page.title}“ angelegt")
     return page
 
 
@@ -264,7 +288,9 @@ def rename_page(survey: Survey, page: SurveyPage, title: str) -> None:
     title = title.strip()
     if not title:
         raise SurveyError("Bitte geben Sie der Seite einen Titel; die Antwortenden sehen ihn als Überschrift.")
+    before = page.title
     page.title = title[:300]
+    _log(survey, f"Seite „{before}“ umbenannt in „{page.title}“", before={"Titel": before}, after={"Titel": page.title})
     db.session.flush()
 
 
@@ -278,6 +304,7 @@ def delete_page(survey: Survey, page: SurveyPage) -> None:
     survey.pages.remove(page)
     db.session.delete(page)
     _apply(survey, layout)
+    _log(survey, f"Seite „{page.title}“ gelöscht")
 
 
 # --- wording -------------------------------------------------------------------------------------
@@ -317,9 +344,12 @@ def reword(
                 option["label"] = label
     if _wording(definition) != original:
         definition["original"] = original
+    before = _wording(item.definition)
     item.definition = definition  # a new dict, so the JSON column sees the change
     item.prompt = prompt
     item.modified = item.catalogue_version is not None and "original" in definition
+    changed = audit.changed_fields(before, _wording(definition))
+    _log(survey, f"Wortlaut der Frage „{prompt}“ geändert", before=changed[0], after=changed[1])
     db.session.flush()
 
 
@@ -333,6 +363,7 @@ def reset_wording(survey: Survey, item: SurveyItem) -> None:
     item.definition = definition
     item.prompt = definition["prompt"]
     item.modified = False
+    _log(survey, f"Wortlaut der Frage „{item.prompt}“ auf den Katalog zurückgesetzt")
     db.session.flush()
 
 
@@ -468,6 +499,8 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
             ))
             position += 1
     db.session.flush()
+    kind = "Folgebefragung" if previous is not None else "Kopie"
+    _log(survey, f"Umfrage „{survey.title}“ angelegt ({kind} von „{source.title}“)", "survey.created")
     return survey
 
 
@@ -537,6 +570,7 @@ def open_survey(survey: Survey) -> None:
                           + ". Bitte ergänzen Sie sie unter „Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
     survey.state = SurveyState.OPEN
     survey.opened_at = utc_now()
+    _log(survey, f"Umfrage „{survey.title}“ gestartet", "survey.opened")
     db.session.flush()
 
 
@@ -547,4 +581,5 @@ def close_survey(survey: Survey, now: dt.datetime | None = None) -> None:
         raise SurveyError("Nur eine offene Befragung kann abgeschlossen werden.")
     survey.state = SurveyState.CLOSED
     survey.closed_at = now or utc_now()
+    _log(survey, f"Umfrage „{survey.title}“ beendet", "survey.closed")
     db.session.flush()

@@ -4,9 +4,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
+    from . import (  # noqa: F401 -- audit_log adds its routes to the admin and planner blueprints
         actors,
         admin,
+        audit_log,
         auth,
         behalf,
         errors,

@@ -103,6 +103,7 @@ def login_page():
                 flash(throttle.wait_message(max(blocks)), "error")
         else:
             throttle.forget(throttle.LOGIN_ACCOUNT, form.email.data)
+            accounts.signed_in(user)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             # Input posted while logged out comes back to be sent again, not lost in a redirect.
@@ -113,7 +114,7 @@ def login_page():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    accounts.end_sessions(current_user)  # a copied session or remember-me cookie stops working too
+    accounts.sign_out(current_user)  # a copied session or remember-me cookie stops working too
     db.session.commit()
     logout_user()
     flash("Sie sind abgemeldet.", "info")

@@ -181,11 +181,11 @@ def edit(survey_id: int):
         conflict = edits.claim(survey, lambda: _survey_texts(survey), edits.form_labels(form, SURVEY_FIELDS))
         if conflict:
             return edits.conflict_page(conflict, survey.title)
-        survey.title = form.title.data.strip()
-        for name, value in form.settings().items():
-            setattr(survey, name, value)
-        survey.confidential = _confidential(survey, form)
-        row_access.set_sharing(survey, bool(form.rows_for_analysts.data), bool(form.rows_free_text.data))
+        rows, free_texts = bool(form.rows_for_analysts.data), bool(form.rows_free_text.data)
+        survey_service.change_settings(survey, {
+            "title": form.title.data.strip(), **form.settings(), "confidential": _confidential(survey, form),
+            "rows_for_analysts": rows, "rows_free_text": free_texts and rows})
+        row_access.set_sharing(survey, rows, free_texts)
         db.session.commit()
         flash("Die Angaben sind gespeichert.", "success")
         return redirect(url_for("planner.detail", survey_id=survey.id))
