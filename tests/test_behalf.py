@@ -130,10 +130,11 @@ def test_planner_enters_a_phone_call_and_submits_it_without_mail_to_the_organisa
     assert [a for a, _d, _who in entries] == ["answers.on_behalf", "answers.on_behalf", "answers.on_behalf",
                                               "answers.on_behalf_submitted"]
     assert all(who == world["planner"] for _a, _d, who in entries)
-    assert entries[0][1] == "Erfassung der Antworten von Kita Sonnenschein im Auftrag begonnen (Telefon)"
-    assert entries[-1][1] == ("Antworten von Kita Sonnenschein im Auftrag abgeschickt (Telefon, ohne Bestätigung "
+    assert entries[0][1] == "Erfassung der Antworten von „Kita Sonnenschein“ im Auftrag begonnen (Telefon)"
+    assert entries[-1][1] == ("Antworten von „Kita Sonnenschein“ im Auftrag abgeschickt (Telefon, ohne Bestätigung "
                               "an die Organisation)")
     assert not any("Übergang" in d or "stadtteil" in d for _a, d, _who in entries)  # never an answer
+    assert not any("@" in d for _a, d, _who in entries)  # nor an address
 
     detail = text_of(planner_client.get(world["base"]))
     assert re.search(r"Im Auftrag erfasst</dt><dd id=\"erfasst\">Erfasst von Planner Test am \d\d\.\d\d\.\d{4} "

@@ -24,6 +24,7 @@ from questionnaires import formatting as fmt
 from ..extensions import db
 from ..models import Invitation, OutboxMessage, Response, User, utc_now
 from . import audit
+from .invitations import organisation_of
 
 SOURCES = ON_BEHALF_SOURCES  # key → German name ("Papierfragebogen", "Telefon", "E-Mail/Sonstiges")
 
@@ -66,10 +67,6 @@ def confirmation_wanted() -> bool:
     return who is None or who.confirmation
 
 
-def _organisation(invitation: Invitation) -> str:
-    return invitation.organisation or invitation.email or f"Einladung {invitation.id}"
-
-
 def _mark(response: Response, who: Entering, source: str, now: dt.datetime) -> None:
     response.entered_source = source
     response.entered_by_id = who.user_id
@@ -88,7 +85,7 @@ def begin(response: Response, who: Entering, source: str, now: dt.datetime | Non
     _mark(response, who, source, now or utc_now())
     audit.record(
         invitation.survey.kommune_id, "answers.on_behalf",
-        f"Erfassung der Antworten von {_organisation(invitation)} im Auftrag begonnen ({SOURCES[source]})"
+        f"Erfassung der Antworten von {organisation_of(invitation)} im Auftrag begonnen ({SOURCES[source]})"
         + (", mit den bereits gespeicherten Antworten der Organisation" if had_answers else ""),
         obj=response, survey_id=invitation.survey_id, after={"quelle": SOURCES[source]},
     )
@@ -116,7 +113,7 @@ def noted(response: Response, now: dt.datetime | None = None) -> None:
     if _remember(response):
         invitation = response.invitation
         audit.record(invitation.survey.kommune_id, "answers.on_behalf",
-                     f"Antworten von {_organisation(invitation)} im Auftrag gespeichert "
+                     f"Antworten von {organisation_of(invitation)} im Auftrag gespeichert "
                      f"({SOURCES[response.entered_source]})", obj=response, survey_id=invitation.survey_id)
 
 
@@ -130,7 +127,7 @@ def submitted(response: Response) -> None:
     mail = ("mit Bestätigung an die Organisation" if who.confirmation
             else "ohne Bestätigung an die Organisation")
     audit.record(invitation.survey.kommune_id, "answers.on_behalf_submitted",
-                 f"Antworten von {_organisation(invitation)} im Auftrag abgeschickt "
+                 f"Antworten von {organisation_of(invitation)} im Auftrag abgeschickt "
                  f"({SOURCES[response.entered_source]}, {mail})", obj=response, survey_id=invitation.survey_id,
                  after={"quelle": SOURCES[response.entered_source], "bestaetigung": who.confirmation})
     _remember(response)
