@@ -20,7 +20,8 @@ class ActorForm(FlaskForm):
     provider_type = SelectField("Trägerart", validate_choice=False)
     sector = SelectField("Sektor", validate_choice=False)
     districts = SelectMultipleField(validate_choice=False)
-    contact_name = StringField("Ansprechperson")
+    contact_name = StringField("Hauptansprechperson (erhält die Einladungen)")
+    contact_role = StringField("Funktion der Hauptansprechperson", description="z. B. Leitung, Koordination")
     email = EmailField("E-Mail")
     phone = StringField("Telefon")
     notes = TextAreaField("Notizen", render_kw={"rows": 3})
@@ -36,6 +37,7 @@ class ActorForm(FlaskForm):
         return ActorData(
             name=self.name.data or "", provider_type=self.provider_type.data or "", sector=self.sector.data or "",
             districts=list(self.districts.data or []), contact_name=(self.contact_name.data or "").strip(),
+            contact_role=(self.contact_role.data or "").strip(),
             email=(self.email.data or "").strip(), phone=(self.phone.data or "").strip(),
             notes=(self.notes.data or "").strip(), active=bool(self.active.data),
         )

@@ -19,7 +19,7 @@ from flask import current_app
 
 from factories import fetch_prepared, login, make_user
 from survey.extensions import db
-from survey.models import BounceOutcome, BounceReport, District, User
+from survey.models import ActorContact, BounceOutcome, BounceReport, District, User
 from survey.services import accounts, invitations, surveys, waves
 from survey.services.actors import ActorData
 from survey.services.actors import save as save_actor
@@ -41,6 +41,10 @@ def build_kommune(app, name: str) -> dict[str, Any]:
         district = db.session.scalars(sa.select(District).filter_by(kommune_id=kommune.id)).first()
         actor = save_actor(kommune, ActorData(name=f"Kita {marker}", email=f"kita@{marker.lower()}.example",
                                               districts=[district.code]))
+        contact = ActorContact(name=f"Vertretung {marker}", role="Stellvertretung",
+                               email=f"vertretung@{marker.lower()}.example")
+        actor.contacts.append(contact)
+        db.session.flush()
         # a second entry of the same organisation (a duplicate to merge) and one not invited yet
         save_actor(kommune, ActorData(name=f"Kita {marker}", email=f"leitung@{marker.lower()}.example"))
         save_actor(kommune, ActorData(name=f"Sportverein {marker}", email=f"sport@{marker.lower()}.example"))
@@ -78,7 +82,7 @@ def build_kommune(app, name: str) -> dict[str, Any]:
         ids = {"kommune_id": kommune.id, "draft": draft.id, "running": running.id, "closed": closed.id,
                "item_id": draft.items[0].id, "page_id": draft.pages[0].id, "district_id": district.id,
                "actor_id": actor.id, "invitation_id": fresh.id, "started_invitation": started.id,
-               "done_invitation": done.id, "report_id": report.id, "user_id": planner_id}
+               "done_invitation": done.id, "report_id": report.id, "user_id": planner_id, "contact_id": contact.id}
     respondent = app.test_client()
     for token in (started_token, done_token, closed_token):
         assert respondent.post(f"/r/{token}/start").status_code == 302

@@ -4,6 +4,8 @@ entries are append-only, carry no answers, tokens or addresses, and the log page
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -133,6 +135,12 @@ def test_every_staff_form_that_changes_data_writes_the_log(app):
         contacts = {address for (address,) in db.session.execute(sa.select(Invitation.email)) if address}
     secrets = [token for world in worlds for token in world["tokens"]] + sorted(contacts)
     assert not [secret for secret in secrets if secret in logged], "a link token or contact address is in the log"
+    # Every changed setting is named by its German label, never by an attribute name.
+    admin = login(app.test_client(), worlds[0]["emails"]["admin"])
+    page = admin.get("/admin/protokoll").get_data(as_text=True)
+    assert "<dt>" in page
+    raw = [name for name in re.findall(r"<dt>([^<]*)</dt>", page) if re.fullmatch(r"[a-z_]+", name)]
+    assert not raw, f"settings shown by their attribute names: {sorted(set(raw))}"
     missing = _staff_post_endpoints(app) - posted - set(NOT_WALKED)
     assert not missing, f"staff POST routes no staff page offers as a form; show them or name them in NOT_WALKED: " \
                         f"{sorted(missing)}"

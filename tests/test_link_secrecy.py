@@ -1,12 +1,12 @@
 """A copy of the database opens no link: tokens are sealed with the link keyring, never stored in clear.
 
 Tried as an attacker would: every mail that carries a personal link (invitation, resend, reminder,
-the respondent's "send me my link", a colleague's invitation, its resend, a password reset) is sent
-through the real SMTP server, the links are opened, and then the whole database (SQLite: the file
-with its WAL; PostgreSQL: a plain pg_dump), the instance folder and the log are searched for every
-token that went out. Also: the same link survives a resend, a reminder, a link-key rotation (old
-key removed afterwards) and a new SECRET_KEY; links of mails written before sealing are moved out
-of the outbox by `flask links migrate`.
+the respondent's "send me my link", a survey passed on to a colleague, a colleague's invitation, its
+resend, a password reset) is sent through the real SMTP server, the links are opened, and then the
+whole database (SQLite: the file with its WAL; PostgreSQL: a plain pg_dump), the instance folder and
+the log are searched for every token that went out. Also: the same link survives a resend, a
+reminder, a link-key rotation (old key removed afterwards) and a new SECRET_KEY; links of mails
+written before sealing are moved out of the outbox by `flask links migrate`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from survey import create_app, link_keys
 from survey.backup import pg_tool
 from survey.extensions import db
 from survey.models import AccountToken, Invitation, OutboxMessage, OutboxStatus, Survey, User
-from survey.services import accounts, invitations, tokens
+from survey.services import accounts, delegation, invitations, tokens
 from survey.services import follow_up as follow_up_service
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000/(r|passwort)/([A-Za-z0-9_-]{20,})")
@@ -95,6 +95,7 @@ def test_a_copy_of_database_instance_folder_and_log_opens_no_link(app, planner, 
     monkeypatch.setattr(invitations, "new_token", recording_new_token)
     monkeypatch.setattr(follow_up_service, "new_token", recording_new_token)
     monkeypatch.setattr(accounts, "new_token", recording_new_token)
+    monkeypatch.setattr(delegation, "new_token", recording_new_token)
     survey_id = _survey(app, planner)
     client = app.test_client()
     with app.app_context():
@@ -117,11 +118,14 @@ def test_a_copy_of_database_instance_folder_and_log_opens_no_link(app, planner, 
     deliver(app)
     respondent = _links_in(inbox, "org0@traeger.example")[0][1]
     assert client.post(f"/r/{respondent}/link").status_code == 302  # "Link erneut zusenden"
+    passing = _links_in(inbox, "org2@traeger.example")[-1][1]
+    assert client.post(f"/r/{passing}/weitergeben",  # passed on to a colleague: a new link in a new mail
+                       data={"name": "Kai Kollege", "email": "kai@traeger.example"}).status_code == 302
     deliver(app)
 
     sent = _links_in(inbox)
     assert {kind for kind, _token in sent} == {"r", "passwort"} and {token for _kind, token in sent} <= issued
-    assert len(issued) == 7 and len(sent) == 9  # the colleague's first link was replaced before its mail went
+    assert len(issued) == 8 and len(sent) == 10  # the colleague's first link was replaced before its mail went
     for kind, token in sent:  # the links work (where they still should), so they are real
         page = client.get(f"/{kind}/{token}")
         assert page.status_code in (200, 404, 410), (kind, page.status_code)

@@ -122,6 +122,15 @@ def _extreme_mails(app, kommune_name: str) -> None:
     app.test_client().post(f"/r/{waiting_token}/start")  # started, not submitted: may be reminded
     app.test_client().post(f"/r/{waiting_token}/link")  # the link mail
     with app.app_context():
+        survey = db.session.get(Invitation, waiting_id).survey
+        passing, passing_token = invitations.invite(survey, "buero@traeger.example", organisation=LONG + " III")
+        for row in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.invitation_id == passing.id)):
+            db.session.delete(row)  # its invitation went out on another day: passing it on cancels nothing
+        db.session.commit()
+    app.test_client().post(f"/r/{passing_token}/weitergeben", data={  # the delegation mail
+        "name": "Maximiliane Großkopf-Überländer", "email": "max.grosskopf@traeger.example",
+        "note": INTRODUCTION[:990]})
+    with app.app_context():
         follow_up_service.remind([db.session.get(Invitation, waiting_id)])
         accounts.invite_user(db.session.get(User, admin_id), f"kollegin.{admin_id}@verwaltung.example", "planner")
         accounts.request_password_reset(analyst_email)

@@ -71,7 +71,8 @@ def test_every_revision_steps_down_and_up_without_losing_rows(fresh_database):
             upgrade()
             after = row_counts()
             kept = {name: count for name, count in before.items() if name not in created}
-            assert {name: after[name] for name in kept} == kept, f"stepping below {revision.revision} changed row counts"
+            assert {name: after[name] for name in kept} == kept, \
+                f"stepping below {revision.revision} changed row counts"
             before = after  # the next step starts from here (an emptied new table stays empty)
             assert column_shapes() == shapes, f"stepping below {revision.revision} changed column types"
             stepped.append(revision.revision)

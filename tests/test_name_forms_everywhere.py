@@ -72,6 +72,7 @@ def _setup(app, kommune_name: str) -> dict:
         fresh, fresh_token = invitations.invite(survey, "kita@traeger.example", actor=actor)
         started, started_token = invitations.invite(survey, "jugend@traeger.example", organisation="Jugendzentrum")
         _done, done_token = invitations.invite(survey, "schule@traeger.example", organisation="Grundschule")
+        _passed, passed_token = invitations.invite(survey, "verein@traeger.example", organisation="Sportverein")
         closed = build("Alte Befragung")
         _old, closed_token = invitations.invite(closed, "alt@traeger.example", organisation="Altbau")
         surveys.close_survey(closed)
@@ -84,6 +85,7 @@ def _setup(app, kommune_name: str) -> dict:
     respondent.post(f"/r/{done_token}/start")
     assert respondent.post(f"/r/{done_token}/pruefen").status_code == 302, "submitting failed"
     respondent.post(f"/r/{fresh_token}/link")  # the link mail
+    respondent.post(f"/r/{passed_token}/weitergeben", data={"name": "Kai Kollege", "email": "kai@traeger.example"})
     with app.app_context():
         follow_up_service.remind([db.session.get(Invitation, ids["started_invitation"])])
         # the account mails: an invitation to a colleague, a reset link, a changed password
@@ -94,7 +96,7 @@ def _setup(app, kommune_name: str) -> dict:
                                     accessibility.Feedback(message="Die Schrift ist zu klein."))
         db.session.commit()
     return {"admin": admin_email, "analyst": analyst_email, "ids": ids,
-            "tokens": [fresh_token, started_token, done_token, closed_token]}
+            "tokens": [fresh_token, started_token, done_token, closed_token, passed_token]}
 
 
 def _urls(app, setup) -> list[tuple[str, str]]:

@@ -1,9 +1,10 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from .actor import Actor
+from .actor import Actor, ActorContact
 from .audit import AuditEntry
 from .base import utc_now
 from .bounce import BounceOutcome, BounceReport
+from .delegation import Delegation
 from .invitation import Invitation, InvitationStatus
 from .job import Job, JobState, WorkerBeat
 from .kommune import District, Kommune
@@ -17,9 +18,11 @@ from .user import AccountToken, Role, TokenPurpose, User
 __all__ = [  # one name per line, so parallel changes merge
     "AccountToken",
     "Actor",
+    "ActorContact",
     "AuditEntry",
     "BounceOutcome",
     "BounceReport",
+    "Delegation",
     "District",
     "Invitation",
     "InvitationStatus",

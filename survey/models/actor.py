@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .base import UTCDateTime, utc_now
@@ -20,7 +20,9 @@ class Actor(Model):
     provider_type: Mapped[str] = mapped_column(sa.String(60), default="")
     sector: Mapped[str] = mapped_column(sa.String(60), default="")
     districts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The main contact person (the one invitations go to); further ones are ActorContact rows.
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_role: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     phone: Mapped[str] = mapped_column(sa.String(60), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
@@ -35,7 +37,24 @@ class Actor(Model):
     contact_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
 
+    contacts: Mapped[list[ActorContact]] = relationship(
+        back_populates="actor", cascade="all, delete-orphan", order_by="ActorContact.id")
+
     @property
     def code(self) -> str:
         """The actor's code in answers and analysis (partner roster, network nodes)."""
         return f"a{self.id}"
+
+
+class ActorContact(Model):
+    """A further contact person of a register entry (name, address, role); the main one is on Actor."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    role: Mapped[str] = mapped_column(sa.String(200), default="")
+    phone: Mapped[str] = mapped_column(sa.String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    actor: Mapped[Actor] = relationship(back_populates="contacts")

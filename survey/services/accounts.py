@@ -123,7 +123,7 @@ def _set_password(user: User, password: str, notify: bool = True) -> None:
     check_password_policy(password, user.email)
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     end_sessions(user)
-    _log(user, "account.password", "Passwort gesetzt" if notify or user.has_password else "Erstes Passwort gesetzt")
+    _log(user, "account.password", "Passwort geändert" if notify else "Erstes Passwort gesetzt")
     if notify:
         outbox.enqueue("password_changed", user.email, "password_changed", sender_name=user.kommune.mail_sender_name,
                        user=user, when=utc_now(),

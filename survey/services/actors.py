@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from analysis.csvdialect import neutralise, stream_rows
 
 from ..extensions import db
-from ..models import Actor, Invitation, Kommune, utc_now
+from ..models import Actor, ActorContact, Invitation, Kommune, utc_now
 from . import audit
 from .address_paste import check_address
 
@@ -35,6 +36,7 @@ COLUMNS = [  # (field, German header in exports, accepted headers in imports)
                                         "kontaktperson", "contact_name")),
     ("email", "E-Mail", ("e-mail", "email", "e-mail-adresse", "mail", "emailadresse")),
     ("phone", "Telefon", ("telefon", "tel", "tel.", "telefonnummer", "phone")),
+    ("contact_role", "Funktion", ("funktion", "rolle", "position", "funktion der ansprechperson", "contact_role")),
     ("notes", "Notizen", ("notizen", "notiz", "bemerkungen", "bemerkung", "anmerkungen", "notes")),
     ("active", "Aktiv", ("aktiv", "active")),
 ]
@@ -67,7 +69,8 @@ def normalised_name(name: str) -> str:
 
 def actors_of_kommune(kommune_id: int, *, search: str = "", sector: str = "", provider_type: str = "",
                       district: str = "", active: str = "") -> list[Actor]:
-    query = sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(sa.func.lower(Actor.name), Actor.id)
+    query = (sa.select(Actor).where(Actor.kommune_id == kommune_id).order_by(sa.func.lower(Actor.name), Actor.id)
+             .options(selectinload(Actor.contacts)))
     if sector:
         query = query.where(Actor.sector == sector)
     if provider_type:
@@ -80,8 +83,13 @@ def actors_of_kommune(kommune_id: int, *, search: str = "", sector: str = "", pr
     if search:
         terms = search.casefold().split()
         actors = [a for a in actors
-                  if all(t in f"{a.name} {a.contact_name} {a.email} {a.notes}".casefold() for t in terms)]
+                  if all(t in _searchable(a) for t in terms)]
     return actors
+
+
+def _searchable(actor: Actor) -> str:
+    further = " ".join(f"{c.name} {c.email} {c.role}" for c in actor.contacts)
+    return f"{actor.name} {actor.contact_name} {actor.email} {actor.notes} {further}".casefold()
 
 
 def actor_of_kommune(kommune_id: int, actor_id: int) -> Actor | None:
@@ -95,6 +103,7 @@ class ActorData:
     sector: str = ""
     districts: list[str] = field(default_factory=list)
     contact_name: str = ""
+    contact_role: str = ""
     email: str = ""
     phone: str = ""
     notes: str = ""
@@ -130,7 +139,7 @@ def validate(kommune: Kommune, data: ActorData, actor_id: int | None = None) -> 
     unknown = [d for d in data.districts if d not in known]
     if unknown:
         problems["districts"] = f"Unbekannte {kommune.spatial_plural}: " + ", ".join(unknown)
-    for key, limit in (("contact_name", 200), ("phone", 60)):
+    for key, limit in (("contact_name", 200), ("contact_role", 200), ("phone", 60)):
         if len(getattr(data, key)) > limit:
             problems[key] = f"Höchstens {limit} Zeichen."
     return problems
@@ -148,7 +157,8 @@ def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor
     # into the log (it is append-only, and a data subject's erasure must reach every copy).
     facts = ("name", "provider_type", "sector", "notes", "active")
     before = {key: getattr(actor, key) for key in facts} | {"districts": list(actor.districts or [])}
-    for key in ("name", "provider_type", "sector", "contact_name", "email", "phone", "notes", "active"):
+    for key in ("name", "provider_type", "sector", "contact_name", "contact_role", "email", "phone", "notes",
+                "active"):
         setattr(actor, key, getattr(data, key))
     actor.districts = list(data.districts)
     actor.contact_confirmed_at = utc_now()  # the planner saved the entry: its contact counts as confirmed
@@ -214,7 +224,8 @@ def _row_data(kommune: Kommune, values: dict[str, str],
               unknown: list[str] | None = None) -> tuple[ActorData, list[str]]:
     problems = []
     data = ActorData(name=values.get("name", ""), contact_name=values.get("contact_name", ""),
-                     email=values.get("email", ""), phone=values.get("phone", ""), notes=values.get("notes", ""))
+                     contact_role=values.get("contact_role", ""), email=values.get("email", ""),
+                     phone=values.get("phone", ""), notes=values.get("notes", ""))
     data.active = values.get("active", "").strip().lower() not in FALSE_WORDS
     for key in ("provider_type", "sector"):
         code, problem = _code(key, values.get(key, ""))
@@ -291,6 +302,9 @@ def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
     return result
 
 
+KEEP_WHEN_EMPTY = ("provider_type", "sector", "email", "phone", "contact_name", "contact_role", "notes")
+
+
 def _changes(actor: Actor, data: ActorData, mapping: dict[str, int]) -> list[str]:
     """German names of the fields an import row would change (only columns present in the file)."""
     changed = []
@@ -298,7 +312,7 @@ def _changes(actor: Actor, data: ActorData, mapping: dict[str, int]) -> list[str
         if key not in mapping:
             continue
         new = getattr(data, key)
-        if key in ("provider_type", "sector", "email", "phone", "contact_name", "notes") and new == "":
+        if key in KEEP_WHEN_EMPTY and new == "":
             continue  # an empty cell does not erase what the register knows
         if key == "districts":
             if new and sorted(new) != sorted(actor.districts or []):
@@ -346,15 +360,26 @@ def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int
 # --- export ----------------------------------------------------------------------------------------
 
 
+FURTHER_CONTACTS = "Weitere Ansprechpersonen"  # export only: "Name (Funktion) <Adresse> Tel. …; …"
+
+
+def contact_text(contact: ActorContact) -> str:
+    """One further contact person as the export writes it."""
+    text = contact.name + (f" ({contact.role})" if contact.role else "")
+    text += f" <{contact.email}>" if contact.email else ""
+    return (text + (f" Tel. {contact.phone}" if contact.phone else "")).strip()
+
+
 def _export_rows(kommune: Kommune, actors: Iterable[Actor]) -> list[list[str]]:
     districts = kommune.district_names()
-    rows = [[header for _k, header, _a in COLUMNS]]
+    rows = [[header for _k, header, _a in COLUMNS] + [FURTHER_CONTACTS]]
     for actor in actors:
         rows.append([
             actor.name, label("provider_type", actor.provider_type) if actor.provider_type else "",
             label("sector", actor.sector) if actor.sector else "",
             ", ".join(districts.get(d, d) for d in actor.districts or []),
-            actor.contact_name, actor.email, actor.phone, actor.notes, "ja" if actor.active else "nein",
+            actor.contact_name, actor.email, actor.phone, actor.contact_role, actor.notes,
+            "ja" if actor.active else "nein", "; ".join(contact_text(c) for c in actor.contacts),
         ])
     return rows
 
@@ -375,7 +400,7 @@ def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
     sheet.title = "Akteure"
     for row in _export_rows(kommune, actors):
         sheet.append([neutralise(c) for c in row])
-    for column, width in zip("ABCDEFGHI", (40, 28, 28, 28, 24, 32, 18, 30, 8), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (40, 28, 28, 28, 24, 32, 18, 24, 30, 8, 48), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
@@ -426,9 +451,105 @@ def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
             keep.notes = f"{keep.notes}\n{other.notes}".strip()
         keep.active = keep.active or other.active
         db.session.execute(sa.update(Invitation).where(Invitation.actor_id == other.id).values(actor_id=keep.id))
+        _merge_contacts(keep, other)
         db.session.delete(other)
     names = ", ".join(f"„{other.name}“ (Nr. {other.id})" for other in others)
     audit.record(kommune_id, "actor.merged", f"{names} zusammengeführt in „{keep.name}“ (Nr. {keep.id})", obj=keep,
                  before={"zusammengeführt": [other.id for other in others]})
     db.session.flush()
     return keep
+
+
+def _merge_contacts(keep: Actor, other: Actor) -> None:
+    """The other entry's contact persons become further contacts of the kept one (none twice)."""
+    known = {(keep.contact_name.casefold(), keep.email.lower())}
+    known |= {(c.name.casefold(), c.email.lower()) for c in keep.contacts}
+    candidates = [(other.contact_name, other.contact_role, other.email, other.phone)]
+    candidates += [(c.name, c.role, c.email, c.phone) for c in other.contacts]
+    for name, role, email, phone in candidates:
+        if (name or email) and (name.casefold(), email.lower()) not in known:
+            keep.contacts.append(ActorContact(name=name, role=role, email=email, phone=phone))
+            known.add((name.casefold(), email.lower()))
+    other.contacts.clear()
+    db.session.flush()
+
+
+# --- further contact persons -----------------------------------------------------------------------
+
+
+@dataclass
+class ContactData:
+    name: str = ""
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+def check_contact(actor: Actor, data: ContactData) -> dict[str, str]:
+    """Problems per field of a further contact person (German); normalises the data in place."""
+    problems: dict[str, str] = {}
+    data.name, data.role, data.phone = (" ".join(v.split()) for v in (data.name, data.role, data.phone))
+    if not data.name and not data.email.strip():
+        problems["name"] = "Bitte geben Sie einen Namen oder eine E-Mail-Adresse ein."
+    for key, limit in (("name", 200), ("role", 200), ("phone", 60)):
+        if len(getattr(data, key)) > limit:
+            problems[key] = f"Höchstens {limit} Zeichen."
+    if data.email.strip():
+        email, reason = check_address(data.email)
+        if reason:
+            problems["email"] = f"„{data.email.strip()}“ ist keine gültige E-Mail-Adresse: {reason}"
+        elif email in {actor.email.lower()} | {c.email.lower() for c in actor.contacts}:
+            problems["email"] = "Diese Adresse steht bei dieser Organisation schon."
+        else:
+            data.email = email
+    else:
+        data.email = ""
+    return problems
+
+
+def add_contact(actor: Actor, data: ContactData) -> ActorContact:
+    """A further contact person for the entry; ActorError with the problems."""
+    problems = check_contact(actor, data)
+    if problems:
+        raise ActorError(" ".join(problems.values()))
+    contact = ActorContact(name=data.name, role=data.role, email=data.email, phone=data.phone)
+    actor.contacts.append(contact)
+    actor.contact_confirmed_at = utc_now()  # the planner entered the person just now
+    db.session.flush()
+    audit.record(actor.kommune_id, "actor.changed", f"Weitere Ansprechperson bei „{actor.name}“ eingetragen.",
+                 obj=actor)
+    return contact
+
+
+def _contact_of(actor: Actor, contact_id: int) -> ActorContact:
+    contact = next((c for c in actor.contacts if c.id == contact_id), None)
+    if contact is None:
+        raise ActorError("Diese Ansprechperson gibt es bei dieser Organisation nicht (mehr).")
+    return contact
+
+
+def remove_contact(actor: Actor, contact_id: int) -> None:
+    actor.contacts.remove(_contact_of(actor, contact_id))
+    db.session.flush()
+    audit.record(actor.kommune_id, "actor.changed", f"Weitere Ansprechperson bei „{actor.name}“ entfernt.", obj=actor)
+
+
+def make_main(actor: Actor, contact_id: int) -> None:
+    """The further contact becomes the main one (invitations go to them); the former main one a further one."""
+    contact = _contact_of(actor, contact_id)
+    if contact.email:
+        clash = db.session.scalar(sa.select(Actor).where(
+            Actor.kommune_id == actor.kommune_id, sa.func.lower(Actor.email) == contact.email.lower(),
+            Actor.id != actor.id))
+        if clash is not None:
+            raise ActorError(f"Die Adresse {contact.email} gehört schon zu „{clash.name}“ im Verzeichnis.")
+    main = (actor.contact_name, actor.contact_role, actor.email, actor.phone)
+    actor.contact_name, actor.contact_role, actor.email, actor.phone = (contact.name, contact.role, contact.email,
+                                                                        contact.phone)
+    if main[0] or main[2]:
+        contact.name, contact.role, contact.email, contact.phone = main
+    else:
+        actor.contacts.remove(contact)
+    actor.contact_confirmed_at = utc_now()
+    db.session.flush()
+    audit.record(actor.kommune_id, "actor.changed", f"Hauptansprechperson von „{actor.name}“ gewechselt.", obj=actor)

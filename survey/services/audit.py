@@ -61,6 +61,8 @@ ACTIONS: dict[str, str] = {
     "invitation.sent": "Eingeladen",
     "invitation.changed": "Einladung geändert",
     "invitation.reminded": "Erinnert",
+    "invitation.delegated": "Einladung weitergegeben",
+    "invitation.addressee": "Empfänger einer Einladung geändert",
     "actor.changed": "Akteursregister geändert",
     "actor.merged": "Akteure zusammengeführt",
     "actor.imported": "Akteure importiert",

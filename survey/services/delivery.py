@@ -275,14 +275,14 @@ def _obsolete(row: OutboxMessage) -> str:
     """Why the mail is no longer wanted ("" if it is)."""
     if reason := links.obsolete_reason(row):
         return reason
-    if not row.invitation_id or row.kind not in ("invitation", "reminder", "link"):
+    if not row.invitation_id or row.kind not in ("invitation", "reminder", "link", "delegation"):
         return ""
     invitation = db.session.get(Invitation, row.invitation_id)
     if invitation is None:
         return ""
     if invitation.status is InvitationStatus.WITHDRAWN:
         return "Einladung zurückgezogen."
-    if row.kind == "link":
+    if row.kind in ("link", "delegation"):
         return ""
     if invitation.survey.state is SurveyState.CLOSED:  # retries end with the survey: nobody can answer any more
         return "Die Befragung ist inzwischen beendet."

@@ -24,6 +24,7 @@ from ..models import (
     utc_now,
 )
 from ..models.base import rowcount
+from . import delegation
 from .invitations import (
     current_token,
     enqueue,
@@ -130,31 +131,46 @@ def withdraw(invitation: Invitation) -> None:
     db.session.flush()
 
 
-def correct_address(invitation: Invitation, address: str, update_register: bool = True) -> None:
-    """Fix a wrong address and send the invitation (same link) to the new one."""
+def correct_address(invitation: Invitation, address: str, update_register: bool = True,
+                    contact_name: str | None = None) -> bool:
+    """Change the addressee (address and/or contact name); the response stays, and so does the link.
+
+    A new address gets the invitation (same link) when the survey is open and the invitation
+    still waits for answers. Kept in the invitation's history (`delegation.history`) and the
+    audit log. Returns whether the invitation is sent to the new address.
+    """
     email = normalise_address(address)
-    if email == invitation.email:
+    name = " ".join((invitation.contact_name if contact_name is None else contact_name).split())
+    if len(name) > 200:
+        raise SurveyError(f"Der Name der Ansprechperson ist zu lang (höchstens 200 Zeichen, jetzt {len(name)}).")
+    if email == invitation.email and name == invitation.contact_name:
         raise SurveyError("Die neue Adresse ist dieselbe wie die bisherige.")
     clash = db.session.scalar(sa.select(Invitation).where(
         Invitation.survey_id == invitation.survey_id, sa.func.lower(Invitation.email) == email,
         Invitation.id != invitation.id))
     if clash is not None:
         raise SurveyError(f"{email} ist zu dieser Befragung bereits eingeladen.")
-    old = invitation.email
+    old, old_name = invitation.email, invitation.contact_name
     invitation.email = email
+    invitation.contact_name = name
     if update_register and invitation.actor_id:
         actor = db.session.get(Actor, invitation.actor_id)
         if actor is not None and actor.email.lower() == old:
             actor.email = email
-    log(invitation, "invitation.changed", "Adresse korrigiert")
-    if invitation.status in RESEND_ON_NEW_ADDRESS:
+            actor.contact_name = name or actor.contact_name
+    delegation.record_planner_change(invitation, old, old_name)
+    log(invitation, "invitation.addressee", "Empfänger geändert (bisherige Antworten bleiben erhalten)")
+    sent = email != old and invitation.survey.is_open and invitation.status in RESEND_ON_NEW_ADDRESS
+    if sent:
         resend(invitation)
     db.session.flush()
+    return sent
 
 
-# Correcting the address of one of these sends the invitation (same link) to the new address.
+# Correcting the address of one of these sends the invitation (same link) to the new address; an
+# opened or started one too, so a new addressee can continue the answers saved so far.
 RESEND_ON_NEW_ADDRESS = (InvitationStatus.CREATED, InvitationStatus.FAILED, InvitationStatus.SENT,
-                         InvitationStatus.BOUNCED)
+                         InvitationStatus.BOUNCED, InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS)
 
 
 MARK_BOUNCED_FROM = (InvitationStatus.SENT,)

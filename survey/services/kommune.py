@@ -107,8 +107,8 @@ def update_settings(kommune: Kommune, settings: Settings) -> None:
     kommune.strategic_fields = list(settings.strategic_fields)
     old, new = audit.changed_fields(before, _snapshot(kommune))
     if new:
-        audit.record(kommune.id, "kommune.settings", "Einstellungen geändert: " + ", ".join(new), obj=kommune,
-                     before=old, after=new)
+        audit.record(kommune.id, "kommune.settings", f"Einstellungen der Kommune geändert ({len(new)} Angaben)",
+                     obj=kommune, before=old, after=new)
     db.session.flush()
 
 

@@ -1,17 +1,18 @@
 """Retention of contact data: contact persons' names and e-mail addresses are kept only as long as needed.
 
 A closed survey's contact data (each invitation's address and contact person, its outbox mails'
-recipient and bodies, bounce reports about them, the demo mailbox's .eml files) is deleted
+recipient and bodies, bounce reports about them, the demo mailbox's .eml files, the names, addresses
+and notes of its addressee history `Delegation`) is deleted
 `CONTACT_RETENTION_DAYS` after its closing (`Survey.closed_at`, set again by every closing, so a
 reopened survey starts the clock anew), or at once when the planner asks; the invitation's sealed
 link goes with them (no more mail can reach the person). The organisation's name,
 the invitation's states and every answer but the contact person's ("Ansprechperson", `results.dataset.CONTACT_KEYS`)
 stay: results and later waves do not need a person.
 
-Register contact persons (`Actor.contact_name`, `email`, `phone`) carry their own
+Register contact persons (`Actor.contact_name`, `email`, `phone`, and the further `ActorContact` rows) carry their own
 `contact_confirmed_at` ("zuletzt bestätigt"): saving the entry, the button "Kontakt bestätigen"
 and an import row that updates the entry confirm it; without a confirmation for the same period the
-three fields are cleared (the organisation stays in the register).
+main contact's fields are cleared and the further contacts deleted (the organisation stays in the register).
 
 The job worker runs `purge` daily (`retention.contacts`); it logs counts, never names or addresses.
 Like every service this adds and flushes; the worker and the views commit.
@@ -30,7 +31,7 @@ from flask import current_app
 from questionnaires import formatting as fmt
 
 from ..extensions import db
-from ..models import Actor, BounceReport, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
+from ..models import Actor, BounceReport, Delegation, Invitation, Job, OutboxMessage, Response, Survey, SurveyState
 from ..models.base import rowcount, utc_now
 from . import audit, jobs, pseudonyms
 from .results.dataset import (
@@ -108,6 +109,10 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
                                     sa.or_(Invitation.email != "", Invitation.contact_name != "",
                                            Invitation.token_sealed.is_not(None)))
         .values(email="", contact_name="", token_sealed=None).execution_options(synchronize_session="fetch")))
+    # The addressee history names the people an invitation went to (and a respondent's note).
+    db.session.execute(sa.update(Delegation).where(Delegation.invitation_id.in_(invitation_ids))
+                       .values(from_name="", from_email="", to_name="", to_email="", note="")
+                       .execution_options(synchronize_session="fetch"))
     mail_ids = list(db.session.scalars(
         sa.select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(invitation_ids))))
     if mail_ids:
@@ -194,7 +199,9 @@ def confirm_contact(actor: Actor, now: dt.datetime | None = None) -> None:
 
 
 def clear_actor_contact(actor: Actor) -> None:
-    actor.contact_name = actor.email = actor.phone = ""
+    """The entry's contact persons go (the main one's fields, the further ones' rows); the organisation stays."""
+    actor.contact_name = actor.email = actor.phone = actor.contact_role = ""
+    actor.contacts.clear()
     audit.record(actor.kommune_id, "actor.changed", f"Ansprechperson von „{actor.name}“ gelöscht", obj=actor)
     db.session.flush()
 
@@ -214,7 +221,8 @@ def purge(now: dt.datetime | None = None) -> Deleted:
         total.add(delete_survey_contacts(survey, at))
     stale = db.session.scalars(
         sa.select(Actor).where(sa.func.coalesce(Actor.contact_confirmed_at, Actor.created_at) <= limit,
-                               sa.or_(Actor.contact_name != "", Actor.email != "", Actor.phone != ""))
+                               sa.or_(Actor.contact_name != "", Actor.email != "", Actor.phone != "",
+                                      Actor.contacts.any()))
         .order_by(Actor.id)).all()
     for actor in stale:
         clear_actor_contact(actor)

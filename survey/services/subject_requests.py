@@ -2,10 +2,12 @@
 what is held about them, and delete or anonymise it.
 
 A person is searched by name or e-mail address (case-insensitive, part of it is enough, at least
-three characters) in: register contacts (`Actor.contact_name/email/phone`), invitations (address,
-contact person), the outbox (recipient, reply address, bodies: greetings name the person) and the
-demo mailbox's copies, bounce reports, the contact-person answers (`results.CONTACT_KEYS`), the
-pseudonym table (digests of addresses) and the Kommune's staff accounts. Only rows of the admin's
+three characters) in: register contacts (`Actor.contact_name/email/phone` and the further contact
+persons, `ActorContact`), invitations (address, contact person), the history of an invitation's
+addressees (`Delegation`: who passed it on to whom, with the note), the outbox (recipient, reply
+address, bodies: greetings name the person) and the demo mailbox's copies, bounce reports, the
+contact-person answers (`results.CONTACT_KEYS`), the pseudonym table (digests of addresses) and the
+Kommune's staff accounts. Only rows of the admin's
 own Kommune are searched. The application log never holds names or addresses (paths are masked,
 users appear by id, jobs log counts), so it needs no search; mail relays' logs are outside the app.
 
@@ -28,7 +30,9 @@ from questionnaires import formatting as fmt
 from ..extensions import db
 from ..models import (
     Actor,
+    ActorContact,
     BounceReport,
+    Delegation,
     Invitation,
     Kommune,
     OutboxMessage,
@@ -54,6 +58,8 @@ class Holdings:
 
     term: str
     actors: list[Actor] = dataclasses.field(default_factory=list)
+    contacts: list[ActorContact] = dataclasses.field(default_factory=list)  # further contact persons
+    delegations: list[Delegation] = dataclasses.field(default_factory=list)  # addressee history
     invitations: list[Invitation] = dataclasses.field(default_factory=list)
     mails: list[OutboxMessage] = dataclasses.field(default_factory=list)
     bounces: list[BounceReport] = dataclasses.field(default_factory=list)
@@ -63,13 +69,14 @@ class Holdings:
 
     @property
     def empty(self) -> bool:
-        return not (self.actors or self.invitations or self.mails or self.bounces or self.answers
-                    or self.pseudonyms or self.users)
+        return not (self.actors or self.contacts or self.delegations or self.invitations or self.mails
+                    or self.bounces or self.answers or self.pseudonyms or self.users)
 
     @property
     def deletable(self) -> bool:
-        return not (self.empty or (self.users and not (self.actors or self.invitations or self.mails
-                                                       or self.bounces or self.answers or self.pseudonyms)))
+        return not (self.empty or (self.users and not (self.actors or self.contacts or self.delegations
+                                                       or self.invitations or self.mails or self.bounces
+                                                       or self.answers or self.pseudonyms)))
 
 
 def _clean(term: str) -> str:
@@ -106,10 +113,19 @@ def _find(kommune: Kommune, term: str, held: Holdings) -> None:
         Actor.kommune_id == kommune.id,
         sa.or_(_like(Actor.contact_name, term), _like(Actor.email, term), _like(Actor.phone, term)))
         .order_by(Actor.name)))
+    held.contacts += list(db.session.scalars(sa.select(ActorContact).join(Actor).where(
+        Actor.kommune_id == kommune.id, sa.or_(_like(ActorContact.name, term), _like(ActorContact.email, term),
+                                               _like(ActorContact.phone, term)))
+        .order_by(ActorContact.id)))
     held.invitations += list(db.session.scalars(sa.select(Invitation).where(
         Invitation.survey_id.in_(surveys), sa.or_(_like(Invitation.email, term), _like(Invitation.contact_name, term)))
         .order_by(Invitation.id)))
     invitations = sa.select(Invitation.id).where(Invitation.survey_id.in_(surveys)).scalar_subquery()
+    held.delegations += list(db.session.scalars(sa.select(Delegation).where(
+        Delegation.invitation_id.in_(invitations),
+        sa.or_(*(_like(column, term) for column in (Delegation.from_name, Delegation.from_email, Delegation.to_name,
+                                                    Delegation.to_email, Delegation.note))))
+        .order_by(Delegation.id)))
     staff = sa.select(User.id).where(User.kommune_id == kommune.id).scalar_subquery()
     tokens = sa.select(AccountToken.id).where(AccountToken.user_id.in_(staff)).scalar_subquery()
     own_mail = sa.or_(OutboxMessage.invitation_id.in_(invitations), OutboxMessage.account_token_id.in_(tokens),
@@ -162,15 +178,31 @@ def search(kommune: Kommune, term: str) -> Holdings:
     term = _clean(term)
     held = Holdings(term=term)
     _find(kommune, term, held)
-    named: list[Actor | Invitation] = [*held.actors, *held.invitations]
-    linked = {value for row in named for value in (row.email, row.contact_name)
+    linked = {value for value in _identifiers(held)
               if len(value.strip()) >= MIN_LENGTH and value.strip().lower() != term.lower()}
     for other in sorted(linked):
         _find(kommune, other, held)
-    for name in ("actors", "invitations", "mails", "bounces", "pseudonyms", "users"):
+    for name in ("actors", "contacts", "delegations", "invitations", "mails", "bounces", "pseudonyms", "users"):
         setattr(held, name, _unique(getattr(held, name)))
     held.answers = _merged(held.answers)
     return held
+
+
+def _identifiers(held: Holdings) -> list[str]:
+    """The names and addresses of the person in what was found (the term itself included)."""
+    named: list[Actor | Invitation] = [*held.actors, *held.invitations]
+    values = [held.term] + [value for row in named for value in (row.email, row.contact_name)]
+    values += [value for c in held.contacts for value in (c.email, c.name)]
+    values += [value for d in held.delegations for value in _person_of(d, held.term)]
+    return values
+
+
+def _person_of(delegation: Delegation, term: str) -> tuple[str, ...]:
+    """The name and address of the side of a history row that `term` found (both when only the note did)."""
+    needle = term.lower()
+    sides = [(delegation.from_name, delegation.from_email), (delegation.to_name, delegation.to_email)]
+    found = [side for side in sides if any(needle in value.lower() for value in side)]
+    return tuple(value for side in found for value in side)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -184,6 +216,13 @@ def export(held: Holdings) -> dict[str, Any]:
         "Akteursverzeichnis": [{"Organisation": a.name, "Ansprechperson": a.contact_name, "E-Mail": a.email,
                                 "Telefon": a.phone, "zuletzt bestätigt": _when(a.contact_confirmed_at)}
                                for a in held.actors],
+        "Weitere Ansprechpersonen im Akteursverzeichnis": [
+            {"Organisation": c.actor.name, "Name": c.name, "Funktion": c.role, "E-Mail": c.email, "Telefon": c.phone}
+            for c in held.contacts],
+        "Weitergaben von Einladungen": [
+            {"Befragung": d.invitation.survey.title, "Organisation": d.invitation.organisation,
+             "am": _when(d.created_at), "von": f"{d.from_name} {d.from_email}".strip(),
+             "an": f"{d.to_name} {d.to_email}".strip(), "Nachricht": d.note} for d in held.delegations],
         "Einladungen": [{"Befragung": i.survey.title, "Organisation": i.organisation, "E-Mail": i.email,
                          "Ansprechperson": i.contact_name, "Stand": i.status.label,
                          "eingeladen am": _when(i.created_at)} for i in held.invitations],
@@ -204,6 +243,8 @@ def export(held: Holdings) -> dict[str, Any]:
 @dataclasses.dataclass
 class Erased:
     actors: int = 0
+    contacts: int = 0
+    delegations: int = 0
     invitations: int = 0
     mails: int = 0
     bounces: int = 0
@@ -218,6 +259,18 @@ def erase(kommune: Kommune, term: str) -> Erased:
     for actor in held.actors:
         retention.clear_actor_contact(actor)
         done.actors += 1
+    for contact in held.contacts:
+        db.session.delete(contact)
+        done.contacts += 1
+    needles = {v.strip().lower() for v in _identifiers(held) if len(v.strip()) >= MIN_LENGTH}
+    for delegation in held.delegations:
+        for name, email in (("from_name", "from_email"), ("to_name", "to_email")):
+            side = (getattr(delegation, name), getattr(delegation, email))
+            if any(n in value.lower() for n in needles for value in side if value):
+                setattr(delegation, name, "")
+                setattr(delegation, email, "")
+        delegation.note = ""  # the note may name the person; it is not the organisation's answer
+        done.delegations += 1
     for invitation in held.invitations:
         invitation.email = invitation.contact_name = ""
         invitation.token_sealed = None  # no mail can reach the person any more

@@ -42,8 +42,8 @@ def index():
 
 
 ACTOR_LABELS = {"name": "Name", "provider_type": "Trägerart", "sector": "Bereich", "districts": "Gebiete",
-                "contact_name": "Ansprechperson", "email": "E-Mail", "phone": "Telefon", "notes": "Notizen",
-                "active": "Aktiv"}
+                "contact_name": "Ansprechperson", "contact_role": "Funktion", "email": "E-Mail", "phone": "Telefon",
+                "notes": "Notizen", "active": "Aktiv"}
 
 
 def _stored(actor) -> dict:
@@ -75,8 +75,70 @@ def edit(actor_id: int | None = None):
             return redirect(url_for("actors.index"))
         form.show_problems(problems)
         flash("Bitte prüfen Sie die markierten Felder.", "error")
+    return _edit_page(actor, form)
+
+
+def _edit_page(actor, form, contact: actor_service.ContactData | None = None,
+               contact_problems: dict[str, str] | None = None):
     return render_template("actors/edit.html", actor=actor, form=form, **_choices(),
-                           contact_due=retention.confirmation_due(actor) if actor else None)
+                           contact_due=retention.confirmation_due(actor) if actor else None,
+                           contact=contact or actor_service.ContactData(), contact_problems=contact_problems or {})
+
+
+def _own_actor(actor_id: int):
+    actor = actor_service.actor_of_kommune(current_user.kommune_id, actor_id)
+    if actor is None:
+        abort(404)
+    return actor
+
+
+@bp.route("/<int:actor_id>/kontakte", methods=["POST"])
+@planner_required
+def add_contact(actor_id: int):
+    """A further contact person of the organisation (name, function, address, phone)."""
+    actor = _own_actor(actor_id)
+    data = actor_service.ContactData(name=request.form.get("name", ""), role=request.form.get("role", ""),
+                                     email=request.form.get("email", ""), phone=request.form.get("phone", ""))
+    typed = actor_service.ContactData(data.name, data.role, data.email, data.phone)
+    problems = actor_service.check_contact(actor, data)
+    if problems:
+        form = ActorForm(obj=actor, formdata=None)
+        form.set_choices(actor_service.options("provider_type"), actor_service.options("sector"),
+                         current_user.kommune.districts)
+        return _edit_page(actor, form, typed, problems), 422
+    actor_service.add_contact(actor, data)
+    db.session.commit()
+    flash(f"Die Ansprechperson {data.name or data.email} ist bei „{actor.name}“ eingetragen.", "success")
+    return redirect(url_for("actors.edit", actor_id=actor.id) + "#ansprechpersonen")
+
+
+def _contact_action(actor_id: int, contact_id: int, change, done: str):
+    actor = _own_actor(actor_id)
+    if all(c.id != contact_id for c in actor.contacts):
+        abort(404)
+    try:
+        change(actor, contact_id)
+    except ActorError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done.format(name=actor.name), "success")
+    return redirect(url_for("actors.edit", actor_id=actor_id) + "#ansprechpersonen")
+
+
+@bp.route("/<int:actor_id>/kontakte/<int:contact_id>/entfernen", methods=["POST"])
+@planner_required
+def remove_contact(actor_id: int, contact_id: int):
+    return _contact_action(actor_id, contact_id, actor_service.remove_contact,
+                           "Die Ansprechperson ist bei „{name}“ entfernt.")
+
+
+@bp.route("/<int:actor_id>/kontakte/<int:contact_id>/hauptkontakt", methods=["POST"])
+@planner_required
+def make_main_contact(actor_id: int, contact_id: int):
+    return _contact_action(actor_id, contact_id, actor_service.make_main,
+                           "Die Hauptansprechperson von „{name}“ ist gewechselt; Einladungen gehen künftig an sie.")
 
 
 @bp.route("/<int:actor_id>/kontakt-bestaetigen", methods=["POST"])

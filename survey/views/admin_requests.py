@@ -51,7 +51,8 @@ def subject_request():
                              done.actors, done.invitations, done.mails, done.bounces, done.answers)
                     flash(f"Gelöscht bzw. unkenntlich gemacht: {done.actors} Einträge im Akteursverzeichnis, "
                           f"{done.invitations} Einladungen, {done.mails} E-Mails, {done.bounces} Rückläufer, "
-                          f"{done.answers} Antworten zur Ansprechperson, {done.pseudonyms} Pseudonyme.", "success")
+                          f"{done.answers} Antworten zur Ansprechperson, {done.pseudonyms} Pseudonyme, "
+                          f"{done.contacts} weitere Ansprechpersonen, {done.delegations} Weitergaben.", "success")
                     form.confirm.data = False
             held = subject_requests.search(kommune, form.term.data or "")
             if action == "export":

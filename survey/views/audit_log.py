@@ -11,9 +11,14 @@ from typing import Any
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from werkzeug.http import parse_options_header
+from wtforms.fields.core import UnboundField
 
 from analysis.csvdialect import stream_rows
 
+from ..forms import SurveyForm
+from ..forms_actors import ActorForm
+from ..forms_invitations import MailTextsForm
+from ..forms_kommune import KommuneSettingsForm
 from ..models import Survey
 from ..services import audit
 from ..services.results.files import file_slug, today_berlin
@@ -22,6 +27,28 @@ from .admin import bp as admin_bp
 from .planner import bp as planner_bp
 
 PAGE_SIZE = 200
+
+
+def _labels(*forms: type) -> dict[str, str]:
+    """Field name -> its German label, read from the forms that edit those settings (one place)."""
+    labels: dict[str, str] = {}
+    for form in forms:
+        for name, value in vars(form).items():
+            if isinstance(value, UnboundField) and value.args and isinstance(value.args[0], str):
+                labels.setdefault(name, value.args[0])
+    return labels
+
+
+# Per kind of object (`AuditEntry.object_type`): how its before/after keys are shown.
+LABELS = {
+    "kommune": _labels(KommuneSettingsForm) | {"name_overrides": "Sprachformen des Namens",
+                                               "privacy_template": "Vorlage Datenschutzhinweis"},
+    "survey": _labels(SurveyForm, MailTextsForm) | {
+        "invitation_subject": "Betreff der Einladung", "invitation_text": "Text der Einladung",
+        "reminder_subject": "Betreff der Erinnerung", "reminder_text": "Text der Erinnerung",
+        "prompt": "Fragetext", "help": "Hilfetext", "options": "Antwortmöglichkeiten", "items": "Teilfragen"},
+    "actor": _labels(ActorForm) | {"districts": "Gebiete"},
+}
 
 
 def _date(name: str, problems: list[str], label: str) -> dt.date | None:
@@ -60,7 +87,8 @@ def _page(kommune_id: int, survey: Survey | None, download_endpoint: str, **url_
     return render_template(
         "audit/log.html", survey=survey, entries=shown[:PAGE_SIZE], more=len(shown) > PAGE_SIZE,
         page_size=PAGE_SIZE, problems=problems, actions=audit.ACTIONS, people=audit.actors_in_log(kommune_id),
-        args=request.args, download_url=url_for(download_endpoint, **url_args, **request.args.to_dict()),
+        args=request.args, labels=LABELS,
+        download_url=url_for(download_endpoint, **{**url_args, **request.args.to_dict()}),
     )
 
 

@@ -13,10 +13,11 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceForm
 from ..headers import allow_styles_of
-from ..models import Actor, Invitation, InvitationStatus, OutboxMessage
+from ..models import Actor, Invitation, OutboxMessage
 from ..services import actors as actor_service
 from ..services import behalf, dsn, mail_texts
 from ..services import bounces as bounce_service
+from ..services import delegation as delegation_service
 from ..services import follow_up as follow_up_service
 from ..services import invitations as invitation_service
 from ..services.surveys import SurveyError
@@ -245,7 +246,8 @@ def _sender() -> str:
     return current_app.config["MAIL_DEFAULT_SENDER"]
 
 
-def _detail_page(survey, invitation: Invitation, address: str, address_error: str = ""):
+def _detail_page(survey, invitation: Invitation, address: str, address_error: str = "",
+                 contact_name: str | None = None):
     mails = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
                                     .order_by(OutboxMessage.id.desc())))
     actor = db.session.get(Actor, invitation.actor_id) if invitation.actor_id else None
@@ -253,6 +255,8 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
                            actor=actor, address=address, address_error=address_error,
                            bounce_reports=bounce_service.reports_of_invitation(invitation),
                            resend_on_new_address=follow_up_service.RESEND_ON_NEW_ADDRESS,
+                           contact_name=invitation.contact_name if contact_name is None else contact_name,
+                           history=delegation_service.history(invitation),
                            behalf_mark=behalf.marks_of_survey(survey.id, invitation.id).get(invitation.id, ""))
 
 
@@ -349,21 +353,24 @@ def correct_address(survey_id: int, invitation_id: int):
     survey = own_survey(survey_id)
     invitation = _own_invitation(survey, invitation_id)
     address = request.form.get("address", "")
-    conflict = edits.claim(invitation, lambda: {"address": invitation.email}, {"address": "E-Mail-Adresse"},
+    contact_name = request.form.get("contact_name")
+    conflict = edits.claim(invitation, lambda: {"address": invitation.email, "contact_name": invitation.contact_name},
+                           {"address": "E-Mail-Adresse", "contact_name": "Ansprechperson"},
                            back_url=url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
     if conflict:
         return edits.conflict_page(conflict, invitation.organisation or invitation.email)
     try:
-        follow_up_service.correct_address(invitation, address,
-                                          update_register=bool(request.form.get("update_register")))
+        sent = follow_up_service.correct_address(invitation, address,
+                                                 update_register=bool(request.form.get("update_register")),
+                                                 contact_name=contact_name)
     except SurveyError as error:
         db.session.rollback()
         invitation = _own_invitation(survey, invitation_id)
-        return _detail_page(survey, invitation, address, str(error)), 422
+        return _detail_page(survey, invitation, address, str(error), contact_name), 422
     db.session.commit()
-    sent_again = invitation.status in (InvitationStatus.CREATED, InvitationStatus.SENT)  # bounced/failed → created
-    flash(f"Die Adresse ist korrigiert: {invitation.email}."
-          + (" Die Einladung geht an die neue Adresse." if sent_again else ""), "success")
+    who = f"{invitation.contact_name}, {invitation.email}" if invitation.contact_name else invitation.email
+    flash(f"Der Empfänger ist geändert: {who}. Die bisherigen Antworten bleiben erhalten, der Link bleibt derselbe."
+          + (" Die Einladung geht an die neue Adresse." if sent else ""), "success")
     return redirect(url_for("invitations.detail", survey_id=survey.id, invitation_id=invitation.id))
 
 

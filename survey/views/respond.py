@@ -25,6 +25,7 @@ from questionnaires.model import Question
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
 from ..services import behalf, outbox, rosters
+from ..services import delegation as delegation_service
 from ..services import follow_up as follow_up_service
 from ..services import responses as response_service
 from ..services import waves as wave_service
@@ -54,8 +55,12 @@ def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
     invitation = behalf_views.invitation_of(token) or find_by_token(token)  # a planner's door, else the link
     posted = request.method == "POST"
     if invitation is None:
+        passed_on = delegation_service.passed_on_from(token)
         if request.form.get("_autosave") == "1":
-            return None, (jsonify(ok=False, closed=True, message=NOT_STORED_LINK), 410)
+            return None, (jsonify(ok=False, closed=True,
+                                  message=NOT_STORED_PASSED_ON if passed_on else NOT_STORED_LINK), 410)
+        if passed_on is not None:
+            return None, _passed_on_page(passed_on, _kept_answers(passed_on.invitation.survey) if posted else None)
         withdrawn = _withdrawn(token) if posted else None
         kept = _kept_answers(withdrawn.survey if withdrawn else None) if posted else None
         return None, (render_template("respond/unknown.html", kept=kept), 404)
@@ -80,6 +85,18 @@ NOT_STORED_CLOSED = ("Nicht gespeichert: Die Befragung ist inzwischen beendet. I
                      "kopieren Sie sie, bevor Sie die Seite verlassen.")
 NOT_STORED_LINK = ("Nicht gespeichert: Dieser Link gilt nicht mehr. Ihre Eingaben stehen noch im Formular; "
                    "kopieren Sie sie, bevor Sie die Seite verlassen.")
+
+
+NOT_STORED_PASSED_ON = ("Nicht gespeichert: Die Befragung wurde weitergegeben, dieser Link gilt nicht mehr. Ihre "
+                        "Eingaben stehen noch im Formular; kopieren Sie sie, bevor Sie die Seite verlassen.")
+
+
+def _passed_on_page(delegation, kept: list[tuple[str, str]] | None = None):
+    """The old link of a survey passed on: to whom (name, masked address) and when; no answers."""
+    invitation = delegation.invitation
+    return render_template("respond/passed_on.html", delegation=delegation, survey=invitation.survey,
+                           invitation=invitation, masked=delegation_service.mask_address(delegation.to_email),
+                           just=request.args.get("weitergegeben") == "1", kept=kept), 410
 
 
 def _withdrawn(token: str) -> Invitation | None:
@@ -171,9 +188,19 @@ def welcome(token: str):
     invitation, page = _invitation_or_page(token)
     if invitation is None:  # the page to show instead
         return page
-    response = _existing_response(invitation)
-    if response and response.is_submitted:
+    if _submitted(invitation):
         return redirect(url_for("respond.done", token=token))
+    return _welcome_page(invitation, token)
+
+
+def _submitted(invitation: Invitation) -> bool:
+    response = _existing_response(invitation)
+    return response is not None and response.is_submitted
+
+
+def _welcome_page(invitation: Invitation, token: str, colleague: delegation_service.Colleague | None = None,
+                  problems: dict[str, str] | None = None) -> str:
+    response = _existing_response(invitation)
     pages = _pages(invitation)
     question_count = sum(1 for _p, qs in pages for q in qs if KINDS[q.kind].answerable)
     resume = None
@@ -185,7 +212,29 @@ def welcome(token: str):
                            link_state=request.args.get("link"), wait=request.args.get("warten", type=int),
                            declined=invitation.status is InvitationStatus.DECLINED,
                            just_declined=request.args.get("abgesagt") == "1",
-                           can_decline=invitation.status in follow_up_service.DECLINE_FROM)
+                           can_decline=invitation.status in follow_up_service.DECLINE_FROM,
+                           can_pass_on=invitation.status not in delegation_service.NOT_FROM,
+                           colleague=colleague or delegation_service.Colleague(), pass_on_problems=problems or {},
+                           note_max=delegation_service.NOTE_MAX, name_max=delegation_service.NAME_MAX)
+
+
+@bp.route("/<token>/weitergeben", methods=["POST"])
+def pass_on(token: str):
+    """"An eine Kollegin/einen Kollegen weitergeben": a new link for the colleague, this one then says where it went."""
+    invitation, page = _invitation_or_page(token)
+    if invitation is None:  # the page to show instead
+        return page
+    if _submitted(invitation):
+        return redirect(url_for("respond.done", token=token))
+    colleague = delegation_service.Colleague(name=request.form.get("name", ""), email=request.form.get("email", ""),
+                                             note=request.form.get("note", ""), sender=request.form.get("sender", ""))
+    typed = delegation_service.Colleague(colleague.name, colleague.email, colleague.note, colleague.sender)
+    try:
+        delegation_service.pass_on(invitation, colleague)
+    except delegation_service.DelegationError as error:  # raised before anything changed: shown with the input
+        return _welcome_page(invitation, token, typed, error.problems), 422
+    db.session.commit()
+    return redirect(url_for("respond.welcome", token=token, weitergegeben=1) + "#weitergegeben")
 
 
 DECLINE_REASON_MAX = 1000

@@ -366,3 +366,32 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     _shot(page, "12-auswertung-abdeckung", coverage)
     _fits_phone(page, live_server, [survey_path.replace("/surveys/", "/results/")], "auswertung")
     analyst_context.close()
+
+    # --- The admin reads the day in the audit log: who did what, filtered by person; the survey's own log. ---
+    admin_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    admin_context.set_default_timeout(10_000)
+    page = admin_context.new_page()
+    _login(page, live_server, ADMIN)
+    page.goto(f"{live_server}/admin/")
+    page.get_by_role("link", name="Protokoll").click()
+    log = page.locator("table.audit-log")
+    for said in ("Einstellungen geändert", "Konto angelegt und eingeladen (Planung): Petra Plan",
+                 "Akteursverzeichnis importiert: 3 neu", "Umfrage „Angebote für Familien 2026“ gestartet",
+                 "Eingeladen: „Kita Sonnenschein“", "Erstes Passwort gesetzt: Anton Auswertung"):
+        expect(log).to_contain_text(said)
+    _reads_well(page, "Protokoll")
+    _shot(page, "13-admin-protokoll")
+    page.get_by_label("Person").select_option(label=f"Petra Plan ({PLANNER})")
+    page.get_by_role("button", name="Filtern").click()
+    expect(log).to_contain_text("Umfrage „Angebote für Familien 2026“ gestartet")
+    expect(log).not_to_contain_text("Konto angelegt")  # the admin's own entries are filtered out
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Als CSV herunterladen").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert exported.startswith("Zeitpunkt;Person;Aktion;") and "Petra Plan" in exported
+    assert "Anna Admin" not in exported.split("\n", 1)[1]
+    page.goto(f"{survey_url}/protokoll")
+    expect(page.locator("table.audit-log")).to_contain_text("Eingeladen: „Jugendtreff Vohwinkel“")
+    expect(page.locator("table.audit-log")).not_to_contain_text("Akteursverzeichnis importiert")
+    _fits_phone(page, live_server, ["/admin/protokoll", survey_path + "/protokoll"], "admin-protokoll")
+    admin_context.close()

@@ -23,7 +23,8 @@ def _kind(mail) -> str:
     subject = mail["Subject"]
     for word, kind in (("Einladung", "invitation"), ("Erinnerung", "reminder"), ("Ihr Link", "link"),
                        ("Bestätigung", "confirmation"), ("Zugang", "account_invitation"),
-                       ("Neues Passwort", "password_reset"), ("geändert", "password_changed"),
+                       ("Neues Passwort", "password_reset"), ("weitergegeben", "delegation"),
+                       ("geändert", "password_changed"),
                        ("Barrierefreiheit", "accessibility_feedback")):
         if word in subject:
             return kind
@@ -60,7 +61,7 @@ def _html_of_every_kind(app, inbox) -> dict[str, str]:
 def test_every_mail_fits_a_phone_in_light_and_dark_mode(app, browser, inbox, tmp_path):
     html = _html_of_every_kind(app, inbox)
     assert {"invitation", "reminder", "link", "confirmation", "account_invitation", "password_reset",
-            "password_changed", "accessibility_feedback"} <= set(html)
+            "password_changed", "accessibility_feedback", "delegation"} <= set(html)
     folder = Path(os.environ.get("MAIL_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
