@@ -1,7 +1,7 @@
 """answers entered on behalf: source, who and when on the response
 
 Revision ID: f1a2b3c4d5e6
-Revises: e7f8a9b0c1d2
+Revises: f4d5e6f7a8b9
 Create Date: 2026-12-01 22:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f1a2b3c4d5e6'
-down_revision = 'e7f8a9b0c1d2'
+down_revision = 'f4d5e6f7a8b9'
 branch_labels = None
 depends_on = None
 
