@@ -28,6 +28,10 @@ class ResponseRecord:
     actor: str | None  # code of the respondent organisation in the actor register
     organisation: str
     values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # Entered on behalf of the organisation by a planner: the source (a key of `keys.ON_BEHALF_SOURCES`,
+    # "" when the respondent answered alone) and the readable mark ("Telefon (Anna Planer, 01.12.2026 14:03)").
+    on_behalf: str = ""
+    on_behalf_note: str = ""
 
     @property
     def submitted(self) -> bool:

@@ -5,7 +5,8 @@ Row exports come in two variants, both built from the column definitions of the 
 (`questionnaires.kinds.Column`), so header and cells cannot drift:
 
 * ``raw`` ("Rohdaten", for SPSS/R/Stata): headers are keys, cells codes; ``id, status,
-  submitted_at, actor, organisation`` then, per question, its columns (multiple choice: one joined
+  submitted_at, actor, organisation, entered_on_behalf`` (paper | phone | other when a planner entered
+  the answers, else empty) then, per question, its columns (multiple choice: one joined
   column "a|b" plus one 0/1 column per option and the "Sonstiges" text). Read back by `reader`.
 * ``readable`` ("lesbar"): headers are the question texts, shortened and made unique (the codebook
   maps each back to its column key, ``role = spalte``); option labels; a multiple choice is one
@@ -87,6 +88,9 @@ RESPONSE_FIXED = (
     _Fixed("submitted_at", "Abgeschickt am", *_SUBMITTED_AT),
     _Fixed("actor", "Akteur (Code)", lambda r: r.actor or None, lambda r: r.actor or None),
     _Fixed("organisation", "Einrichtung", lambda r: r.organisation, lambda r: r.organisation),
+    # Last of the fixed columns, so existing scripts reading the first five by position keep working.
+    _Fixed("entered_on_behalf", "Im Auftrag erfasst", lambda r: r.on_behalf or None,
+           lambda r: r.on_behalf_note or keys.ON_BEHALF_SOURCES.get(r.on_behalf) or None),
 )
 RESPONSE_COLUMNS = [column.key for column in RESPONSE_FIXED]
 ENTRY_COLUMNS = ["response_id", "entry"]

@@ -140,6 +140,7 @@ def read_dataset(
                 actor=row.get("actor") or None,
                 organisation=row["organisation"],
                 values=values,
+                on_behalf=row.get("entered_on_behalf") or "",
             )
         )
     if actors_csv is not None:

@@ -74,6 +74,8 @@ NOT_EDITS = {
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/resend": "resends",
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/withdraw": "withdraws",
     "/r-admin/<int:invitation_id>/reopen": "reopens a response",
+    "/surveys/<int:survey_id>/invitations/<int:invitation_id>/erfassen":
+        "starts entering answers on behalf (a chosen source; the answers' pages have the draft's own conflict check)",
     "/waves/<int:survey_id>/folgebefragung": "creates a follow-up survey",
     "/waves/<int:survey_id>/einladungen": "invites for a follow-up",
 }

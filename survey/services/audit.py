@@ -69,6 +69,8 @@ ACTIONS: dict[str, str] = {
     "actor.imported": "Akteure importiert",
     "results.downloaded": "Heruntergeladen",
     "answers.changed": "Antworten geändert",
+    "answers.on_behalf": "Antworten im Auftrag erfasst",
+    "answers.on_behalf_submitted": "Antworten im Auftrag abgeschickt",
     "subject.request": "Auskunft/Löschung zu einer Person",
 }
 

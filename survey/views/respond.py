@@ -24,7 +24,7 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import corrections, outbox, rosters
+from ..services import behalf, corrections, outbox, rosters
 from ..services import delegation as delegation_service
 from ..services import follow_up as follow_up_service
 from ..services import responses as response_service
@@ -33,6 +33,7 @@ from ..services.invitations import (
     find_by_token,
 )
 from ..services.survey_pages import answering_minutes, pages_with_questions
+from . import behalf as behalf_views
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -51,7 +52,7 @@ def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
     but its page shows every answer that was posted, so the respondent can copy it: nothing typed
     vanishes. (Autosave gets the same message as JSON; the page keeps its fields.)
     """
-    invitation = find_by_token(token)
+    invitation = behalf_views.invitation_of(token) or find_by_token(token)  # a planner's door, else the link
     posted = request.method == "POST"
     if invitation is None:
         passed_on = delegation_service.passed_on_from(token)
@@ -182,6 +183,7 @@ def _cut_fields() -> dict[str, int]:
 
 
 @bp.route("/<token>")
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 def welcome(token: str):
     invitation, page = _invitation_or_page(token)
     if invitation is None:  # the page to show instead
@@ -315,6 +317,7 @@ def _open_response(token: str):
 
 
 @bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def page(token: str, number: int):
     invitation, response, other_page = _open_response(token)
@@ -498,6 +501,7 @@ def _entry_question(invitation: Invitation, number: int, key: str):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def entry(token: str, number: int, key: str, index: int):
     """One entry of a repeatable group or partner roster, edited on its own (stays quick with 40)."""
@@ -560,6 +564,7 @@ def entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def remove_entry(token: str, number: int, key: str, index: int):
     """Ask before removing an entry (works without JavaScript; nothing disappears by a slip)."""
@@ -583,6 +588,7 @@ def remove_entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/pruefen", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def review(token: str):
     invitation, response, other_page = _open_response(token)
@@ -592,7 +598,8 @@ def review(token: str):
     if request.method == "POST":
         errors = response_service.submit(response)
         if not errors:
-            _queue_confirmation(invitation, response)
+            if behalf.confirmation_wanted():  # a planner entering on behalf sends it only if ticked
+                _queue_confirmation(invitation, response)
             db.session.commit()
             return redirect(url_for("respond.done", token=token))
     db.session.commit()
@@ -624,6 +631,7 @@ def _queue_confirmation(invitation: Invitation, response: Response) -> None:
 
 
 @bp.route("/<token>/fertig")
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 def done(token: str):
     invitation, error_page = _invitation_or_page(token)
     if invitation is None:
@@ -632,7 +640,8 @@ def done(token: str):
     if response is None or not response.is_submitted:
         return redirect(url_for("respond.welcome", token=token))
     return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token,
-                           corrected=corrections.notes_for(invitation.survey, response))
+                           corrected=corrections.notes_for(invitation.survey, response),
+                           confirmation_sent=behalf.confirmation_queued(response))
 
 
 @admin_bp.route("/<int:invitation_id>/reopen", methods=["POST"])

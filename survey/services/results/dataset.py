@@ -19,6 +19,7 @@ from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord, pri
 from analysis import keys as analysis_keys
 from analysis.compact import Compactor
 from analysis.network import normalise_name
+from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
 
@@ -56,7 +57,8 @@ def _response_query(survey_id: int, include_drafts: bool) -> sa.Select:
     actor. Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read."""
     draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
     query = (sa.select(Response.id, Response.submitted_at, Response.answers, draft, Invitation.id,
-                       Invitation.email, Invitation.organisation, Actor)
+                       Invitation.email, Invitation.organisation, Actor, Response.entered_source,
+                       Response.entered_by_name, Response.entered_at)
              .join(Invitation, Response.invitation_id == Invitation.id)
              .outerjoin(Actor, Invitation.actor_id == Actor.id)
              .where(Response.survey_id == survey_id).order_by(Response.id))
@@ -70,7 +72,8 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
     """One row of `_response_query` as the analysis sees it: typed answers (parsed from the draft
     while not submitted), contact questions left out for analysts, the organisation's name from the
     invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"."""
-    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row
+    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row[:8]
+    source, entered_by, entered_at = row[8:11]
     if submitted_at is not None:
         values = answers or {}
         status = analysis_keys.SUBMITTED
@@ -88,7 +91,19 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
         actor=actor.code if actor else None,
         organisation=organisation or (actor.name if actor else "") or fallback,
         values=values,
+        on_behalf=source or "",
+        on_behalf_note=_on_behalf_note(source, entered_by, entered_at, contacts),
     )
+
+
+def _on_behalf_note(source: str | None, entered_by: str | None, entered_at: Any, contacts: bool) -> str:
+    """The readable export's mark of answers a planner entered: the source, for planners also who and when."""
+    if not source:
+        return ""
+    label = analysis_keys.ON_BEHALF_SOURCES.get(source, source)
+    if not contacts:
+        return label
+    return f"{label} ({entered_by or 'unbekannt'}, {fmt.datetime(entered_at)})" if entered_at else label
 
 
 def export_questions(survey: Survey, contacts: bool) -> tuple[Question, ...]:
