@@ -28,6 +28,10 @@ class ResponseRecord:
     actor: str | None  # code of the respondent organisation in the actor register
     organisation: str
     values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # Entered on behalf of the organisation by a planner: the source (a key of `keys.ON_BEHALF_SOURCES`,
+    # "" when the respondent answered alone) and the readable mark ("Telefon (Anna Planer, 01.12.2026 14:03)").
+    on_behalf: str = ""
+    on_behalf_note: str = ""
 
     @property
     def submitted(self) -> bool:
@@ -60,6 +64,23 @@ class InvitationRecord:
     provider_type: str = ""
 
 
+@dataclass(frozen=True)
+class Correction:
+    """One wording change made after the survey was opened (the codebook's "Korrekturen nach dem Start").
+
+    `part`: "prompt", "help", "option" or "item" (a matrix row); `code` the option's or row's code
+    ("" for the texts of the question); `at` an aware UTC time; `note` the planner's short note.
+    """
+
+    key: str
+    part: str
+    code: str
+    at: dt.datetime
+    old: str
+    new: str
+    note: str
+
+
 def _empty(question: Question | None, value: Any) -> bool:
     if question is None or question.kind not in KINDS:
         return is_empty(value)
@@ -82,6 +103,7 @@ class Dataset:
     provider_types: tuple[Option, ...] = ()
     invitations: tuple[InvitationRecord, ...] = ()
     title: str = ""
+    corrections: tuple[Correction, ...] = ()  # wording changes after opening (codebook)
 
     # -- look-ups -------------------------------------------------------------------------------
 

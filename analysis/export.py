@@ -5,7 +5,8 @@ Row exports come in two variants, both built from the column definitions of the 
 (`questionnaires.kinds.Column`), so header and cells cannot drift:
 
 * ``raw`` ("Rohdaten", for SPSS/R/Stata): headers are keys, cells codes; ``id, status,
-  submitted_at, actor, organisation`` then, per question, its columns (multiple choice: one joined
+  submitted_at, actor, organisation, entered_on_behalf`` (paper | phone | other when a planner entered
+  the answers, else empty) then, per question, its columns (multiple choice: one joined
   column "a|b" plus one 0/1 column per option and the "Sonstiges" text). Read back by `reader`.
 * ``readable`` ("lesbar"): headers are the question texts, shortened and made unique (the codebook
   maps each back to its column key, ``role = spalte``); option labels; a multiple choice is one
@@ -35,19 +36,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from questionnaires import formatting as fmt
 from questionnaires.kinds import RAW, READABLE, VARIANTS, Cell, Column, Group, kind_of
 from questionnaires.model import CODEBOOK_ATTRIBUTES, Option, Question
 from questionnaires.serialize import codebook_cells
 
 from . import keys
 from .csvdialect import stream_rows
-from .dataset import ActorRecord, Dataset, ResponseRecord
+from .dataset import ActorRecord, Correction, Dataset, ResponseRecord
 
 ROSTER_COLUMNS = (keys.PARTNER_ACTOR, keys.PARTNER_NAME)
 # The codebook: a question's key, place and text, an option's code and label, then the question's
-# plain attributes (`CODEBOOK_ATTRIBUTES` of `questionnaires.model`).
+# plain attributes (`CODEBOOK_ATTRIBUTES` of `questionnaires.model`), last the wording corrections
+# made after the survey was opened (on the row of the text corrected; not needed to read a codebook back).
+CORRECTIONS_COLUMN = "Korrekturen nach dem Start"
 CODEBOOK_COLUMNS = [
     "key", "parent", "role", "kind", "prompt", "code", "label", *(f.name for f in CODEBOOK_ATTRIBUTES),
+    CORRECTIONS_COLUMN,
 ]
 ACTOR_COLUMNS = ["code", "name", "sector", "provider_type", "districts"]
 META_KEYS = {
@@ -83,6 +88,9 @@ RESPONSE_FIXED = (
     _Fixed("submitted_at", "Abgeschickt am", *_SUBMITTED_AT),
     _Fixed("actor", "Akteur (Code)", lambda r: r.actor or None, lambda r: r.actor or None),
     _Fixed("organisation", "Einrichtung", lambda r: r.organisation, lambda r: r.organisation),
+    # Last of the fixed columns, so existing scripts reading the first five by position keep working.
+    _Fixed("entered_on_behalf", "Im Auftrag erfasst", lambda r: r.on_behalf or None,
+           lambda r: r.on_behalf_note or keys.ON_BEHALF_SOURCES.get(r.on_behalf) or None),
 )
 RESPONSE_COLUMNS = [column.key for column in RESPONSE_FIXED]
 ENTRY_COLUMNS = ["response_id", "entry"]
@@ -193,13 +201,31 @@ def entry_rows(group: Question, responses: Iterable[ResponseRecord], variant: st
             yield lead + [cell(values) for cell in cells]
 
 
-def _question_row(question: Question, parent: str) -> list[Any]:
-    return [question.key, parent, ROLE_QUESTION, question.kind, question.prompt, "", "", *codebook_cells(question)]
+def _question_row(question: Question, parent: str, corrected: str = "") -> list[Any]:
+    return [question.key, parent, ROLE_QUESTION, question.kind, question.prompt, "", "", *codebook_cells(question),
+            corrected]
 
 
-def _option_rows(key: str, role: str, options: Iterable[Option]) -> Iterator[list[Any]]:
+def _option_rows(key: str, role: str, options: Iterable[Option],
+                 corrected: dict[str, str] | None = None) -> Iterator[list[Any]]:
     for option in options:
-        yield [key, "", role, "", "", option.code, option.label] + [""] * (len(CODEBOOK_COLUMNS) - 7)
+        yield ([key, "", role, "", "", option.code, option.label] + [""] * (len(CODEBOOK_COLUMNS) - 8)
+               + [(corrected or {}).get(option.code, "")])
+
+
+CORRECTED_PARTS = {"prompt": "Fragetext", "help": "Hinweis", "option": "", "item": ""}
+
+
+def _corrections_by_row(corrections: Iterable[Correction]) -> dict[tuple[str, str, str], str]:
+    """(key, role, code) → the cell text of the corrections of that row, one line per change:
+    "01.12.2026 14:05: Fragetext „alt“ → „neu“ (Notiz)"."""
+    lines: dict[tuple[str, str, str], list[str]] = {}
+    roles = {"prompt": ROLE_QUESTION, "help": ROLE_QUESTION, "option": ROLE_OPTION, "item": ROLE_ITEM}
+    for c in corrections:
+        part = CORRECTED_PARTS.get(c.part, "")
+        text = f"{fmt.datetime(c.at)}: {part + ' ' if part else ''}„{c.old}“ → „{c.new}“ ({c.note})"
+        lines.setdefault((c.key, roles.get(c.part, ROLE_QUESTION), c.code), []).append(text)
+    return {row: "\n".join(texts) for row, texts in lines.items()}
 
 
 def readable_headers(questions: Sequence[Question]) -> dict[str, str]:
@@ -219,11 +245,15 @@ def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
     header of each of its columns (``role = spalte``: code = column key); then the vocabularies."""
     yield CODEBOOK_COLUMNS
     headers = readable_headers(dataset.questions)
+    corrected = _corrections_by_row(dataset.corrections)
+
+    def notes(key: str, role: str) -> dict[str, str]:
+        return {code: text for (k, r, code), text in corrected.items() if k == key and r == role}
 
     def one(question: Question, parent: str) -> Iterator[list[Any]]:
-        yield _question_row(question, parent)
-        yield from _option_rows(question.key, ROLE_OPTION, question.options)
-        yield from _option_rows(question.key, ROLE_ITEM, question.items)
+        yield _question_row(question, parent, corrected.get((question.key, ROLE_QUESTION, ""), ""))
+        yield from _option_rows(question.key, ROLE_OPTION, question.options, notes(question.key, ROLE_OPTION))
+        yield from _option_rows(question.key, ROLE_ITEM, question.items, notes(question.key, ROLE_ITEM))
         kind = kind_of(question)
         own = kind.columns(question)
         if kind.family == "entries":  # the roster's own partner columns

@@ -27,3 +27,7 @@ PARTNER_FREQUENCY = "haeufigkeit"
 
 SUBMITTED = "submitted"
 IN_PROGRESS = "in_progress"
+
+# How answers a planner entered on behalf of an organisation reached the Kommune (the response's
+# `entered_source`; the "entered_on_behalf" column of the response export).
+ON_BEHALF_SOURCES = {"paper": "Papierfragebogen", "phone": "Telefon", "other": "E-Mail/Sonstiges"}

@@ -19,7 +19,15 @@ from questionnaires.serialize import codebook_values
 from . import keys
 from .csvdialect import Dialect, read_header, read_rows
 from .dataset import ActorRecord, Dataset, ResponseRecord
-from .export import CODEBOOK_COLUMNS, META_KEYS, ROLE_ITEM, ROLE_OPTION, ROLE_QUESTION, entries_header
+from .export import (
+    CODEBOOK_COLUMNS,
+    CORRECTIONS_COLUMN,
+    META_KEYS,
+    ROLE_ITEM,
+    ROLE_OPTION,
+    ROLE_QUESTION,
+    entries_header,
+)
 
 
 def _split(text: str) -> list[str]:
@@ -37,7 +45,7 @@ def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
 
 def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
     """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
-    missing = set(CODEBOOK_COLUMNS) - set(rows[0] if rows else CODEBOOK_COLUMNS)
+    missing = set(CODEBOOK_COLUMNS) - {CORRECTIONS_COLUMN} - set(rows[0] if rows else CODEBOOK_COLUMNS)
     if missing:
         raise ValueError(f"kein Codebuch dieses Werkzeugs: Spalten fehlen ({', '.join(sorted(missing))})")
     heads: dict[str, dict[str, str]] = {}
@@ -132,6 +140,7 @@ def read_dataset(
                 actor=row.get("actor") or None,
                 organisation=row["organisation"],
                 values=values,
+                on_behalf=row.get("entered_on_behalf") or "",
             )
         )
     if actors_csv is not None:

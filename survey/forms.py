@@ -113,6 +113,16 @@ class OwnQuestionForm(FlaskForm):
         return ok
 
 
+class CorrectionForm(FlaskForm):
+    """A wording correction of an open survey's question (labels from `option-<code>`/`item-<code>`);
+    what counts as a correction is checked by `services.corrections`, which names each problem."""
+
+    prompt = TextAreaField("Fragetext", validators=[Length(max=2000)], render_kw={"rows": 3})
+    help = TextAreaField("Hinweis unter der Frage", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    note = StringField("Was haben Sie korrigiert? (Pflichtangabe, kurz)", validators=[Length(max=1000)],
+                       render_kw={"placeholder": "z. B. Tippfehler korrigiert: „viele“ statt „vile“"})
+
+
 class RewordForm(FlaskForm):
     """The wording of one question for this survey (option labels are read from `option-<code>` fields)."""
 

@@ -76,7 +76,8 @@ def staff_pages(app, world: dict) -> list[str]:
     ids = world["ids"]
     urls += [f"/surveys/{ids['draft']}", f"/surveys/{ids['draft']}/edit", f"/surveys/{ids['draft']}/invitations/text",
              f"/surveys/{ids['draft']}/items/{ids['item_id']}/edit", f"/surveys/{ids['wave']}/invitations/text",
-             f"/waves/{ids['wave']}/einladungen", f"/surveys/{ids['draft']}/eigene-frage"]
+             f"/waves/{ids['wave']}/einladungen", f"/surveys/{ids['draft']}/eigene-frage",
+             f"/surveys/{ids['running']}/items/{ids['running_item_id']}/korrigieren"]
     return list(dict.fromkeys(urls))
 
 

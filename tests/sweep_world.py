@@ -82,7 +82,8 @@ def build_kommune(app, name: str) -> dict[str, Any]:
         ids = {"kommune_id": kommune.id, "draft": draft.id, "running": running.id, "closed": closed.id,
                "item_id": draft.items[0].id, "page_id": draft.pages[0].id, "district_id": district.id,
                "actor_id": actor.id, "invitation_id": fresh.id, "started_invitation": started.id,
-               "done_invitation": done.id, "report_id": report.id, "user_id": planner_id, "contact_id": contact.id}
+               "done_invitation": done.id, "report_id": report.id, "user_id": planner_id, "contact_id": contact.id,
+               "running_item_id": running.items[0].id}
     respondent = app.test_client()
     for token in (started_token, done_token, closed_token):
         assert respondent.post(f"/r/{token}/start").status_code == 302

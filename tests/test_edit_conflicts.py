@@ -75,6 +75,8 @@ NOT_EDITS = {
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/resend": "resends",
     "/surveys/<int:survey_id>/invitations/<int:invitation_id>/withdraw": "withdraws",
     "/r-admin/<int:invitation_id>/reopen": "reopens a response",
+    "/surveys/<int:survey_id>/invitations/<int:invitation_id>/erfassen":
+        "starts entering answers on behalf (a chosen source; the answers' pages have the draft's own conflict check)",
     "/waves/<int:survey_id>/folgebefragung": "creates a follow-up survey",
     "/waves/<int:survey_id>/einladungen": "invites for a follow-up",
 }
@@ -185,12 +187,21 @@ def world(app):
         district = db.session.scalars(db.select(District).filter_by(kommune_id=admin.kommune_id)).first()
         return {"email": email, "admin_id": admin_id, "draft": draft.id, "running": running.id,
                 "item_id": draft.items[0].id, "page_id": draft.pages[0].id, "district_id": district.id,
+                "running_item_id": running.items[0].id,
                 "actor_id": actor.id, "invitation_id": invitation.id, "user_id": colleague_id}
 
 
+# Edit forms of an open survey (the rest of the planner's forms are tried on the draft).
+ON_RUNNING = {"planner.correct"}
+# Fields an edit form requires besides the text the test changes.
+REQUIRED = {"planner.correct": {"note": "Tippfehler korrigiert"}}
+
+
 def _values(rule, world) -> dict:
-    survey = world["running"] if rule.endpoint.startswith("invitations.") else world["draft"]
-    values = {"survey_id": survey, "item_id": world["item_id"], "page_id": world["page_id"],
+    running = rule.endpoint.startswith("invitations.") or rule.endpoint in ON_RUNNING
+    survey = world["running"] if running else world["draft"]
+    values = {"survey_id": survey, "item_id": world["running_item_id" if running else "item_id"],
+              "page_id": world["page_id"],
               "district_id": world["district_id"], "actor_id": world["actor_id"],
               "invitation_id": world["invitation_id"], "user_id": world["user_id"]}
     return {name: values[name] for name in rule.arguments}
@@ -232,6 +243,8 @@ def _stale_save(app, world, rule):
     # Both tabs open the form; the colleague's tab saves first.
     stale = _form_for(mine.get(page).get_data(as_text=True), action, page)
     fresh = _form_for(theirs.get(page).get_data(as_text=True), action, page)
+    for form in (stale, fresh):
+        form["fields"] = [[n, REQUIRED.get(endpoint, {}).get(n, v)] for n, v in form["fields"]]
     assert any(name == "_version" for name, _ in stale["fields"]), f"{endpoint}: the form carries no version"
     fields, their_text = _with(fresh, "Fassung der Kollegin")
     saved = theirs.post(action, data=MultiDict(fields))

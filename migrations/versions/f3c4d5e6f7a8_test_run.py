@@ -1,7 +1,7 @@
 """test run ("Probelauf"): invitations marked as tests
 
 Revision ID: f3c4d5e6f7a8
-Revises: f4d5e6f7a8b9
+Revises: f1a2b3c4d5e6
 Create Date: 2026-12-01 22:35:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f3c4d5e6f7a8'
-down_revision = 'f4d5e6f7a8b9'
+down_revision = 'f1a2b3c4d5e6'
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,14 @@ class Response(Model):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utc_now)
     saved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Entered on behalf of the organisation by a planner (paper form, phone call; services/behalf.py):
+    # the source (a key of `behalf.SOURCES`), who (user id and the name at the time: a plain number,
+    # like the audit log's, so the mark outlives the account) and when they last saved. Empty when
+    # only the respondent answered.
+    entered_source: Mapped[str | None] = mapped_column(sa.String(20))
+    entered_by_id: Mapped[int | None] = mapped_column()
+    entered_by_name: Mapped[str | None] = mapped_column(sa.String(200))
+    entered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     invitation: Mapped[Invitation] = relationship()
 
@@ -39,3 +47,7 @@ class Response(Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    @property
+    def entered_on_behalf(self) -> bool:
+        return self.entered_source is not None

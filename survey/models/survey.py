@@ -67,6 +67,10 @@ class Survey(Model):
     confidential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rows_for_analysts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rows_free_text: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Raised by every wording correction after opening (`services/corrections`): part of the keys of
+    # the cached respondent pages and of the results' data stamp, so every app server shows the new
+    # wording with its next request.
+    wording_revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     kommune: Mapped[Kommune] = relationship()
     pages: Mapped[list[SurveyPage]] = relationship(
@@ -129,6 +133,10 @@ class SurveyItem(Model):
     required: Mapped[bool] = mapped_column(default=False)
     modified: Mapped[bool] = mapped_column(default=False)  # wording differs from the catalogue
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Wording corrections after the survey was opened, oldest first (`services/corrections`): each
+    # {"at", "by", "by_id", "note", "changes": [{"part", "code", "old", "new"}], "seen_by": [response ids]}.
+    # Kept out of `definition`, so a copy or a follow-up wave starts with the wording but no history.
+    corrections: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list, server_default="[]")
     edit_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     survey: Mapped[Survey] = relationship(back_populates="items")

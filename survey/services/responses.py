@@ -35,7 +35,7 @@ from questionnaires.model import Question
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
-from . import invitations, outbox, waves
+from . import behalf, invitations, outbox, waves
 from .invitations import (
     current_token,
 )
@@ -102,8 +102,10 @@ def parse(questions: list[Question], raw: Mapping[str, list[str]]) -> Parsed:
     return result
 
 
-def start(invitation: Invitation) -> Response:
-    """The invitation's response, created (and the invitation marked opened) on first visit."""
+def start(invitation: Invitation, opened: bool = True) -> Response:
+    """The invitation's response, created (and the invitation marked opened) on first visit.
+
+    `opened=False`: a planner entering answers on behalf creates it — the organisation has not opened its link."""
     response = db.session.query(Response).filter_by(invitation_id=invitation.id).one_or_none()
     if response is None:
         # A follow-up wave starts with the organisation's answers to the previous wave (see waves).
@@ -111,6 +113,9 @@ def start(invitation: Invitation) -> Response:
         response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id,
                             draft=waves.prefill(invitation, questions))
         db.session.add(response)
+        if not opened:
+            db.session.flush()
+            return response
         if invitation.opened_at is None:
             invitation.opened_at = utc_now()
         # Opening the link proves the mail arrived (even one marked unzustellbar), and an organisation
@@ -215,6 +220,7 @@ def _store(response: Response, drop: Callable[[str], bool], fields: Mapping[str,
     invitation.last_saved_at = response.saved_at
     if invitation.status is not InvitationStatus.SUBMITTED:
         invitation.status = InvitationStatus.IN_PROGRESS
+    behalf.noted(response)  # a planner entering on behalf: marked and recorded
     db.session.flush()
 
 
@@ -320,6 +326,7 @@ def confirm_page(response: Response, page_questions: list[Question], page_number
     pages = response.draft.get(waves.PAGES, [])
     if str(page_number) not in pages:
         response.draft = {**response.draft, waves.PAGES: [*pages, str(page_number)]}
+        behalf.noted(response)
         db.session.flush()
 
 
@@ -445,6 +452,7 @@ def submit(response: Response) -> dict[str, str]:
     invitation = response.invitation
     invitation.status = InvitationStatus.SUBMITTED
     invitation.submitted_at = response.submitted_at
+    behalf.submitted(response)  # a planner entering on behalf: marked and recorded
     db.session.flush()
     return {}
 

@@ -28,7 +28,9 @@ class PageView:
 
 
 # Opened surveys are frozen, so their pages and questions are computed once per process and key:
-# (survey id, when it was opened, the Kommune's districts as (code, name) pairs).
+# (survey id, when it was opened, its wording revision — raised by every correction after opening,
+# read from the database on each request, so every app server shows a correction at once —, the
+# Kommune's districts as (code, name) pairs).
 _frozen_pages = lru_memo(256)
 
 
@@ -59,9 +61,9 @@ def pages_with_questions(survey: Survey) -> list[tuple[PageView, list[Question]]
     """Each non-empty page with its questions (district options resolved).
 
     Respondent pages call this on every request; for an opened (frozen) survey the result is
-    cached per process, keyed so that renamed districts still show at once.
+    cached per process, keyed so that renamed districts and corrected wording still show at once.
     """
     if survey.is_draft:
         return _build_pages(survey)
-    key = (survey.id, survey.opened_at, survey.district_options())
+    key = (survey.id, survey.opened_at, survey.wording_revision, survey.district_options())
     return _frozen_pages.get(key, lambda: _build_pages(survey))

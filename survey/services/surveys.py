@@ -2,7 +2,7 @@
 
 A survey holds *copies* of catalogue questions (`SurveyItem.definition`), so later catalogue edits
 never reach it. Every change to the questions goes through `require_draft`: once a survey is open
-its questions are frozen.
+its questions are frozen (only their wording can still be corrected: `services/corrections`).
 
 Order: items are ordered by page, then by position within the page. After every change the
 positions are renumbered survey-wide (0, 1, 2 …), so `Survey.items` (ordered by position) and
@@ -330,6 +330,18 @@ def reword(
 ) -> None:
     """Change the wording of `item` for this survey only. Key and option codes stay, so answers stay comparable."""
     require_draft(survey)
+    before, after = apply_wording(item, prompt, help, option_labels, item_labels)
+    _log(survey, f"Wortlaut der Frage „{item.prompt}“ geändert", before=before, after=after)
+    db.session.flush()
+
+
+def apply_wording(
+    item: SurveyItem, prompt: str, help: str = "",
+    option_labels: dict[str, str] | None = None, item_labels: dict[str, str] | None = None,
+) -> tuple[dict, dict]:
+    """Store a new wording of `item` (empty labels keep theirs), keeping the catalogue wording in
+    `original` and `modified` set while they differ; returns the changed parts (before, after).
+    Shared by `reword` (drafts) and `corrections.correct` (open surveys), which each record it."""
     prompt = prompt.strip()
     if not prompt:
         raise SurveyError("Der Fragetext darf nicht leer sein.")
@@ -348,9 +360,8 @@ def reword(
     item.definition = definition  # a new dict, so the JSON column sees the change
     item.prompt = prompt
     item.modified = item.catalogue_version is not None and "original" in definition
-    changed = audit.changed_fields(before, _wording(definition))
-    _log(survey, f"Wortlaut der Frage „{prompt}“ geändert", before=changed[0], after=changed[1])
     db.session.flush()
+    return audit.changed_fields(before, _wording(definition))
 
 
 def reset_wording(survey: Survey, item: SurveyItem) -> None:

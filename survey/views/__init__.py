@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         audit_log,
         auth,
+        behalf,
         errors,
         health,
         invitations,
@@ -33,6 +34,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(respond.admin_bp)
+    app.register_blueprint(behalf.bp)
+    behalf.register(app)  # after respond.bp: the planner's rules of its endpoints
     app.register_blueprint(results.bp)
     app.register_blueprint(mailbox.bp)
     app.register_blueprint(health.bp)

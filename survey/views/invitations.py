@@ -15,9 +15,9 @@ from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceFor
 from ..headers import allow_styles_of
 from ..models import Actor, Invitation, OutboxMessage
 from ..services import actors as actor_service
+from ..services import behalf, dsn, mail_texts
 from ..services import bounces as bounce_service
 from ..services import delegation as delegation_service
-from ..services import dsn, mail_texts
 from ..services import follow_up as follow_up_service
 from ..services import invitations as invitation_service
 from ..services.surveys import SurveyError
@@ -74,7 +74,7 @@ def index(survey_id: int):
     return render_template(
         "planner/invitations.html", survey=survey, invitations=rows, addresses=addresses,
         counts=invitation_service.counts(survey), status=status, status_filters=STATUS_FILTERS,
-        reminder_day=follow_up_service.reminder_day(survey),
+        reminder_day=follow_up_service.reminder_day(survey), behalf_marks=behalf.marks_of_survey(survey.id),
     )
 
 
@@ -256,7 +256,8 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
                            bounce_reports=bounce_service.reports_of_invitation(invitation),
                            resend_on_new_address=follow_up_service.RESEND_ON_NEW_ADDRESS,
                            contact_name=invitation.contact_name if contact_name is None else contact_name,
-                           history=delegation_service.history(invitation))
+                           history=delegation_service.history(invitation),
+                           behalf_mark=behalf.marks_of_survey(survey.id, invitation.id).get(invitation.id, ""))
 
 
 @bp.route("/<int:survey_id>/invitations/remind", methods=["POST"])

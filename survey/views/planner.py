@@ -2,7 +2,8 @@
 
 Every builder action is a small POST form (works without JavaScript) that calls one service,
 commits and redirects back to where the planner was. A survey that is no longer a draft refuses
-every change with the German message of `surveys.require_draft`.
+every change with the German message of `surveys.require_draft`, except a wording correction of an
+open survey's question (`correct`, rules in `services/corrections`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_to_dict
 
 from ..extensions import db
-from ..forms import NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
+from ..forms import CorrectionForm, NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
+from ..services import corrections, retention, rosters, row_access, survey_pages
 from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
-from ..services import retention, rosters, row_access, survey_pages, test_run
+from ..services import test_run
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
@@ -159,6 +161,7 @@ def detail(survey_id: int):
         prepared=len(invitation_service.invitations_of_survey(survey)) if survey.is_draft else 0,
         test_run=test_run.holdings(survey) if survey.is_draft else None,
         contacts_due=retention.deletion_due(survey),
+        correction_history=corrections.history,
     )
 
 
@@ -428,6 +431,59 @@ def reword(survey_id: int, item_id: int):
                 return _back_to_builder(survey)
     return render_template("planner/reword.html", survey=survey, item=item, form=form, question=question,
                            labels=labels, original=survey_service.catalogue_wording(item))
+
+
+def _posted_labels(prefix: str) -> tuple[tuple[str, str], ...]:
+    """(code, label) of every posted `<prefix><code>` field, in the order posted."""
+    return tuple((name[len(prefix):], request.form.get(name, "")) for name in request.form if name.startswith(prefix))
+
+
+@bp.route("/<int:survey_id>/items/<int:item_id>/korrigieren", methods=["GET", "POST"])
+@planner_required
+def correct(survey_id: int, item_id: int):
+    """Correct the wording of a question of an open survey (a note for those who already answered)."""
+    survey = own_survey(survey_id)
+    item = _own_item(survey, item_id)
+    if survey.is_draft:
+        return redirect(url_for("planner.reword", survey_id=survey.id, item_id=item.id))
+    if request.method == "GET" and not survey.is_open:
+        flash("Die Befragung ist abgeschlossen; ihre Fragen bleiben so, wie sie beantwortet wurden.", "error")
+        return _back_to_builder(survey)
+    question = item.to_question()
+    form = CorrectionForm(data={"prompt": item.prompt, "help": item.definition.get("help", "")})
+    labels = {f"option-{o.code}": o.label for o in question.options}
+    labels.update({f"item-{o.code}": o.label for o in question.items})
+    problems: list[str] = []
+    if request.method == "POST":
+        labels.update({name: request.form.get(name, "") for name in request.form
+                       if name.startswith(("option-", "item-"))})
+        if form.validate_on_submit():
+            conflict = edits.claim(item, lambda: _wording(item), {
+                "prompt": "Frage", "help": "Hinweis",
+                **{f"option-{o.code}": f"Antwort „{o.label}“" for o in question.options},
+                **{f"item-{o.code}": f"Zeile „{o.label}“" for o in question.items}})
+            if conflict:
+                return edits.conflict_page(conflict, item.prompt)
+            proposal = corrections.Proposal(
+                prompt=form.prompt.data or "", help=form.help.data or "", options=_posted_labels("option-"),
+                items=_posted_labels("item-"), kind=request.form.get("kind"))
+            try:
+                corrections.correct(survey, item, proposal, form.note.data or "")
+            except corrections.CorrectionRefused as refused:
+                db.session.rollback()
+                problems = [p for p in refused.problems if not any(p in found for found in refused.fields.values())]
+                for name, found in refused.fields.items():
+                    form[name].errors = list(form[name].errors) + found
+            else:
+                db.session.commit()
+                flash("Die Korrektur ist gespeichert: alle Antwortenden sehen ab sofort die neue Formulierung; wer "
+                      "die Seite schon gespeichert hatte, sieht dort Ihren Hinweis.", "success")
+                return _back_to_builder(survey, f"item-{item.id}")
+    extra = [(name, value) for name, value in labels.items()
+             if name.startswith("option-") and name[len("option-"):] not in question.option_codes]
+    return render_template("planner/correct.html", survey=survey, item=item, form=form, question=question,
+                           labels=labels, extra=extra, problems=problems, history=corrections.history(item),
+                           ), 422 if problems or form.errors else 200
 
 
 @bp.route("/<int:survey_id>/items/<int:item_id>/reset", methods=["POST"])

@@ -24,15 +24,16 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
+from ..services import behalf, corrections, outbox, rosters
 from ..services import delegation as delegation_service
 from ..services import follow_up as follow_up_service
-from ..services import outbox, rosters
 from ..services import responses as response_service
 from ..services import waves as wave_service
 from ..services.invitations import (
     find_by_token,
 )
 from ..services.survey_pages import answering_minutes, pages_with_questions
+from . import behalf as behalf_views
 from .access import planner_required
 
 bp = Blueprint("respond", __name__, url_prefix="/r")
@@ -52,7 +53,7 @@ def _invitation_or_page(token: str) -> tuple[Invitation | None, object | None]:
     but its page shows every answer that was posted, so the respondent can copy it: nothing typed
     vanishes. (Autosave gets the same message as JSON; the page keeps its fields.)
     """
-    invitation = find_by_token(token)
+    invitation = behalf_views.invitation_of(token) or find_by_token(token)  # a planner's door, else the link
     posted = request.method == "POST"
     if invitation is None:
         passed_on = delegation_service.passed_on_from(token)
@@ -184,6 +185,7 @@ def _cut_fields() -> dict[str, int]:
 
 
 @bp.route("/<token>")
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 def welcome(token: str):
     invitation, page = _invitation_or_page(token)
     if invitation is None:  # the page to show instead
@@ -317,6 +319,7 @@ def _open_response(token: str):
 
 
 @bp.route("/<token>/seite/<int:number>", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def page(token: str, number: int):
     invitation, response, other_page = _open_response(token)
@@ -375,6 +378,7 @@ def page(token: str, number: int):
         rosters=_rosters(invitation, questions, raw),
         base=response_service.page_fingerprint(response.draft, questions),
         prefill=wave_service.prefill_info(response.draft), refused=refused,
+        corrected=corrections.notes_for(invitation.survey, response),
     ), 409 if conflict is not None else 422 if refused else 200
 
 
@@ -499,6 +503,7 @@ def _entry_question(invitation: Invitation, number: int, key: str):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def entry(token: str, number: int, key: str, index: int):
     """One entry of a repeatable group or partner roster, edited on its own (stays quick with 40)."""
@@ -561,6 +566,7 @@ def entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/seite/<int:number>/eintrag/<key>/<int:index>/entfernen", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def remove_entry(token: str, number: int, key: str, index: int):
     """Ask before removing an entry (works without JavaScript; nothing disappears by a slip)."""
@@ -584,6 +590,7 @@ def remove_entry(token: str, number: int, key: str, index: int):
 
 
 @bp.route("/<token>/pruefen", methods=["GET", "POST"])
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 @retried
 def review(token: str):
     invitation, response, other_page = _open_response(token)
@@ -593,7 +600,8 @@ def review(token: str):
     if request.method == "POST":
         errors = response_service.submit(response)
         if not errors:
-            _queue_confirmation(invitation, response)
+            if behalf.confirmation_wanted():  # a planner entering on behalf sends it only if ticked
+                _queue_confirmation(invitation, response)
             db.session.commit()
             return redirect(url_for("respond.done", token=token))
     db.session.commit()
@@ -602,8 +610,8 @@ def review(token: str):
     for _number, _page, rows in sheet["sheet"]:
         for q, values in rows:
             pending.update(response_service.missing_required([q], values))
-    return render_template("respond/review.html", **sheet, token=token, errors=errors,
-                           pending=pending), 200 if not errors else 422
+    return render_template("respond/review.html", **sheet, token=token, errors=errors, pending=pending,
+                           corrected=corrections.notes_for(invitation.survey, response)), 200 if not errors else 422
 
 
 def _answer_sheet(invitation: Invitation, response: Response) -> dict:
@@ -625,6 +633,7 @@ def _queue_confirmation(invitation: Invitation, response: Response) -> None:
 
 
 @bp.route("/<token>/fertig")
+@behalf_views.door  # also a planner's URL: answers entered on behalf
 def done(token: str):
     invitation, error_page = _invitation_or_page(token)
     if invitation is None:
@@ -632,7 +641,9 @@ def done(token: str):
     response = _existing_response(invitation)
     if response is None or not response.is_submitted:
         return redirect(url_for("respond.welcome", token=token))
-    return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token)
+    return render_template("respond/done.html", **_answer_sheet(invitation, response), token=token,
+                           corrected=corrections.notes_for(invitation.survey, response),
+                           confirmation_sent=behalf.confirmation_queued(response))
 
 
 @admin_bp.route("/<int:invitation_id>/reopen", methods=["POST"])

@@ -318,8 +318,8 @@ def test_series_csv_has_a_wave_column_and_the_union_of_questions(dialect, delimi
     assert data.startswith(b"\xef\xbb\xbf") == (dialect == "excel_de")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
     header = rows[0]
-    assert header[:6] == ["wave", "id", "status", "submitted_at", "actor", "organisation"]
-    assert header[6:] == [
+    assert header[:7] == ["wave", "id", "status", "submitted_at", "actor", "organisation", "entered_on_behalf"]
+    assert header[7:] == [
         "netzwerk.lebensphasen", "netzwerk.lebensphasen/schwangerschaft", "netzwerk.lebensphasen/kita",
         "netzwerk.lebensphasen/grundschule", "netzwerk.lebensphasen/jugend", "akteur.mitarbeitende",
         "angebote.angebote/anzahl", "kooperation.partner/anzahl", "neu.frage",

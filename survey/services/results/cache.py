@@ -38,7 +38,8 @@ cached = _memo.get
 
 def data_stamp(survey: Survey) -> tuple[Any, ...]:
     """What changes whenever the survey's results can change: responses saved or submitted,
-    invitations changing state, register entries edited (three small aggregate queries)."""
+    invitations changing state, register entries edited (three small aggregate queries), and
+    the wording corrected after opening (`Survey.wording_revision`: texts and codebook)."""
     responses = (sa.select(sa.func.count(Response.id), sa.func.count(Response.submitted_at),
                            sa.func.max(Response.saved_at), sa.func.max(Response.submitted_at),
                            sa.func.sum(Response.revision))
@@ -52,7 +53,7 @@ def data_stamp(survey: Survey) -> tuple[Any, ...]:
     actors = sa.select(sa.func.count(Actor.id), sa.func.max(Actor.updated_at)).where(
         Actor.kommune_id == survey.kommune_id)
     rows = db.session.execute(invitations).all()
-    return (survey.id, survey.created_at, tuple(db.session.execute(responses).one()),
+    return (survey.id, survey.created_at, survey.wording_revision, tuple(db.session.execute(responses).one()),
             tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)),
             survey.state.value, _draft_questions(survey))
 

@@ -19,12 +19,13 @@ from analysis import ActorRecord, Dataset, InvitationRecord, ResponseRecord, pri
 from analysis import keys as analysis_keys
 from analysis.compact import Compactor
 from analysis.network import normalise_name
+from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS
 from questionnaires.model import Option, Question
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
-from .. import pseudonyms
+from .. import corrections, pseudonyms
 from .. import responses as response_service
 from .filters import Filters
 
@@ -60,7 +61,8 @@ def _response_query(survey_id: int, include_drafts: bool) -> sa.Select:
     actor. Plain rows, and the raw draft only where it is needed (not submitted): half the JSON to read."""
     draft = sa.type_coerce(sa.case((Response.submitted_at.is_(None), Response.draft), else_=sa.null()), sa.JSON)
     query = (sa.select(Response.id, Response.submitted_at, Response.answers, draft, Invitation.id,
-                       Invitation.email, Invitation.organisation, Actor, Invitation.test)
+                       Invitation.email, Invitation.organisation, Actor, Response.entered_source,
+                       Response.entered_by_name, Response.entered_at, Invitation.test)
              .join(Invitation, Response.invitation_id == Invitation.id)
              .outerjoin(Actor, Invitation.actor_id == Actor.id)
              .where(Response.survey_id == survey_id).order_by(Response.id))
@@ -75,7 +77,9 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
     while not submitted), contact questions left out for analysts, the organisation's name from the
     invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"; an answer
     from the Probelauf (a test invitation) says so in front of the name, in every table and export."""
-    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor, test = row
+    response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row[:8]
+    source, entered_by, entered_at = row[8:11]
+    test = row[11]
     if submitted_at is not None:
         values = answers or {}
         status = analysis_keys.SUBMITTED
@@ -94,7 +98,19 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
         actor=actor.code if actor else None,
         organisation=f"{TEST_MARK} {name}" if test else name,
         values=values,
+        on_behalf=source or "",
+        on_behalf_note=_on_behalf_note(source, entered_by, entered_at, contacts),
     )
+
+
+def _on_behalf_note(source: str | None, entered_by: str | None, entered_at: Any, contacts: bool) -> str:
+    """The readable export's mark of answers a planner entered: the source, for planners also who and when."""
+    if not source:
+        return ""
+    label = analysis_keys.ON_BEHALF_SOURCES.get(source, source)
+    if not contacts:
+        return label
+    return f"{label} ({entered_by or 'unbekannt'}, {fmt.datetime(entered_at)})" if entered_at else label
 
 
 def export_questions(survey: Survey, contacts: bool) -> tuple[Question, ...]:
@@ -214,7 +230,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
     tests = 0
     for row in db.session.execute(_response_query(survey.id, include_drafts).execution_options(yield_per=STREAM_CHUNK)):
         records.append(_response_record(row, questions, contacts, compactor))
-        tests += bool(row[8])
+        tests += bool(row[11])
         if not contacts:
             subjects[row[0]] = _subject(row)
             if row[7] is None and row[6]:
@@ -243,6 +259,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         provider_types=_catalogue_options(analysis_keys.PROVIDER_TYPE),
         invitations=invitations,
         title=f"{TEST_MARK} {survey.title}" if tests else survey.title,
+        corrections=corrections.dataset_corrections(survey),
     )
     if not contacts:
         dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
