@@ -23,10 +23,9 @@ from questionnaires.serialize import question_to_dict
 from ..extensions import db
 from ..forms import CorrectionForm, NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
-from ..services import corrections, retention, rosters, row_access, survey_pages
+from ..services import corrections, retention, rosters, row_access, survey_pages, test_run
 from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
-from ..services import test_run
 from ..services import surveys as survey_service
 from ..services import waves as wave_service
 from ..services.surveys import SurveyError, options_from_lines
