@@ -33,6 +33,27 @@ def make_survey(user_id: int, keys: list[str] = THIN_PATH_KEYS, open_it: bool = 
     return survey
 
 
+def two_page_survey(user_id: int, required: bool = True) -> Survey:
+    """An open survey with two catalogue questions on page 1 and one on page 2, "Schwerpunkt"."""
+    from survey.models import SurveyPage
+
+    user = db.session.get(User, user_id)
+    survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_email=user.email)
+    catalogue = current_app.extensions["catalogue"]
+    for key in ("netzwerk.wirkungskreis", "netzwerk.lebensphasen"):
+        surveys.add_question(survey, catalogue.get(key))
+    second = SurveyPage(position=1, title="Schwerpunkt")
+    survey.pages.append(second)
+    db.session.flush()
+    surveys.add_question(survey, catalogue.get("netzwerk.fokus"), page=second)
+    if not required:
+        for item in survey.items:
+            item.required = False
+    surveys.open_survey(survey)
+    db.session.commit()
+    return survey
+
+
 def invite(survey: Survey, address: str = "kita@traeger.example", organisation: str = "Kita Sonnenschein") -> str:
     """Invite one address; returns the respondent link's token."""
     _invitation, token = invitations.invite(survey, address, organisation=organisation)

@@ -10,11 +10,10 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 
-from factories import deliver, invite, login, make_user
+from factories import deliver, invite, login, make_user, two_page_survey
 from survey.extensions import db
-from survey.models import AuditEntry, Invitation, InvitationStatus, OutboxMessage, Response, Survey, SurveyPage, User
+from survey.models import AuditEntry, Invitation, InvitationStatus, OutboxMessage, Response, Survey, User
 from survey.services import surveys
 
 
@@ -32,19 +31,7 @@ def world(app, planner, monkeypatch):
     """An open two-page survey with one invitation; the audit guard strict (every staff change recorded)."""
     monkeypatch.setitem(app.config, "AUDIT_STRICT", True)
     with app.app_context():
-        user = db.session.get(User, planner[0])
-        survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_email=user.email)
-        catalogue = current_app.extensions["catalogue"]
-        for key in ("netzwerk.wirkungskreis", "netzwerk.lebensphasen"):
-            surveys.add_question(survey, catalogue.get(key))
-        second = SurveyPage(position=1, title="Schwerpunkt")
-        survey.pages.append(second)
-        db.session.flush()
-        surveys.add_question(survey, catalogue.get("netzwerk.fokus"), page=second)
-        for item in survey.items:
-            item.required = False
-        surveys.open_survey(survey)
-        db.session.commit()
+        survey = two_page_survey(planner[0], required=False)
         token = invite(survey, "kita@traeger.example", "Kita Sonnenschein")
         invitation = db.session.scalar(sa.select(Invitation))
         base = f"/surveys/{survey.id}/invitations/{invitation.id}"

@@ -8,31 +8,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, invite
+from factories import PASSWORD, invite, two_page_survey
 from survey.extensions import db
-from survey.models import AuditEntry, OutboxMessage, Response, SurveyPage, User
-from survey.services import surveys
+from survey.models import AuditEntry, OutboxMessage, Response
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/behalf-shots")
 
 
 def _two_page_survey(user_id: int) -> int:
-    user = db.session.get(User, user_id)
-    survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_email=user.email)
-    catalogue = current_app.extensions["catalogue"]
-    for key in ("netzwerk.wirkungskreis", "netzwerk.lebensphasen"):
-        surveys.add_question(survey, catalogue.get(key))
-    second = SurveyPage(position=1, title="Schwerpunkt")
-    survey.pages.append(second)
-    db.session.flush()
-    surveys.add_question(survey, catalogue.get("netzwerk.fokus"), page=second)
-    surveys.open_survey(survey)
-    db.session.commit()
+    survey = two_page_survey(user_id)
     invite(survey, "kita@traeger.example", "Kita Sonnenschein")
     return survey.id
 
