@@ -40,6 +40,12 @@ def number(value: float | int | None, decimals: int | None = None) -> str:
     return _babel_decimal(value, format=_pattern(decimals), locale=LOCALE)
 
 
+def counted(value: int, one: str, many: str) -> str:
+    """A count with its noun in singular or plural: (1, "Antwort", "Antworten") → "1 Antwort";
+    1200 → "1.200 Antworten"; 0 → "0 Antworten"."""
+    return f"{number(value)} {one if value == 1 else many}"
+
+
 def plain(value: float | int | None, decimals: int | None = None) -> str:
     """A number without thousands separators (years, codes): 2007 → "2007", 2007.5 → "2007,5"."""
     if value is None:

@@ -48,3 +48,10 @@ def test_times_are_shown_in_berlin_summer_and_winter():
 @given(st.integers(min_value=-10**9, max_value=10**9))
 def test_whole_numbers_read_back_unchanged(n):
     assert int(fmt.number(n).replace(".", "")) == n
+
+
+@given(st.integers(min_value=0, max_value=10**7))
+def test_a_count_takes_the_singular_only_for_one(value):
+    text = fmt.counted(value, "Antwort", "Antworten")
+    assert text == f"{fmt.number(value)} {'Antwort' if value == 1 else 'Antworten'}"
+    assert fmt.counted(1, "Einladung ist", "Einladungen sind") == "1 Einladung ist"

@@ -130,7 +130,7 @@ def test_results_mark_test_answers_and_no_count_or_rate_includes_them(
     assert "[Probelauf] Netzwerke im Probelauf" in codebook
 
     detail = text_of(planner_client.get(f"/surveys/{draft}"))
-    assert "1 Einladungen sind vorbereitet" in detail  # the real one only
+    assert "1 Einladung ist vorbereitet" in detail  # the real one only
     assert "Probelauf: 2 Test-Einladungen" in detail
     with app.app_context():
         survey = db.session.get(Survey, draft)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from questionnaires import formatting as fmt
+
 from ..extensions import db
 from ..models import BounceReport, Delegation, Invitation, OutboxMessage, Response, Survey, User
 from . import audit
@@ -118,7 +120,8 @@ def start(survey: Survey, user_ids: Iterable[int], addresses: str) -> Started:
         others = len(result.invited) - len(staff)
         whom = _whom(staff, others)
         audit.record(survey.kommune_id, "test_run.started",
-                     f"Probelauf von „{survey.title}“: {len(result.invited)} Test-Einladungen an {whom}",
+                     f"Probelauf von „{survey.title}“: "
+                     f"{fmt.counted(len(result.invited), 'Test-Einladung', 'Test-Einladungen')} an {whom}",
                      obj=survey, survey_id=survey.id,
                      after={"Test-Einladungen": len(result.invited), "Kolleginnen und Kollegen": staff,
                             "Weitere Adressen": others})
@@ -147,8 +150,10 @@ def discard(survey: Survey) -> Holdings:
     db.session.execute(sa.delete(Delegation).where(Delegation.invitation_id.in_(ids)))  # a tester passed it on
     db.session.execute(sa.delete(Invitation).where(Invitation.id.in_(ids)))
     audit.record(survey.kommune_id, "test_run.discarded",
-                 f"Probelauf von „{survey.title}“ verworfen: {held.invitations} Test-Einladungen, "
-                 f"{held.responses} Antworten ({held.submitted} abgeschickt), {held.mails} E-Mails gelöscht",
+                 f"Probelauf von „{survey.title}“ verworfen: "
+                 f"{fmt.counted(held.invitations, 'Test-Einladung', 'Test-Einladungen')}, "
+                 f"{fmt.counted(held.responses, 'Antwort', 'Antworten')} ({held.submitted} abgeschickt), "
+                 f"{fmt.counted(held.mails, 'E-Mail', 'E-Mails')} gelöscht",
                  obj=survey, survey_id=survey.id,
                  before={"Test-Einladungen": held.invitations, "Test-Antworten": held.responses,
                          "davon abgeschickt": held.submitted, "E-Mails": held.mails})
