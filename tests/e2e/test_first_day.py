@@ -375,7 +375,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.goto(f"{live_server}/admin/")
     page.get_by_role("link", name="Protokoll").click()
     log = page.locator("table.audit-log")
-    for said in ("Einstellungen geändert", "Konto angelegt und eingeladen (Planung): Petra Plan",
+    for said in ("Einstellungen der Kommune geändert", "Konto angelegt und eingeladen (Planung): Petra Plan",
                  "Akteursverzeichnis importiert: 3 neu", "Umfrage „Angebote für Familien 2026“ gestartet",
                  "Eingeladen: „Kita Sonnenschein“", "Erstes Passwort gesetzt: Anton Auswertung"):
         expect(log).to_contain_text(said)
