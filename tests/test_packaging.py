@@ -30,9 +30,9 @@ def test_every_bundled_and_package_data_file_is_expected_in_the_wheel():
     assert catalogue and catalogue <= expected
 
 
-# One pass is enough (the installed wheel runs on its own scratch SQLite); the PostgreSQL pass is
-# the shorter one in CI, so it runs there.
-@pytest.mark.skipif(not on_postgresql, reason="the install rehearsal runs in the PostgreSQL pass of CI")
+# One pass is enough (the installed wheel runs on its own scratch SQLite); since the browser walks of
+# issue 22 went to the SQLite pass the PostgreSQL pass is the longer one in CI, so it runs in SQLite's.
+@pytest.mark.skipif(on_postgresql, reason="the install rehearsal runs in the SQLite pass of CI")
 def test_installed_wheel_serves_login_and_catalogue_outside_the_checkout():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "verify_wheel.py")], cwd="/tmp",
                             capture_output=True, text=True, timeout=900)
