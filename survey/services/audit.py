@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
@@ -90,7 +90,6 @@ class Acting:
     kind: str
     label: str
     user_id: int | None = None
-    kommune_id: int | None = None
 
 
 _acting: ContextVar[Acting | None] = ContextVar("audit_acting", default=None)
@@ -101,13 +100,11 @@ SYSTEM_ACTING = Acting(SYSTEM, "System (Hintergrunddienst oder Kommandozeile)")
 def acting() -> Acting:
     """Who acts now: the signed-in staff member of this request, else a respondent (a request without
     sign-in), else the system (worker jobs, CLI commands)."""
-    from flask import has_request_context
-
     return _acting.get() or (RESPONDING if has_request_context() else SYSTEM_ACTING)
 
 
 def staff(user: User) -> Acting:
-    return Acting(STAFF, f"{user.display_name} ({user.email})", user.id, user.kommune_id)
+    return Acting(STAFF, f"{user.display_name} ({user.email})", user.id)
 
 
 @contextlib.contextmanager
@@ -293,8 +290,6 @@ def _before_commit(session: Session) -> None:
     who = acting()
     if who.kind != STAFF or not touched or session.info.get("audit_written"):
         return
-    from flask import has_request_context, request
-
     endpoint = request.endpoint if has_request_context() else None
     message = f"staff change without an audit entry: {sorted(touched)} ({endpoint})"
     if _strict():
