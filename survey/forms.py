@@ -24,6 +24,7 @@ class SurveyForm(FlaskForm):
     contact_phone = StringField("Telefon der Ansprechperson", validators=[Optional(), Length(max=60)])
     deadline = DateField("Antworten erbeten bis", validators=[Optional()],
                          render_kw={"placeholder": "JJJJ-MM-TT"})
+    auto_close = BooleanField("Am Tag der Frist um 24:00 Uhr automatisch abschließen", default=True)
     confidential = BooleanField("Vertrauliche Befragung: einzelne Einschätzungen werden nicht namentlich "
                                 "weitergegeben")
     rows_for_analysts = BooleanField("Einzeldaten für Auswertende freigeben (pseudonymisiert)")
@@ -37,6 +38,7 @@ class SurveyForm(FlaskForm):
             "contact_email": (self.contact_email.data or "").strip().lower(),
             "contact_phone": self.contact_phone.data or "",
             "deadline": self.deadline.data,
+            "auto_close": bool(self.auto_close.data),
         }
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
-from .services import downloads, jobs, retention  # noqa: F401 -- modules that register job kinds
+from .services import downloads, jobs, lifecycle, retention  # noqa: F401 -- modules that register job kinds
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from survey.services import invitations, surveys
 from survey.services.delivery import deliver_due
 
 PASSWORD = "geheim-genug-123"
+PRIVACY = "Verantwortlich ist das Jugendamt; die Angaben sieht nur die Planung, sie werden nach sechs Monaten gelöscht."
 THIN_PATH_KEYS = ["netzwerk.wirkungskreis", "netzwerk.lebensphasen", "netzwerk.fokus"]
 
 
@@ -23,7 +24,8 @@ def make_survey(user_id: int, keys: list[str] = THIN_PATH_KEYS, open_it: bool = 
                 title: str = "Netzwerke 2026") -> Survey:
     """A survey of the user's Kommune with the catalogue questions `keys` (call inside an app context)."""
     user = db.session.get(User, user_id)
-    survey = surveys.create_survey(user.kommune, user, title, contact_name="Petra Plan", contact_email=user.email)
+    survey = surveys.create_survey(user.kommune, user, title, contact_name="Petra Plan", contact_email=user.email,
+                                   privacy_notice=PRIVACY)
     catalogue = current_app.extensions["catalogue"]
     for key in keys:
         surveys.add_question(survey, catalogue.get(key))
@@ -38,7 +40,8 @@ def two_page_survey(user_id: int, required: bool = True) -> Survey:
     from survey.models import SurveyPage
 
     user = db.session.get(User, user_id)
-    survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_email=user.email)
+    survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_email=user.email,
+                                   privacy_notice=PRIVACY)
     catalogue = current_app.extensions["catalogue"]
     for key in ("netzwerk.wirkungskreis", "netzwerk.lebensphasen"):
         surveys.add_question(survey, catalogue.get(key))

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from factories import fetch_prepared, login, make_user
+from factories import PRIVACY, fetch_prepared, login, make_user
 from survey.extensions import db
 from survey.models import ActorContact, BounceOutcome, BounceReport, District, User
 from survey.services import accounts, invitations, surveys, waves
@@ -52,7 +52,7 @@ def build_kommune(app, name: str) -> dict[str, Any]:
 
         def build(title: str, open_it: bool = True):
             survey = surveys.create_survey(kommune, admin, title, contact_name=f"Petra {marker}",
-                                           contact_email=admin.email)
+                                           contact_email=admin.email, privacy_notice=PRIVACY)
             for key in KEYS:
                 surveys.add_question(survey, catalogue.get(key))
             for item in survey.items:

@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from factories import invite, make_survey, make_user
+from factories import PRIVACY, invite, make_survey, make_user
 from questionnaires.model import Catalogue, Module
 from survey.extensions import db
 from survey.models import Response, Survey, SurveyItem
 
 
 def _new_survey(client, title: str = "Netzwerke im Stadtteil", **extra) -> int:
-    response = client.post("/surveys/new", data={"title": title, **extra})
+    response = client.post("/surveys/new", data={"title": title, "privacy_notice": PRIVACY, **extra})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/surveys/(\d+)", response.headers["Location"]).group(1))
 

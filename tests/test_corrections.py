@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.reader import read_codebook
-from factories import PASSWORD, invite, login
+from factories import PASSWORD, PRIVACY, invite, login
 from survey.extensions import db
 from survey.models import AuditEntry, Survey, SurveyItem, User
 from survey.services import surveys
@@ -42,7 +42,7 @@ def running(app, planner):
         user = db.session.get(User, user_id)
         catalogue = app.extensions["catalogue"]
         survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_name="Petra Plan",
-                                       contact_email=user.email)
+                                       contact_email=user.email, privacy_notice=PRIVACY)
         first = surveys.add_question(survey, catalogue.get("netzwerk.wirkungskreis"))
         surveys.reword(survey, first, TYPO)
         second_page = surveys.add_page(survey, "Schwerpunkt")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from analysis import export, keys
 from analysis.csvdialect import read_rows
 from export_cases import DIALECTS, assert_same_values, csv_rows, entry_groups, records, surveys
+from factories import PRIVACY
 from questionnaires.kinds import VARIANTS, kind_of
 from survey.extensions import db
 from survey.models import Survey, User
@@ -29,7 +30,8 @@ def _store(app, user_id: int, questions, rng: random.Random) -> int:
     with app.app_context():
         user = db.session.get(User, user_id)
         survey = survey_service.create_survey(user.kommune, user, f"Erzeugt {rng.randrange(10**9)}",
-                                              contact_name="Petra Plan", contact_email=user.email)
+                                              contact_name="Petra Plan", contact_email=user.email,
+                                              privacy_notice=PRIVACY)
         for question in questions:
             survey_service.add_question(survey, question, own=question.key.startswith("eigene."))
         survey_service.open_survey(survey)

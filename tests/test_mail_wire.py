@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 
-from factories import PASSWORD, make_user
+from factories import PASSWORD, PRIVACY, make_user
 from survey import config, create_app
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Response, User
@@ -94,7 +94,7 @@ def _extreme_mails(app, kommune_name: str) -> None:
         catalogue = app.extensions["catalogue"]
         survey = surveys.create_survey(kommune, admin, "Präventionskette: Übergänge Kita – Grundschule " * 3,
                                        contact_name="Dr. Hannelore Müller-Lüdenscheidt-Wäscher",
-                                       contact_email=admin.email)
+                                       contact_email=admin.email, privacy_notice=PRIVACY)
         for key in ("akteur.name", PARTNERS):
             surveys.add_question(survey, catalogue.get(key))
         for item in survey.items:
@@ -195,7 +195,8 @@ def test_respondent_mails_of_a_survey_without_contact_address_reply_to_its_plann
     with app.app_context():
         planner = db.session.get(User, planner_id)
         planner.kommune.sender_name = "Kreis Düren, Jugendamt"
-        survey = surveys.create_survey(planner.kommune, planner, "Netzwerke 2026")  # no contact address
+        survey = surveys.create_survey(planner.kommune, planner, "Netzwerke 2026",  # no contact address
+                                       privacy_notice=PRIVACY)
         surveys.add_question(survey, app.extensions["catalogue"].get("akteur.name"))
         survey.items[0].required = False
         surveys.open_survey(survey)

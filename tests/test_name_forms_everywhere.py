@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from factories import PASSWORD, deliver, login, make_user
+from factories import PASSWORD, PRIVACY, deliver, login, make_user
 from survey import config
 from survey.extensions import db
 from survey.models import Invitation, OutboxMessage, Survey, User
@@ -60,7 +60,8 @@ def _setup(app, kommune_name: str) -> dict:
         catalogue = current_app.extensions["catalogue"]
 
         def build(title: str) -> Survey:
-            survey = surveys.create_survey(kommune, admin, title, contact_email=admin.email)  # no contact name
+            survey = surveys.create_survey(kommune, admin, title, contact_email=admin.email,  # no contact name
+                                           privacy_notice=PRIVACY)
             for key in ("netzwerk.wirkungskreis", "akteur.stadtteile", "angebote.angebote"):
                 surveys.add_question(survey, catalogue.get(key))
             for item in survey.items:

@@ -12,7 +12,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from factories import invite
+from factories import PRIVACY, invite
 from survey.extensions import db
 from survey.models import OutboxMessage, Response, Survey, User
 from survey.services import surveys
@@ -25,7 +25,8 @@ def two_page_survey(app, planner):
     """An open survey with "Wirkungskreis" on page 1 and "Fokus" on page 2."""
     with app.app_context():
         user = db.session.get(User, planner[0])
-        survey = surveys.create_survey(user.kommune, user, "Zwei Seiten", contact_name="P", contact_email=user.email)
+        survey = surveys.create_survey(user.kommune, user, "Zwei Seiten", contact_name="P", contact_email=user.email,
+                                       privacy_notice=PRIVACY)
         catalogue = app.extensions["catalogue"]
         surveys.add_question(survey, catalogue.get("netzwerk.wirkungskreis"))
         second = surveys.add_page(survey, "Zweite Seite")

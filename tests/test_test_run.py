@@ -156,7 +156,7 @@ def test_opening_says_what_goes_then_deletes_the_test_run_and_records_it(
         page = text_of(asked)
         assert asked.status_code == 200 and "Der Probelauf wird gelöscht" in page
         assert "2 Test-Einladungen" in page and "1 Test-Antwort, davon 1 abgeschickt" in page
-        assert "3 E-Mails des Probelaufs" in page and "1 vorbereitete Einladungen werden dann verschickt" in page
+        assert "3 E-Mails des Probelaufs" in page and "1 vorbereitete Einladung wird dann verschickt" in page
     with app.app_context():
         assert db.session.get(Survey, draft).state is SurveyState.DRAFT  # asking changed nothing
 

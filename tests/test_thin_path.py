@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from factories import deliver, invite, make_survey, token_from_mail
+from factories import PRIVACY, deliver, invite, make_survey, token_from_mail
 from survey.extensions import db
 from survey.models import Invitation, InvitationStatus, Response, Survey
 
 
 def _create_survey_through_pages(client) -> int:
     response = client.post("/surveys/new", data={"title": "Netzwerke im Stadtteil", "contact_name": "Petra Plan",
+                                                 "privacy_notice": PRIVACY,
                                                  "contact_email": "petra@musterhausen.example"})
     assert response.status_code == 302
     survey_id = int(re.search(r"/surveys/(\d+)", response.headers["Location"]).group(1))

@@ -14,7 +14,7 @@ import pytest
 
 from analysis.charts import defaults as default_charts
 from analysis.reader import read_dataset
-from factories import fetch_prepared, invite
+from factories import PRIVACY, fetch_prepared, invite
 from questionnaires import formatting as fmt
 from questionnaires.kinds import KINDS, Number
 from survey.extensions import db
@@ -49,7 +49,7 @@ PROMPT = "Welcher Anteil der Familien im Stadtteil wird erreicht?"
 
 def test_a_toy_kind_goes_from_the_builder_to_every_export_the_reader_and_a_chart(
         app, planner_client, client, toy_kind, tmp_path):
-    created = planner_client.post("/surveys/new", data={"title": "Erreichbarkeit 2026"})
+    created = planner_client.post("/surveys/new", data={"title": "Erreichbarkeit 2026", "privacy_notice": PRIVACY})
     survey_id = int(re.search(r"/surveys/(\d+)", created.headers["Location"]).group(1))
     planner_client.post(f"/surveys/{survey_id}/items", data={"key": "netzwerk.name"})
     with app.app_context():

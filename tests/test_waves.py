@@ -25,7 +25,7 @@ import io
 import sqlalchemy as sa
 from flask import current_app
 
-from factories import PASSWORD, login, make_user, token_from_mail
+from factories import PASSWORD, PRIVACY, login, make_user, token_from_mail
 from survey.extensions import db
 from survey.models import Actor, Invitation, OutboxMessage, Response, Survey, User
 from survey.services import follow_up as follow_up_service
@@ -56,7 +56,8 @@ def _first_wave(app, planner) -> dict[str, int]:
     """The 2025 wave as described in the module docstring; returns ids."""
     with app.app_context():
         user = db.session.get(User, planner[0])
-        survey = surveys.create_survey(user.kommune, user, "Bestandsaufnahme 2025", contact_email=user.email)
+        survey = surveys.create_survey(user.kommune, user, "Bestandsaufnahme 2025", contact_email=user.email,
+                                       privacy_notice=PRIVACY)
         catalogue = current_app.extensions["catalogue"]
         for key in KEYS:
             surveys.add_question(survey, catalogue.get(key))

@@ -61,6 +61,12 @@ class Survey(Model):
     # Scheduled reminder: N days before the deadline the worker reminds everyone who has not submitted.
     remind_days_before: Mapped[int | None] = mapped_column()
     scheduled_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Lifecycle (`services/lifecycle.py`): an open survey with a deadline closes itself at 24:00
+    # Europe/Berlin on the deadline day (job kind "surveys.auto_close") unless the planner turned it off.
+    auto_close: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Set while a closed survey is archived: it leaves the active lists (planner list, dashboard) and
+    # shows in the "Archiv"; undone by clearing it. Retention runs on archived surveys as on any closed one.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Row-level data for analysts (see `services/row_access.py`). `confidential`: the survey's texts
     # promise that single answers are not passed on by name (set by the template, shown in the
     # privacy notice); while it is set, `rows_for_analysts` cannot be switched on.

@@ -16,6 +16,7 @@ from questionnaires import formatting as fmt
 
 from ..extensions import db
 from ..models import Invitation, InvitationStatus, Survey, SurveyItem, SurveyState, utc_now
+from . import lifecycle
 from .follow_up import (
     reminder_day,
 )
@@ -42,6 +43,7 @@ class SurveyRow:
     last_answer: dt.datetime | None
     next_reminder: dt.date | None
     step: Step
+    closing: lifecycle.ClosingNotice | None = None  # closes itself within lifecycle.NOTICE_DAYS
 
     @property
     def failed_mails(self) -> int:
@@ -107,11 +109,13 @@ def next_step(state: SurveyState, questions: int, counts: Counts, deadline: dt.d
 
 
 def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow]:
-    """One row per survey of the Kommune, newest first."""
+    """One row per survey of the Kommune outside the archive, newest first."""
     now = now or utc_now()
     today = fmt.local(now).date()
-    surveys = list(db.session.scalars(sa.select(Survey).where(Survey.kommune_id == kommune_id)
+    surveys = list(db.session.scalars(sa.select(Survey).where(Survey.kommune_id == kommune_id,
+                                                              Survey.archived_at.is_(None))
                                       .order_by(Survey.id.desc())))
+    closing = {notice.survey.id: notice for notice in lifecycle.closing_soon(surveys, now)}
     ids = [s.id for s in surveys]
     counts: dict[int, Counts] = {i: Counts() for i in ids}
     last: dict[int, dt.datetime | None] = {}
@@ -149,7 +153,7 @@ def dashboard(kommune_id: int, now: dt.datetime | None = None) -> list[SurveyRow
         last_mail = mailed.get(survey.id)
         step = next_step(survey.state, n_questions, c, survey.deadline, today,
                          fmt.local(last_mail).date() if last_mail else None)
-        result.append(SurveyRow(survey, n_questions, c, last.get(survey.id), reminder, step))
+        result.append(SurveyRow(survey, n_questions, c, last.get(survey.id), reminder, step, closing.get(survey.id)))
     return result
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -104,10 +105,67 @@ def remind(invitations: Iterable[Invitation]) -> tuple[int, int]:
     return queued, skipped
 
 
-def remind_not_submitted(survey: Survey) -> int:
+# "Alle erinnern" leaves out whoever got a reminder this many days ago or less (the planner may change
+# it on the confirmation page; `REMIND_PAUSE_DAYS` in the configuration sets the default).
+REMIND_PAUSE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """What "Alle erinnern" will do: who is reminded, who is skipped with the moment of the last reminder."""
+
+    pause_days: int
+    reminded: list[Invitation]
+    skipped: list[tuple[Invitation, dt.datetime]]
+
+
+def last_reminders(invitations: Iterable[Invitation]) -> dict[int, dt.datetime]:
+    """invitation id -> the latest reminder: delivered (`reminded_at`) or still queued/being sent in the outbox."""
+    ids = [invitation.id for invitation in invitations]
+    latest: dict[int, dt.datetime] = {}
+    for invitation in invitations:
+        if invitation.reminded_at is not None:
+            latest[invitation.id] = _aware(invitation.reminded_at)
+    if ids:
+        queued = db.session.execute(
+            sa.select(OutboxMessage.invitation_id, sa.func.max(OutboxMessage.created_at))
+            .where(OutboxMessage.invitation_id.in_(ids), OutboxMessage.kind == "reminder",
+                   OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT]))
+            .group_by(OutboxMessage.invitation_id))
+        for invitation_id, at in queued:
+            if invitation_id is not None and at is not None and (invitation_id not in latest or _aware(at) > latest[invitation_id]):
+                latest[invitation_id] = _aware(at)
+    return latest
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def reminder_plan(survey: Survey, pause_days: int = REMIND_PAUSE_DAYS, now: dt.datetime | None = None) -> ReminderPlan:
+    """Everyone who has not submitted, split into those reminded now and those reminded within `pause_days`."""
+    at = now or utc_now()
+    waiting = invitations_of_survey(survey, "not_submitted")
+    latest = last_reminders(waiting)
+    limit = at - dt.timedelta(days=pause_days)
+    skipped = [(i, latest[i.id]) for i in waiting if i.id in latest and latest[i.id] > limit]
+    left_out = {i.id for i, _at in skipped}
+    return ReminderPlan(pause_days, [i for i in waiting if i.id not in left_out], skipped)
+
+
+def remind_all(survey: Survey, pause_days: int = REMIND_PAUSE_DAYS, now: dt.datetime | None = None
+               ) -> tuple[int, int]:
+    """"Alle erinnern": remind everyone who has not submitted, except those reminded within `pause_days`;
+    returns (queued, skipped). The confirmation page shows `reminder_plan` first."""
     require_open(survey)
-    queued, _skipped = remind(invitations_of_survey(survey, "not_submitted"))
-    return queued
+    plan = reminder_plan(survey, pause_days, now)
+    queued, _refused = remind(plan.reminded)
+    return queued, len(plan.skipped)
+
+
+def remind_not_submitted(survey: Survey) -> int:
+    """`remind_all` with the default pause; returns how many reminders were queued."""
+    return remind_all(survey)[0]
 
 
 def remind_selected(survey: Survey, invitation_ids: Iterable[int]) -> tuple[int, int]:

@@ -566,19 +566,35 @@ def newer_in_catalogue(survey: Survey, catalogue: Catalogue) -> dict[int, int]:
     return newer
 
 
-def open_survey(survey: Survey) -> None:
-    """Open the survey for answers; from now on its questions are frozen."""
-    require_draft(survey)
+PRIVACY_MISSING = ("Die Befragung hat noch keinen Hinweis zum Datenschutz. Ohne ihn erfahren die Antwortenden nicht, "
+                   "wer ihre Angaben sieht und wie lange sie gespeichert werden. Bitte ergänzen Sie ihn unter "
+                   "„Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
+
+
+def opening_refusals(survey: Survey) -> list[str]:
+    """Why the survey cannot be opened yet (German, one sentence group each); empty when it can."""
+    refusals = []
     if not any(KINDS[item.kind].answerable for item in survey.items):
-        raise SurveyError("Die Befragung braucht mindestens eine Frage, bevor sie geöffnet werden kann.")
+        refusals.append("Die Befragung braucht mindestens eine Frage, bevor sie geöffnet werden kann.")
     problems = condition_problems(survey)
     if problems:
-        raise SurveyError("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
+        refusals.append("Die Befragung kann so noch nicht geöffnet werden: " + " ".join(problems))
+    if not (survey.privacy_notice or "").strip():
+        refusals.append(PRIVACY_MISSING)
     # The Kommune's privacy template leaves [Stellen] to complete.
     gaps = open_placeholders(survey.privacy_notice or "")
     if gaps:
-        raise SurveyError("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
-                          + ". Bitte ergänzen Sie sie unter „Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
+        refusals.append("Im Hinweis zum Datenschutz sind noch Stellen offen: " + ", ".join(gaps)
+                        + ". Bitte ergänzen Sie sie unter „Angaben bearbeiten“, bevor Sie die Befragung öffnen.")
+    return refusals
+
+
+def open_survey(survey: Survey) -> None:
+    """Open the survey for answers; from now on its questions are frozen."""
+    require_draft(survey)
+    refusals = opening_refusals(survey)
+    if refusals:
+        raise SurveyError(refusals[0])
     left = sa.select(Invitation.id).where(Invitation.survey_id == survey.id, Invitation.test.is_(True)).limit(1)
     if db.session.scalar(left) is not None:  # services/test_run.discard comes first, with its confirmation
         raise SurveyError("Der Probelauf ist noch nicht verworfen; öffnen Sie die Befragung über die Bestätigung, "
@@ -589,12 +605,14 @@ def open_survey(survey: Survey) -> None:
     db.session.flush()
 
 
-def close_survey(survey: Survey, now: dt.datetime | None = None) -> None:
-    """Close an open survey. `closed_at` is set by every closing: the retention of contact data
-    (services/retention.py) counts from the last one, so a survey opened again starts the clock anew."""
+def close_survey(survey: Survey, now: dt.datetime | None = None, automatic: bool = False) -> None:
+    """Close an open survey (`automatic`: at its deadline, by the worker). `closed_at` is set by every
+    closing: the retention of contact data (services/retention.py) counts from the last one, so a
+    survey opened again starts the clock anew."""
     if survey.state is not SurveyState.OPEN:
         raise SurveyError("Nur eine offene Befragung kann abgeschlossen werden.")
     survey.state = SurveyState.CLOSED
     survey.closed_at = now or utc_now()
-    _log(survey, f"Umfrage „{survey.title}“ beendet", "survey.closed")
+    _log(survey, f"Umfrage „{survey.title}“ automatisch beendet: die Frist ({fmt.date(survey.deadline)}) ist abgelaufen"
+         if automatic else f"Umfrage „{survey.title}“ beendet", "survey.closed")
     db.session.flush()

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         errors,
         health,
         invitations,
+        lifecycle,
         mailbox,
         paper,
         planner,
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(lifecycle.bp)
     errors.register(app)
     from . import edit_conflicts
 

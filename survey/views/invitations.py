@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires import formatting as fmt
+
 from ..extensions import db
 from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceForm
 from ..headers import allow_styles_of
@@ -22,6 +24,7 @@ from ..services import follow_up as follow_up_service
 from ..services import invitations as invitation_service
 from ..services.surveys import SurveyError
 from . import edit_conflicts as edits
+from . import lifecycle as lifecycle_views
 from .access import own_survey, planner_required
 
 bp = Blueprint("invitations", __name__, url_prefix="/surveys")
@@ -265,19 +268,26 @@ def _detail_page(survey, invitation: Invitation, address: str, address_error: st
 def remind(survey_id: int):
     survey = own_survey(survey_id)
     try:
-        if request.form.get("mode") == "all":
-            queued = follow_up_service.remind_not_submitted(survey)
+        if request.form.get("mode") == "all":  # confirmed on lifecycle.confirm_remind
+            queued, recent = follow_up_service.remind_all(survey, lifecycle_views.pause_days())
             skipped = 0
         else:
             ids = [int(i) for i in request.form.getlist("invitation") if i.isdigit()]
             queued, skipped = follow_up_service.remind_selected(survey, ids)
+            recent = 0
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
         if queued:
-            flash(f"{queued} Erinnerung(en) werden jetzt verschickt.", "success")
+            flash(f"{fmt.counted(queued, 'Erinnerung wird', 'Erinnerungen werden')} jetzt verschickt." + (
+                f" {fmt.counted(recent, 'Organisation wurde', 'Organisationen wurden')} übersprungen: in den letzten "
+                f"{fmt.counted(lifecycle_views.pause_days(), 'Tag', 'Tagen')} schon erinnert." if recent else ""),
+                "success")
+        elif recent:
+            flash(f"Niemand wurde erinnert: alle, die noch nicht abgeschickt haben, wurden in den letzten "
+                  f"{fmt.counted(lifecycle_views.pause_days(), 'Tag', 'Tagen')} schon erinnert.", "error")
         else:
             flash("Es gibt niemanden, der eine Erinnerung bekommen kann.", "error")
         if skipped:

@@ -23,7 +23,7 @@ from questionnaires.serialize import question_to_dict
 from ..extensions import db
 from ..forms import CorrectionForm, NewSurveyForm, OwnQuestionForm, RewordForm, SurveyForm
 from ..models import Invitation, Survey, SurveyItem, SurveyPage, SurveyState
-from ..services import corrections, retention, rosters, row_access, survey_pages, test_run
+from ..services import corrections, lifecycle, retention, rosters, row_access, survey_pages, test_run
 from ..services import invitations as invitation_service
 from ..services import kommune as kommune_service
 from ..services import surveys as survey_service
@@ -104,8 +104,9 @@ def _refuse_unless_draft(survey: Survey):
 @bp.route("/")
 @planner_required
 def index():
-    surveys = survey_service.surveys_of_kommune(current_user.kommune_id)
-    return render_template("planner/index.html", surveys=surveys)
+    surveys = lifecycle.active_surveys(current_user.kommune_id)
+    return render_template("planner/index.html", surveys=surveys,
+                           archived=len(lifecycle.archived_surveys(current_user.kommune_id)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -135,6 +136,7 @@ def new():
                       f"({len(survey.items)} Fragen). Passen Sie sie nun an.", "success")
             else:
                 flash("Die Befragung ist angelegt. Wählen Sie nun Fragen aus dem Katalog.", "success")
+            _warn_of_deadline(survey)
             return redirect(url_for("planner.detail", survey_id=survey.id))
     elif request.method == "GET":  # the contact block starts as the creating user's (editable)
         form.contact_name.data = current_user.display_name
@@ -165,7 +167,7 @@ def detail(survey_id: int):
 
 
 SURVEY_FIELDS = ("title", "introduction", "privacy_notice", "contact_name", "contact_email", "contact_phone",
-                 "deadline",
+                 "deadline", "auto_close",
                  "confidential", "rows_for_analysts", "rows_free_text")
 
 
@@ -191,11 +193,19 @@ def edit(survey_id: int):
         row_access.set_sharing(survey, rows, free_texts)
         db.session.commit()
         flash("Die Angaben sind gespeichert.", "success")
+        _warn_of_deadline(survey)
         return redirect(url_for("planner.detail", survey_id=survey.id))
     if request.method == "GET" and not survey.privacy_notice.strip() and survey.is_draft:
         form.privacy_notice.data = survey.kommune.privacy_default
     return render_template("planner/edit.html", form=form, survey=survey,
                            privacy_gaps=kommune_service.open_placeholders(form.privacy_notice.data or ""))
+
+
+def _warn_of_deadline(survey: Survey) -> None:
+    """Saved, but a deadline in the past gets a warning (`lifecycle.deadline_warning`)."""
+    warning = lifecycle.deadline_warning(survey)
+    if warning:
+        flash(warning, "error")
 
 
 def _confidential(survey: Survey, form: SurveyForm) -> bool:
@@ -564,7 +574,7 @@ def open_(survey_id: int):
         refused = _refuse_unless_draft(survey)
         if refused:
             return refused
-        return render_template("planner/open.html", survey=survey, held=held,
+        return render_template("planner/open.html", survey=survey, held=held, check=lifecycle.open_check(survey),
                                prepared=len(invitation_service.invitations_of_survey(survey)))
 
     def open_and_invite() -> tuple[test_run.Holdings, int]:

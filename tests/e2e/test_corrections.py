@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, invite
+from factories import PASSWORD, PRIVACY, invite
 from survey.extensions import db
 from survey.models import User
 from survey.services import surveys
@@ -25,7 +25,7 @@ def test_a_planner_corrects_a_typo_and_a_respondent_on_a_phone_reads_the_note(ap
         user = db.session.get(User, planner[0])
         catalogue = app.extensions["catalogue"]
         survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_name="Petra Plan",
-                                       contact_email=user.email)
+                                       contact_email=user.email, privacy_notice=PRIVACY)
         item = surveys.add_question(survey, catalogue.get("netzwerk.wirkungskreis"))
         surveys.reword(survey, item, TYPO)
         surveys.add_question(survey, catalogue.get("netzwerk.fokus"), page=surveys.add_page(survey, "Schwerpunkt"))
