@@ -127,17 +127,14 @@ class Standing:
 
 def standing(survey: Survey) -> Standing:
     rows = invitations_of_survey(survey)
-    started = set(db.session.scalars(sa.select(Response.invitation_id).where(
-        Response.survey_id == survey.id, Response.submitted_at.is_(None))))
-    waiting = (InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.IN_PROGRESS)
     queued = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
         OutboxMessage.invitation_id.in_([i.id for i in rows] or [-1]),
         OutboxMessage.kind.in_(["invitation", "reminder"]),
         OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))) or 0
     return Standing(
         submitted=[i for i in rows if i.status is InvitationStatus.SUBMITTED],
-        in_progress=[i for i in rows if i.status in waiting and i.id in started],
-        not_started=[i for i in rows if i.status in waiting and i.id not in started],
+        in_progress=[i for i in rows if i.status is InvitationStatus.IN_PROGRESS],
+        not_started=[i for i in rows if i.status in (InvitationStatus.SENT, InvitationStatus.OPENED)],
         queued_mails=queued)
 
 
