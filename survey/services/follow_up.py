@@ -133,7 +133,9 @@ def last_reminders(invitations: Iterable[Invitation]) -> dict[int, dt.datetime]:
                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT]))
             .group_by(OutboxMessage.invitation_id))
         for invitation_id, at in queued:
-            if invitation_id is not None and at is not None and (invitation_id not in latest or _aware(at) > latest[invitation_id]):
+            if invitation_id is None or at is None:
+                continue
+            if invitation_id not in latest or _aware(at) > latest[invitation_id]:
                 latest[invitation_id] = _aware(at)
     return latest
 
