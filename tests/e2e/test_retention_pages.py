@@ -37,6 +37,7 @@ def test_a_planner_deletes_a_closed_surveys_contact_data_after_reading_what_goes
     page.get_by_role("button", name="Anmelden").click()
     page.goto(f"{live_server}/surveys/{survey_id}")
     page.get_by_role("button", name="Befragung abschließen").click()
+    page.get_by_role("button", name="Befragung jetzt abschließen").click()
     expect(page.get_by_text("Die Befragung ist abgeschlossen. Namen und E-Mail-Adressen der Ansprechpersonen "
                             "werden am")).to_be_visible()
     expect(page.locator("#kontaktdaten")).to_contain_text("(183 Tage nach dem Abschluss)")

@@ -51,6 +51,7 @@ def test_thin_path_from_catalogue_to_chart(app, browser, live_server, planner, i
         page.get_by_role("button", name=f"Hinzufügen: {prompt}").click()
     page.goto(survey_url)
     page.get_by_role("button", name="Befragung öffnen").click()
+    page.get_by_role("button", name="Befragung öffnen").click()  # on the page that says what opening does
     expect(page.locator(".flash")).to_contain_text("geöffnet")
 
     page.get_by_role("link", name="Einladungen").first.click()
