@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from factories import fetch_prepared, invite, make_survey
+from factories import PRIVACY, fetch_prepared, invite, make_survey
 from pdfcheck import reader, texts
 from survey.extensions import db
 from survey.models import Actor, Pseudonym, Survey
@@ -290,7 +290,8 @@ def test_the_network_template_makes_a_confidential_survey_shown_in_the_privacy_n
         from survey.models import User
 
         user = db.session.get(User, planner[0])
-        survey = survey_service.create_from_template(user.kommune, user, template, catalogue)
+        survey = survey_service.create_from_template(user.kommune, user, template, catalogue,
+                                                     privacy_notice=PRIVACY)
         assert survey.confidential and not survey.rows_for_analysts
         survey_service.open_survey(survey)
         db.session.commit()
