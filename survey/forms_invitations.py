@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 
+from .form_messages import GermanForm
 from .services import mail_texts
 from .services.address_paste import PastedAddress
 
@@ -19,7 +19,7 @@ MAX_PASTED_ROWS = 5000  # rows one review page may post back
 TEXT_FIELDS = ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text")
 
 
-class MailTextsForm(FlaskForm):
+class MailTextsForm(GermanForm):
     """The invitation's and reminder's subject and text, the automatic reminder day, and the preview's choice.
 
     Built with the stored texts as data: a post that leaves a field out keeps its stored value.
@@ -92,7 +92,7 @@ class PastedRowsField(Field):
         self.data = dict(sorted(rows.items()))
 
 
-class PastedRowsForm(FlaskForm):
+class PastedRowsForm(GermanForm):
     """The review of pasted addresses: every row as corrected, and whether new ones go into the register."""
 
     row = PastedRowsField()
@@ -112,7 +112,7 @@ class PastedRowsForm(FlaskForm):
         return entries
 
 
-class RegisterChoiceForm(FlaskForm):
+class RegisterChoiceForm(GermanForm):
     """The organisations ticked on "Aus dem Verzeichnis einladen"."""
 
     actor = SelectMultipleField(validate_choice=False)

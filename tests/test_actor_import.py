@@ -106,7 +106,8 @@ def test_a_name_match_is_only_a_suggestion_and_updates_nothing_unless_chosen(app
     # Taken as it is: the new row is written, the same-named entry keeps its address and phone.
     assert planner_client.post("/actors/import", data={"rows": rows, "action": "confirm"}).status_code == 302
     actors = _actors(app)
-    assert actors["Kita Sonnenschein e.V."].email == "leitung@sonne.de" and actors["Kita Sonnenschein e.V."].phone == "0231 1"
+    kept = actors["Kita Sonnenschein e.V."]
+    assert kept.email == "leitung@sonne.de" and kept.phone == "0231 1"
     assert "Kita Sonnenschein e. V." not in actors and "Jugendzentrum" in actors
     # Chosen explicitly: the update is shown old → new first, then written.
     confirm = planner_client.post("/actors/import", data={"rows": rows, "wahl-2": "update", "auslassen": "3",
@@ -138,12 +139,14 @@ def test_rows_match_by_register_number_or_e_mail_and_updates_are_confirmed(app, 
     assert "Die Verzeichnis-Nr. „999999“ gibt es in Ihrem Verzeichnis nicht." in page
     confirm = _page(planner_client.post("/actors/import", data={"rows": _rows(preview), "action": "confirm"}))
     assert "2 vorhandene Einträge werden geändert" in confirm
-    assert "Name Jugendtreff Mitte Jugendtreff Mitte (neu)" in confirm and "Sektor Sport Kinder- und Jugendhilfe" in confirm
+    assert "Name Jugendtreff Mitte Jugendtreff Mitte (neu)" in confirm
+    assert "Sektor Sport Kinder- und Jugendhilfe" in confirm
     assert "Name Stadtbibliothek Bücherei der Stadt" in confirm and "Sektor – Kultur" in confirm
     assert "Stadtbibliothek" in _actors(app)  # nothing written yet
     assert planner_client.post("/actors/import", data={"rows": _rows(preview), "action": "apply"}).status_code == 302
     actors = _actors(app)
-    assert actors["Jugendtreff Mitte (neu)"].sector == "kinder_jugendhilfe" and actors["Bücherei der Stadt"].sector == "kultur"
+    assert actors["Jugendtreff Mitte (neu)"].sector == "kinder_jugendhilfe"
+    assert actors["Bücherei der Stadt"].sector == "kultur"
     with app.app_context():
         entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "actor.imported")).one()
         assert "0 neu, 2 aktualisiert, 1 abgelehnt" in entry.description

@@ -227,7 +227,8 @@ def import_file():
         counts = actor_service.apply_import(kommune, rows, choices)
         db.session.commit()
         left_out = counts["skipped"] + counts["possible"]
-        parts = [fmt.counted(counts["new"], "neuer Eintrag", "neue Einträge"), f"{fmt.number(counts['update'])} aktualisiert"]
+        parts = [fmt.counted(counts["new"], "neuer Eintrag", "neue Einträge"),
+                 f"{fmt.number(counts['update'])} aktualisiert"]
         if left_out:
             parts.append(fmt.counted(left_out, "Zeile ausgelassen", "Zeilen ausgelassen"))
         if counts["rejected"]:

@@ -53,18 +53,21 @@ def test_a_planner_imports_with_a_skipped_row_a_name_suggestion_and_a_confirmed_
     page.screenshot(path=str(SHOTS / "vorschau.png"), full_page=True)
     page.get_by_role("button", name="Ausgewählte Zeilen übernehmen").click()
     expect(page.get_by_role("heading", name="Import bestätigen")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("1 vorhandener Eintrag wird geändert, 1 neuer Eintrag kommt hinzu.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "1 vorhandener Eintrag wird geändert, 1 neuer Eintrag kommt hinzu.")
     change = page.locator("section.import-change")
     expect(change).to_contain_text("„Jugendtreff Mitte“ (Zeile 2, erkannt über E-Mail)")
     expect(change.get_by_role("row", name="Telefon 0231 1 0231 2")).to_be_visible()
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "bestaetigen.png"), full_page=True)
     page.get_by_role("button", name="Jetzt übernehmen").click()
-    expect(page.get_by_text("Import abgeschlossen: 1 neuer Eintrag, 1 aktualisiert, 2 Zeilen ausgelassen.")).to_be_visible()
+    done = "Import abgeschlossen: 1 neuer Eintrag, 1 aktualisiert, 2 Zeilen ausgelassen."
+    expect(page.get_by_text(done)).to_be_visible()
     page.screenshot(path=str(SHOTS / "ergebnis.png"), full_page=True)
     context.close()
     with app.app_context():
         actors = {a.name: a for a in db.session.scalars(sa.select(Actor).where(Actor.kommune_id == kommune_id))}
         assert set(actors) == {"Jugendtreff Mitte", "Kita Sonnenschein e.V.", "Gesundheitsamt"}
-        assert actors["Jugendtreff Mitte"].phone == "0231 2" and actors["Jugendtreff Mitte"].sector == "kinder_jugendhilfe"
+        treff = actors["Jugendtreff Mitte"]
+        assert treff.phone == "0231 2" and treff.sector == "kinder_jugendhilfe"
         assert actors["Kita Sonnenschein e.V."].email == "leitung@sonne.example"
