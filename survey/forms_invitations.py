@@ -72,13 +72,14 @@ class MailTextsForm(GermanForm):
 
 
 class PastedRowsField(Field):
-    """The rows of the review table, posted as `row-<i>-address`, `row-<i>-organisation`, `row-<i>-name` and
-    `row-<i>-drop`; its data is {i: {part: value}} for at most MAX_PASTED_ROWS rows.
+    """The rows of the review table, posted as `row-<i>-address`, `row-<i>-organisation`, `row-<i>-name`,
+    `row-<i>-unsure` (a name found in the paste but not taken as a person) and `row-<i>-drop`; its data is
+    {i: {part: value}} for at most MAX_PASTED_ROWS rows.
 
     One field instead of a FieldList of sub-forms: reading 5,000 rows that way takes seconds."""
 
-    PARTS = ("address", "organisation", "name", "drop")
-    KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|drop)")
+    PARTS = ("address", "organisation", "name", "unsure", "drop")
+    KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|unsure|drop)")
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         self.process_errors: list[str] = []
@@ -107,8 +108,11 @@ class PastedRowsForm(GermanForm):
             address, organisation, name = row.get("address", ""), row.get("organisation", ""), row.get("name", "")
             if not (address.strip() or organisation.strip() or name.strip()):
                 continue
+            # A name the planner typed is taken as the contact person; an unsure one stays a question.
+            unsure = "" if name.strip() else " ".join(row.get("unsure", "").split())
             entries.append(PastedAddress(line=index + 1, raw=address, address=address.strip(),
-                                         name=" ".join(name.split()), organisation=" ".join(organisation.split())))
+                                         name=" ".join(name.split()), organisation=" ".join(organisation.split()),
+                                         unsure_name=unsure))
         return entries
 
 
