@@ -124,3 +124,20 @@ def test_the_plural_pattern_catches_what_it_should():
         assert PLURAL_PATTERN.search(text)
     for text in ("Kita (Kindertagesstätte)", "Tel. (0231)", "len(s)", "the value(s) of"):
         assert not PLURAL_PATTERN.search(text)
+
+
+# --- a label with its value ---------------------------------------------------------------------------
+
+
+def test_a_statement_ending_in_a_full_stop_gets_its_value_without_dot_colon():
+    from questionnaires import formatting as fmt
+    from questionnaires.kinds import KINDS
+    from questionnaires.loader import load_catalogue
+
+    question = load_catalogue().get("kooperation.bewertung")
+    code = question.options[2].code
+    shown = KINDS[question.kind].display(question, {"verbindlichkeit": code})
+    assert shown == f"Absprachen werden verbindlich eingehalten: {question.options[2].label}" and ".:" not in shown
+    assert fmt.labelled("Kita Sonne e. V.", "3") == "Kita Sonne e. V.: 3"
+    assert fmt.labelled("Wie oft treffen Sie sich?", "Monatlich") == "Wie oft treffen Sie sich? – Monatlich"
+    assert fmt.labelled("Stadtteil:", "Nord") == "Stadtteil: Nord"
