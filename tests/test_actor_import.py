@@ -153,6 +153,8 @@ def test_rows_match_by_register_number_or_e_mail_and_updates_are_confirmed(app, 
 
 
 def test_an_import_that_would_write_no_row_is_refused(app, planner, planner_client):
+    header_only = _upload(planner_client, "Name;E-Mail\n")
+    assert header_only.status_code == 422 and "nur die Kopfzeile" in _page(header_only)
     nothing = _upload(planner_client, "Name;Sektor\nZirkus;Zirkus\n")
     assert "Nichts zu übernehmen" in _page(nothing) and "disabled" in nothing.get_data(as_text=True)
     refused = planner_client.post("/actors/import", data={"rows": _rows(nothing), "action": "confirm"})

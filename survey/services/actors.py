@@ -292,6 +292,8 @@ def preview_import(kommune: Kommune, rows: list[list[str]],
     if "name" not in mapping:
         raise ActorError("In der ersten Zeile fehlt die Spalte „Name“ (oder „Organisation“). Erwartet werden die "
                          "Spalten: " + ", ".join(h for _k, h, _a in COLUMNS) + ".")
+    if len(rows) < 2:
+        raise ActorError("Die Datei enthält nur die Kopfzeile und keine Einträge: es gibt nichts zu übernehmen.")
     existing = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == kommune.id)))
     by_id = {a.id: a for a in existing}
     by_email = {a.email.lower(): a for a in existing if a.email}

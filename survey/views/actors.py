@@ -188,12 +188,13 @@ def _posted_rows() -> list[list[str]]:
 def _import_page(template: str, preview, rows, choices, error: str = "", page: int = 1):
     pages = max(-(-len(preview) // PREVIEW_PAGE), 1)
     page = min(max(page, 1), pages)
-    shown = preview[(page - 1) * PREVIEW_PAGE:page * PREVIEW_PAGE]
+    start, end = (page - 1) * PREVIEW_PAGE, page * PREVIEW_PAGE
+    shown, hidden = preview[start:end], preview[:start] + preview[end:]  # hidden: their choices ride along
     columns = [(key, header) for key, header, _accepted in actor_service.COLUMNS if key in preview[0].values]
     if "id" in preview[0].values:
         columns.insert(0, ("id", actor_service.ID_HEADER))
     return render_template(template, preview=preview, rows_json=json.dumps(rows, ensure_ascii=False), columns=columns,
-                           shown=shown, hidden=[r for r in preview if r not in shown], page=page, pages=pages,
+                           shown=shown, hidden=hidden, page=page, pages=pages,
                            counts=actor_service.summary(preview), choices=choices, labels=actor_service.STATE_LABELS,
                            sector_labels=dict(actor_service.options("sector")),
                            provider_labels=dict(actor_service.options("provider_type")), error=error)
