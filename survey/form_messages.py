@@ -74,7 +74,7 @@ PLURALS = {  # singular English text → (German singular, German plural); %(…
 class _German(str):
     """A German message whose `%` fills numbers in German form (1.000), whatever the placeholder said."""
 
-    def __mod__(self, values):  # type: ignore[override]
+    def __mod__(self, values):
         if isinstance(values, dict):
             values = {k: fmt.number(v) if isinstance(v, int) and not isinstance(v, bool) else v
                       for k, v in values.items()}

@@ -212,9 +212,9 @@ def _code(key: str, value: str) -> tuple[str, str]:
     for code, text in options(key):
         if wanted in (normalised_word(code), normalised_word(text), normalised_word(text.split(" (")[0])):
             return code, ""
-    code = synonyms(key).get(wanted)
-    if code and code in dict(options(key)):
-        return code, ""
+    meant = synonyms(key).get(wanted, "")
+    if meant in dict(options(key)):
+        return meant, ""
     valid = "; ".join(text for _code, text in options(key))
     return "", f"{WHAT[key]} „{value}“ ist unbekannt. Möglich sind: {valid}."
 
