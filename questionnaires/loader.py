@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import KINDS, OTHER
-from .model import CATALOGUE_ATTRIBUTES, Catalogue, Condition, Module, Option, Question, SurveyTemplate
+from .model import CATALOGUE_ATTRIBUTES, LOCAL_PREFIX, Catalogue, Condition, Module, Option, Question, SurveyTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
 LISTS_FILE = "lists.toml"
@@ -139,6 +139,10 @@ class _Reader:
         )
         for message in KINDS[kind].check_definition(question):
             self.problem(file, key, message)
+        for option in question.options:  # the prefix of options a survey adds (option_adaptation)
+            if option.code.startswith(LOCAL_PREFIX):
+                self.problem(file, key, f"Optionscode {option.code!r}: „{LOCAL_PREFIX}“ ist für Antworten reserviert, "
+                                        "die eine Befragung ergänzt")
         return question
 
 

@@ -203,6 +203,35 @@ def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAUL
     return []
 
 
+def _quoted(labels: Sequence[str]) -> str:
+    return ", ".join(f"„{label}“" for label in labels)
+
+
+def option_changes(waves: Sequence[Wave], key: str) -> str:
+    """What each wave added to or hid from the options of question `key`, against the wave before
+    (a survey's adaptation: `Question.added`, `Question.hidden`); "" when the offered options stayed."""
+    questions = [w.dataset.question(key) for w in waves]
+    sentences = []
+    for wave, old, new in zip(waves[1:], questions, questions[1:], strict=False):  # consecutive pairs
+        if old is None or new is None or kind_of(new).family != CHOICE:
+            continue
+        before, known = set(old.offered_codes), set(old.option_codes)
+        added = [f"„{o.label}“" + (" (nicht im Katalog)" if o.code in new.added else "")
+                 for o in new.offered if o.code not in known]
+        again = [o.label for o in new.offered if o.code in known and o.code not in before]
+        gone = [o.label for o in old.offered if o.code not in new.offered_codes]
+        parts = []
+        if added:
+            parts.append("ergänzt " + ", ".join(added))
+        if again:
+            parts.append(f"wieder angeboten {_quoted(again)}")
+        if gone:
+            parts.append(f"ausgeblendet {_quoted(gone)} (nicht mehr angeboten, daher ohne Wert)")
+        if parts:
+            sentences.append(f"Antworten in {wave.label}: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
 def compare_questions(waves: Sequence[Wave], *, min_group: int = DEFAULT_MIN_GROUP,
                       planner: bool = False) -> list[Comparison]:
     """Comparisons of every question asked in all waves, in the order of the last wave."""
