@@ -79,6 +79,9 @@ class _Reader:
             code = str(entry["code"])
             if code == OTHER:
                 self.problem(file, key, f"{what}: der Code {OTHER!r} ist für „Sonstiges“ reserviert (other = true)")
+            if code.startswith(LOCAL_PREFIX):  # so an option a survey adds never meets a catalogue code
+                self.problem(file, key, f"{what}: Codes, die mit {LOCAL_PREFIX!r} beginnen, sind für Antworten "
+                                        "reserviert, die eine Befragung ergänzt")
             options.append(Option(code=code, label=str(entry["label"])))
         return tuple(options)
 
@@ -139,10 +142,6 @@ class _Reader:
         )
         for message in KINDS[kind].check_definition(question):
             self.problem(file, key, message)
-        for option in question.options:  # the prefix of options a survey adds (option_adaptation)
-            if option.code.startswith(LOCAL_PREFIX):
-                self.problem(file, key, f"Optionscode {option.code!r}: „{LOCAL_PREFIX}“ ist für Antworten reserviert, "
-                                        "die eine Befragung ergänzt")
         return question
 
 

@@ -20,9 +20,13 @@ bp.add_app_template_global(adaptation.adaptable, "options_adaptable")
 
 
 def _stored(item: SurveyItem) -> dict[str, object]:
-    """The stored labels and hidden codes by form field (for the edit-conflict check)."""
+    """The stored labels and hidden codes by form field (for the edit-conflict check); as "new" the
+    options a colleague added since the posted form was shown (they have no label field in it)."""
     question = item.to_question()
-    return {**{f"label-{o.code}": o.label for o in question.options}, "hide": list(question.hidden)}
+    shown = {name.removeprefix("label-") for name in request.form if name.startswith("label-")}
+    return {**{f"label-{o.code}": o.label for o in question.options if o.code in shown},
+            "hide": list(question.hidden),
+            "new": "\n".join(o.label for o in question.options if o.code in question.added and o.code not in shown)}
 
 
 @bp.route("/<int:survey_id>/items/<int:item_id>/antworten", methods=["GET", "POST"])
@@ -46,11 +50,13 @@ def edit(survey_id: int, item_id: int):
     problems: dict[str, str] = {}
     if request.method == "POST":
         proposal = adaptation.Proposal(
-            labels={o.code: request.form.get(f"label-{o.code}", "") for o in question.options},
+            # An option without a field (added by a colleague since the form was shown) keeps its label.
+            labels={o.code: request.form.get(f"label-{o.code}", o.label) for o in question.options},
             hidden=set(request.form.getlist("hide")), removed=set(request.form.getlist("remove")),
             new=request.form.get("new", ""))
         conflict = edits.claim(item, lambda: _stored(item), {
-            **{f"label-{o.code}": f"Antwort „{o.label}“" for o in question.options}, "hide": "Ausgeblendet"})
+            **{f"label-{o.code}": f"Antwort „{o.label}“" for o in question.options}, "hide": "Ausgeblendet",
+            "new": "Neue Antworten"})
         if conflict:
             return edits.conflict_page(conflict, item.prompt)
         try:
