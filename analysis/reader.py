@@ -65,6 +65,7 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
 
     def build(key: str) -> Question:
         head = heads[key]
+        added, hidden = origin_values(origins.get(key, {}))
         return Question(
             key=key,
             kind=head["kind"],
@@ -72,7 +73,8 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
             options=tuple(options.get(key, ())),
             items=tuple(items.get(key, ())),
             fields=tuple(build(k) for k, h in heads.items() if h["parent"] == key),
-            **origin_values(origins.get(key, {})),
+            added=added,
+            hidden=hidden,
             **codebook_values(head),
         )
 

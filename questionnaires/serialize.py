@@ -93,7 +93,7 @@ def option_origin(question: Question, code: str) -> str:
     return f"{text}; {ORIGIN_HIDDEN}" if code in question.hidden else text
 
 
-def origin_values(cells: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """`added` and `hidden` read back from the origin cells of a question's options (code → text)."""
-    return {"added": tuple(c for c, text in cells.items() if ORIGIN_ADDED in text),
-            "hidden": tuple(c for c, text in cells.items() if ORIGIN_HIDDEN in text)}
+def origin_values(cells: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(`added`, `hidden`) read back from the origin cells of a question's options (code → text)."""
+    return (tuple(c for c, text in cells.items() if ORIGIN_ADDED in text),
+            tuple(c for c, text in cells.items() if ORIGIN_HIDDEN in text))

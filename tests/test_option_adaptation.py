@@ -53,7 +53,8 @@ def test_planner_adds_hides_and_rewords_options_and_respondents_see_the_result(a
     with app.app_context():
         question = db.session.get(SurveyItem, ids[KEY]).to_question()
     done = planner_client.post(_url(survey_id, ids[KEY]), data={
-        **_form(question, **{"label-stadtteil": "Stadtteil"}), "hide": ["kreis"], "new": "Stadtbezirk\n\n"},
+        **_form(question, **{"label-stadtteil": "Stadtteil"}), "hide": ["kreis"], "new": "Stadtbezirk\n\n",
+        "after": "stadtteil"},
         follow_redirects=True)
     text = done.get_data(as_text=True)
     assert "Die Antworten sind für diese Befragung gespeichert. 1 neue Antwort ergänzt." in text
@@ -61,12 +62,12 @@ def test_planner_adds_hides_and_rewords_options_and_respondents_see_the_result(a
     with app.app_context():
         item = db.session.get(SurveyItem, ids[KEY])
         question = item.to_question()
-        assert item.key == KEY and question.option_codes[:5] == (
-            "quartier", "stadtteil", "gesamtstadt", "kreis", "ueberregional")
+        assert item.key == KEY and question.option_codes == (
+            "quartier", "stadtteil", "lokal_stadtbezirk", "gesamtstadt", "kreis", "ueberregional")
         assert question.added == ("lokal_stadtbezirk",) and question.hidden == ("kreis",)
         assert question.option_label("stadtteil") == "Stadtteil" and question.option_label("kreis") == "Kreis"
-        assert [o.label for o in adaptation.offered_options(question)][-1] == "Stadtbezirk"
-        assert "kreis" not in {o.code for o in adaptation.offered_options(question)}
+        assert [o.label for o in adaptation.offered_options(question)] == [
+            "Quartier", "Stadtteil", "Stadtbezirk", "Gesamtstadt / Gemeinde", "Überregional"]
         entry = db.session.query(AuditEntry).filter_by(action="survey.options").one()
         assert entry.after["Ergänzt"] == "„Stadtbezirk“" and entry.after["Ausgeblendet"] == "„Kreis“"
         assert entry.before["Antwort stadtteil"] == "Stadtteil / Sozialraum"
@@ -196,9 +197,26 @@ def test_follow_up_wave_carries_the_adaptation_old_answers_keep_their_label(app,
     origin = {(r["key"], r["code"]): r["Herkunft der Antwort"] for r in codebook if r["role"] == "option"}
     assert origin[(KEY, "kreis")] == "Katalog; ausgeblendet"
     assert origin[(KEY, "lokal_stadtbezirk")] == "in dieser Befragung ergänzt"
-    assert origin[(KEY, "quartier")] == "Katalog" and origin[(MULTI, "lokal_stadtbezirk")] == "in dieser Befragung ergänzt"
+    assert origin[(KEY, "quartier")] == "Katalog"
+    assert origin[(MULTI, "lokal_stadtbezirk")] == "in dieser Befragung ergänzt"
     page = planner_client.get(f"/waves/{second_id}/vergleich").get_data(as_text=True)
     assert ("Antworten in 2026: ergänzt „Stadtbezirk“ (nicht im Katalog); ausgeblendet „Kreis“ (nicht mehr "
             "angeboten, daher ohne Wert).") in page
     results = planner_client.get(f"/results/{second_id}").get_data(as_text=True)
     assert "Stadtbezirk" in results
+
+
+def test_the_codebook_reads_back_which_options_were_added_and_hidden():
+    from analysis.dataset import Dataset
+    from analysis.export import codebook_rows
+    from analysis.reader import read_codebook
+    from questionnaires.model import Option, Question
+
+    adapted = Question(KEY, "single_choice", "Wirkungskreis?", options=(
+        Option("quartier", "Quartier"), Option("lokal_stadtbezirk", "Stadtbezirk"), Option("kreis", "Kreis")),
+        added=("lokal_stadtbezirk",), hidden=("kreis",))
+    plain = Question(MULTI, "multiple_choice", "Lebensphasen?", options=(Option("kita", "Kita"),))
+    header, *rows = list(codebook_rows(Dataset(questions=(adapted, plain))))
+    questions, _meta = read_codebook([dict(zip(header, ["" if c is None else str(c) for c in row], strict=True)) for row in rows])
+    assert [(q.added, q.hidden, q.offered_codes) for q in questions] == [
+        (("lokal_stadtbezirk",), ("kreis",), ("quartier", "lokal_stadtbezirk")), ((), (), ("kita",))]

@@ -63,12 +63,14 @@ def is_adapted(item: SurveyItem) -> bool:
 
 @dataclass
 class Proposal:
-    """What the planner posted: label per code, codes to hide, added codes to remove, new labels (one a line)."""
+    """What the planner posted: label per code, codes to hide, added codes to remove, new labels (one a
+    line) and the option after which they go (`after`; "" or an unknown code: at the end)."""
 
     labels: dict[str, str] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)
     new: str = ""
+    after: str = ""
 
     @property
     def new_labels(self) -> list[str]:
@@ -176,13 +178,17 @@ def adapt(survey: Survey, item: SurveyItem, proposal: Proposal) -> list[str]:
         item.definition = definition
     apply_wording(item, item.prompt, item.definition.get("help", ""), proposal.labels)
     definition = copy.deepcopy(item.definition)
-    codes = [o["code"] for o in definition.get("options", [])]
+    options = definition.get("options", [])
+    codes = [o["code"] for o in options]
+    place = codes.index(proposal.after) + 1 if proposal.after in codes else len(codes)
     new = []
     for label in proposal.new_labels:
         code = _new_code(label, codes)
         codes.append(code)
         new.append(code)
-        definition["options"].append({"code": code, "label": label})
+        options.insert(place, {"code": code, "label": label})
+        place += 1
+    codes = [o["code"] for o in options]
     definition["added"] = [*(definition.get("added") or ()), *new]
     definition["hidden"] = [c for c in codes if c in proposal.hidden]
     item.definition = definition  # a new dict, so the JSON column sees the change

@@ -53,7 +53,7 @@ def edit(survey_id: int, item_id: int):
             # An option without a field (added by a colleague since the form was shown) keeps its label.
             labels={o.code: request.form.get(f"label-{o.code}", o.label) for o in question.options},
             hidden=set(request.form.getlist("hide")), removed=set(request.form.getlist("remove")),
-            new=request.form.get("new", ""))
+            new=request.form.get("new", ""), after=request.form.get("after", ""))
         conflict = edits.claim(item, lambda: _stored(item), {
             **{f"label-{o.code}": f"Antwort „{o.label}“" for o in question.options}, "hide": "Ausgeblendet",
             "new": "Neue Antworten"})

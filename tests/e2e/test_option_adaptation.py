@@ -60,6 +60,7 @@ def test_options_adapted_in_a_wave_are_answered_on_a_phone_carried_on_and_compar
     page.get_by_label("Neue Antworten").fill("Stadtbezirk")
     page.get_by_label("Antwort 2", exact=False).fill("Stadtteil")
     page.locator("#hide-kreis").check()
+    page.get_by_label("Platz der neuen Antworten").select_option("stadtteil")
     assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "antworten-anpassen.png"), full_page=True)
     page.get_by_role("button", name="Speichern").click()
@@ -79,6 +80,8 @@ def test_options_adapted_in_a_wave_are_answered_on_a_phone_carried_on_and_compar
     respondent.get_by_role("button", name="Befragung beginnen").click()
     expect(respondent.get_by_label("Stadtteil", exact=True)).to_be_visible()
     expect(respondent.get_by_label("Kreis", exact=True)).to_have_count(0)
+    expect(respondent.locator(".choice label")).to_have_text(
+        ["Quartier", "Stadtteil", "Stadtbezirk", "Gesamtstadt / Gemeinde", "Überregional"])
     respondent.get_by_label("Stadtbezirk").check()
     respondent.screenshot(path=str(SHOTS / "telefon.png"), full_page=True)
     respondent.get_by_role("button", name="Weiter zur Übersicht").click()
@@ -91,7 +94,9 @@ def test_options_adapted_in_a_wave_are_answered_on_a_phone_carried_on_and_compar
     note = page.locator("#chart-frage-netzwerk\\.wirkungskreis .chart-note")
     expect(note).to_have_text("Antworten in 2026: ergänzt „Stadtbezirk“ (nicht im Katalog); ausgeblendet „Kreis“ "
                               "(nicht mehr angeboten, daher ohne Wert).")
-    note.scroll_into_view_if_needed()
+    chart = page.locator("#chart-frage-netzwerk\\.wirkungskreis img")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
     page.screenshot(path=str(SHOTS / "vergleich.png"))
     codebook = page.request.get(f"{live_server}/results/{second_id}/codebuch.csv").text().lstrip("\ufeff")
     origin = {r["code"]: r["Herkunft der Antwort"] for r in csv.DictReader(io.StringIO(codebook), delimiter=";")
