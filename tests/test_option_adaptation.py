@@ -217,6 +217,33 @@ def test_the_codebook_reads_back_which_options_were_added_and_hidden():
         added=("lokal_stadtbezirk",), hidden=("kreis",))
     plain = Question(MULTI, "multiple_choice", "Lebensphasen?", options=(Option("kita", "Kita"),))
     header, *rows = list(codebook_rows(Dataset(questions=(adapted, plain))))
-    questions, _meta = read_codebook([dict(zip(header, ["" if c is None else str(c) for c in row], strict=True)) for row in rows])
+    cells = [["" if c is None else str(c) for c in row] for row in rows]
+    questions, _meta = read_codebook([dict(zip(header, row, strict=True)) for row in cells])
     assert [(q.added, q.hidden, q.offered_codes) for q in questions] == [
         (("lokal_stadtbezirk",), ("kreis",), ("quartier", "lokal_stadtbezirk")), ((), (), ("kita",))]
+
+
+def test_an_option_a_condition_asks_for_stays_offered(app, planner):
+    survey_id, ids = _draft(app, planner, keys=("netzwerk.ziele_festgeschrieben", "netzwerk.ziele_wo"))
+    with app.app_context(), pytest.raises(adaptation.AdaptationRefused) as refused:
+        _adapt(survey_id, ids["netzwerk.ziele_festgeschrieben"], hidden={"ja"})
+    assert refused.value.problems[""] == ("Die Frage „Wo sind sie festgehalten?“ wird nur gezeigt, wenn hier „Ja“ "
+                                          "gewählt wurde; diese Antwort muss deshalb angeboten bleiben.")
+
+
+def test_hidden_options_are_neither_accepted_nor_prefilled_nor_printed(app, planner, planner_client):
+    from questionnaires.kinds import KINDS
+
+    survey_id, ids = _draft(app, planner)
+    with app.app_context():
+        _adapt(survey_id, ids[KEY], hidden={"kreis"})
+        _adapt(survey_id, ids[MULTI], hidden={"kita"})
+        single = db.session.get(SurveyItem, ids[KEY]).to_question()
+        multi = db.session.get(SurveyItem, ids[MULTI]).to_question()
+    assert KINDS[single.kind].to_raw(single, "kreis", KEY, {}).clean is False  # an old answer: left empty
+    assert KINDS[single.kind].to_raw(single, "quartier", KEY, {}).raw == {KEY: ["quartier"]}
+    parsed = KINDS[multi.kind].parse(multi, {MULTI: ["kita", "grundschule"]}, MULTI)
+    assert parsed.errors == {MULTI: "Bitte nur angebotene Antworten wählen."}
+    assert KINDS[single.kind].display(single, "kreis") == "Kreis"  # still read with its label
+    paper = planner_client.get(f"/surveys/{survey_id}/druck").get_data(as_text=True)
+    assert "Quartier" in paper and "Kreis" not in paper and "Rund um die Kita" not in paper

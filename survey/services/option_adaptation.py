@@ -132,6 +132,14 @@ def _problems(survey: Survey, item: SurveyItem, proposal: Proposal) -> dict[str,
     offered = [o for o in kept if o.code not in proposal.hidden] + proposal.new_labels
     if len(offered) + int(question.other) < 2:
         problems[""] = "Mindestens zwei Antworten müssen angeboten bleiben."
+    for other in survey.items:  # a condition that asks for an option must still be able to see it
+        condition = other.definition.get("condition") or {}
+        wanted = set(condition.get("values") or ()) if condition.get("question") == item.key else set()
+        gone = wanted & (proposal.hidden | proposal.removed)
+        if gone:
+            names = ", ".join(f"„{question.option_label(code)}“" for code in sorted(gone))
+            problems[""] = (f"Die Frage „{other.prompt}“ wird nur gezeigt, wenn hier {names} gewählt wurde; "
+                            "diese Antwort muss deshalb angeboten bleiben.")
     not_removable = proposal.removed - removable(survey, item)
     if not_removable:
         problems[""] = ("Nur Antworten, die diese Befragung selbst ergänzt hat, lassen sich entfernen; "
