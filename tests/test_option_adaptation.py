@@ -166,7 +166,7 @@ def test_follow_up_wave_carries_the_adaptation_old_answers_keep_their_label(app,
         second = waves.create_follow_up(first, user, current_app.extensions["catalogue"], "Netzwerke 2026").survey
         db.session.commit()
         ids = {item.key: item.id for item in second.items}
-        _adapt(second.id, ids[KEY], hidden={"kreis"}, new="Stadtbezirk")
+        _adapt(second.id, ids[KEY], hidden={"kreis"}, new="Stadtbezirk", after="stadtteil")
         _adapt(second.id, ids[MULTI], new="Stadtbezirk")
         third_copy = surveys.copy_survey(db.session.get(Survey, second.id), user)
         db.session.commit()
@@ -202,6 +202,10 @@ def test_follow_up_wave_carries_the_adaptation_old_answers_keep_their_label(app,
     page = planner_client.get(f"/waves/{second_id}/vergleich").get_data(as_text=True)
     assert ("Antworten in 2026: ergänzt „Stadtbezirk“ (nicht im Katalog); ausgeblendet „Kreis“ (nicht mehr "
             "angeboten, daher ohne Wert).") in page
+    table = page[page.find('id="chart-frage-netzwerk.wirkungskreis"'):]
+    rows = [table.find(f'<th scope="row">{label}</th>') for label in (
+        "Quartier", "Stadtteil / Sozialraum", "Stadtbezirk", "Gesamtstadt / Gemeinde", "Kreis", "Überregional")]
+    assert -1 not in rows and rows == sorted(rows)  # the newest wave's order, "Kreis" where it stood
     results = planner_client.get(f"/results/{second_id}").get_data(as_text=True)
     assert "Stadtbezirk" in results
 

@@ -112,15 +112,26 @@ class NumericComparison:
 Comparison = FrequencyComparison | NumericComparison
 
 
+def _merged_order(orders: Sequence[Sequence[str]]) -> list[str]:
+    """The options of every wave in the newest wave's order; an option only earlier waves had stands
+    after the option it followed there (an option a wave added in the middle stays in the middle)."""
+    merged = list(orders[-1]) if orders else []
+    for order in reversed(orders[:-1]):
+        for n, code in enumerate(order):
+            if code in merged:
+                continue
+            before = next((c for c in reversed(order[:n]) if c in merged), None)
+            merged.insert(merged.index(before) + 1 if before is not None else 0, code)
+    return merged
+
+
 def _frequency_comparison(key: str, prompt: str, labels: tuple[str, ...], per_wave: Sequence[Frequencies],
                           multiple: bool) -> FrequencyComparison:
-    codes: dict[str, str] = {}
-    for summary in per_wave:
-        for row in summary.rows:
-            codes.setdefault(row.code, row.label)
+    labels_by_code: dict[str, str] = {}
     for summary in per_wave:  # the newest wording of each option
         for row in summary.rows:
-            codes[row.code] = row.label
+            labels_by_code[row.code] = row.label
+    codes = {code: labels_by_code[code] for code in _merged_order([[r.code for r in s.rows] for s in per_wave])}
     rows = []
     for code, label in codes.items():
         cells: list[Count | None] = [next((r for r in s.rows if r.code == code), None) for s in per_wave]
