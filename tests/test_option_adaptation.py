@@ -206,6 +206,10 @@ def test_follow_up_wave_carries_the_adaptation_old_answers_keep_their_label(app,
     rows = [table.find(f'<th scope="row">{label}</th>') for label in (
         "Quartier", "Stadtteil / Sozialraum", "Stadtbezirk", "Gesamtstadt / Gemeinde", "Kreis", "Überregional")]
     assert -1 not in rows and rows == sorted(rows)  # the newest wave's order, "Kreis" where it stood
+    series = _csv(planner_client, f"/waves/{second_id}/reihe.csv")
+    assert sorted((r["wave"], r[KEY]) for r in series) == [
+        ("2025", "kreis"), ("2025", "kreis"), ("2025", "quartier"), ("2026", "lokal_stadtbezirk"), ("2026", "quartier")]
+    assert {f"{MULTI}/lokal_stadtbezirk", f"{MULTI}/kita"} <= set(series[0])
     results = planner_client.get(f"/results/{second_id}").get_data(as_text=True)
     assert "Stadtbezirk" in results
 
