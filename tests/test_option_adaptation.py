@@ -255,3 +255,17 @@ def test_hidden_options_are_neither_accepted_nor_prefilled_nor_printed(app, plan
     assert KINDS[single.kind].display(single, "kreis") == "Kreis"  # still read with its label
     paper = planner_client.get(f"/surveys/{survey_id}/druck").get_data(as_text=True)
     assert "Quartier" in paper and "Kreis" not in paper and "Rund um die Kita" not in paper
+
+
+def test_a_newer_catalogue_version_keeps_the_adaptation():
+    old = {"options": [{"code": "quartier", "label": "Quartier"}, {"code": "kreis", "label": "Kreis"},
+                       {"code": "lokal_stadtbezirk", "label": "Stadtbezirk"}],
+           "added": ["lokal_stadtbezirk"], "hidden": ["kreis", "quartier"]}
+    newer = {"options": [{"code": "quartier", "label": "Quartier"}, {"code": "stadtbezirk", "label": "Stadtbezirk"}],
+             "added": [], "hidden": [], "version": 2}
+    carried = adaptation.carried(old, newer)
+    assert [o["code"] for o in carried["options"]] == ["quartier", "stadtbezirk", "lokal_stadtbezirk"]
+    assert carried["added"] == ["lokal_stadtbezirk"]
+    # "kreis" is gone; the local "Stadtbezirk" is hidden beside the catalogue's own.
+    assert carried["hidden"] == ["quartier", "lokal_stadtbezirk"]
+    assert newer["added"] == [] and carried["version"] == 2

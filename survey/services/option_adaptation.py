@@ -210,14 +210,20 @@ def adapt(survey: Survey, item: SurveyItem, proposal: Proposal) -> list[str]:
 
 def carried(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`new` (a newer catalogue version's definition) with the adaptation of `old`: its added options
-    appended (unless the new version has the code) and its hidden codes that still exist."""
+    appended (unless the new version has the code) and its hidden codes that still exist. An added option
+    whose label the new version now has itself (say "Stadtbezirk") stays known but hidden, so respondents
+    do not read it twice."""
     new = copy.deepcopy(new)
     added_codes = list(old.get("added") or ())
     codes = {o["code"] for o in new.get("options", [])}
+    catalogue_labels = {_key(o["label"]) for o in new.get("options", [])}
+    hidden = [c for c in old.get("hidden") or () if c in codes]
     for option in old.get("options", []):
         if option["code"] in added_codes and option["code"] not in codes:
             new.setdefault("options", []).append(dict(option))
             codes.add(option["code"])
+            if _key(option["label"]) in catalogue_labels and option["code"] not in hidden:
+                hidden.append(option["code"])
     new["added"] = [c for c in added_codes if c in codes]
-    new["hidden"] = [c for c in old.get("hidden") or () if c in codes]
+    new["hidden"] = hidden
     return new
