@@ -24,10 +24,31 @@ from . import keys
 from .dataset import Dataset
 
 OTHER_LABEL = "Sonstiges"
-# Answer options that are not a position on the scale; kept out of the diverging Likert bars.
+# Answer options that are not a position on the scale ("Weiß ich nicht", "Kann ich nicht beurteilen" …),
+# by their catalogue code: kept out of the diverging Likert bars and out of mean and median. The one rule.
 NON_SUBSTANTIVE = frozenset(
     {"weiss_nicht", "keine_angabe", "kann_nicht_beurteilen", "nicht_beurteilbar", "nicht_zutreffend", "entfaellt"}
 )
+
+
+def scale_values(scale: Iterable[Option]) -> dict[str, int]:
+    """The numeric mapping of a rating scale: its positions numbered 1, 2, … in catalogue order,
+    the options off the scale (`NON_SUBSTANTIVE`) left out."""
+    on_scale = [o.code for o in scale if o.code not in NON_SUBSTANTIVE]
+    return {code: n for n, code in enumerate(on_scale, start=1)}
+
+
+def scale_mapping(scale: Iterable[Option]) -> str:
+    """The mapping in words: "1 = Trifft gar nicht zu … 5 = Trifft voll zu" (and what is left out)."""
+    options = list(scale)
+    on_scale = [o for o in options if o.code not in NON_SUBSTANTIVE]
+    if not on_scale:
+        return ""
+    ends = f"1 = {on_scale[0].label} … {len(on_scale)} = {on_scale[-1].label}"
+    if len(on_scale) <= 2:
+        ends = ", ".join(f"{n} = {o.label}" for n, o in enumerate(on_scale, start=1))
+    off = [f"„{o.label}“" for o in options if o.code in NON_SUBSTANTIVE]
+    return ends + (f"; ohne {' und '.join(off)}" if off else "")
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,14 @@ class LikertDistribution:
     counts: tuple[tuple[int | None, ...], ...]  # [row][scale option]
     row_n: tuple[int, ...]
     suppressed: bool = False
+    # per row, on the numeric mapping of `scale_values` (answers off the scale excluded); None: no answer
+    means: tuple[float | None, ...] = ()
+    medians: tuple[float | None, ...] = ()
+
+    @property
+    def mapping(self) -> str:
+        """The numeric mapping behind `means` and `medians`, in words."""
+        return scale_mapping(self.scale)
 
     @property
     def substantive(self) -> tuple[int, ...]:
@@ -177,10 +206,16 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         answers = [{question.key: v} for v in dataset.values(question.key)]
     counts = []
     row_n = []
+    means: list[float | None] = []
+    medians: list[float | None] = []
+    numbers = scale_values(question.options)
     for row in rows:
         counter = Counter(answer[row.code] for answer in answers if answer.get(row.code))
         counts.append(tuple(counter[option.code] for option in question.options))
         row_n.append(sum(counter[option.code] for option in question.options))
+        positions = [numbers[code] for code, count in counter.items() if code in numbers for _ in range(count)]
+        means.append(pystats.fmean(positions) if positions else None)
+        medians.append(float(pystats.median(positions)) if positions else None)
     return LikertDistribution(
         question=question,
         n=len(answers),
@@ -188,6 +223,8 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         scale=question.options,
         counts=tuple(counts),
         row_n=tuple(row_n),
+        means=tuple(means),
+        medians=tuple(medians),
     )
 
 
@@ -277,7 +314,8 @@ def as_table(summary: Summary) -> tuple[list[str], list[list[Any]]]:
             ["1. Quartil", s.q1], ["3. Quartil", s.q3], ["Maximum", s.maximum],
         ]
     if isinstance(summary, LikertDistribution):
-        header = ["Aussage"] + [o.label for o in summary.scale] + ["n"]
-        return header, [[row.label, *counts, n] for row, counts, n in
-                        zip(summary.rows, summary.counts, summary.row_n, strict=True)]
+        header = ["Aussage"] + [o.label for o in summary.scale] + ["n", "Mittelwert", "Median"]
+        return header, [[row.label, *counts, n, mean, median] for row, counts, n, mean, median in
+                        zip(summary.rows, summary.counts, summary.row_n, summary.means, summary.medians,
+                            strict=True)]
     return ["Antwort"], [[text] for text in summary.texts]
