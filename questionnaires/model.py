@@ -133,8 +133,13 @@ class Catalogue:
         return next((m for m in self.modules if m.key == key), None)
 
     def search(self, words: str) -> list[Question]:
-        """Questions whose prompt, help, key or options contain every one of `words`."""
-        terms = [w.casefold() for w in words.split() if w]
+        """Questions whose prompt, help, key, section or options contain any of `words`, those
+        matching the most words first (all words before some), then in catalogue order."""
+        return [question for question, _matched in self.search_scored(words)]
+
+    def search_scored(self, words: str) -> list[tuple[Question, int]]:
+        """`search` with the number of distinct words each question matched."""
+        terms = list(dict.fromkeys(w.casefold() for w in words.split() if w))
         found = []
         for module in self.modules:
             for question in module.questions:
@@ -142,6 +147,8 @@ class Catalogue:
                     [question.prompt, question.help, question.key, question.section]
                     + [o.label for o in question.options]
                 ).casefold()
-                if all(term in text for term in terms):
-                    found.append(question)
+                matched = sum(1 for term in terms if term in text)
+                if matched:
+                    found.append((question, matched))
+        found.sort(key=lambda item: -item[1])  # stable: catalogue order within the same count
         return found
