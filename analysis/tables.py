@@ -240,7 +240,7 @@ def suppression_note(audience: Audience) -> str:
             if audience.suppressing else "")
 
 
-def _mark(counts: Sequence[int | None], audience: Audience) -> list[Any]:
+def _mark(counts: Sequence[float | None], audience: Audience) -> list[Any]:
     return [SUPPRESSED if c is None and audience.suppressing else c for c in counts]
 
 
