@@ -8,7 +8,8 @@
     if (!messages.length) { return; }
     var id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
     var target = id ? document.getElementById(id) : null;
-    if (target && target.tagName !== "MAIN") {
+    // only into a container (a list item, a section …), never into a field or a table row
+    if (target && /^(LI|SECTION|DIV|ARTICLE|FIGURE|FIELDSET)$/.test(target.tagName)) {
       var holder = document.createElement("div");
       holder.className = "flash-near";
       messages.forEach(function (message) { holder.appendChild(message); });

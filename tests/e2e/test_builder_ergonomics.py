@@ -44,6 +44,7 @@ def test_planner_adds_three_questions_in_one_click_and_sees_only_the_fields_of_a
     item = page.locator(f'[id="q-{first}"]')
     expect(item.locator("[data-after-action]")).to_have_count(1)  # the message stands at the first added
     expect(item).to_contain_text("in der Befragung")
+    assert axe_violations(page) == []
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "builder-multi-add.png"))
 
