@@ -112,6 +112,15 @@ class SurveyTemplate:
     confidential: bool = False
 
 
+# Words nearly every prompt contains; a search by any word leaves them out (`Catalogue.search_scored`).
+SEARCH_FILLERS = frozenset({
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "einen", "eines", "und", "oder", "in", "im",
+    "an", "am", "auf", "aus", "bei", "mit", "von", "vom", "zu", "zum", "zur", "für", "ist", "sind", "wird",
+    "werden", "es", "sie", "ihr", "ihre", "ihren", "ihrer", "ihrem", "ihnen", "wie", "was", "wer", "wo", "welche",
+    "welcher", "welchen", "welches", "sich", "bitte", "nicht", "ja", "nein"
+})
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All modules, with a look-up of every question by key."""
@@ -137,9 +146,16 @@ class Catalogue:
         matching the most words first (all words before some), then in catalogue order."""
         return [question for question, _matched in self.search_scored(words)]
 
+    @staticmethod
+    def search_terms(words: str) -> list[str]:
+        """The distinct words a search looks for. Filler words ("die", "Ihre", "wie" …:
+        `SEARCH_FILLERS`) count only when nothing else was typed: almost every question has them."""
+        typed = [t for t in dict.fromkeys(w.casefold().strip(".,;:!?\"'„“") for w in words.split()) if t]
+        return [t for t in typed if t not in SEARCH_FILLERS] or typed
+
     def search_scored(self, words: str) -> list[tuple[Question, int]]:
-        """`search` with the number of distinct words each question matched."""
-        terms = list(dict.fromkeys(w.casefold() for w in words.split() if w))
+        """`search` with the number of distinct words (`search_terms`) each question matched."""
+        terms = self.search_terms(words)
         found = []
         for module in self.modules:
             for question in module.questions:

@@ -249,7 +249,7 @@ def catalogue(survey_id: int):
     return render_template(
         "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
-        matched=matched, terms=len(set(words.casefold().split())),
+        matched=matched, terms=len(catalogue.search_terms(words)),
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
         conditions={q.key: survey_service.condition_text({"question": q.condition.question,
                                                           "values": q.condition.values},
