@@ -54,6 +54,8 @@ def test_search_takes_any_word_and_lists_questions_with_all_words_first(app, pla
     assert both and all("netzwerk" in " ".join([q.prompt, q.help, q.key, q.section]).casefold()
                         for q in (catalogue.get(k) for k in both))
     assert catalogue.search("xyzzy") == []
+    assert catalogue.search("Wie heißt die Kita?") == catalogue.search("heißt Kita")  # filler words left out
+    assert catalogue.search_terms("die Kita") == ["kita"] and catalogue.search_terms("die") == ["die"]
     survey_id = _new_survey(planner_client)
     page = _text(planner_client.get(f"/surveys/{survey_id}/katalog?suche=Sprachen+Zufriedenheit"))
     assert "Zuerst die Fragen mit allen Wörtern, dann die mit einigen." in page
