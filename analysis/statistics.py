@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires.kinds import KINDS, OTHER, District, kind_of
-from questionnaires.model import Option, Question
+from questionnaires.model import LOCAL_PREFIX, Option, Question
 
 from . import keys
 from .dataset import Dataset
@@ -31,23 +31,29 @@ NON_SUBSTANTIVE = frozenset(
 )
 
 
+def on_scale(option: Option) -> bool:
+    """Is the option a position of its rating scale? Not the ones off the scale (`NON_SUBSTANTIVE`),
+    nor options a survey added (`lokal_…`, e.g. its own "Weiß nicht"): the positions and their numbers
+    stay those of the catalogue, so means compare across waves and Kommunen."""
+    return option.code not in NON_SUBSTANTIVE and not option.code.startswith(LOCAL_PREFIX)
+
+
 def scale_values(scale: Iterable[Option]) -> dict[str, int]:
-    """The numeric mapping of a rating scale: its positions numbered 1, 2, … in catalogue order,
-    the options off the scale (`NON_SUBSTANTIVE`) left out."""
-    on_scale = [o.code for o in scale if o.code not in NON_SUBSTANTIVE]
-    return {code: n for n, code in enumerate(on_scale, start=1)}
+    """The numeric mapping of a rating scale: its positions (`on_scale`) numbered 1, 2, … in
+    catalogue order (an option hidden in a survey keeps its number)."""
+    return {o.code: n for n, o in enumerate((o for o in scale if on_scale(o)), start=1)}
 
 
 def scale_mapping(scale: Iterable[Option]) -> str:
     """The mapping in words: "1 = Trifft gar nicht zu … 5 = Trifft voll zu" (and what is left out)."""
     options = list(scale)
-    on_scale = [o for o in options if o.code not in NON_SUBSTANTIVE]
-    if not on_scale:
+    positions = [o for o in options if on_scale(o)]
+    if not positions:
         return ""
-    ends = f"1 = {on_scale[0].label} … {len(on_scale)} = {on_scale[-1].label}"
-    if len(on_scale) <= 2:
-        ends = ", ".join(f"{n} = {o.label}" for n, o in enumerate(on_scale, start=1))
-    off = [f"„{o.label}“" for o in options if o.code in NON_SUBSTANTIVE]
+    ends = f"1 = {positions[0].label} … {len(positions)} = {positions[-1].label}"
+    if len(positions) <= 2:
+        ends = ", ".join(f"{n} = {o.label}" for n, o in enumerate(positions, start=1))
+    off = [f"„{o.label}“" for o in options if not on_scale(o)]
     return ends + (f"; ohne {' und '.join(off)}" if off else "")
 
 
@@ -111,8 +117,8 @@ class LikertDistribution:
 
     @property
     def substantive(self) -> tuple[int, ...]:
-        """Indices of the scale options that are positions on the scale."""
-        return tuple(i for i, o in enumerate(self.scale) if o.code not in NON_SUBSTANTIVE)
+        """Indices of the scale options that are positions on the scale (`on_scale`)."""
+        return tuple(i for i, o in enumerate(self.scale) if on_scale(o))
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ def frequencies(dataset: Dataset, question: Question) -> Frequencies:
     counter: Counter[str] = Counter()
     for value in answers:
         counter.update(value if multiple else [value])
-    options = list(question.options)
+    # An option hidden in this survey (`Question.hidden`) was not offered: no row unless an answer has it.
+    options = [o for o in question.options if o.code not in question.hidden or counter[o.code]]
     if kind.districts and not options:
         options = list(dataset.district_options)
     if question.other or OTHER in counter:

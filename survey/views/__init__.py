@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         behalf,
         builder_bulk,
+        builder_options,
         errors,
         health,
         invitations,
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(builder_options.bp)
     errors.register(app)
     from . import edit_conflicts
 

@@ -129,3 +129,11 @@ def test_median_of_an_even_count_lies_between_two_positions(make):
     assert result.row_n == (6,)  # the distribution still shows the don't-knows
     assert result.means == (pytest.approx(9 / 4),) and result.medians == (2.5,)
     assert st.scale_values(scale) == {"a": 1, "b": 2, "c": 3}
+
+
+def test_an_option_the_survey_added_to_a_scale_is_not_a_position(make):
+    from questionnaires.model import LOCAL_PREFIX, Option
+
+    scale = (Option("a", "A"), Option("b", "B"), Option("c", "C"), Option(f"{LOCAL_PREFIX}1", "Weiß noch nicht"))
+    assert st.scale_values(scale) == {"a": 1, "b": 2, "c": 3}
+    assert st.scale_mapping(scale) == "1 = A … 3 = C; ohne „Weiß noch nicht“"
