@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from questionnaires.kinds import KINDS, NUMBER, parse_number
 
 from .form_messages import GermanForm
-from .services.surveys import options_from_lines, own_kinds
+from .services.surveys import options_from_lines, own_kinds, page_label
 
 
 class SurveyForm(GermanForm):
@@ -77,7 +77,20 @@ class OwnQuestionForm(GermanForm):
     page = SelectField("Auf Seite", coerce=int, validate_choice=True)
 
     def set_pages(self, pages) -> None:
-        self.page.choices = [SelectChoice(page.id, f"Seite {n}: {page.title}") for n, page in enumerate(pages, start=1)]
+        self.page.choices = [SelectChoice(page.id, page_label(n, page.title)) for n, page in enumerate(pages, start=1)]
+
+    @staticmethod
+    def kind_groups() -> dict[str, str]:
+        """Which own kinds each group of fields belongs to (space-separated names, asked of the
+        registry): the form shows a group only for its kinds (`static/builder.js`)."""
+        kinds = {name: KINDS[name] for name in own_kinds()}
+        groups = {
+            "options": [n for n, k in kinds.items() if k.needs_options and not k.own_scale],
+            "scale": [n for n, k in kinds.items() if k.own_scale],
+            "bounds": [n for n, k in kinds.items() if k.family == NUMBER],
+            "integer": [n for n, k in kinds.items() if k.family == NUMBER and not k.years],
+        }
+        return {group: " ".join(names) for group, names in groups.items()}
 
     def bound(self, field) -> float | int | None:
         text = (field.data or "").strip()
