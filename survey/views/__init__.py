@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         mailbox,
         paper,
+        partners,
         planner,
         public,
         respond,
@@ -41,6 +42,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(partners.respondent_bp)
     errors.register(app)
     from . import edit_conflicts
 
