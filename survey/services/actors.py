@@ -527,7 +527,7 @@ def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
     names = ", ".join(f"„{other.name}“ (Nr. {other.id})" for other in others)
     audit.record(kommune_id, "actor.merged", f"{names} zusammengeführt in „{keep.name}“ (Nr. {keep.id})", obj=keep,
                  before={"zusammengeführt": [other.id for other in others]},
-                 after={"partnerverweise": references} if references else None)
+                 after={"Partnerverweise": references} if references else None)
     db.session.flush()
     return keep
 

@@ -271,7 +271,8 @@ def assign(survey: Survey, raw_name: str, actor_id: int, *, score: float | None 
     how = f"Vorschlag mit {round(score)} % Ähnlichkeit angenommen" if score is not None else "von Hand gewählt"
     audit.record(survey.kommune_id, "partner.assigned",
                  f"Partnername „{name}“ „{actor.name}“ (Nr. {actor.id}) zugeordnet ({how})", obj=row,
-                 survey_id=survey.id, after={"name": name, "actor_id": actor.id, "score": score})
+                 survey_id=survey.id, after={"Name": name, "Verzeichnis-Nr.": actor.id,
+                        "Ähnlichkeit": f"{round(score)} %" if score is not None else "von Hand"})
     return row
 
 
@@ -288,7 +289,7 @@ def reject(survey: Survey, raw_name: str, *, user: User | None = None) -> Partne
     row = _store(survey, name, None, None, user)
     audit.record(survey.kommune_id, "partner.rejected",
                  f"Vorschläge für den Partnernamen „{name}“ abgelehnt: eigene Organisation", obj=row,
-                 survey_id=survey.id, after={"name": name})
+                 survey_id=survey.id, after={"Name": name, "Steht für": "eigene Organisation"})
     return row
 
 
@@ -301,7 +302,7 @@ def add_to_register(survey: Survey, raw_name: str, *, user: User | None = None) 
     row = _store(survey, name, actor, None, user)
     audit.record(survey.kommune_id, "partner.assigned",
                  f"Partnername „{name}“ ins Akteursverzeichnis aufgenommen (Nr. {actor.id}) und zugeordnet",
-                 obj=row, survey_id=survey.id, after={"name": name, "actor_id": actor.id, "new": True})
+                 obj=row, survey_id=survey.id, after={"Name": name, "Verzeichnis-Nr.": actor.id, "Neu im Verzeichnis": True})
     return row
 
 
@@ -312,7 +313,7 @@ def undo(survey: Survey, match_id: int) -> str:
                                                           PartnerMatch.key.startswith("n:")))
     if row is None:
         raise MatchError("Diese Zuordnung gibt es nicht (mehr).")
-    name, before = row.raw_name, {"name": row.raw_name, "actor_id": row.actor_id}
+    name, before = row.raw_name, {"Name": row.raw_name, "Verzeichnis-Nr.": row.actor_id}
     audit.record(survey.kommune_id, "partner.undone", f"Zuordnung des Partnernamens „{name}“ aufgehoben",
                  obj=row, survey_id=survey.id, before=before)
     db.session.delete(row)
