@@ -98,7 +98,8 @@ def build_kommune(app, name: str) -> dict[str, Any]:
     with app.app_context():
         closed = db.session.get(type(draft), ids["closed"])
         surveys.close_survey(closed)
-        partner_matching.assign(db.session.get(type(draft), ids["running"]), f"Kita Nebenan {marker}", ids["actor_id"])
+        ids["match_id"] = partner_matching.assign(db.session.get(type(draft), ids["running"]), f"Kita Nebenan {marker}",
+                                                  ids["actor_id"]).id
         wave = waves.create_follow_up(closed, db.session.get(User, admin_id), catalogue, f"Welle 2 {marker}").survey
         db.session.commit()
         ids["wave"] = wave.id

@@ -23,6 +23,7 @@ from questionnaires.model import Question
 
 from ..extensions import db
 from ..models import Actor, Invitation, Kommune, PartnerMatch, Response, Survey, User
+from ..models.base import rowcount
 from . import actors as register  # a module import: `actors.merge` calls `merged` here
 from . import audit
 
@@ -213,7 +214,7 @@ def typed_names(survey: Survey) -> list[TypedName]:
                 item.respondents += 1
                 seen.add(key)
     actors = active_actors(survey.kommune_id)
-    by_key = {}
+    by_key: dict[str, Actor] = {}
     for actor in sorted(actors, key=lambda a: a.id):
         by_key.setdefault(name_key(actor.name), actor)
     taken = decisions(survey.kommune_id)
@@ -298,11 +299,12 @@ def add_to_register(survey: Survey, raw_name: str, *, user: User | None = None) 
     name = _survey_name(raw_name)
     kommune = db.session.get(Kommune, survey.kommune_id)
     assert kommune is not None
-    actor = register.save(kommune, register.ActorData(name=name))  # records its own entry ("ins Akteursverzeichnis aufgenommen")
+    actor = register.save(kommune, register.ActorData(name=name))  # records its own entry as well
     row = _store(survey, name, actor, None, user)
     audit.record(survey.kommune_id, "partner.assigned",
                  f"Partnername „{name}“ ins Akteursverzeichnis aufgenommen (Nr. {actor.id}) und zugeordnet",
-                 obj=row, survey_id=survey.id, after={"Name": name, "Verzeichnis-Nr.": actor.id, "Neu im Verzeichnis": True})
+                 obj=row, survey_id=survey.id,
+                 after={"Name": name, "Verzeichnis-Nr.": actor.id, "Neu im Verzeichnis": True})
     return row
 
 
@@ -326,8 +328,8 @@ def merged(keep: Actor, others: Sequence[Actor]) -> int:
     answers, its name typed by respondents, and the decisions that pointed to it. The answers are
     not changed. Returns how many decisions were written or moved (audited by the merge itself)."""
     ids = [o.id for o in others]
-    moved = db.session.execute(sa.update(PartnerMatch).where(PartnerMatch.actor_id.in_(ids))
-                               .values(actor_id=keep.id).execution_options(synchronize_session=False)).rowcount
+    moved = rowcount(db.session.execute(sa.update(PartnerMatch).where(PartnerMatch.actor_id.in_(ids))
+                                        .values(actor_id=keep.id).execution_options(synchronize_session=False)))
     taken = set(db.session.scalars(sa.select(PartnerMatch.key).where(PartnerMatch.kommune_id == keep.kommune_id)))
     written = 0
     for other in others:
@@ -338,7 +340,7 @@ def merged(keep: Actor, others: Sequence[Actor]) -> int:
                 taken.add(key)
                 written += 1
     db.session.flush()
-    return int(moved or 0) + written
+    return moved + written
 
 
 def references(kommune_id: int, actors: Sequence[Actor]) -> dict[int, int]:

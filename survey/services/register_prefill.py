@@ -1,7 +1,7 @@
 """The organisation's own facts filled in from the register on a respondent's first start.
 
-"Wie heißt Ihre Einrichtung?", its sector and its districts come pre-filled from the invitation
-(its organisation name) and its register entry (sector, districts), so members of a network don't
+For an invitation of a register entry, "Wie heißt Ihre Einrichtung?" (the invitation's organisation
+name, else the entry's), its sector and its districts come pre-filled, so members of a network don't
 retype what the Kommune already knows; the respondent sees and may change them like any answer.
 A follow-up wave's own pre-fill (the previous answers, `services/waves.py`) comes first.
 """
@@ -23,13 +23,12 @@ NAME_KEY = "akteur.name"
 def facts(invitation: Invitation) -> dict[str, Any]:
     """Question key → the value the register knows for the invited organisation."""
     actor = invitation.actor
-    found: dict[str, Any] = {}
-    name = invitation.organisation or (actor.name if actor is not None else "")
-    if name:
-        found[NAME_KEY] = name
-    if actor is not None and actor.sector:
+    if actor is None:  # a pasted address: its organisation name is the planner's guess, not the register's
+        return {}
+    found: dict[str, Any] = {NAME_KEY: invitation.organisation or actor.name}
+    if actor.sector:
         found[analysis_keys.SECTOR] = actor.sector
-    if actor is not None and actor.districts:
+    if actor.districts:
         found[analysis_keys.DISTRICTS] = list(actor.districts)
     return found
 

@@ -22,8 +22,8 @@ from questionnaires.kinds import KINDS
 
 from ..extensions import csrf, db
 from ..services import partner_matching
-from ..services.invitations import find_by_token
 from ..services.actors import ActorError
+from ..services.invitations import find_by_token
 from ..services.partner_matching import MatchError
 from ..services.results import cache as results_cache
 from ..services.results import charts as results_charts
