@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ ABBREVIATIONS = (
 )
 
 
+@lru_cache(maxsize=65536)  # the results read every roster entry through it
 def match_form(name: str) -> str:
     """The name as compared: abbreviations spelt out, then case, accents, punctuation and "e. V." dropped."""
     text = " ".join(name.split()).casefold()

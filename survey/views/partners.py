@@ -96,12 +96,10 @@ def undo(survey_id: int, match_id: int):
     survey = own_survey(survey_id)
     try:
         name = partner_matching.undo(survey, match_id)
-    except MatchError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"Die Zuordnung von „{name}“ ist aufgehoben; der Name steht wieder unter „Offen“.", "success")
+    except MatchError:
+        abort(404)  # none of this Kommune (or taken back already): no hint that it exists
+    db.session.commit()
+    flash(f"Die Zuordnung von „{name}“ ist aufgehoben; der Name steht wieder unter „Offen“.", "success")
     return redirect(url_for("partners.index", survey_id=survey.id))
 
 
