@@ -245,7 +245,11 @@ def test_assigned_names_follow_a_merge(app, world, planner_client):
         duplicate = actor_service.save(kommune, actor_service.ActorData(name="Kita Eving Zweigstelle"))
         db.session.commit()
         dup_id = duplicate.id
-    planner_client.post(url, data={"name": TYPED, "_action": "hand", "actor": dup_id})
+    refused = planner_client.post(url, data={"name": TYPED, "_action": "hand", "actor_name": "Kita Irgendwo"},
+                                  follow_redirects=True)
+    assert "„Kita Irgendwo“ steht so nicht im Akteursverzeichnis" in _text(refused)
+    planner_client.post(url, data={"name": TYPED, "_action": "hand",
+                                   "actor_name": f"Kita Eving Zweigstelle (Nr. {dup_id})"})
     planner_client.post("/actors/duplicates", data={"keep": world["ids"][HUB], "member": [world["ids"][HUB], dup_id],
                                                      "bestaetigt": "1"})
     with app.app_context():

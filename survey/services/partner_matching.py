@@ -279,6 +279,22 @@ def assign(survey: Survey, raw_name: str, actor_id: int, *, score: float | None 
     return row
 
 
+def register_entry(kommune_id: int, text: str) -> Actor:
+    """The active register entry a planner typed or picked from the page's list ("Name (Nr. 12)", or
+    just a name the register has once)."""
+    text = " ".join(text.split())
+    number = re.search(r"\(Nr\.\s*(\d+)\)$", text)
+    actors = active_actors(kommune_id)
+    if number:
+        found = [a for a in actors if a.id == int(number.group(1))]
+    else:
+        found = [a for a in actors if a.name.casefold() == text.casefold()]
+    if len(found) != 1:
+        raise MatchError(f"„{text}“ steht so nicht im Akteursverzeichnis: Bitte einen Namen aus der Liste wählen."
+                         if text else "Bitte wählen Sie eine Organisation aus dem Akteursverzeichnis.")
+    return found[0]
+
+
 def accept(survey: Survey, raw_name: str, actor_id: int, *, user: User | None = None) -> PartnerMatch:
     """A suggestion accepted: `assign` with the suggestion's score (computed here, not taken from the form)."""
     actor = db.session.scalar(sa.select(Actor).where(Actor.id == actor_id, Actor.kommune_id == survey.kommune_id))

@@ -68,10 +68,8 @@ def decide(survey_id: int):
             row = partner_matching.accept(survey, name, int(action[7:]), user=current_user)
             message = f"„{row.raw_name}“ ist jetzt „{row.actor.name}“ zugeordnet." if row.actor else ""
         elif action == "hand":
-            actor_id = request.form.get("actor", "")
-            if not actor_id.isdigit():
-                raise MatchError("Bitte wählen Sie eine Organisation aus dem Akteursverzeichnis.")
-            row = partner_matching.assign(survey, name, int(actor_id), user=current_user)
+            actor = partner_matching.register_entry(survey.kommune_id, request.form.get("actor_name", ""))
+            row = partner_matching.assign(survey, name, actor.id, user=current_user)
             message = f"„{row.raw_name}“ ist jetzt „{row.actor.name}“ zugeordnet." if row.actor else ""
         elif action == "reject":
             row = partner_matching.reject(survey, name, user=current_user)
