@@ -20,7 +20,7 @@ from flask import current_app
 from factories import fetch_prepared, login, make_user
 from survey.extensions import db
 from survey.models import ActorContact, BounceOutcome, BounceReport, District, User
-from survey.services import accounts, invitations, surveys, waves
+from survey.services import accounts, invitations, partner_matching, surveys, waves
 from survey.services.actors import ActorData
 from survey.services.actors import save as save_actor
 
@@ -88,11 +88,18 @@ def build_kommune(app, name: str) -> dict[str, Any]:
     for token in (started_token, done_token, closed_token):
         assert respondent.post(f"/r/{token}/start").status_code == 302
     respondent.post(f"/r/{started_token}/seite/1", data={"netzwerk.fokus": f"Fokus {marker}"})
+    # Two partners typed by name: one still to match to the register, one the planner already assigned.
+    respondent.post(f"/r/{done_token}/seite/1", data={"_new/kooperation.partner": f"Turnverein {marker}",
+                                                      "_action": "pick:kooperation.partner"})
+    respondent.post(f"/r/{done_token}/seite/1", data={"_new/kooperation.partner": f"Kita Nebenan {marker}",
+                                                      "_action": "pick:kooperation.partner"})
     assert respondent.post(f"/r/{done_token}/pruefen").status_code == 302, "submitting failed"
     assert respondent.post(f"/r/{closed_token}/pruefen").status_code == 302, "submitting failed"
     with app.app_context():
         closed = db.session.get(type(draft), ids["closed"])
         surveys.close_survey(closed)
+        ids["match_id"] = partner_matching.assign(db.session.get(type(draft), ids["running"]), f"Kita Nebenan {marker}",
+                                                  ids["actor_id"]).id
         wave = waves.create_follow_up(closed, db.session.get(User, admin_id), catalogue, f"Welle 2 {marker}").survey
         db.session.commit()
         ids["wave"] = wave.id

@@ -39,6 +39,8 @@ NOT_EDITS = {
     "/admin/auskunft": "searches, exports or deletes one person's data (no form of a stored row)",
     "/actors/import": "creates actors from a file",
     "/actors/duplicates": "merges duplicates",
+    "/surveys/<int:survey_id>/partner-abgleich": "assigns a typed partner name (a choice, no text to compare)",
+    "/surveys/<int:survey_id>/partner-abgleich/<int:match_id>/aufheben": "takes a partner assignment back",
     "/admin/stadtteile/neu": "adds a district",
     "/admin/stadtteile/liste": "adds districts",
     "/admin/stadtteile/<int:district_id>/verschieben": "moves a district",

@@ -27,7 +27,7 @@ ROLES = ("admin", "planner", "analyst")
 # URL arguments that name a row of one Kommune → which id of the world fills them.
 ID_ARGS = {"survey_id": "running", "invitation_id": "invitation_id", "item_id": "item_id", "page_id": "page_id",
            "district_id": "district_id", "actor_id": "actor_id", "user_id": "user_id", "report_id": "report_id",
-           "contact_id": "contact_id"}
+           "contact_id": "contact_id", "match_id": "match_id"}
 # The survey a route's other ids live in (items and pages are edited in the draft; waves are compared).
 SURVEY_OF = {"item_id": "draft", "page_id": "draft"}
 SURVEY_OF_BLUEPRINT = {"waves": "wave", "test_run": "wave"}  # the Probelauf page needs a draft

@@ -9,6 +9,7 @@ from .invitation import Invitation, InvitationStatus
 from .job import Job, JobState, WorkerBeat
 from .kommune import District, Kommune
 from .outbox import MailRate, OutboxMessage, OutboxStatus
+from .partner_match import PartnerMatch
 from .pseudonym import Pseudonym
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
@@ -32,6 +33,7 @@ __all__ = [  # one name per line, so parallel changes merge
     "MailRate",
     "OutboxMessage",
     "OutboxStatus",
+    "PartnerMatch",
     "Pseudonym",
     "Response",
     "Role",

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         invitations,
         mailbox,
         paper,
+        partners,
         planner,
         public,
         respond,
@@ -44,6 +45,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
     app.register_blueprint(builder_options.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(partners.respondent_bp)
     errors.register(app)
     from . import edit_conflicts
 
