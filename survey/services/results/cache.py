@@ -18,6 +18,7 @@ from analysis import Dataset
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
+from .. import coding
 from ..cache import ttl_memo
 from .dataset import build_dataset
 
@@ -38,8 +39,9 @@ cached = _memo.get
 
 def data_stamp(survey: Survey) -> tuple[Any, ...]:
     """What changes whenever the survey's results can change: responses saved or submitted,
-    invitations changing state, register entries edited (three small aggregate queries), and
-    the wording corrected after opening (`Survey.wording_revision`: texts and codebook)."""
+    invitations changing state, register entries edited (three small aggregate queries), the
+    wording corrected after opening (`Survey.wording_revision`: texts and codebook) and the coding
+    of free texts (`coding.stamp`)."""
     responses = (sa.select(sa.func.count(Response.id), sa.func.count(Response.submitted_at),
                            sa.func.max(Response.saved_at), sa.func.max(Response.submitted_at),
                            sa.func.sum(Response.revision))
@@ -55,7 +57,7 @@ def data_stamp(survey: Survey) -> tuple[Any, ...]:
     rows = db.session.execute(invitations).all()
     return (survey.id, survey.created_at, survey.wording_revision, tuple(db.session.execute(responses).one()),
             tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)),
-            survey.state.value, _draft_questions(survey))
+            survey.state.value, _draft_questions(survey), coding.stamp(survey))
 
 
 def _draft_questions(survey: Survey) -> str:
