@@ -120,7 +120,7 @@ def text_groups(answers: Iterable[Any], coding: Coding | None = None) -> list[Te
                 counts[norm] += 1
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [
-        TextGroup(norm, tuple(sorted(spellings[norm].items(), key=lambda s: (-s[1], s[0]))), count,
+        TextGroup(norm, tuple(sorted(spellings[norm].items(), key=lambda s: -s[1])), count,  # ties: first given
                   coding.assigned.get(norm) if coding else None)
         for norm, count in ordered
     ]
