@@ -169,8 +169,9 @@ def suggestions(groups: Sequence[TextGroup], coding: Coding, rejected: Iterable[
 
 
 def category_column(question: Question, coding: Coding) -> Column:
-    """The export column "<question> – Kategorie" (key "<key>/kategorie"): the category codes ("|"-joined for list answers;
-    `UNCODED` for a text not assigned) in "Rohdaten", the names ("; "-joined) in "lesbar"."""
+    """The export column "<question> – Kategorie" (key "<key>/kategorie"): the category codes
+    ("|"-joined for list answers; `UNCODED` for a text not assigned) in "Rohdaten", the names
+    ("; "-joined) in "lesbar"."""
 
     def raw(values: Values) -> Any:
         return SPLIT.join(coding.codes_of(values.get(question.key))) or None

@@ -94,7 +94,7 @@ def test_the_export_has_a_category_column_after_the_question_and_the_codebook_li
     codebook = list(export.codebook_rows(dataset))
     categories = [(r[5], r[6]) for r in codebook if r[2] == export.ROLE_CATEGORY]
     assert categories == [("k7", "Frühe Hilfen"), (UNCODED, UNCODED_LABEL)]
-    assert ["netzwerk.fokus", "", "spalte", "", "", "netzwerk.fokus/kategorie"] == \
-        next(r for r in codebook if r[5] == "netzwerk.fokus/kategorie")[:6]
+    assert next(r for r in codebook if r[5] == "netzwerk.fokus/kategorie")[:6] == \
+        ["netzwerk.fokus", "", "spalte", "", "", "netzwerk.fokus/kategorie"]
     # without a coding nothing changes
     assert list(export.response_rows(dataset.questions, dataset.responses, "raw"))[0][-1] == "netzwerk.fokus"
