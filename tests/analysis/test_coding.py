@@ -98,3 +98,17 @@ def test_the_export_has_a_category_column_after_the_question_and_the_codebook_li
         ["netzwerk.fokus", "", "spalte", "", "", "netzwerk.fokus/kategorie"]
     # without a coding nothing changes
     assert list(export.response_rows(dataset.questions, dataset.responses, "raw"))[0][-1] == "netzwerk.fokus"
+
+
+def test_the_workbook_has_a_coding_sheet_listing_each_category_with_its_texts():
+    from analysis import workbook
+
+    coding = Coding(FOCUS.key, (Option("k7", "Frühe Hilfen"), Option("k8", "Quartier")), {"fruehe hilfen": "k7"})
+    dataset = _dataset(["Frühe Hilfen", "Quartiersarbeit"], FOCUS, coding)
+    sheets = {s.name: s for s in workbook.row_sheets(dataset.questions, lambda: dataset.responses, dataset)}
+    assert list(sheets["Kodierung"].rows()) == [
+        export.CODING_COLUMNS,
+        ["netzwerk.fokus", "Fokus des Netzwerks", "k7", "Frühe Hilfen", "fruehe hilfen"],
+        ["netzwerk.fokus", "Fokus des Netzwerks", "k8", "Quartier", ""],
+    ]
+    assert "Kodierung" not in {s.name for s in workbook.row_sheets(dataset.questions, lambda: (), _dataset([]))}
