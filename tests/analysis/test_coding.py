@@ -3,7 +3,7 @@ categories and the category column of the exports."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import Dataset, ResponseRecord, export, statistics
@@ -29,7 +29,7 @@ _umlaut = st.sampled_from([("Ü", "ü"), ("Ue", "ue")])
 _end = st.sampled_from(["", ".", "!", " ", "  ;"])
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine
 @given(dash=_dash, case=_case, umlaut=_umlaut, end=_end, space=st.sampled_from([" ", "  ", "\t"]))
 def test_any_spelling_of_a_topic_normalises_alike_and_groups_as_one(dash, case, umlaut, end, space):
     upper, _lower = umlaut
@@ -39,7 +39,7 @@ def test_any_spelling_of_a_topic_normalises_alike_and_groups_as_one(dash, case, 
     assert [(g.text, g.count) for g in groups] == [("uebergang kita-schule", 2), ("sprachfoerderung", 1)]
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine
 @given(typo=st.sampled_from(["Sprachfördrung", "Sprach-Förderung", "Sprachfoerderung im Kita", "sprachförderungen"]),
        other=st.sampled_from(["Elternarbeit", "Kinderschutz", "Gesundheit"]))
 def test_a_near_spelling_is_suggested_for_its_category_before_weaker_matches(typo, other):
