@@ -164,6 +164,11 @@ def test_bad_input_gets_a_german_message_and_keeps_what_was_typed(planner_client
     assert response.status_code == 422 and "Bitte einen Namen für die Kategorie eingeben." in page
     assert re.search(rf'value="{texts["Kinderschutz"]}" id="text-\d+"\s*checked', page)
 
+    response = planner_client.post(f"/surveys/{survey_id}/kodieren/{KEY}/zuordnen", data={
+        "csrf_token": token, "text": [texts["Kinderschutz"]], "ziel": "9" * 30})
+    assert response.status_code == 422
+    assert "Bitte eine Kategorie wählen oder eine neue benennen." in response.get_data(as_text=True)
+
     planner_client.post(f"/surveys/{survey_id}/kodieren/{KEY}/kategorie", data={"csrf_token": token, "name": "Schutz"})
     response = planner_client.post(f"/surveys/{survey_id}/kodieren/{KEY}/kategorie",
                                    data={"csrf_token": token, "name": "schutz"})

@@ -33,6 +33,11 @@ def codable(question: Question) -> bool:
     return coding.codable(question)
 
 
+def _posted_id(text: str) -> int | None:
+    """A posted row id, None unless it is a plain number a database id can be."""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def _question(survey: Survey, key: str) -> Question:
     question = coding.question_of(survey, key)
     if question is None:
@@ -140,10 +145,11 @@ def assign(survey_id: int, key: str):
         return _page(survey, question_, 422, assign_error="Bitte mindestens einen Text ankreuzen.", **kept)
     target = None
     try:
-        if target_field == NEW or (new_name.strip() and target_field in ("", NEW)):
+        if target_field == NEW or (not target_field and new_name.strip()):
             target = coding.add_category(survey, question_, new_name)
         elif target_field != NONE:
-            target = coding.category(survey, key, int(target_field)) if target_field.isdigit() else None
+            target_id = _posted_id(target_field)
+            target = coding.category(survey, key, target_id) if target_id is not None else None
             if target is None:
                 raise CodingError("Bitte eine Kategorie wählen oder eine neue benennen.")
         changed = coding.assign(survey, question_, texts, target)
@@ -164,7 +170,8 @@ def suggestion(survey_id: int, key: str):
     question_ = _question(survey, key)
     text = request.form.get("text", "")
     category_id = request.form.get("kategorie", "")
-    target = coding.category(survey, key, int(category_id)) if category_id.isdigit() else None
+    target_id = _posted_id(category_id)
+    target = coding.category(survey, key, target_id) if target_id is not None else None
     known = {g.text for g in coding_mod.text_groups(_answers(survey, question_))}
     if target is None or coding_mod.normalise(text) not in known:
         flash("Dieser Vorschlag gilt nicht mehr; die Liste ist neu berechnet.", "error")
