@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from questionnaires.kinds import JOIN, SPLIT, Column, Values
 from questionnaires.model import Option, Question
@@ -166,6 +166,26 @@ def suggestions(groups: Sequence[TextGroup], coding: Coding, rejected: Iterable[
             found.append((best, group.count))
     found.sort(key=lambda pair: (-pair[0].score, -pair[1], pair[0].text))
     return [suggestion for suggestion, _count in found[:limit]]
+
+
+SIMILAR_MAX = 500  # uncoded texts compared with each other (the most frequent ones)
+
+
+def similar_uncoded(groups: Sequence[TextGroup], minimum: float = SCORE_MIN,
+                    per_text: int = 3) -> dict[str, list[tuple[str, float]]]:
+    """For each uncoded text the other uncoded texts that look alike (normal form → up to `per_text`
+    (normal form, score), best first): a hint for a first category while there is none to suggest."""
+    texts = [g.text for g in groups if g.category is None][:SIMILAR_MAX]
+    if len(texts) < 2:
+        return {}
+    scores = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, score_cutoff=minimum)
+    found: dict[str, list[tuple[str, float]]] = {}
+    for i, text in enumerate(texts):
+        alike = sorted(((float(scores[i][j]), texts[j]) for j in range(len(texts)) if j != i and scores[i][j]),
+                       key=lambda pair: -pair[0])
+        if alike:
+            found[text] = [(other, round(score, 1)) for score, other in alike[:per_text]]
+    return found
 
 
 def category_column(question: Question, coding: Coding) -> Column:

@@ -109,6 +109,7 @@ class CodingPage:
     groups: list[coding_mod.TextGroup]
     suggestions: list[coding_mod.Suggestion]
     coding: coding_mod.Coding
+    similar: dict[str, list[tuple[str, float]]]  # uncoded text → alike uncoded texts (normal forms, score)
 
     def label(self, code: str | None) -> str:
         return self.coding.label(code) if code else coding_mod.UNCODED_LABEL
@@ -145,7 +146,8 @@ def page(survey: Survey, question: Question, answers: Iterable[object]) -> Codin
     coding = codings_of(survey).get(question.key) or coding_mod.Coding(question.key)
     groups = coding_mod.text_groups(answers, coding)
     found = coding_mod.suggestions(groups, coding, _rejected(survey, question.key)) if coding.categories else []
-    return CodingPage(question, categories(survey, question.key), groups, found, coding)
+    return CodingPage(question, categories(survey, question.key), groups, found, coding,
+                      coding_mod.similar_uncoded(groups))
 
 
 # -- changes ----------------------------------------------------------------------------------------

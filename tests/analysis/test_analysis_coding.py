@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from analysis import Dataset, ResponseRecord, export, statistics
 from analysis.charts import defaults as default_charts
-from analysis.coding import UNCODED, UNCODED_LABEL, Coding, normalise, suggestions, text_groups
+from analysis.coding import UNCODED, UNCODED_LABEL, Coding, normalise, similar_uncoded, suggestions, text_groups
 from questionnaires.model import Option, Question
 
 TOPICS = Question(key="netzwerk.themen", kind="list", prompt="Die drei wesentlichsten Themen", max_entries=3)
@@ -112,3 +112,10 @@ def test_the_workbook_has_a_coding_sheet_listing_each_category_with_its_texts():
         ["netzwerk.fokus", "Fokus des Netzwerks", "k8", "Quartier", ""],
     ]
     assert "Kodierung" not in {s.name for s in workbook.row_sheets(dataset.questions, lambda: (), _dataset([]))}
+
+
+def test_alike_uncoded_texts_are_hinted_before_any_category_exists():
+    groups = text_groups([["Sprachförderung"], ["Sprachfördrung"], ["Kinderschutz"], ["Elternarbeit"]])
+    alike = similar_uncoded(groups)
+    assert [other for other, _score in alike["sprachfoerderung"]] == ["sprachfoerdrung"]
+    assert "kinderschutz" not in alike and alike["sprachfoerdrung"][0][1] >= 90
