@@ -79,6 +79,7 @@ def test_planner_codes_spellings_into_categories_and_the_chart_counts_them(app, 
     # one normal form for the three spellings of the same topic; the other spellings shown beside it
     assert texts["Übergang Kita – Schule"] == "uebergang kita-schule" and len(texts) == 5
     assert "auch:" in page
+    assert re.search(r"ähnlich: Sprachfördrung \(\d+\)", page)  # a hint before any category exists
     token = _csrf(page)
 
     # several at once into a new category
