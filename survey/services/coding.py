@@ -4,7 +4,7 @@
 
 Coding is analysis, not a change to answers: allowed in every state of the survey (also after it
 closed), the raw answers stay as given. Audit entries name categories and count texts, never quote an
-answer text (answers are the respondents' words).
+answer text (answers are the respondents' words); their before/after keys are German (the log shows them).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def add_category(survey: Survey, question: Question, label: str) -> CodingCatego
     db.session.add(found)
     db.session.flush()
     audit.record(survey.kommune_id, "coding.category", f"Kategorie „{label}“ zu „{question.prompt}“ angelegt",
-                 obj=found, survey_id=survey.id, after={"label": label})
+                 obj=found, survey_id=survey.id, after={"Name": label})
     return found
 
 
@@ -184,7 +184,7 @@ def rename_category(survey: Survey, question: Question, found: CodingCategory, l
     found.label = label
     db.session.flush()
     audit.record(survey.kommune_id, "coding.category", f"Kategorie „{old}“ zu „{question.prompt}“ in „{label}“ "
-                 "umbenannt", obj=found, survey_id=survey.id, before={"label": old}, after={"label": label})
+                 "umbenannt", obj=found, survey_id=survey.id, before={"Name": old}, after={"Name": label})
 
 
 def delete_category(survey: Survey, question: Question, found: CodingCategory) -> int:
@@ -194,7 +194,7 @@ def delete_category(survey: Survey, question: Question, found: CodingCategory) -
     audit.record(survey.kommune_id, "coding.category",
                  f"Kategorie „{found.label}“ zu „{question.prompt}“ gelöscht "
                  f"({fmt.counted(texts, 'Text', 'Texte')} wieder nicht zugeordnet)",
-                 obj=found, survey_id=survey.id, before={"label": found.label, "texts": texts})
+                 obj=found, survey_id=survey.id, before={"Name": found.label, "Texte": texts})
     db.session.execute(sa.delete(CodingAssignment).where(CodingAssignment.category_id == found.id))
     db.session.execute(sa.delete(CodingRejection).where(CodingRejection.category_id == found.id))
     db.session.delete(found)
@@ -236,7 +236,7 @@ def assign(survey: Survey, question: Question, texts: Sequence[str], target: Cod
         description = (f"{what} zu „{question.prompt}“ der Kategorie „{target.label}“ zugeordnet" if target
                        else f"Zuordnung von {what} zu „{question.prompt}“ aufgehoben")
         audit.record(survey.kommune_id, "coding.assigned", description, obj=target, survey_id=survey.id,
-                     after={"category": target.label if target else None, "texts": changed})
+                     after={"Kategorie": target.label if target else None, "Texte": changed})
     return changed
 
 
@@ -245,7 +245,7 @@ def accept(survey: Survey, question: Question, text: str, target: CodingCategory
     if _assign(survey, question.key, [coding_mod.normalise(text)], target):
         audit.record(survey.kommune_id, "coding.suggestion",
                      f"Vorschlag angenommen: 1 Text zu „{question.prompt}“ der Kategorie „{target.label}“ zugeordnet",
-                     obj=target, survey_id=survey.id, after={"category": target.label, "accepted": True})
+                     obj=target, survey_id=survey.id, after={"Kategorie": target.label, "Entscheidung": "angenommen"})
 
 
 def reject(survey: Survey, question: Question, text: str, target: CodingCategory) -> None:
@@ -261,4 +261,4 @@ def reject(survey: Survey, question: Question, text: str, target: CodingCategory
     db.session.flush()
     audit.record(survey.kommune_id, "coding.suggestion",
                  f"Vorschlag abgelehnt: 1 Text zu „{question.prompt}“ nicht in Kategorie „{target.label}“",
-                 obj=target, survey_id=survey.id, after={"category": target.label, "accepted": False})
+                 obj=target, survey_id=survey.id, after={"Kategorie": target.label, "Entscheidung": "abgelehnt"})
