@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from questionnaires.kinds import KINDS, NUMBER, parse_number
 
+from .form_messages import GermanForm
 from .services.surveys import options_from_lines, own_kinds
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(GermanForm):
     title = StringField("Titel der Befragung",
                         validators=[DataRequired("Bitte geben Sie einen Titel ein."), Length(max=300)])
     introduction = TextAreaField("Einleitung für die Antwortenden (wer fragt, warum, wofür)", validators=[Optional()])
@@ -59,7 +59,7 @@ class NewSurveyForm(SurveyForm):
         return ok
 
 
-class OwnQuestionForm(FlaskForm):
+class OwnQuestionForm(GermanForm):
     """A planner's own question of one of the simple kinds."""
 
     kind = SelectField("Art der Frage", choices=lambda: [SelectChoice(k, KINDS[k].label) for k in own_kinds()])
@@ -113,7 +113,7 @@ class OwnQuestionForm(FlaskForm):
         return ok
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(GermanForm):
     """A wording correction of an open survey's question (labels from `option-<code>`/`item-<code>`);
     what counts as a correction is checked by `services.corrections`, which names each problem."""
 
@@ -123,7 +123,7 @@ class CorrectionForm(FlaskForm):
                        render_kw={"placeholder": "z. B. Tippfehler korrigiert: „viele“ statt „vile“"})
 
 
-class RewordForm(FlaskForm):
+class RewordForm(GermanForm):
     """The wording of one question for this survey (option labels are read from `option-<code>` fields)."""
 
     prompt = TextAreaField("Fragetext",

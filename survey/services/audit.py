@@ -55,6 +55,7 @@ ACTIONS: dict[str, str] = {
     "survey.created": "Umfrage angelegt",
     "survey.built": "Fragebogen bearbeitet",
     "survey.corrected": "Frage nach dem Start sprachlich korrigiert",
+    "survey.options": "Antworten einer Frage angepasst",
     "survey.settings": "Einstellungen der Umfrage geändert",
     "survey.opened": "Umfrage gestartet",
     "survey.closed": "Umfrage beendet",

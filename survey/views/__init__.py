@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         audit_log,
         auth,
         behalf,
+        builder_options,
         coding,
         errors,
         health,
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(builder_options.bp)
     app.register_blueprint(coding.bp)
     errors.register(app)
     from . import edit_conflicts
