@@ -56,6 +56,12 @@ NOT_EDITS = {
     "/surveys/new": "creates a survey",
     "/surveys/<int:survey_id>/copy": "creates a copy",
     "/surveys/<int:survey_id>/probelauf": "sends test invitations (Probelauf)",
+    "/surveys/<int:survey_id>/kodieren/<key>/kategorie": "adds a coding category",
+    "/surveys/<int:survey_id>/kodieren/<key>/kategorie/<int:category_id>/umbenennen":
+        "renames one short category name (the log keeps both names; a rename to a taken name is refused)",
+    "/surveys/<int:survey_id>/kodieren/<key>/kategorie/<int:category_id>/loeschen": "deletes a coding category",
+    "/surveys/<int:survey_id>/kodieren/<key>/zuordnen": "assigns ticked texts to a category (a choice, no text)",
+    "/surveys/<int:survey_id>/kodieren/<key>/vorschlag": "accepts or rejects a coding suggestion",
     "/surveys/<int:survey_id>/kontaktdaten-loeschen": "deletes contact data (retention, after a confirmation page)",
     "/actors/<int:actor_id>/kontakt-bestaetigen": "confirms a register contact (no text)",
     "/surveys/<int:survey_id>/items": "adds a question",

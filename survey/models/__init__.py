@@ -4,6 +4,7 @@ from .actor import Actor, ActorContact
 from .audit import AuditEntry
 from .base import utc_now
 from .bounce import BounceOutcome, BounceReport
+from .coding import CodingAssignment, CodingCategory, CodingRejection
 from .delegation import Delegation
 from .invitation import Invitation, InvitationStatus
 from .job import Job, JobState, WorkerBeat
@@ -23,6 +24,9 @@ __all__ = [  # one name per line, so parallel changes merge
     "AuditEntry",
     "BounceOutcome",
     "BounceReport",
+    "CodingAssignment",
+    "CodingCategory",
+    "CodingRejection",
     "Delegation",
     "District",
     "Invitation",

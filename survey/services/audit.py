@@ -78,6 +78,9 @@ ACTIONS: dict[str, str] = {
     "subject.request": "Auskunft/Löschung zu einer Person",
     "test_run.started": "Probelauf gestartet",
     "test_run.discarded": "Probelauf verworfen",
+    "coding.category": "Kategorie der Freitext-Kodierung geändert",
+    "coding.assigned": "Freitexte Kategorien zugeordnet",
+    "coding.suggestion": "Kodiervorschlag angenommen oder abgelehnt",
 }
 
 

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         behalf,
         builder_bulk,
         builder_options,
+        coding,
         errors,
         health,
         invitations,
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(builder_options.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(partners.respondent_bp)
+    app.register_blueprint(coding.bp)
     errors.register(app)
     from . import edit_conflicts
 

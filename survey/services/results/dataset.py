@@ -25,7 +25,7 @@ from questionnaires.model import Option, Question
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
-from .. import corrections, partner_matching, pseudonyms
+from .. import coding, corrections, partner_matching, pseudonyms
 from .. import responses as response_service
 from .filters import Filters
 
@@ -267,6 +267,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         invitations=invitations,
         title=f"{TEST_MARK} {survey.title}" if tests else survey.title,
         corrections=corrections.dataset_corrections(survey),
+        codings=coding.codings_of(survey),
     )
     if not contacts:
         dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
