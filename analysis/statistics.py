@@ -18,16 +18,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires.kinds import KINDS, OTHER, District, kind_of
-from questionnaires.model import Option, Question
+from questionnaires.model import LOCAL_PREFIX, Option, Question
 
 from . import keys
+from .coding import Coding
 from .dataset import Dataset
 
 OTHER_LABEL = "Sonstiges"
-# Answer options that are not a position on the scale; kept out of the diverging Likert bars.
+# Answer options that are not a position on the scale ("Weiß ich nicht", "Kann ich nicht beurteilen" …),
+# by their catalogue code: kept out of the diverging Likert bars and out of mean and median. The one rule.
 NON_SUBSTANTIVE = frozenset(
     {"weiss_nicht", "keine_angabe", "kann_nicht_beurteilen", "nicht_beurteilbar", "nicht_zutreffend", "entfaellt"}
 )
+
+
+def on_scale(option: Option) -> bool:
+    """Is the option a position of its rating scale? Not the ones off the scale (`NON_SUBSTANTIVE`),
+    nor options a survey added (`lokal_…`, e.g. its own "Weiß nicht"): the positions and their numbers
+    stay those of the catalogue, so means compare across waves and Kommunen."""
+    return option.code not in NON_SUBSTANTIVE and not option.code.startswith(LOCAL_PREFIX)
+
+
+def scale_values(scale: Iterable[Option]) -> dict[str, int]:
+    """The numeric mapping of a rating scale: its positions (`on_scale`) numbered 1, 2, … in
+    catalogue order (an option hidden in a survey keeps its number)."""
+    return {o.code: n for n, o in enumerate((o for o in scale if on_scale(o)), start=1)}
+
+
+def scale_mapping(scale: Iterable[Option]) -> str:
+    """The mapping in words: "1 = Trifft gar nicht zu … 5 = Trifft voll zu" (and what is left out)."""
+    options = list(scale)
+    positions = [o for o in options if on_scale(o)]
+    if not positions:
+        return ""
+    ends = f"1 = {positions[0].label} … {len(positions)} = {positions[-1].label}"
+    if len(positions) <= 2:
+        ends = ", ".join(f"{n} = {o.label}" for n, o in enumerate(positions, start=1))
+    off = [f"„{o.label}“" for o in options if not on_scale(o)]
+    return ends + (f"; ohne {' und '.join(off)}" if off else "")
 
 
 @dataclass(frozen=True)
@@ -79,11 +107,19 @@ class LikertDistribution:
     counts: tuple[tuple[int | None, ...], ...]  # [row][scale option]
     row_n: tuple[int, ...]
     suppressed: bool = False
+    # per row, on the numeric mapping of `scale_values` (answers off the scale excluded); None: no answer
+    means: tuple[float | None, ...] = ()
+    medians: tuple[float | None, ...] = ()
+
+    @property
+    def mapping(self) -> str:
+        """The numeric mapping behind `means` and `medians`, in words."""
+        return scale_mapping(self.scale)
 
     @property
     def substantive(self) -> tuple[int, ...]:
-        """Indices of the scale options that are positions on the scale."""
-        return tuple(i for i, o in enumerate(self.scale) if o.code not in NON_SUBSTANTIVE)
+        """Indices of the scale options that are positions on the scale (`on_scale`)."""
+        return tuple(i for i, o in enumerate(self.scale) if on_scale(o))
 
 
 @dataclass(frozen=True)
@@ -122,7 +158,8 @@ def frequencies(dataset: Dataset, question: Question) -> Frequencies:
     counter: Counter[str] = Counter()
     for value in answers:
         counter.update(value if multiple else [value])
-    options = list(question.options)
+    # An option hidden in this survey (`Question.hidden`) was not offered: no row unless an answer has it.
+    options = [o for o in question.options if o.code not in question.hidden or counter[o.code]]
     if kind.districts and not options:
         options = list(dataset.district_options)
     if question.other or OTHER in counter:
@@ -177,10 +214,16 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         answers = [{question.key: v} for v in dataset.values(question.key)]
     counts = []
     row_n = []
+    means: list[float | None] = []
+    medians: list[float | None] = []
+    numbers = scale_values(question.options)
     for row in rows:
         counter = Counter(answer[row.code] for answer in answers if answer.get(row.code))
         counts.append(tuple(counter[option.code] for option in question.options))
         row_n.append(sum(counter[option.code] for option in question.options))
+        positions = [numbers[code] for code, count in counter.items() if code in numbers for _ in range(count)]
+        means.append(pystats.fmean(positions) if positions else None)
+        medians.append(float(pystats.median(positions)) if positions else None)
     return LikertDistribution(
         question=question,
         n=len(answers),
@@ -188,6 +231,8 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         scale=question.options,
         counts=tuple(counts),
         row_n=tuple(row_n),
+        means=tuple(means),
+        medians=tuple(medians),
     )
 
 
@@ -227,6 +272,20 @@ def entry_frequencies(dataset: Dataset, question: Question) -> Frequencies:
     return Frequencies(question, n, len(dataset.responses) - n, rows, multiple=True)
 
 
+def coded_frequencies(dataset: Dataset, question: Question, coding: Coding) -> Frequencies:
+    """Respondents per category of a coded free-text question, "nicht zugeordnet" last (texts not
+    assigned yet). A list answer may fall into several categories (counted once in each)."""
+    answers = dataset.values(question.key)
+    counter: Counter[str] = Counter()
+    multiple = False
+    for value in answers:
+        multiple = multiple or not isinstance(value, str)
+        counter.update(coding.codes_of(value))
+    n = len(answers)
+    return Frequencies(question, n, len(dataset.responses) - n, tuple(_rows(coding.options, counter, n)),
+                       multiple=multiple)
+
+
 DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind=District.name,
                              prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
 
@@ -259,7 +318,11 @@ SUMMARIES: dict[str, Callable[[Dataset, Question], Summary]] = {
 
 
 def summarise(dataset: Dataset, question: Question) -> Summary | None:
-    """The summary the question's kind names; None for kinds without one (info)."""
+    """The summary the question's kind names (a coded free-text question: its categories); None for
+    kinds without one (info)."""
+    coding = dataset.coding(question.key)
+    if coding is not None:
+        return coded_frequencies(dataset, question, coding)
     kind = KINDS.get(question.kind)
     summary = SUMMARIES.get(kind.summary) if kind else None
     return summary(dataset, question) if summary else None
@@ -277,7 +340,8 @@ def as_table(summary: Summary) -> tuple[list[str], list[list[Any]]]:
             ["1. Quartil", s.q1], ["3. Quartil", s.q3], ["Maximum", s.maximum],
         ]
     if isinstance(summary, LikertDistribution):
-        header = ["Aussage"] + [o.label for o in summary.scale] + ["n"]
-        return header, [[row.label, *counts, n] for row, counts, n in
-                        zip(summary.rows, summary.counts, summary.row_n, strict=True)]
+        header = ["Aussage"] + [o.label for o in summary.scale] + ["n", "Mittelwert", "Median"]
+        return header, [[row.label, *counts, n, mean, median] for row, counts, n, mean, median in
+                        zip(summary.rows, summary.counts, summary.row_n, summary.means, summary.medians,
+                            strict=True)]
     return ["Antwort"], [[text] for text in summary.texts]

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import KINDS, OTHER
-from .model import CATALOGUE_ATTRIBUTES, Catalogue, Condition, Module, Option, Question, SurveyTemplate
+from .model import CATALOGUE_ATTRIBUTES, LOCAL_PREFIX, Catalogue, Condition, Module, Option, Question, SurveyTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
 LISTS_FILE = "lists.toml"
+SYNONYMS_FILE = "synonyms.toml"  # everyday words for list options, read by questionnaires/synonyms.py
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 QUESTION_FIELDS = CATALOGUE_ATTRIBUTES  # the attributes a question may have in a file (from `model.Question`)
 
@@ -79,6 +80,9 @@ class _Reader:
             code = str(entry["code"])
             if code == OTHER:
                 self.problem(file, key, f"{what}: der Code {OTHER!r} ist für „Sonstiges“ reserviert (other = true)")
+            if code.startswith(LOCAL_PREFIX):  # so an option a survey adds never meets a catalogue code
+                self.problem(file, key, f"{what}: Codes, die mit {LOCAL_PREFIX!r} beginnen, sind für Antworten "
+                                        "reserviert, die eine Befragung ergänzt")
             options.append(Option(code=code, label=str(entry["label"])))
         return tuple(options)
 
@@ -230,7 +234,7 @@ def load_catalogue(directory: Path | str = DATA_DIR) -> Catalogue:
     modules: list[Module] = []
     files: dict[str, str] = {}  # module key → file name
     for path in sorted(directory.glob("*.toml")):
-        if path.name == LISTS_FILE:
+        if path.name in (LISTS_FILE, SYNONYMS_FILE):
             continue
         module = _load_module(path, reader)
         if module and module.key in files:

@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
+# Codes of the options a survey adds to a catalogue question start with this; the loader refuses it in
+# catalogue files, so an added option never collides with a catalogue code (of any version).
+LOCAL_PREFIX = "lokal_"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -58,6 +62,10 @@ class Question:
     max_entries: int | None = _attribute(None, codebook=9)  # list, group
     condition: Condition | None = _attribute(None)
     fields: tuple[Question, ...] = _attribute(())  # group entries / per-partner attributes
+    # Options adapted for one survey (`survey/services/option_adaptation.py`): codes still known (old
+    # answers, exports) but no longer offered, and codes the survey added (`lokal_…`, never a catalogue code).
+    hidden: tuple[str, ...] = _attribute((), catalogue=False)
+    added: tuple[str, ...] = _attribute((), catalogue=False)
 
     def option_label(self, code: str) -> str:
         """The label of option `code`, or the code itself when it is unknown."""
@@ -69,6 +77,15 @@ class Question:
     @property
     def option_codes(self) -> tuple[str, ...]:
         return tuple(option.code for option in self.options)
+
+    @property
+    def offered(self) -> tuple[Option, ...]:
+        """The options respondents are offered: all but the hidden ones."""
+        return tuple(option for option in self.options if option.code not in self.hidden)
+
+    @property
+    def offered_codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.offered)
 
 
 QUESTION_ATTRIBUTES: tuple[Field[Any], ...] = fields(Question)
@@ -112,6 +129,15 @@ class SurveyTemplate:
     confidential: bool = False
 
 
+# Words nearly every prompt contains; a search by any word leaves them out (`Catalogue.search_scored`).
+SEARCH_FILLERS = frozenset({
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "einen", "eines", "und", "oder", "in", "im",
+    "an", "am", "auf", "aus", "bei", "mit", "von", "vom", "zu", "zum", "zur", "für", "ist", "sind", "wird",
+    "werden", "es", "sie", "ihr", "ihre", "ihren", "ihrer", "ihrem", "ihnen", "wie", "was", "wer", "wo", "welche",
+    "welcher", "welchen", "welches", "sich", "bitte", "nicht", "ja", "nein"
+})
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All modules, with a look-up of every question by key."""
@@ -133,8 +159,20 @@ class Catalogue:
         return next((m for m in self.modules if m.key == key), None)
 
     def search(self, words: str) -> list[Question]:
-        """Questions whose prompt, help, key or options contain every one of `words`."""
-        terms = [w.casefold() for w in words.split() if w]
+        """Questions whose prompt, help, key, section or options contain any of `words`, those
+        matching the most words first (all words before some), then in catalogue order."""
+        return [question for question, _matched in self.search_scored(words)]
+
+    @staticmethod
+    def search_terms(words: str) -> list[str]:
+        """The distinct words a search looks for. Filler words ("die", "Ihre", "wie" …:
+        `SEARCH_FILLERS`) count only when nothing else was typed: almost every question has them."""
+        typed = [t for t in dict.fromkeys(w.casefold().strip(".,;:!?\"'„“") for w in words.split()) if t]
+        return [t for t in typed if t not in SEARCH_FILLERS] or typed
+
+    def search_scored(self, words: str) -> list[tuple[Question, int]]:
+        """`search` with the number of distinct words (`search_terms`) each question matched."""
+        terms = self.search_terms(words)
         found = []
         for module in self.modules:
             for question in module.questions:
@@ -142,6 +180,8 @@ class Catalogue:
                     [question.prompt, question.help, question.key, question.section]
                     + [o.label for o in question.options]
                 ).casefold()
-                if all(term in text for term in terms):
-                    found.append(question)
+                matched = sum(1 for term in terms if term in text)
+                if matched:
+                    found.append((question, matched))
+        found.sort(key=lambda item: -item[1])  # stable: catalogue order within the same count
         return found

@@ -89,7 +89,7 @@ def test_export_lists_the_contacts_and_reimporting_it_changes_nothing(app, plann
     assert preview.status_code == 200 and "Unverändert" in text_of(preview)
     changed = body.decode("utf-8-sig").replace(";Leitung;", ";Geschäftsführung;")
     rows_json = json.dumps(list(csv.reader(io.StringIO(changed), delimiter=";")))
-    assert planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"}).status_code == 302
+    assert planner_client.post("/actors/import", data={"rows": rows_json, "action": "apply"}).status_code == 302
     with app.app_context():
         actor = db.session.get(Actor, actor_id)
         assert actor.contact_role == "Geschäftsführung" and [c.name for c in actor.contacts] == ["Mia Vertretung"]
@@ -106,7 +106,8 @@ def test_merging_duplicates_keeps_every_contact_person(app, planner, planner_cli
         other.contacts.append(ActorContact(name="Kai Kasse", email="kasse@fz-nord.example"))
         db.session.commit()
         other_id = other.id
-    planner_client.post("/actors/duplicates", data={"keep": actor_id, "member": [actor_id, other_id]})
+    planner_client.post("/actors/duplicates",
+                        data={"keep": actor_id, "member": [actor_id, other_id], "bestaetigt": "1"})
     with app.app_context():
         actor = db.session.get(Actor, actor_id)
         assert actor.email == "leitung@fz-nord.example"

@@ -47,14 +47,18 @@ def test_import_preview_shows_new_update_rejected_and_writes_nothing_until_confi
     preview = _upload(planner_client, _csv(CSV_ROWS, ";", "cp1252"), "akteure.csv")
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "1 neu" in text and "1 aktualisieren" in text and "2 abgelehnt" in text
+    assert "1 neu" in text and "1 aktualisiert" in text and "2 abgelehnt" in text
     assert "Der Name fehlt." in text and "Sektor „Zirkus“ ist unbekannt." in text
     assert "Stadtteil „Weststadt“ ist unbekannt." in text and "Endung der Domain" in text
     assert "Familienzentrum Regenbogen" in text  # Windows-1252 umlauts decoded
     with app.app_context():
         assert db.session.query(Actor).count() == 1
     rows_json = text.split('name="rows" value="', 1)[1].split('"', 1)[0].replace("&#34;", '"').replace("&amp;", "&")
-    done = planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"})
+    confirm = planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"})
+    assert "Import bestätigen" in confirm.get_data(as_text=True)  # the update is shown before it is written
+    with app.app_context():
+        assert db.session.query(Actor).count() == 1
+    done = planner_client.post("/actors/import", data={"rows": rows_json, "action": "apply"})
     assert done.status_code == 302
     with app.app_context():
         actors = {a.name: a for a in db.session.scalars(sa.select(Actor))}
@@ -121,7 +125,12 @@ def test_duplicates_are_found_and_merged_keeping_invitations(app, planner, plann
         ids = (a.id, b.id, c.id)
     page = planner_client.get("/actors/duplicates").get_data(as_text=True)
     assert "Gruppe 1" in page and "Gruppe 2" not in page and "Caritas" not in page
-    assert planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids)}).status_code == 302
+    confirm = planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids)})
+    assert confirm.status_code == 200 and "Zusammenführen bestätigen" in confirm.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Actor).count() == 4  # nothing merged before the confirmation
+    assert planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids),
+                                                            "bestaetigt": "1"}).status_code == 302
     with app.app_context():
         assert db.session.query(Actor).count() == 2
         kept = db.session.get(Actor, ids[0])

@@ -1,7 +1,7 @@
 """lifecycle: surveys close themselves at the deadline (per survey), and can be archived
 
 Revision ID: c5d6e7f8a9b0
-Revises: f3c4d5e6f7a8
+Revises: c3d4e5f6a7b8
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5d6e7f8a9b0'
-down_revision = 'f3c4d5e6f7a8'
+down_revision = 'c3d4e5f6a7b8'
 branch_labels = None
 depends_on = None
 

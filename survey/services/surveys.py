@@ -44,6 +44,14 @@ def own_kinds() -> list[str]:
     return [name for name, kind in KINDS.items() if kind.own]
 
 
+def page_label(number: int, title: str) -> str:
+    """How a page is named in the builder: "Seite 2: Schwerpunkt", but "Seite 1" for an untitled page
+    or one still titled "Seite 1" (never "Seite 1: Seite 1")."""
+    title = (title or "").strip()
+    plain = f"Seite {number}"
+    return plain if not title or title.casefold() == plain.casefold() else f"{plain}: {title}"
+
+
 class SurveyError(ValueError):
     """A rule was broken; the message is German and meant for the planner."""
 
@@ -311,10 +319,11 @@ def delete_page(survey: Survey, page: SurveyPage) -> None:
 
 
 def _wording(definition: dict) -> dict:
+    added = set(definition.get("added") or ())  # options this survey added are not catalogue wording
     return {
         "prompt": definition.get("prompt", ""),
         "help": definition.get("help", ""),
-        "options": [dict(o) for o in definition.get("options", [])],
+        "options": [dict(o) for o in definition.get("options", []) if o["code"] not in added],
         "items": [dict(o) for o in definition.get("items", [])],
     }
 
@@ -370,7 +379,9 @@ def reset_wording(survey: Survey, item: SurveyItem) -> None:
     definition = copy.deepcopy(item.definition)
     original = definition.pop("original", None)
     if original:
+        added = set(definition.get("added") or ())
         definition.update(original)
+        definition["options"] += [o for o in item.definition.get("options", []) if o["code"] in added]
     item.definition = definition
     item.prompt = definition["prompt"]
     item.modified = False

@@ -46,6 +46,7 @@ from questionnaires.serialize import question_from_dict, question_to_dict
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Response, Survey, SurveyItem, User
 from . import invitations as invitation_service
+from . import option_adaptation
 from .surveys import SurveyError, copy_survey
 
 META = "_welle/"
@@ -197,7 +198,9 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
         if item.catalogue_version is None or newest is None or newest.version <= item.catalogue_version:
             continue
         old = question_from_dict(item.definition)
-        old = dataclasses.replace(old, prompt=item.prompt)
+        # Options the survey added are carried into the new version (`option_adaptation.carried`).
+        old = dataclasses.replace(old, prompt=item.prompt,
+                                  options=tuple(o for o in old.options if o.code not in old.added))
         updates.append(QuestionUpdate(item, newest, differences(old, newest)))
     return updates
 
@@ -283,7 +286,7 @@ def create_follow_up(source: Survey, creator: User | None, catalogue: Catalogue,
         if update is None or item.key not in chosen:
             continue
         newest = update.question
-        item.definition = question_to_dict(newest)
+        item.definition = option_adaptation.carried(item.definition, question_to_dict(newest))
         item.catalogue_version = newest.version
         item.kind = newest.kind
         item.prompt = newest.prompt

@@ -4,18 +4,22 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (  # noqa: F401 -- audit_log adds its routes to the admin and planner blueprints
+    from . import (  # noqa: F401 -- audit_log and builder_bulk add their routes to the admin and planner blueprints
         actors,
         admin,
         audit_log,
         auth,
         behalf,
+        builder_bulk,
+        builder_options,
+        coding,
         errors,
         health,
         invitations,
         lifecycle,
         mailbox,
         paper,
+        partners,
         planner,
         public,
         respond,
@@ -42,6 +46,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(builder_options.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(partners.respondent_bp)
+    app.register_blueprint(coding.bp)
     app.register_blueprint(lifecycle.bp)
     errors.register(app)
     from . import edit_conflicts
