@@ -45,7 +45,8 @@ def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
 
 def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
     """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
-    missing = set(CODEBOOK_COLUMNS) - {CORRECTIONS_COLUMN} - set(rows[0] if rows else CODEBOOK_COLUMNS)
+    # "condition" came later: codebooks from before it are still read
+    missing = set(CODEBOOK_COLUMNS) - {CORRECTIONS_COLUMN, "condition"} - set(rows[0] if rows else CODEBOOK_COLUMNS)
     if missing:
         raise ValueError(f"kein Codebuch dieses Werkzeugs: Spalten fehlen ({', '.join(sorted(missing))})")
     heads: dict[str, dict[str, str]] = {}

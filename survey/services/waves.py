@@ -283,7 +283,10 @@ def create_follow_up(source: Survey, creator: User | None, catalogue: Catalogue,
         if update is None or item.key not in chosen:
             continue
         newest = update.question
-        item.definition = question_to_dict(newest)
+        definition = question_to_dict(newest)
+        if item.definition.get("condition_set"):  # a condition set in the builder stays (services/conditions)
+            definition.update(condition=item.definition.get("condition"), condition_set=True)
+        item.definition = definition
         item.catalogue_version = newest.version
         item.kind = newest.kind
         item.prompt = newest.prompt

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         audit_log,
         auth,
         behalf,
+        builder_conditions,
         errors,
         health,
         invitations,
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(start.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(planner.bp)
+    app.register_blueprint(builder_conditions.bp)
     app.register_blueprint(paper.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(actors.bp)
