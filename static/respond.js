@@ -54,6 +54,7 @@
   }
   if (form) {
     form.addEventListener("change", applyConditions);
+    form.addEventListener("input", applyConditions);  // a number takes effect while it is typed
     applyConditions();
   }
 
