@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from pathlib import Path
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -167,3 +168,24 @@ def planner_client(app, planner):
 def analyst_client(app, planner):
     _id, email = make_user(app, "analyst")
     return login(app.test_client(), email)
+
+
+# Modules that reach the database without the `app` fixture (subprocesses, their own engines).
+_DATABASE_WORDS = ("DATABASE_URL", "PGTEST", "with-postgres", "create_app")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that never touches a database runs in the SQLite pass only: in the PostgreSQL pass
+    (DATABASE_URL set) it would only repeat itself. A test touches the database when it uses the
+    `app` fixture (directly or through another fixture) or its module names the database."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        return
+    sources: dict[str, bool] = {}
+    for item in items:
+        module = str(item.fspath)
+        if module not in sources:
+            text = Path(module).read_text(encoding="utf-8")
+            sources[module] = any(word in text for word in _DATABASE_WORDS)
+        if "app" in item.fixturenames or sources[module]:
+            continue
+        item.add_marker(pytest.mark.skip(reason="no database: runs in the SQLite pass of CI"))
