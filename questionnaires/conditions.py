@@ -122,6 +122,11 @@ def describe(condition: Condition, question: Callable[[str], Question | None]) -
     return "Nur wenn " + f" {condition.combinator} ".join(parts)
 
 
+def offered_codes(question: Question) -> frozenset[str]:
+    """The answer codes a clause on `question` may name: its options, and "Sonstiges" if offered."""
+    return frozenset(question.option_codes) | ({OTHER} if question.other else frozenset())
+
+
 def condition_refs(question: Question) -> list[tuple[str, tuple[str, ...]]]:
     """(question key, option codes) of each clause of `question`'s condition that names options:
     what a follow-up wave must still offer for the condition to mean the same."""
@@ -132,4 +137,4 @@ def condition_refs(question: Question) -> list[tuple[str, tuple[str, ...]]]:
 
 
 __all__ = ["ANSWERED", "AT_LEAST", "AT_MOST", "CONTAINS", "EQUALS", "IS", "ONE_OF", "clause_met",
-           "condition_met", "condition_refs", "describe", "holds", "operators_for", "visible"]
+           "condition_met", "condition_refs", "describe", "holds", "offered_codes", "operators_for", "visible"]

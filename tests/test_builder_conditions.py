@@ -246,3 +246,37 @@ def test_copies_and_follow_up_waves_carry_the_condition(app, planner, planner_cl
             question = item.to_question()
             assert question.condition == Condition((Clause("netzwerk.lebensphasen", CONTAINS, ("kita",)),))
             assert condition_refs(question) == [("netzwerk.lebensphasen", ("kita",))]
+
+
+def test_a_condition_naming_an_answer_no_longer_offered_is_flagged_before_opening(app, planner, planner_client):
+    survey_id, items = _draft(app, planner)
+    _page(planner_client, survey_id, items["netzwerk.fokus"], combinator="und",
+          **{"q-0": "netzwerk.wirkungskreis", "op-0": "ist", "v-0": "kreis", "action": "save"})
+    with app.app_context():  # the answer goes, as when a newer version or an adaptation drops it
+        scope = db.session.get(SurveyItem, items["netzwerk.wirkungskreis"])
+        scope.definition = {**scope.definition,
+                            "options": [o for o in scope.definition["options"] if o["code"] != "kreis"]}
+        db.session.commit()
+    builder = planner_client.get(f"/surveys/{survey_id}").get_data(as_text=True)
+    assert "nennt bei „Auf welchen Wirkungskreis bezieht sich das Netzwerk?“ „kreis“" in builder
+    assert "Bevor Sie die Befragung öffnen" in builder
+    with app.app_context():
+        assert surveys.condition_problems(db.session.get(Survey, survey_id))
+
+
+def test_the_follow_up_page_says_which_condition_a_newer_version_breaks(app, planner, planner_client):
+    survey_id, items = _draft(app, planner)
+    with app.app_context():  # this survey's copy is an older version that still had "Mond"
+        scope = db.session.get(SurveyItem, items["netzwerk.wirkungskreis"])
+        scope.definition = {**scope.definition, "options": [*scope.definition["options"],
+                                                            {"code": "mond", "label": "Mond"}]}
+        scope.catalogue_version = 0
+        db.session.commit()
+    _page(planner_client, survey_id, items["netzwerk.fokus"], combinator="und",
+          **{"q-0": "netzwerk.wirkungskreis", "op-0": "eine_von", "v-0": ["mond", "kreis"], "action": "save"})
+    with app.app_context():
+        surveys.open_survey(db.session.get(Survey, survey_id))
+        db.session.commit()
+    page = planner_client.get(f"/waves/{survey_id}/folgebefragung").get_data(as_text=True)
+    assert ("Bedingung von „Gibt es einen Fokus des Netzwerks? Bitte beschreiben Sie ihn kurz.“ nennt „Mond“, das die "
+            "neue Fassung nicht mehr hat") in page

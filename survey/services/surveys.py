@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from questionnaires import formatting as fmt
-from questionnaires.conditions import describe
+from questionnaires.conditions import condition_refs, describe, offered_codes
 from questionnaires.kinds import KINDS, NUMBER
 from questionnaires.model import Catalogue, Condition, Option, Question, SurveyTemplate
 from questionnaires.serialize import condition_from_plain, condition_questions, question_to_dict
@@ -521,19 +521,30 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
 
 
 def condition_problems(survey: Survey) -> list[str]:
-    """Conditions that cannot work as arranged: a question they depend on is missing or comes later."""
+    """Conditions that cannot work as arranged: a question they depend on is missing or comes later,
+    or an answer they name is not (or no longer) offered by it."""
     order = {item.key: n for n, item in enumerate(ordered_items(survey))}
-    prompts = {item.key: item.prompt for item in survey.items}
+    by_key = {item.key: item for item in survey.items}
     problems = []
     for item in ordered_items(survey):
-        for target in condition_questions(item.definition.get("condition")):
+        condition = condition_from_plain(item.definition.get("condition"))
+        for target in condition.questions if condition else ():
             if target not in order:
                 problems.append(f"„{item.prompt}“ wird nur abhängig von einer Frage gezeigt, die nicht in der "
                                 "Befragung ist; so würde sie nie angezeigt. Fügen Sie die Frage hinzu oder ändern "
                                 "Sie die Bedingung.")
             elif order[target] > order[item.key]:
-                problems.append(f"„{item.prompt}“ hängt von der Antwort auf „{prompts[target]}“ ab und muss danach "
-                                "kommen. Verschieben Sie sie nach unten.")
+                problems.append(f"„{item.prompt}“ hängt von der Antwort auf „{by_key[target].prompt}“ ab und muss "
+                                "danach kommen. Verschieben Sie sie nach unten.")
+        for target, codes in condition_refs(item.to_question()) if condition else ():
+            if target not in by_key:
+                continue
+            question = by_key[target].to_question(survey.district_options())
+            missing = [code for code in codes if code not in offered_codes(question)]
+            if missing:
+                names = ", ".join(f"„{question.option_label(code)}“" for code in missing)
+                problems.append(f"Die Bedingung von „{item.prompt}“ nennt bei „{question.prompt}“ {names}; diese "
+                                "Antwort wird dort nicht (mehr) angeboten. Bitte ändern Sie die Bedingung.")
     return problems
 
 

@@ -39,6 +39,7 @@ from analysis.waves.coverage import (
     is_ended,
 )
 from questionnaires import formatting as fmt
+from questionnaires.conditions import condition_refs, offered_codes
 from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_from_dict, question_to_dict
@@ -198,8 +199,22 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
             continue
         old = question_from_dict(item.definition)
         old = dataclasses.replace(old, prompt=item.prompt)
-        updates.append(QuestionUpdate(item, newest, differences(old, newest)))
+        updates.append(QuestionUpdate(item, newest, differences(old, newest) + _conditions_hit(source, item, newest)))
     return updates
+
+
+def _conditions_hit(source: Survey, item: SurveyItem, newest: Question) -> list[str]:
+    """Conditions of `source` that name an answer of `item` which its newest version no longer has."""
+    lines = []
+    old = question_from_dict(item.definition)
+    for other in source.items:
+        for key, codes in condition_refs(other.to_question()):
+            gone = [code for code in codes if code not in offered_codes(newest)] if key == item.key else []
+            if gone:
+                labels = ", ".join(f"„{old.option_label(code)}“" for code in gone)
+                lines.append(f"Bedingung von „{other.prompt}“ nennt {labels}, das die neue Fassung nicht mehr hat: "
+                             "mit ihr wird die Bedingung ungültig und muss vor dem Öffnen geändert werden.")
+    return lines
 
 
 @dataclass
