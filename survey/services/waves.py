@@ -199,7 +199,10 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
             continue
         old = question_from_dict(item.definition)
         old = dataclasses.replace(old, prompt=item.prompt)
-        updates.append(QuestionUpdate(item, newest, differences(old, newest) + _conditions_hit(source, item, newest)))
+        updates.append(QuestionUpdate(item, newest, differences(old, newest)))
+
+    for update in updates:  # the conditions a newer version would break
+        update.differences += _conditions_hit(source, update.item, update.question)
     return updates
 
 
