@@ -200,7 +200,6 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
         old = question_from_dict(item.definition)
         old = dataclasses.replace(old, prompt=item.prompt)
         updates.append(QuestionUpdate(item, newest, differences(old, newest)))
-
     for update in updates:  # the conditions a newer version would break
         update.differences += _conditions_hit(source, update.item, update.question)
     return updates
@@ -300,15 +299,17 @@ def create_follow_up(source: Survey, creator: User | None, catalogue: Catalogue,
         update = updates.get(item.key)
         if update is None or item.key not in chosen:
             continue
+        # a condition set in the builder stays with the newer version (services/conditions)
+        kept = {name: item.definition.get(name) for name in ("condition", "condition_set")
+                if item.definition.get("condition_set")}
         newest = update.question
-        definition = question_to_dict(newest)
-        if item.definition.get("condition_set"):  # a condition set in the builder stays (services/conditions)
-            definition.update(condition=item.definition.get("condition"), condition_set=True)
-        item.definition = definition
+        item.definition = question_to_dict(newest)
         item.catalogue_version = newest.version
         item.kind = newest.kind
         item.prompt = newest.prompt
         item.modified = False
+        if kept:
+            item.definition = {**item.definition, **kept}
         updated.append(newest.prompt)
     db.session.flush()
     plan = invitation_plan(source)
