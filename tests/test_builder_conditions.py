@@ -280,3 +280,19 @@ def test_the_follow_up_page_says_which_condition_a_newer_version_breaks(app, pla
     page = planner_client.get(f"/waves/{survey_id}/folgebefragung").get_data(as_text=True)
     assert ("Bedingung von „Gibt es einen Fokus des Netzwerks? Bitte beschreiben Sie ihn kurz.“ nennt „Mond“, das die "
             "neue Fassung nicht mehr hat") in page
+
+
+def test_a_follow_up_taking_the_newer_catalogue_version_keeps_the_builder_condition(app, planner, planner_client):
+    survey_id, items = _draft(app, planner)
+    _page(planner_client, survey_id, items["netzwerk.fokus"], combinator="und",
+          **{"q-0": "netzwerk.mitglieder_anzahl", "op-0": "le", "num-0": "7,5", "action": "save"})
+    with app.app_context():
+        survey = db.session.get(Survey, survey_id)
+        db.session.get(SurveyItem, items["netzwerk.fokus"]).catalogue_version = 0  # an older copy
+        surveys.open_survey(survey)
+        follow = wave_service.create_follow_up(survey, None, app.extensions["catalogue"], "Netzwerk 2027",
+                                               update_keys={"netzwerk.fokus"})
+        db.session.commit()
+        assert follow.updated == ["Gibt es einen Fokus des Netzwerks? Bitte beschreiben Sie ihn kurz."]
+        item = next(i for i in follow.survey.items if i.key == "netzwerk.fokus")
+        assert item.to_question().condition == Condition((Clause("netzwerk.mitglieder_anzahl", AT_MOST, (), 7.5),))
