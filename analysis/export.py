@@ -39,7 +39,7 @@ from typing import Any
 from questionnaires import formatting as fmt
 from questionnaires.kinds import RAW, READABLE, VARIANTS, Cell, Column, Group, kind_of
 from questionnaires.model import CODEBOOK_ATTRIBUTES, Option, Question
-from questionnaires.serialize import codebook_cells
+from questionnaires.serialize import codebook_cells, option_origin
 
 from . import keys
 from .csvdialect import stream_rows
@@ -49,10 +49,13 @@ ROSTER_COLUMNS = (keys.PARTNER_ACTOR, keys.PARTNER_NAME)
 # The codebook: a question's key, place and text, an option's code and label, then the question's
 # plain attributes (`CODEBOOK_ATTRIBUTES` of `questionnaires.model`), last the wording corrections
 # made after the survey was opened (on the row of the text corrected; not needed to read a codebook back).
+# Before them, on the option rows of a question whose options the survey adapted, where each option comes
+# from ("Katalog" / "in dieser Befragung ergänzt", "; ausgeblendet": `serialize.option_origin`).
 CORRECTIONS_COLUMN = "Korrekturen nach dem Start"
+ORIGIN_COLUMN = "Herkunft der Antwort"
 CODEBOOK_COLUMNS = [
     "key", "parent", "role", "kind", "prompt", "code", "label", *(f.name for f in CODEBOOK_ATTRIBUTES),
-    CORRECTIONS_COLUMN,
+    ORIGIN_COLUMN, CORRECTIONS_COLUMN,
 ]
 ACTOR_COLUMNS = ["code", "name", "sector", "provider_type", "districts"]
 META_KEYS = {
@@ -203,14 +206,15 @@ def entry_rows(group: Question, responses: Iterable[ResponseRecord], variant: st
 
 def _question_row(question: Question, parent: str, corrected: str = "") -> list[Any]:
     return [question.key, parent, ROLE_QUESTION, question.kind, question.prompt, "", "", *codebook_cells(question),
-            corrected]
+            "", corrected]
 
 
-def _option_rows(key: str, role: str, options: Iterable[Option],
-                 corrected: dict[str, str] | None = None) -> Iterator[list[Any]]:
+def _option_rows(key: str, role: str, options: Iterable[Option], corrected: dict[str, str] | None = None,
+                 question: Question | None = None) -> Iterator[list[Any]]:
     for option in options:
-        yield ([key, "", role, "", "", option.code, option.label] + [""] * (len(CODEBOOK_COLUMNS) - 8)
-               + [(corrected or {}).get(option.code, "")])
+        origin = option_origin(question, option.code) if question is not None else ""
+        yield ([key, "", role, "", "", option.code, option.label] + [""] * (len(CODEBOOK_COLUMNS) - 9)
+               + [origin, (corrected or {}).get(option.code, "")])
 
 
 CORRECTED_PARTS = {"prompt": "Fragetext", "help": "Hinweis", "option": "", "item": ""}
@@ -252,7 +256,8 @@ def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
 
     def one(question: Question, parent: str) -> Iterator[list[Any]]:
         yield _question_row(question, parent, corrected.get((question.key, ROLE_QUESTION, ""), ""))
-        yield from _option_rows(question.key, ROLE_OPTION, question.options, notes(question.key, ROLE_OPTION))
+        yield from _option_rows(question.key, ROLE_OPTION, question.options, notes(question.key, ROLE_OPTION),
+                                question)
         yield from _option_rows(question.key, ROLE_ITEM, question.items, notes(question.key, ROLE_ITEM))
         kind = kind_of(question)
         own = kind.columns(question)
@@ -299,6 +304,8 @@ def merge_questions(question_lists: Iterable[Sequence[Question]]) -> list[Questi
                 items=_merge_options(known.items, question.items),
                 other=known.other or question.other,
                 max_entries=max(known.max_entries or 0, question.max_entries or 0) or None,
+                added=tuple(dict.fromkeys(known.added + question.added)),
+                hidden=question.hidden,  # as the newest wave offers them
             )
     return list(merged.values())
 

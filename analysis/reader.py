@@ -14,7 +14,7 @@ from typing import Any
 
 from questionnaires.kinds import SPLIT, Group, kind_of
 from questionnaires.model import Option, Question
-from questionnaires.serialize import codebook_values
+from questionnaires.serialize import codebook_values, origin_values
 
 from . import keys
 from .csvdialect import Dialect, read_header, read_rows
@@ -23,6 +23,7 @@ from .export import (
     CODEBOOK_COLUMNS,
     CORRECTIONS_COLUMN,
     META_KEYS,
+    ORIGIN_COLUMN,
     ROLE_ITEM,
     ROLE_OPTION,
     ROLE_QUESTION,
@@ -45,23 +46,26 @@ def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
 
 def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
     """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
-    # "condition" came later: codebooks from before it are still read
-    missing = set(CODEBOOK_COLUMNS) - {CORRECTIONS_COLUMN, "condition"} - set(rows[0] if rows else CODEBOOK_COLUMNS)
+    optional = {CORRECTIONS_COLUMN, ORIGIN_COLUMN, "condition"}  # codebooks written before these columns existed
+    missing = set(CODEBOOK_COLUMNS) - optional - set(rows[0] if rows else CODEBOOK_COLUMNS)
     if missing:
         raise ValueError(f"kein Codebuch dieses Werkzeugs: Spalten fehlen ({', '.join(sorted(missing))})")
     heads: dict[str, dict[str, str]] = {}
     options: dict[str, list[Option]] = {}
     items: dict[str, list[Option]] = {}
+    origins: dict[str, dict[str, str]] = {}
     for row in rows:
         if row["role"] == ROLE_QUESTION:
             heads[row["key"]] = row
         elif row["role"] == ROLE_OPTION:
             options.setdefault(row["key"], []).append(Option(row["code"], row["label"]))
+            origins.setdefault(row["key"], {})[row["code"]] = row.get(ORIGIN_COLUMN) or ""
         elif row["role"] == ROLE_ITEM:
             items.setdefault(row["key"], []).append(Option(row["code"], row["label"]))
 
     def build(key: str) -> Question:
         head = heads[key]
+        added, hidden = origin_values(origins.get(key, {}))
         return Question(
             key=key,
             kind=head["kind"],
@@ -69,6 +73,8 @@ def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dic
             options=tuple(options.get(key, ())),
             items=tuple(items.get(key, ())),
             fields=tuple(build(k) for k, h in heads.items() if h["parent"] == key),
+            added=added,
+            hidden=hidden,
             **codebook_values(head),
         )
 

@@ -122,7 +122,8 @@ def frequencies(dataset: Dataset, question: Question) -> Frequencies:
     counter: Counter[str] = Counter()
     for value in answers:
         counter.update(value if multiple else [value])
-    options = list(question.options)
+    # An option hidden in this survey (`Question.hidden`) was not offered: no row unless an answer has it.
+    options = [o for o in question.options if o.code not in question.hidden or counter[o.code]]
     if kind.districts and not options:
         options = list(dataset.district_options)
     if question.other or OTHER in counter:

@@ -123,8 +123,9 @@ def describe(condition: Condition, question: Callable[[str], Question | None]) -
 
 
 def offered_codes(question: Question) -> frozenset[str]:
-    """The answer codes a clause on `question` may name: its options, and "Sonstiges" if offered."""
-    return frozenset(question.option_codes) | ({OTHER} if question.other else frozenset())
+    """The answer codes a clause on `question` may name: the options respondents are offered (not the
+    ones hidden in this survey), and "Sonstiges" if offered."""
+    return frozenset(question.offered_codes) | ({OTHER} if question.other else frozenset())
 
 
 def condition_refs(question: Question) -> list[tuple[str, tuple[str, ...]]]:

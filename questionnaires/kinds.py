@@ -259,6 +259,7 @@ class Kind:
     needs_items = False  # a matrix: one answer per row (`items`)
     multiple = False  # the answer is a list of option codes
     districts = False  # the options are the survey's districts, filled in when it is built
+    adapt_options = False  # a survey may add and hide options of a catalogue question of this kind
     partners = False  # entries name partners from the actor register (actor code, name)
     years = False  # a number that is a year (no decimals, no thousands separator)
     summary = "texts"  # frequencies | likert | numeric | entry_frequencies | texts | entry_count | none
@@ -407,12 +408,12 @@ def _label(question: Question, code: str) -> str:
 
 class SingleChoice(Kind):
     name, label, needs_options, chart, family = "single_choice", "Einfachauswahl", True, "bars", CHOICE
-    summary, own, macro = "frequencies", True, "choices"
+    summary, own, macro, adapt_options = "frequencies", True, "choices", True
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         code = names.first(raw, name)
-        if code and code not in question.option_codes and not (question.other and code == OTHER):
+        if code and code not in question.offered_codes and not (question.other and code == OTHER):
             parsed.errors[question.key] = "Bitte eine der angebotenen Antworten wählen."
             return parsed
         parsed.values[question.key] = code or None
@@ -440,10 +441,10 @@ class SingleChoice(Kind):
         return values
 
     def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
-        return {name: [rng.choice(question.option_codes)]} if question.options else {}
+        return {name: [rng.choice(question.offered_codes)]} if question.offered else {}
 
     def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
-        codes = list(question.option_codes) + ([OTHER] if question.other else [])
+        codes = list(question.offered_codes) + ([OTHER] if question.other else [])
         code = rng.choice(codes) if codes and rng.random() < 0.85 else None
         return {question.key: code, **_demo_other(question, rng, code == OTHER)}
 
@@ -457,23 +458,24 @@ class SingleChoice(Kind):
             return Prefill({}, True)
         if value == OTHER and question.other:
             return Prefill({name: [OTHER], f"{name}/{OTHER}": [extra.get(f"{question.key}/{OTHER}") or ""]}, True)
-        if value not in question.option_codes:
+        if value not in question.offered_codes:  # removed, or hidden in this survey
             return Prefill({}, False)
         return Prefill({name: [value]}, True)
 
 
 class Likert(SingleChoice):
     name, label, chart, summary, own_scale = "likert", "Likert-Skala", "likert", "likert", "zustimmung_5"
+    adapt_options = False  # a scale: an added or hidden point would change what the other points mean
 
 
 class MultipleChoice(Kind):
     name, label, needs_options, chart, family = "multiple_choice", "Mehrfachauswahl", True, "bars", CHOICE
-    summary, multiple, own, macro = "frequencies", True, True, "choices"
+    summary, multiple, own, macro, adapt_options = "frequencies", True, True, "choices", True
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()
         codes = names.values(raw, name)
-        allowed = set(question.option_codes) | ({OTHER} if question.other else set())
+        allowed = set(question.offered_codes) | ({OTHER} if question.other else set())
         unknown = [c for c in codes if c not in allowed]
         if unknown:
             parsed.errors[question.key] = "Bitte nur angebotene Antworten wählen."
@@ -526,7 +528,7 @@ class MultipleChoice(Kind):
         return values
 
     def demo_raw(self, question: Question, name: str, rng: random.Random, demo: DemoSource) -> dict[str, list[str]]:
-        codes = list(question.option_codes)
+        codes = list(question.offered_codes)
         raw = {name: rng.sample(codes, k=min(len(codes), rng.randint(1, 3)))} if codes else {}
         if question.other and rng.random() < 0.15:
             raw[name] = raw.get(name, []) + [OTHER]
@@ -534,7 +536,7 @@ class MultipleChoice(Kind):
         return raw
 
     def demo_answer(self, question: Question, rng: random.Random) -> dict[str, Any]:
-        codes = self._codes(question)
+        codes = [code for code in self._codes(question) if code not in question.hidden]
         if rng.random() < 0.15:
             return {question.key: None} if rng.random() < 0.5 else {question.key: [],
                                                                     **_demo_other(question, rng, False)}
@@ -549,7 +551,7 @@ class MultipleChoice(Kind):
     def to_raw(self, question: Question, value: Any, name: str, extra: Mapping[str, Any]) -> Prefill:
         if self.is_empty(value):
             return Prefill({}, True)
-        allowed = set(question.option_codes) | ({OTHER} if question.other else set())
+        allowed = set(question.offered_codes) | ({OTHER} if question.other else set())
         if any(code not in allowed for code in value):
             return Prefill({}, False)
         raw = {name: list(value)}
@@ -883,6 +885,7 @@ class District(MultipleChoice):
     """Districts of the survey's Kommune; the options are filled in when the survey is built."""
 
     name, label, needs_options, chart, districts, own = "district", "Stadtteil/Sozialraum", False, "bars", True, False
+    adapt_options = False  # the options are the Kommune's districts
 
     def parse(self, question: Question, raw: Raw, name: str) -> Parsed:
         parsed = Parsed()

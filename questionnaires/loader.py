@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import KINDS, OTHER
-from .model import CATALOGUE_ATTRIBUTES, Catalogue, Condition, Module, Option, Question, SurveyTemplate
+from .model import CATALOGUE_ATTRIBUTES, LOCAL_PREFIX, Catalogue, Condition, Module, Option, Question, SurveyTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
 LISTS_FILE = "lists.toml"
@@ -79,6 +79,9 @@ class _Reader:
             code = str(entry["code"])
             if code == OTHER:
                 self.problem(file, key, f"{what}: der Code {OTHER!r} ist für „Sonstiges“ reserviert (other = true)")
+            if code.startswith(LOCAL_PREFIX):  # so an option a survey adds never meets a catalogue code
+                self.problem(file, key, f"{what}: Codes, die mit {LOCAL_PREFIX!r} beginnen, sind für Antworten "
+                                        "reserviert, die eine Befragung ergänzt")
             options.append(Option(code=code, label=str(entry["label"])))
         return tuple(options)
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
+# Codes of the options a survey adds to a catalogue question start with this; the loader refuses it in
+# catalogue files, so an added option never collides with a catalogue code (of any version).
+LOCAL_PREFIX = "lokal_"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -89,6 +93,10 @@ class Question:
     max_entries: int | None = _attribute(None, codebook=9)  # list, group
     condition: Condition | None = _attribute(None, codebook=10)  # text in the codebook (`serialize`)
     fields: tuple[Question, ...] = _attribute(())  # group entries / per-partner attributes
+    # Options adapted for one survey (`survey/services/option_adaptation.py`): codes still known (old
+    # answers, exports) but no longer offered, and codes the survey added (`lokal_…`, never a catalogue code).
+    hidden: tuple[str, ...] = _attribute((), catalogue=False)
+    added: tuple[str, ...] = _attribute((), catalogue=False)
 
     def option_label(self, code: str) -> str:
         """The label of option `code`, or the code itself when it is unknown."""
@@ -100,6 +108,15 @@ class Question:
     @property
     def option_codes(self) -> tuple[str, ...]:
         return tuple(option.code for option in self.options)
+
+    @property
+    def offered(self) -> tuple[Option, ...]:
+        """The options respondents are offered: all but the hidden ones."""
+        return tuple(option for option in self.options if option.code not in self.hidden)
+
+    @property
+    def offered_codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.offered)
 
 
 QUESTION_ATTRIBUTES: tuple[Field[Any], ...] = fields(Question)

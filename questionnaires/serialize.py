@@ -114,6 +114,8 @@ def _to_plain(name: str, value: Any) -> Any:
         return condition_to_plain(value)
     if name == "fields":
         return [question_to_dict(f) for f in value]
+    if name in ("hidden", "added"):
+        return list(value)
     return value
 
 
@@ -124,6 +126,8 @@ def _from_plain(name: str, value: Any) -> Any:
         return condition_from_plain(value)
     if name == "fields":
         return tuple(question_from_dict(f) for f in value)
+    if name in ("hidden", "added"):
+        return tuple(value)
     return value
 
 
@@ -171,3 +175,22 @@ def _codebook_value(attribute: Field[Any], text: str) -> Any:
 def codebook_values(row: Mapping[str, str]) -> dict[str, Any]:
     """The plain attributes read back from a codebook question row (inverse of `codebook_cells`)."""
     return {f.name: _codebook_value(f, row.get(f.name, "")) for f in CODEBOOK_ATTRIBUTES}
+
+
+# The codebook's word for where an adapted question's option comes from (`option_origin`).
+ORIGIN_CATALOGUE, ORIGIN_ADDED, ORIGIN_HIDDEN = "Katalog", "in dieser Befragung ergänzt", "ausgeblendet"
+
+
+def option_origin(question: Question, code: str) -> str:
+    """Where option `code` of an adapted question comes from ("Katalog" / "in dieser Befragung ergänzt"),
+    with "; ausgeblendet" when respondents are not offered it; "" for a question whose options were not adapted."""
+    if not (question.added or question.hidden):
+        return ""
+    text = ORIGIN_ADDED if code in question.added else ORIGIN_CATALOGUE
+    return f"{text}; {ORIGIN_HIDDEN}" if code in question.hidden else text
+
+
+def origin_values(cells: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(`added`, `hidden`) read back from the origin cells of a question's options (code → text)."""
+    return (tuple(c for c, text in cells.items() if ORIGIN_ADDED in text),
+            tuple(c for c, text in cells.items() if ORIGIN_HIDDEN in text))

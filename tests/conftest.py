@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from pathlib import Path
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller

@@ -296,3 +296,30 @@ def test_a_follow_up_taking_the_newer_catalogue_version_keeps_the_builder_condit
         assert follow.updated == ["Gibt es einen Fokus des Netzwerks? Bitte beschreiben Sie ihn kurz."]
         item = next(i for i in follow.survey.items if i.key == "netzwerk.fokus")
         assert item.to_question().condition == Condition((Clause("netzwerk.mitglieder_anzahl", AT_MOST, (), 7.5),))
+
+
+def test_an_answer_a_condition_names_cannot_be_hidden_and_a_hidden_one_cannot_be_chosen(app, planner, planner_client):
+    from survey.services import option_adaptation
+
+    survey_id, items = _draft(app, planner)
+    _page(planner_client, survey_id, items["netzwerk.fokus"], combinator="und",
+          **{"q-0": "netzwerk.mitglieder_anzahl", "op-0": "beantwortet", "q-1": "netzwerk.wirkungskreis",
+             "op-1": "ist", "v-1": "kreis", "action": "save"})
+    with app.app_context():
+        survey = db.session.get(Survey, survey_id)
+        scope = db.session.get(SurveyItem, items["netzwerk.wirkungskreis"])
+        try:
+            option_adaptation.adapt(survey, scope, option_adaptation.Proposal(hidden={"kreis"}))
+        except option_adaptation.AdaptationRefused as refused:
+            assert "muss deshalb angeboten bleiben" in str(refused.problems)
+        else:
+            raise AssertionError("hiding an answer a condition names was accepted")
+        db.session.rollback()
+        option_adaptation.adapt(db.session.get(Survey, survey_id), db.session.get(SurveyItem, scope.id),
+                                option_adaptation.Proposal(hidden={"ueberregional"}))
+        db.session.commit()
+    page = planner_client.get(f"/surveys/{survey_id}/items/{items['netzwerk.fokus']}/bedingung").get_data(as_text=True)
+    assert 'value="kreis"' in page and 'value="ueberregional"' not in page  # hidden: not offered to choose
+    refused = _page(planner_client, survey_id, items["netzwerk.fokus"], combinator="und",
+                    **{"q-0": "netzwerk.wirkungskreis", "op-0": "ist", "v-0": "ueberregional", "action": "save"})
+    assert refused.status_code == 422 and "ausgeblendet" in refused.get_data(as_text=True)

@@ -239,6 +239,8 @@ BROKEN_CASES = [
     ("bad_option_code", "x.toml", "x.frage", "Optionscode 'Sehr gut' ist ungültig (nur a-z, 0-9, _)"),
     ("reserved_other_code", "x.toml", "x.frage",
      "options: der Code 'other' ist für „Sonstiges“ reserviert (other = true)"),
+    ("reserved_local_code", "x.toml", "x.frage",
+     "options: Codes, die mit 'lokal_' beginnen, sind für Antworten reserviert, die eine Befragung ergänzt"),
     ("unknown_list", "x.toml", "x.frage", "options verweist auf die unbekannte Liste 'farben'"),
     ("unknown_attribute", "x.toml", "x.frage", "unbekannte Angaben: optionen"),
     ("wrong_key_prefix", "x.toml", "netzwerk.frage", "key muss mit 'x.' beginnen"),

@@ -112,15 +112,26 @@ class NumericComparison:
 Comparison = FrequencyComparison | NumericComparison
 
 
+def _merged_order(orders: Sequence[Sequence[str]]) -> list[str]:
+    """The options of every wave in the newest wave's order; an option only earlier waves had stands
+    after the option it followed there (an option a wave added in the middle stays in the middle)."""
+    merged = list(orders[-1]) if orders else []
+    for order in reversed(orders[:-1]):
+        for n, code in enumerate(order):
+            if code in merged:
+                continue
+            before = next((c for c in reversed(order[:n]) if c in merged), None)
+            merged.insert(merged.index(before) + 1 if before is not None else 0, code)
+    return merged
+
+
 def _frequency_comparison(key: str, prompt: str, labels: tuple[str, ...], per_wave: Sequence[Frequencies],
                           multiple: bool) -> FrequencyComparison:
-    codes: dict[str, str] = {}
-    for summary in per_wave:
-        for row in summary.rows:
-            codes.setdefault(row.code, row.label)
+    labels_by_code: dict[str, str] = {}
     for summary in per_wave:  # the newest wording of each option
         for row in summary.rows:
-            codes[row.code] = row.label
+            labels_by_code[row.code] = row.label
+    codes = {code: labels_by_code[code] for code in _merged_order([[r.code for r in s.rows] for s in per_wave])}
     rows = []
     for code, label in codes.items():
         cells: list[Count | None] = [next((r for r in s.rows if r.code == code), None) for s in per_wave]
@@ -201,6 +212,35 @@ def compare_question(waves: Sequence[Wave], key: str, *, min_group: int = DEFAUL
         prompt = f"{last.prompt} (Zahl der Einträge)"
         return [NumericComparison(key, prompt, labels, summaries)]
     return []
+
+
+def _quoted(labels: Sequence[str]) -> str:
+    return ", ".join(f"„{label}“" for label in labels)
+
+
+def option_changes(waves: Sequence[Wave], key: str) -> str:
+    """What each wave added to or hid from the options of question `key`, against the wave before
+    (a survey's adaptation: `Question.added`, `Question.hidden`); "" when the offered options stayed."""
+    questions = [w.dataset.question(key) for w in waves]
+    sentences = []
+    for wave, old, new in zip(waves[1:], questions, questions[1:], strict=False):  # consecutive pairs
+        if old is None or new is None or kind_of(new).family != CHOICE:
+            continue
+        before, known = set(old.offered_codes), set(old.option_codes)
+        added = [f"„{o.label}“" + (" (nicht im Katalog)" if o.code in new.added else "")
+                 for o in new.offered if o.code not in known]
+        again = [o.label for o in new.offered if o.code in known and o.code not in before]
+        gone = [o.label for o in old.offered if o.code not in new.offered_codes]
+        parts = []
+        if added:
+            parts.append("ergänzt " + ", ".join(added))
+        if again:
+            parts.append(f"wieder angeboten {_quoted(again)}")
+        if gone:
+            parts.append(f"ausgeblendet {_quoted(gone)} (nicht mehr angeboten, daher ohne Wert)")
+        if parts:
+            sentences.append(f"Antworten in {wave.label}: " + "; ".join(parts) + ".")
+    return " ".join(sentences)
 
 
 def compare_questions(waves: Sequence[Wave], *, min_group: int = DEFAULT_MIN_GROUP,

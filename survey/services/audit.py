@@ -56,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "survey.built": "Fragebogen bearbeitet",
     "survey.condition": "Bedingung einer Frage geändert",
     "survey.corrected": "Frage nach dem Start sprachlich korrigiert",
+    "survey.options": "Antworten einer Frage angepasst",
     "survey.settings": "Einstellungen der Umfrage geändert",
     "survey.opened": "Umfrage gestartet",
     "survey.closed": "Umfrage beendet",

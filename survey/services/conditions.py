@@ -73,8 +73,9 @@ def earlier_questions(survey: Survey, item: SurveyItem) -> list[Question]:
 
 
 def choices(question: Question) -> list[Option]:
-    """The answers a clause on `question` can name: its options and "Sonstiges" if offered."""
-    options = list(question.options)
+    """The answers a clause on `question` can name: the options offered (hidden ones left out) and
+    "Sonstiges" if offered."""
+    options = list(question.offered)
     if question.other and OTHER not in question.option_codes:
         options.append(Option(OTHER, OTHER_LABEL))
     return options
@@ -158,7 +159,8 @@ def check(survey: Survey, item: SurveyItem, combinator: str, rows: list[Row]) ->
         codes = [o.code for o in choices(target)]
         unknown = [v for v in row.values if v not in codes]
         if unknown:
-            result.errors[n] = f"Diese Antwort gibt es bei „{target.prompt}“ nicht (mehr). Bitte wählen Sie neu."
+            result.errors[n] = (f"Diese Antwort gibt es bei „{target.prompt}“ nicht (mehr) oder sie ist in dieser "
+                                "Befragung ausgeblendet. Bitte wählen Sie neu.")
             continue
         values = tuple(v for v in codes if v in row.values)  # in the order of the options, each once
         if row.operator == ONE_OF and not values:

@@ -187,9 +187,9 @@ def _preset(question: Question, actor: Actor) -> list[str] | None:
     """The answer the demo organisation gives about itself (name, sector, provider type, districts)."""
     if question.key == "akteur.name":
         return [actor.name]
-    if question.key == "akteur.sektor" and actor.sector in question.option_codes:
+    if question.key == "akteur.sektor" and actor.sector in question.offered_codes:
         return [actor.sector]
-    if question.key == "akteur.traegerart" and actor.provider_type in question.option_codes:
+    if question.key == "akteur.traegerart" and actor.provider_type in question.offered_codes:
         return [actor.provider_type]
     if KINDS[question.kind].districts and actor.districts:
         return list(actor.districts)

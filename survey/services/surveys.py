@@ -313,10 +313,11 @@ def delete_page(survey: Survey, page: SurveyPage) -> None:
 
 
 def _wording(definition: dict) -> dict:
+    added = set(definition.get("added") or ())  # options this survey added are not catalogue wording
     return {
         "prompt": definition.get("prompt", ""),
         "help": definition.get("help", ""),
-        "options": [dict(o) for o in definition.get("options", [])],
+        "options": [dict(o) for o in definition.get("options", []) if o["code"] not in added],
         "items": [dict(o) for o in definition.get("items", [])],
     }
 
@@ -372,7 +373,9 @@ def reset_wording(survey: Survey, item: SurveyItem) -> None:
     definition = copy.deepcopy(item.definition)
     original = definition.pop("original", None)
     if original:
+        added = set(definition.get("added") or ())
         definition.update(original)
+        definition["options"] += [o for o in item.definition.get("options", []) if o["code"] in added]
     item.definition = definition
     item.prompt = definition["prompt"]
     item.modified = False

@@ -195,7 +195,8 @@ def _question_charts(waves, min_group: int, planner: bool) -> list[WaveChart]:
         if isinstance(item, wave_questions.FrequencyComparison):
             draw = partial(wave_charts.comparison_chart, item, min_group)
         name = "frage-" + item.key.replace("/", "--")
-        found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key}))
+        found.append(WaveChart(name, item.prompt, header, rows, draw, extra={"key": item.key},
+                               note=wave_questions.option_changes(waves, item.key)))
     return found
 
 

@@ -47,6 +47,7 @@ from questionnaires.serialize import question_from_dict, question_to_dict
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, Response, Survey, SurveyItem, User
 from . import invitations as invitation_service
+from . import option_adaptation
 from .surveys import SurveyError, copy_survey
 
 META = "_welle/"
@@ -198,7 +199,9 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
         if item.catalogue_version is None or newest is None or newest.version <= item.catalogue_version:
             continue
         old = question_from_dict(item.definition)
-        old = dataclasses.replace(old, prompt=item.prompt)
+        # Options the survey added are carried into the new version (`option_adaptation.carried`).
+        old = dataclasses.replace(old, prompt=item.prompt,
+                                  options=tuple(o for o in old.options if o.code not in old.added))
         updates.append(QuestionUpdate(item, newest, differences(old, newest)))
     for update in updates:  # the conditions a newer version would break
         update.differences += _conditions_hit(source, update.item, update.question)
@@ -303,7 +306,7 @@ def create_follow_up(source: Survey, creator: User | None, catalogue: Catalogue,
         kept = {name: item.definition.get(name) for name in ("condition", "condition_set")
                 if item.definition.get("condition_set")}
         newest = update.question
-        item.definition = question_to_dict(newest)
+        item.definition = option_adaptation.carried(item.definition, question_to_dict(newest))
         item.catalogue_version = newest.version
         item.kind = newest.kind
         item.prompt = newest.prompt

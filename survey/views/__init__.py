@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         behalf,
         builder_conditions,
+        builder_options,
         errors,
         health,
         invitations,
@@ -43,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
+    app.register_blueprint(builder_options.bp)
     errors.register(app)
     from . import edit_conflicts
 

@@ -132,7 +132,8 @@ def page(context):
 # run side by side; this split keeps them about equally long). Walks marked `both_databases`
 # run in both: the first day of a Kommune, from an empty install.
 POSTGRES_PASS = {"test_results_layout.py", "test_input_kept.py", "test_report_download.py", "test_accounts_pages.py",
-                 "test_analyst_downloads_walk.py", "test_retention_pages.py", "test_mail_rendering.py"}
+                 "test_analyst_downloads_walk.py", "test_retention_pages.py", "test_mail_rendering.py",
+                 "test_option_adaptation.py"}
 
 
 def pytest_collection_modifyitems(config, items):
