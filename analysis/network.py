@@ -12,7 +12,13 @@ Metric decisions (stated once, here):
   betweenness, density, the cross-sector share and the sector matrix use ties, so a pair that
   names each other counts once.
 * Density = ties / (n·(n−1)/2) over all nodes. Partners that did not answer cannot name anyone,
-  so density is a lower bound.
+  so density is a lower bound. Directed density = nominations / (n·(n−1)) (each ordered pair).
+* Density inside vs. across sectors (`SectorDensities`): the ties (or nominations) whose two ends
+  share a sector, over the pairs that could be tied inside sectors (Σ nₛ·(nₛ−1)/2), and the ties
+  between two different sectors over the pairs across sectors (Σₛ<ₜ nₛ·nₜ); directed: ordered pairs.
+  Nodes without a known sector take part in neither. With many sectors most possible pairs lie
+  across sectors, so the *share* of ties across sectors is high even in a network that is much
+  denser inside its sectors: compare densities, not shares.
 * Reciprocity = share of nominations answered by a nomination back (`networkx.reciprocity`);
   `reciprocity_respondents` counts only nominations between two respondents, the only pairs that
   could be mutual.
@@ -26,12 +32,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
 import networkx as nx
 
+from questionnaires import formatting as fmt
 from questionnaires.model import Option
 
 from . import keys
@@ -162,6 +170,8 @@ class NetworkMetrics:
     betweenness_top: tuple[Centrality, ...]
     cross_sector_ties: int
     known_sector_ties: int
+    directed_density: float = 0.0
+    sectors: SectorDensities | None = None
 
     @property
     def cross_sector_share(self) -> float | None:
@@ -211,7 +221,89 @@ def metrics(graph: nx.DiGraph[str], top_n: int = TOP_N) -> NetworkMetrics:
         betweenness_top=_top(ties, _betweenness(ties) if n > 2 else {}, top_n),
         cross_sector_ties=cross,
         known_sector_ties=len(known),
+        directed_density=nx.density(graph) if n > 1 else 0.0,
+        sectors=sector_densities(graph),
     )
+
+
+@dataclass(frozen=True)
+class SectorDensities:
+    """Ties and nominations inside one sector, across two sectors, or touching a node of unknown
+    sector (these three partition all of them), with the pairs that could be tied inside and across."""
+
+    inside_ties: int
+    across_ties: int
+    unknown_ties: int
+    inside_nominations: int
+    across_nominations: int
+    unknown_nominations: int
+    inside_pairs: int  # unordered pairs of two nodes of the same known sector
+    across_pairs: int  # unordered pairs of two nodes of different known sectors
+
+    @staticmethod
+    def _ratio(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def inside(self) -> float | None:
+        """Undirected density inside sectors."""
+        return self._ratio(self.inside_ties, self.inside_pairs)
+
+    @property
+    def across(self) -> float | None:
+        """Undirected density across sectors."""
+        return self._ratio(self.across_ties, self.across_pairs)
+
+    @property
+    def inside_directed(self) -> float | None:
+        return self._ratio(self.inside_nominations, 2 * self.inside_pairs)
+
+    @property
+    def across_directed(self) -> float | None:
+        return self._ratio(self.across_nominations, 2 * self.across_pairs)
+
+    def sentence(self) -> str:
+        """Which is denser, inside the sectors or across them, in one German sentence ("" when
+        either cannot be computed: one sector only, or no sector known)."""
+        inside, across = self.inside, self.across
+        if inside is None or across is None:
+            return ""
+        shown = round(100 * inside, 1), round(100 * across, 1)
+        figures = (f"{_pct(inside)} der möglichen Paare innerhalb eines Handlungsfelds kooperieren, "
+                   f"{_pct(across)} der Paare aus verschiedenen Handlungsfeldern")
+        directed = ""
+        if self.inside_directed is not None and self.across_directed is not None:
+            directed = (f" (gerichtet: {_pct(self.inside_directed)} gegenüber {_pct(self.across_directed)} "
+                        "der möglichen Nennungen)")
+        if shown[0] > shown[1]:
+            head = "Innerhalb der Handlungsfelder ist das Netzwerk dichter als zwischen ihnen"
+        elif shown[0] < shown[1]:
+            head = "Zwischen den Handlungsfeldern ist das Netzwerk dichter als innerhalb"
+        else:
+            head = "Innerhalb der Handlungsfelder und zwischen ihnen ist das Netzwerk gleich dicht"
+        return f"{head}: {figures}{directed}."
+
+
+def _pct(share: float) -> str:
+    return fmt.percent(100 * share, 1)
+
+
+def sector_densities(graph: nx.DiGraph[str]) -> SectorDensities:
+    """Density inside sectors vs. across sectors, undirected (ties) and directed (nominations)."""
+    sizes = Counter(data.get("sector", "") for _node, data in graph.nodes(data=True))
+    sizes.pop("", None)
+    known = sum(sizes.values())
+    inside_pairs = sum(k * (k - 1) // 2 for k in sizes.values())
+    across_pairs = known * (known - 1) // 2 - inside_pairs
+
+    def where(u: str, v: str) -> str:
+        a, b = graph.nodes[u].get("sector", ""), graph.nodes[v].get("sector", "")
+        return "unknown" if not a or not b else "inside" if a == b else "across"
+
+    ties = Counter(where(u, v) for u, v in undirected(graph).edges)
+    nominations = Counter(where(u, v) for u, v in graph.edges)
+    return SectorDensities(ties["inside"], ties["across"], ties["unknown"], nominations["inside"],
+                           nominations["across"], nominations["unknown"], inside_pairs, across_pairs)
 
 
 @dataclass(frozen=True)
@@ -221,6 +313,7 @@ class SectorMatrix:
     sectors: tuple[Option, ...]
     counts: tuple[tuple[int, ...], ...]
     ties: int
+    densities: SectorDensities | None = None
 
     @property
     def cross_share(self) -> float | None:
@@ -247,7 +340,8 @@ def sector_matrix(graph: nx.DiGraph[str], dataset: Dataset) -> SectorMatrix:
         counts[a][b] += 1
         if a != b:
             counts[b][a] += 1
-    return SectorMatrix(tuple(sectors), tuple(tuple(row) for row in counts), ties.number_of_edges())
+    return SectorMatrix(tuple(sectors), tuple(tuple(row) for row in counts), ties.number_of_edges(),
+                        sector_densities(graph))
 
 
 def edge_rows(graph: nx.DiGraph[str]) -> Iterator[list[Any]]:

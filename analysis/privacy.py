@@ -96,7 +96,12 @@ def suppress(summary: Shown | None, min_group: int = DEFAULT_MIN_GROUP, planner:
                 rows_shown.append(tuple(None for _ in row))
             else:
                 rows_shown.append(tuple(suppress_counts(row, min_group, additive=True)))
-        return replace(summary, counts=tuple(rows_shown))
+        # mean and median with the shown counts would give the hidden ones away: hidden with them
+        # (zip strict=False: a distribution built by hand without means has none to hide)
+        hidden = [any(c is None for c in row) for row in rows_shown]
+        return replace(summary, counts=tuple(rows_shown),
+                       means=tuple(None if h else m for h, m in zip(hidden, summary.means, strict=False)),
+                       medians=tuple(None if h else m for h, m in zip(hidden, summary.medians, strict=False)))
     return summary
 
 
@@ -108,7 +113,8 @@ def _blank(summary: Shown) -> Shown:
         return replace(summary, mean=None, median=None, minimum=None, maximum=None, q1=None, q3=None, values=(),
                        suppressed=False)
     if isinstance(summary, LikertDistribution):
-        return replace(summary, counts=tuple(tuple(None for _ in row) for row in summary.counts))
+        return replace(summary, counts=tuple(tuple(None for _ in row) for row in summary.counts),
+                       means=tuple(None for _ in summary.means), medians=tuple(None for _ in summary.medians))
     return summary
 
 

@@ -297,7 +297,7 @@ def numbers_in_words(table: tables.Table, limit: int = ALT_ROWS) -> str:
         label, *cells = [text for text, _column in row]
         if len(header) > 3:  # a matrix: name the column of each number
             cells = [f"{h} {c}" for h, c in zip(header[1:], cells, strict=True) if c not in ("", "0")]
-        parts.append(f"{label}: {', '.join(c for c in cells if c) or '–'}")
+        parts.append(fmt.labelled(label, ", ".join(c for c in cells if c) or "–"))
     if not parts:
         return ""
     more = f" … und {fmt.number(len(table.rows) - limit)} weitere." if len(table.rows) > limit else ""

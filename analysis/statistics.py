@@ -18,16 +18,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires.kinds import KINDS, OTHER, District, kind_of
-from questionnaires.model import Option, Question
+from questionnaires.model import LOCAL_PREFIX, Option, Question
 
 from . import keys
 from .dataset import Dataset
 
 OTHER_LABEL = "Sonstiges"
-# Answer options that are not a position on the scale; kept out of the diverging Likert bars.
+# Answer options that are not a position on the scale ("Weiß ich nicht", "Kann ich nicht beurteilen" …),
+# by their catalogue code: kept out of the diverging Likert bars and out of mean and median. The one rule.
 NON_SUBSTANTIVE = frozenset(
     {"weiss_nicht", "keine_angabe", "kann_nicht_beurteilen", "nicht_beurteilbar", "nicht_zutreffend", "entfaellt"}
 )
+
+
+def on_scale(option: Option) -> bool:
+    """Is the option a position of its rating scale? Not the ones off the scale (`NON_SUBSTANTIVE`),
+    nor options a survey added (`lokal_…`, e.g. its own "Weiß nicht"): the positions and their numbers
+    stay those of the catalogue, so means compare across waves and Kommunen."""
+    return option.code not in NON_SUBSTANTIVE and not option.code.startswith(LOCAL_PREFIX)
+
+
+def scale_values(scale: Iterable[Option]) -> dict[str, int]:
+    """The numeric mapping of a rating scale: its positions (`on_scale`) numbered 1, 2, … in
+    catalogue order (an option hidden in a survey keeps its number)."""
+    return {o.code: n for n, o in enumerate((o for o in scale if on_scale(o)), start=1)}
+
+
+def scale_mapping(scale: Iterable[Option]) -> str:
+    """The mapping in words: "1 = Trifft gar nicht zu … 5 = Trifft voll zu" (and what is left out)."""
+    options = list(scale)
+    positions = [o for o in options if on_scale(o)]
+    if not positions:
+        return ""
+    ends = f"1 = {positions[0].label} … {len(positions)} = {positions[-1].label}"
+    if len(positions) <= 2:
+        ends = ", ".join(f"{n} = {o.label}" for n, o in enumerate(positions, start=1))
+    off = [f"„{o.label}“" for o in options if not on_scale(o)]
+    return ends + (f"; ohne {' und '.join(off)}" if off else "")
 
 
 @dataclass(frozen=True)
@@ -79,11 +106,19 @@ class LikertDistribution:
     counts: tuple[tuple[int | None, ...], ...]  # [row][scale option]
     row_n: tuple[int, ...]
     suppressed: bool = False
+    # per row, on the numeric mapping of `scale_values` (answers off the scale excluded); None: no answer
+    means: tuple[float | None, ...] = ()
+    medians: tuple[float | None, ...] = ()
+
+    @property
+    def mapping(self) -> str:
+        """The numeric mapping behind `means` and `medians`, in words."""
+        return scale_mapping(self.scale)
 
     @property
     def substantive(self) -> tuple[int, ...]:
-        """Indices of the scale options that are positions on the scale."""
-        return tuple(i for i, o in enumerate(self.scale) if o.code not in NON_SUBSTANTIVE)
+        """Indices of the scale options that are positions on the scale (`on_scale`)."""
+        return tuple(i for i, o in enumerate(self.scale) if on_scale(o))
 
 
 @dataclass(frozen=True)
@@ -178,10 +213,16 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         answers = [{question.key: v} for v in dataset.values(question.key)]
     counts = []
     row_n = []
+    means: list[float | None] = []
+    medians: list[float | None] = []
+    numbers = scale_values(question.options)
     for row in rows:
         counter = Counter(answer[row.code] for answer in answers if answer.get(row.code))
         counts.append(tuple(counter[option.code] for option in question.options))
         row_n.append(sum(counter[option.code] for option in question.options))
+        positions = [numbers[code] for code, count in counter.items() if code in numbers for _ in range(count)]
+        means.append(pystats.fmean(positions) if positions else None)
+        medians.append(float(pystats.median(positions)) if positions else None)
     return LikertDistribution(
         question=question,
         n=len(answers),
@@ -189,6 +230,8 @@ def likert_distribution(dataset: Dataset, question: Question) -> LikertDistribut
         scale=question.options,
         counts=tuple(counts),
         row_n=tuple(row_n),
+        means=tuple(means),
+        medians=tuple(medians),
     )
 
 
@@ -278,7 +321,8 @@ def as_table(summary: Summary) -> tuple[list[str], list[list[Any]]]:
             ["1. Quartil", s.q1], ["3. Quartil", s.q3], ["Maximum", s.maximum],
         ]
     if isinstance(summary, LikertDistribution):
-        header = ["Aussage"] + [o.label for o in summary.scale] + ["n"]
-        return header, [[row.label, *counts, n] for row, counts, n in
-                        zip(summary.rows, summary.counts, summary.row_n, strict=True)]
+        header = ["Aussage"] + [o.label for o in summary.scale] + ["n", "Mittelwert", "Median"]
+        return header, [[row.label, *counts, n, mean, median] for row, counts, n, mean, median in
+                        zip(summary.rows, summary.counts, summary.row_n, summary.means, summary.medians,
+                            strict=True)]
     return ["Antwort"], [[text] for text in summary.texts]

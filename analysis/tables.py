@@ -18,6 +18,7 @@ Nothing here knows Flask or the database.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -239,7 +240,7 @@ def suppression_note(audience: Audience) -> str:
             if audience.suppressing else "")
 
 
-def _mark(counts: Sequence[int | None], audience: Audience) -> list[Any]:
+def _mark(counts: Sequence[float | None], audience: Audience) -> list[Any]:
     return [SUPPRESSED if c is None and audience.suppressing else c for c in counts]
 
 
@@ -298,10 +299,7 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
         )
         return Table(key, title, (Column("Kennzahl"), Column("Wert", kind, 1)), rows, section=section, chart=key)
     if isinstance(shown, LikertDistribution):
-        columns = (Column("Aussage"), *(Column(o.label, Type.COUNT) for o in shown.scale), Column("n", Type.COUNT))
-        rows = tuple((row.label, *_mark(counts, audience), n)
-                     for row, counts, n in zip(shown.rows, shown.counts, shown.row_n, strict=True))
-        return Table(key, title, columns, rows, section=section, chart=key)
+        return likert_table(key, title, shown, audience, section)
     if isinstance(shown, Texts):
         if not texts_visible(shown.n, audience):
             return withheld_table(key, title, texts_message(audience), section, key)
@@ -310,6 +308,20 @@ def summary_table(key: str, summary: Summary, audience: Audience, section: str =
         return Table(key, title, (ANSWER, COUNT), rows, section=section, chart=key,
                      note="Gleichlautende Antworten sind zusammengefasst.")
     raise TypeError(f"no table for {type(summary).__name__}")
+
+
+def likert_table(key: str, title: str, shown: LikertDistribution, audience: Audience, section: str) -> Table:
+    """Counts per scale option, n, and mean and median on the scale's numeric mapping (stated in the
+    note; answers off the scale such as "Weiß ich nicht" left out) per row."""
+    columns = (Column("Aussage"), *(Column(o.label, Type.COUNT) for o in shown.scale), Column("n", Type.COUNT),
+               Column("Mittelwert", Type.NUMBER, 1), Column("Median", Type.NUMBER, 1))
+    means = shown.means or (None,) * len(shown.rows)
+    medians = shown.medians or (None,) * len(shown.rows)
+    rows = tuple((row.label, *_mark(counts, audience), n, *_mark([mean, median], audience))
+                 for row, counts, n, mean, median in zip(shown.rows, shown.counts, shown.row_n, means, medians,
+                                                         strict=True))
+    note = f"Mittelwert und Median: {shown.mapping}." if shown.mapping else ""
+    return Table(key, title, columns, tuple(rows), note=note, section=section, chart=key)
 
 
 # -- response rates ----------------------------------------------------------------------------------
@@ -500,28 +512,69 @@ def _share(value: float | None, decimals: int = 1) -> Value:
     return Value(100 * value if value is not None else None, Type.PERCENT, decimals)
 
 
+EXPLAIN = Column("Was die Zahl misst")
+
+
 def network_metrics_table(m: network_mod.NetworkMetrics) -> Table:
-    rows = (
-        ("Akteure", m.actors), ("davon geantwortet", m.respondents), ("Nennungen (gerichtet)", m.nominations),
-        ("Kooperationen (Paare)", m.ties), ("Dichte (%)", _share(m.density, 1)),
-        ("Gegenseitigkeit der Nennungen (%)", _share(m.reciprocity, 0)),
-        ("Gegenseitigkeit unter Antwortenden (%)", _share(m.reciprocity_respondents, 0)),
-        ("Zusammenhängende Teilnetze", m.components), ("Isolierte Akteure", len(m.isolates)),
-        ("Anteil der Kooperationen über Handlungsfelder hinweg (%)", _share(m.cross_sector_share, 0)),
-    )
-    return Table("netzwerk", "Kennzahlen des Kooperationsnetzwerks", (Column("Kennzahl"), Column("Wert", Type.COUNT)),
-                 rows, section="netzwerke", chart="netzwerk", sheet=sheet_title("netzwerk"),
-                 note="Eine Kooperation ist ein Paar von Einrichtungen, von denen mindestens eine die andere nennt. "
-                      "Die Dichte ist eine Untergrenze: Wer nicht geantwortet hat, konnte niemanden nennen.")
+    """The key figures of the network, each with a one-line definition; the note says whether the
+    network is denser inside the sectors or across them."""
+    d = m.sectors
+    rows: list[tuple[Any, ...]] = [
+        ("Akteure", m.actors, "Einrichtungen im Netz: aus dem Verzeichnis, Antwortende und genannte Partner."),
+        ("davon geantwortet", m.respondents, "Einrichtungen, die den Fragebogen abgeschickt haben."),
+        ("Nennungen (gerichtet)", m.nominations, "Wie oft eine Einrichtung eine andere als Partner genannt hat."),
+        ("Kooperationen (Paare)", m.ties, "Paare von Einrichtungen, von denen mindestens eine die andere nennt."),
+        ("Dichte (%)", _share(m.density, 1), "Anteil aller möglichen Paare, die kooperieren."),
+        ("Gerichtete Dichte (%)", _share(m.directed_density, 1),
+         "Anteil aller möglichen Nennungen (A nennt B), die vorkommen."),
+    ]
+    if d is not None:
+        rows += [
+            ("Dichte innerhalb der Handlungsfelder (%)", _share(d.inside, 1),
+             "Kooperationen im selben Handlungsfeld, gemessen an den dort möglichen Paaren."),
+            ("Dichte zwischen Handlungsfeldern (%)", _share(d.across, 1),
+             "Kooperationen über Handlungsfelder hinweg, gemessen an den dort möglichen Paaren."),
+            ("Gerichtete Dichte innerhalb der Handlungsfelder (%)", _share(d.inside_directed, 1),
+             "Nennungen im selben Handlungsfeld, gemessen an den dort möglichen Nennungen."),
+            ("Gerichtete Dichte zwischen Handlungsfeldern (%)", _share(d.across_directed, 1),
+             "Nennungen über Handlungsfelder hinweg, gemessen an den dort möglichen Nennungen."),
+        ]
+    rows += [
+        ("Gegenseitigkeit der Nennungen (%)", _share(m.reciprocity, 0), "Anteil der Nennungen, die erwidert werden."),
+        ("Gegenseitigkeit unter Antwortenden (%)", _share(m.reciprocity_respondents, 0),
+         "Ebenso, nur Nennungen zwischen zwei Antwortenden (nur sie konnten einander nennen)."),
+        ("Zusammenhängende Teilnetze", m.components,
+         "Gruppen von Einrichtungen, die untereinander, aber nicht mit den übrigen verbunden sind."),
+        ("Isolierte Akteure", len(m.isolates), "Einrichtungen ohne jede Kooperation."),
+        ("Anteil der Kooperationen über Handlungsfelder hinweg (%)", _share(m.cross_sector_share, 0),
+         "Anteil der Kooperationen (beide Handlungsfelder bekannt), die zwei verschiedene Handlungsfelder "
+         "verbinden; hoch schon, weil die meisten möglichen Paare über Handlungsfelder hinweg liegen – die "
+         "Dichten vergleichen."),
+    ]
+    note = ("Eine Kooperation ist ein Paar von Einrichtungen, von denen mindestens eine die andere nennt. "
+            "Die Dichten sind Untergrenzen: Wer nicht geantwortet hat, konnte niemanden nennen.")
+    sentence = d.sentence() if d is not None else ""
+    return Table("netzwerk", "Kennzahlen des Kooperationsnetzwerks",
+                 (Column("Kennzahl"), Column("Wert", Type.COUNT), EXPLAIN), tuple(rows), section="netzwerke",
+                 chart="netzwerk", sheet=sheet_title("netzwerk"), note=f"{sentence} {note}".strip())
+
+
+def significant_decimals(value: float | None, digits: int = 2) -> int:
+    """The decimals that show `value` with `digits` significant digits (0.1234 → 2, 0.01234 → 3)."""
+    if not value:
+        return 0
+    return max(0, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def broker_table(dataset: Dataset, m: network_mod.NetworkMetrics) -> Table:
-    rows = tuple((c.name, dataset.sector_label(c.sector), c.value) for c in m.betweenness_top)
+    """The bridge actors, their betweenness with two significant digits (so close values stay apart)."""
+    rows = tuple((c.name, dataset.sector_label(c.sector), Value(c.value, Type.NUMBER, significant_decimals(c.value)))
+                 for c in m.betweenness_top)
     columns = (Column("Einrichtung"), Column("Handlungsfeld"), Column("Wert (0–1)", Type.NUMBER, 3))
     return Table("brueckenakteure", "Brückenakteure", columns, rows, section="netzwerke",
                  sheet=sheet_title("brueckenakteure"),
-                 note="Einrichtungen, über die viele kürzeste Wege im Netzwerk laufen (Betweenness-Zentralität, 0 bis "
-                      "1).")
+                 note="Betweenness-Zentralität: der Anteil der kürzesten Wege zwischen zwei anderen Einrichtungen, "
+                      "die über diese Einrichtung laufen (0 = keiner, 1 = alle); zwei signifikante Stellen.")
 
 
 def sector_matrix_table(matrix: network_mod.SectorMatrix) -> Table:
@@ -530,8 +583,8 @@ def sector_matrix_table(matrix: network_mod.SectorMatrix) -> Table:
     rows = tuple((label, *counts) for label, counts in zip(labels, matrix.counts, strict=True))
     return Table("netzwerk-handlungsfelder", "Kooperationen zwischen Handlungsfeldern", columns, rows,
                  section="netzwerke", chart="netzwerk-handlungsfelder", sheet=sheet_title("netzwerk-handlungsfelder"),
-                 note="Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines "
-                      "Handlungsfelds.",
+                 note=("Anzahl der Kooperationen (Paare); die Diagonale zählt Kooperationen innerhalb eines "
+                       "Handlungsfelds. " + (matrix.densities.sentence() if matrix.densities else "")).strip(),
                  in_chart=True)
 
 

@@ -46,6 +46,21 @@ def counted(value: int, one: str, many: str) -> str:
     return f"{number(value)} {one if value == 1 else many}"
 
 
+def labelled(label: str, value: str) -> str:
+    """A label with its value: "Absprachen werden verbindlich eingehalten.", "Teils, teils" →
+    "Absprachen werden verbindlich eingehalten: Teils, teils" (never ".:"); a question keeps its mark
+    ("Wie oft? – Monatlich"); an abbreviation keeps its dot ("Kita Sonne e. V.: 3")."""
+    label = label.rstrip()
+    if label.endswith(("?", "!")):
+        return f"{label} {DASH} {value}"
+    if label.endswith(":"):
+        return f"{label} {value}"
+    last = label.rsplit(maxsplit=1)[-1] if label else ""
+    if last.endswith(".") and len(last) > 4 and "." not in last[:-1]:
+        label = label[:-1]  # a sentence's full stop, not an abbreviation
+    return f"{label}: {value}"
+
+
 def plain(value: float | int | None, decimals: int | None = None) -> str:
     """A number without thousands separators (years, codes): 2007 → "2007", 2007.5 → "2007,5"."""
     if value is None:

@@ -821,7 +821,8 @@ class Matrix(Kind):
         if self.is_empty(value):
             return "–"
         return "; ".join(
-            f"{item.label}: {question.option_label(value[item.code])}" for item in question.items if item.code in value
+            fmt.labelled(item.label, question.option_label(value[item.code]))
+            for item in question.items if item.code in value
         )
 
 

@@ -17,6 +17,7 @@ from .model import CATALOGUE_ATTRIBUTES, LOCAL_PREFIX, Catalogue, Condition, Mod
 
 DATA_DIR = Path(__file__).parent / "data"
 LISTS_FILE = "lists.toml"
+SYNONYMS_FILE = "synonyms.toml"  # everyday words for list options, read by questionnaires/synonyms.py
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 QUESTION_FIELDS = CATALOGUE_ATTRIBUTES  # the attributes a question may have in a file (from `model.Question`)
 
@@ -234,7 +235,7 @@ def load_catalogue(directory: Path | str = DATA_DIR) -> Catalogue:
     modules: list[Module] = []
     files: dict[str, str] = {}  # module key → file name
     for path in sorted(directory.glob("*.toml")):
-        if path.name == LISTS_FILE:
+        if path.name in (LISTS_FILE, SYNONYMS_FILE):
             continue
         module = _load_module(path, reader)
         if module and module.key in files:

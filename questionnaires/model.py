@@ -160,6 +160,15 @@ class SurveyTemplate:
     confidential: bool = False
 
 
+# Words nearly every prompt contains; a search by any word leaves them out (`Catalogue.search_scored`).
+SEARCH_FILLERS = frozenset({
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "einen", "eines", "und", "oder", "in", "im",
+    "an", "am", "auf", "aus", "bei", "mit", "von", "vom", "zu", "zum", "zur", "für", "ist", "sind", "wird",
+    "werden", "es", "sie", "ihr", "ihre", "ihren", "ihrer", "ihrem", "ihnen", "wie", "was", "wer", "wo", "welche",
+    "welcher", "welchen", "welches", "sich", "bitte", "nicht", "ja", "nein"
+})
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """All modules, with a look-up of every question by key."""
@@ -181,8 +190,20 @@ class Catalogue:
         return next((m for m in self.modules if m.key == key), None)
 
     def search(self, words: str) -> list[Question]:
-        """Questions whose prompt, help, key or options contain every one of `words`."""
-        terms = [w.casefold() for w in words.split() if w]
+        """Questions whose prompt, help, key, section or options contain any of `words`, those
+        matching the most words first (all words before some), then in catalogue order."""
+        return [question for question, _matched in self.search_scored(words)]
+
+    @staticmethod
+    def search_terms(words: str) -> list[str]:
+        """The distinct words a search looks for. Filler words ("die", "Ihre", "wie" …:
+        `SEARCH_FILLERS`) count only when nothing else was typed: almost every question has them."""
+        typed = [t for t in dict.fromkeys(w.casefold().strip(".,;:!?\"'„“") for w in words.split()) if t]
+        return [t for t in typed if t not in SEARCH_FILLERS] or typed
+
+    def search_scored(self, words: str) -> list[tuple[Question, int]]:
+        """`search` with the number of distinct words (`search_terms`) each question matched."""
+        terms = self.search_terms(words)
         found = []
         for module in self.modules:
             for question in module.questions:
@@ -190,6 +211,8 @@ class Catalogue:
                     [question.prompt, question.help, question.key, question.section]
                     + [o.label for o in question.options]
                 ).casefold()
-                if all(term in text for term in terms):
-                    found.append(question)
+                matched = sum(1 for term in terms if term in text)
+                if matched:
+                    found.append((question, matched))
+        found.sort(key=lambda item: -item[1])  # stable: catalogue order within the same count
         return found

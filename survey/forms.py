@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from questionnaires.kinds import KINDS, NUMBER, parse_number
 
-from .services.surveys import options_from_lines, own_kinds
+from .form_messages import GermanForm
+from .services.surveys import options_from_lines, own_kinds, page_label
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(GermanForm):
     title = StringField("Titel der Befragung",
                         validators=[DataRequired("Bitte geben Sie einen Titel ein."), Length(max=300)])
     introduction = TextAreaField("Einleitung für die Antwortenden (wer fragt, warum, wofür)", validators=[Optional()])
@@ -59,7 +59,7 @@ class NewSurveyForm(SurveyForm):
         return ok
 
 
-class OwnQuestionForm(FlaskForm):
+class OwnQuestionForm(GermanForm):
     """A planner's own question of one of the simple kinds."""
 
     kind = SelectField("Art der Frage", choices=lambda: [SelectChoice(k, KINDS[k].label) for k in own_kinds()])
@@ -77,7 +77,20 @@ class OwnQuestionForm(FlaskForm):
     page = SelectField("Auf Seite", coerce=int, validate_choice=True)
 
     def set_pages(self, pages) -> None:
-        self.page.choices = [SelectChoice(page.id, f"Seite {n}: {page.title}") for n, page in enumerate(pages, start=1)]
+        self.page.choices = [SelectChoice(page.id, page_label(n, page.title)) for n, page in enumerate(pages, start=1)]
+
+    @staticmethod
+    def kind_groups() -> dict[str, str]:
+        """Which own kinds each group of fields belongs to (space-separated names, asked of the
+        registry): the form shows a group only for its kinds (`static/builder.js`)."""
+        kinds = {name: KINDS[name] for name in own_kinds()}
+        groups = {
+            "options": [n for n, k in kinds.items() if k.needs_options and not k.own_scale],
+            "scale": [n for n, k in kinds.items() if k.own_scale],
+            "bounds": [n for n, k in kinds.items() if k.family == NUMBER],
+            "integer": [n for n, k in kinds.items() if k.family == NUMBER and not k.years],
+        }
+        return {group: " ".join(names) for group, names in groups.items()}
 
     def bound(self, field) -> float | int | None:
         text = (field.data or "").strip()
@@ -113,7 +126,7 @@ class OwnQuestionForm(FlaskForm):
         return ok
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(GermanForm):
     """A wording correction of an open survey's question (labels from `option-<code>`/`item-<code>`);
     what counts as a correction is checked by `services.corrections`, which names each problem."""
 
@@ -123,7 +136,7 @@ class CorrectionForm(FlaskForm):
                        render_kw={"placeholder": "z. B. Tippfehler korrigiert: „viele“ statt „vile“"})
 
 
-class RewordForm(FlaskForm):
+class RewordForm(GermanForm):
     """The wording of one question for this survey (option labels are read from `option-<code>` fields)."""
 
     prompt = TextAreaField("Fragetext",

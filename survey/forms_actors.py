@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from .form_messages import GermanForm
 from .services.actors import ActorData
 
 
-class ActorForm(FlaskForm):
+class ActorForm(GermanForm):
     """Name, type, sector, districts and contact of one organisation.
 
     The rules live in `services.actors.validate` (the import applies the same ones); the form parses

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
+from .form_messages import GermanForm
 from .services.behalf import SOURCES
 
 
-class BehalfStartForm(FlaskForm):
+class BehalfStartForm(GermanForm):
     """Before a planner enters an organisation's answers: paper form, phone call or something else."""
 
     source = RadioField("Woher stammen die Antworten?",

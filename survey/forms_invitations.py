@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 
+from .form_messages import GermanForm
 from .services import mail_texts
 from .services.address_paste import PastedAddress
 
@@ -19,7 +19,7 @@ MAX_PASTED_ROWS = 5000  # rows one review page may post back
 TEXT_FIELDS = ("invitation_subject", "invitation_text", "reminder_subject", "reminder_text")
 
 
-class MailTextsForm(FlaskForm):
+class MailTextsForm(GermanForm):
     """The invitation's and reminder's subject and text, the automatic reminder day, and the preview's choice.
 
     Built with the stored texts as data: a post that leaves a field out keeps its stored value.
@@ -72,13 +72,14 @@ class MailTextsForm(FlaskForm):
 
 
 class PastedRowsField(Field):
-    """The rows of the review table, posted as `row-<i>-address`, `row-<i>-organisation`, `row-<i>-name` and
-    `row-<i>-drop`; its data is {i: {part: value}} for at most MAX_PASTED_ROWS rows.
+    """The rows of the review table, posted as `row-<i>-address`, `row-<i>-organisation`, `row-<i>-name`,
+    `row-<i>-unsure` (a name found in the paste but not taken as a person) and `row-<i>-drop`; its data is
+    {i: {part: value}} for at most MAX_PASTED_ROWS rows.
 
     One field instead of a FieldList of sub-forms: reading 5,000 rows that way takes seconds."""
 
-    PARTS = ("address", "organisation", "name", "drop")
-    KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|drop)")
+    PARTS = ("address", "organisation", "name", "unsure", "drop")
+    KEY = re.compile(r"row-(\d{1,5})-(address|organisation|name|unsure|drop)")
 
     def process(self, formdata, data=unset_value, extra_filters=None) -> None:
         self.process_errors: list[str] = []
@@ -92,7 +93,7 @@ class PastedRowsField(Field):
         self.data = dict(sorted(rows.items()))
 
 
-class PastedRowsForm(FlaskForm):
+class PastedRowsForm(GermanForm):
     """The review of pasted addresses: every row as corrected, and whether new ones go into the register."""
 
     row = PastedRowsField()
@@ -107,12 +108,15 @@ class PastedRowsForm(FlaskForm):
             address, organisation, name = row.get("address", ""), row.get("organisation", ""), row.get("name", "")
             if not (address.strip() or organisation.strip() or name.strip()):
                 continue
+            # A name the planner typed is taken as the contact person; an unsure one stays a question.
+            unsure = "" if name.strip() else " ".join(row.get("unsure", "").split())
             entries.append(PastedAddress(line=index + 1, raw=address, address=address.strip(),
-                                         name=" ".join(name.split()), organisation=" ".join(organisation.split())))
+                                         name=" ".join(name.split()), organisation=" ".join(organisation.split()),
+                                         unsure_name=unsure))
         return entries
 
 
-class RegisterChoiceForm(FlaskForm):
+class RegisterChoiceForm(GermanForm):
     """The organisations ticked on "Aus dem Verzeichnis einladen"."""
 
     actor = SelectMultipleField(validate_choice=False)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from .form_messages import GermanForm
 from .models.kommune import DEFAULT_PRIVACY_TEMPLATE
 from .name_forms import FORM_LABELS, GENDERS, SPATIAL_WORDS, TYPE_WORDS
 from .services.kommune import Settings, parse_lines
 
 
-def web_address(form: FlaskForm, field: StringField) -> None:
+def web_address(form: GermanForm, field: StringField) -> None:
     """A full web address (https://…), so the link on respondent pages leads somewhere."""
     value = (field.data or "").strip()
     if not value:
@@ -25,7 +25,7 @@ def web_address(form: FlaskForm, field: StringField) -> None:
                               "z. B. https://www.beispielstadt.de/impressum.")
 
 
-class KommuneSettingsForm(FlaskForm):
+class KommuneSettingsForm(GermanForm):
     name = StringField("Name der Kommune", description="So, wie er in Überschriften steht, z. B. „Stadt Wuppertal“ "
                        "oder „Kreis Düren“.",
                        validators=[DataRequired("Bitte geben Sie den Namen der Kommune ein."),
@@ -137,19 +137,19 @@ class KommuneSettingsForm(FlaskForm):
         )
 
 
-class DistrictForm(FlaskForm):
+class DistrictForm(GermanForm):
     """Add one district, or rename one (same field)."""
 
     name = StringField("Name", validators=[DataRequired("Bitte geben Sie einen Namen ein."),
                                            Length(max=200, message="Der Name darf höchstens 200 Zeichen lang sein.")])
 
 
-class PasteDistrictsForm(FlaskForm):
+class PasteDistrictsForm(GermanForm):
     names = TextAreaField("Liste einfügen (ein Name pro Zeile)", render_kw={"rows": 8},
                           validators=[DataRequired("Bitte fügen Sie mindestens einen Namen ein.")])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(GermanForm):
     """A barrier reported from the accessibility statement (no account needed)."""
 
     message = TextAreaField("Was hat nicht funktioniert?", description="Zum Beispiel: welche Seite, was Sie tun "

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, TextAreaField
 
+from .form_messages import GermanForm
 
-class TestRunForm(FlaskForm):
+
+class TestRunForm(GermanForm):
     """Staff accounts ticked (by id) and addresses typed, one per line or separated by commas."""
 
     colleague = SelectMultipleField(validate_choice=False)

@@ -89,7 +89,7 @@ def test_export_lists_the_contacts_and_reimporting_it_changes_nothing(app, plann
     assert preview.status_code == 200 and "Unverändert" in text_of(preview)
     changed = body.decode("utf-8-sig").replace(";Leitung;", ";Geschäftsführung;")
     rows_json = json.dumps(list(csv.reader(io.StringIO(changed), delimiter=";")))
-    assert planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"}).status_code == 302
+    assert planner_client.post("/actors/import", data={"rows": rows_json, "action": "apply"}).status_code == 302
     with app.app_context():
         actor = db.session.get(Actor, actor_id)
         assert actor.contact_role == "Geschäftsführung" and [c.name for c in actor.contacts] == ["Mia Vertretung"]

@@ -47,14 +47,18 @@ def test_import_preview_shows_new_update_rejected_and_writes_nothing_until_confi
     preview = _upload(planner_client, _csv(CSV_ROWS, ";", "cp1252"), "akteure.csv")
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "1 neu" in text and "1 aktualisieren" in text and "2 abgelehnt" in text
+    assert "1 neu" in text and "1 aktualisiert" in text and "2 abgelehnt" in text
     assert "Der Name fehlt." in text and "Sektor „Zirkus“ ist unbekannt." in text
     assert "Stadtteil „Weststadt“ ist unbekannt." in text and "Endung der Domain" in text
     assert "Familienzentrum Regenbogen" in text  # Windows-1252 umlauts decoded
     with app.app_context():
         assert db.session.query(Actor).count() == 1
     rows_json = text.split('name="rows" value="', 1)[1].split('"', 1)[0].replace("&#34;", '"').replace("&amp;", "&")
-    done = planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"})
+    confirm = planner_client.post("/actors/import", data={"rows": rows_json, "action": "confirm"})
+    assert "Import bestätigen" in confirm.get_data(as_text=True)  # the update is shown before it is written
+    with app.app_context():
+        assert db.session.query(Actor).count() == 1
+    done = planner_client.post("/actors/import", data={"rows": rows_json, "action": "apply"})
     assert done.status_code == 302
     with app.app_context():
         actors = {a.name: a for a in db.session.scalars(sa.select(Actor))}

@@ -84,3 +84,21 @@ def test_invalid_addresses_get_a_german_reason(address, reason):
 
 def test_valid_addresses_are_normalised_to_lower_case():
     assert check_address("  Anna.Mueller@Caritas-Dueren.DE ") == ("anna.mueller@caritas-dueren.de", "")
+
+
+@pytest.mark.parametrize("name", ["Langerwehe", "Sekretariat", "Bad Honnef", "NORDSTADT", "Raum 2.14", "Becker"])
+def test_a_place_or_a_unit_is_not_taken_as_the_contact_person(name):
+    [entry] = parse_paste(f"Kita Sonnenschein\t{name}\tkita@sonne.de")
+    assert entry.name == "" and entry.unsure_name == name and entry.organisation == "Kita Sonnenschein"
+
+
+@pytest.mark.parametrize("name", ["Anna Becker", "Dr. Anna-Lena von Berg", "Frau Becker", "Müller, Anna"])
+def test_a_person_stays_the_contact_person(name):
+    [entry] = parse_paste(f'"{name}" <anna@sonne.de>')
+    assert entry.name and entry.unsure_name == ""
+
+
+def test_a_removed_trailing_dot_is_noted():
+    [dotted, plain] = parse_paste("Bitte an kita@sonne.de.\nkita@mond.de")
+    assert dotted.address == "kita@sonne.de" and "Punkt am Ende der Adresse ist entfernt" in dotted.notes[0]
+    assert plain.notes == []

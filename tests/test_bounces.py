@@ -171,7 +171,7 @@ def test_after_correcting_the_address_a_bounced_invitation_goes_out_again_and_ca
         assert db.session.get(Invitation, invitation_id).status is InvitationStatus.SENT
     reminded = planner_client.post(f"/surveys/{survey_id}/invitations/remind",
                                    data={"invitation": str(invitation_id)}, follow_redirects=True)
-    assert "1 Erinnerung(en) werden jetzt verschickt" in reminded.get_data(as_text=True)
+    assert "1 Erinnerung wird jetzt verschickt" in reminded.get_data(as_text=True)
     assert deliver(app).sent == 1 and len(inbox.to("leitung@traeger.example")) == 2
 
 

@@ -58,6 +58,7 @@ NOT_EDITS = {
     "/actors/<int:actor_id>/kontakt-bestaetigen": "confirms a register contact (no text)",
     "/surveys/<int:survey_id>/items": "adds a question",
     "/surveys/<int:survey_id>/items/section": "adds questions",
+    "/surveys/<int:survey_id>/items/mehrere": "adds the ticked questions",
     "/surveys/<int:survey_id>/items/<int:item_id>/delete": "removes a question",
     "/surveys/<int:survey_id>/items/<int:item_id>/move": "moves a question",
     "/surveys/<int:survey_id>/items/<int:item_id>/page": "moves a question",

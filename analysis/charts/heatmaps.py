@@ -153,8 +153,7 @@ def sector_heatmap(matrix: network_mod.SectorMatrix, title: str = "Kooperationen
         ax.set_ylabel("Handlungsfeld der Einrichtung")
         within = sum(matrix.counts[i][i] for i in range(len(names)) if matrix.sectors[i].code)
         note = f"Gestrichelt: innerhalb eines Handlungsfeldes ({fmt.number(within)})"
-        if matrix.cross_share is not None:
-            note += f"; über Handlungsfelder hinweg: {fmt.percent(100 * matrix.cross_share)} der Kooperationen"
-            note += " mit bekanntem Handlungsfeld beider Seiten"
+        if matrix.densities is not None and matrix.densities.sentence():
+            note += ". " + matrix.densities.sentence()
         head(fig, title, f"n = {fmt.number(matrix.ties)} Kooperationen", note)
     return fig

@@ -2,8 +2,9 @@
 
 Provider types and sectors use the codes of the catalogue questions `akteur.traegerart` and
 `akteur.sektor`, so the register, the answers and the analysis speak the same language. Imports
-accept the code or the label; districts by name or code. An import is checked first (`preview_import`)
-and only written by `apply_import`, which checks every row again.
+accept the code, the label or an everyday word (`questionnaires/data/synonyms.toml`); districts by name
+or code. An import is checked first (`preview_import`) and only written by `apply_import`, which checks
+every row again; rows match entries by Verzeichnis-Nr. or e-mail, never silently by name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from analysis.csvdialect import neutralise, stream_rows
+from questionnaires.synonyms import load_synonyms, normalised_word
 
 from ..extensions import db
 from ..models import Actor, ActorContact, Invitation, Kommune, utc_now
@@ -173,43 +175,69 @@ def save(kommune: Kommune, data: ActorData, actor: Actor | None = None) -> Actor
 
 # --- import ----------------------------------------------------------------------------------------
 
+ID_HEADER = "Verzeichnis-Nr."  # the export writes it; an import matches a row by it before the e-mail
+ID_ACCEPTED = ("verzeichnis-nr.", "verzeichnis-nr", "verzeichnisnummer", "nr. im verzeichnis", "id", "register-id")
+LIST_OF = {"provider_type": "traegerarten", "sector": "sektoren"}  # register field → catalogue list
+WHAT = {"provider_type": "Trägerart", "sector": "Sektor"}
+
 
 def _map_header(header: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for index, cell in enumerate(header):
         cell = cell.strip().lower().rstrip(":")
+        if cell in ID_ACCEPTED and "id" not in mapping:
+            mapping["id"] = index
         for key, _header, accepted in COLUMNS:
             if cell in accepted and key not in mapping:
                 mapping[key] = index
     return mapping
 
 
+def synonyms(key: str) -> dict[str, str]:
+    """Normalised everyday word → code for a register field (`questionnaires/data/synonyms.toml`)."""
+    catalogue = current_app.extensions["catalogue"]
+    cache = current_app.extensions.setdefault("catalogue_synonyms", {})
+    if id(catalogue) not in cache:
+        cache.clear()
+        cache[id(catalogue)] = load_synonyms(current_app.config["CATALOGUE_DIR"], catalogue.lists)
+    return cache[id(catalogue)].get(LIST_OF[key], {})
+
+
 def _code(key: str, value: str) -> tuple[str, str]:
-    """(code, problem) for a provider type/sector given as code or label."""
+    """(code, problem) for a provider type/sector given as code, label or an everyday word."""
     value = value.strip()
     if not value:
         return "", ""
+    wanted = normalised_word(value)
     for code, text in options(key):
-        if value.casefold() in (code.casefold(),
-                                text.casefold()) or text.casefold().startswith(value.casefold() + " ("):
+        if wanted in (normalised_word(code), normalised_word(text), normalised_word(text.split(" (")[0])):
             return code, ""
-    what = "Trägerart" if key == "provider_type" else "Sektor"
-    return "", f"{what} „{value}“ ist unbekannt."
+    meant = synonyms(key).get(wanted, "")
+    if meant in dict(options(key)):
+        return meant, ""
+    valid = "; ".join(text for _code, text in options(key))
+    return "", f"{WHAT[key]} „{value}“ ist unbekannt. Möglich sind: {valid}."
 
 
 @dataclass
 class ImportRow:
     line: int
     values: dict[str, str]
-    state: str = "new"  # new, update, unchanged, rejected
+    state: str = "new"  # new, update, unchanged, rejected, possible (same name only), skipped
     reason: str = ""
     actor_id: int | None = None
     actor_name: str = ""
     data: ActorData | None = None
     unknown_districts: list[str] = field(default_factory=list)  # the page links to the districts page
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new) of an update
+    possible_id: int | None = None  # an entry with the same name: updated only if the planner says so
+    possible_name: str = ""
+    matched_by: str = ""  # "Verzeichnis-Nr.", "E-Mail" or "Name (gewählt)"
 
 
-STATE_LABELS = {"new": "Neu", "update": "Aktualisiert", "unchanged": "Unverändert", "rejected": "Abgelehnt"}
+STATE_LABELS = {"new": "Neu", "update": "Aktualisiert", "unchanged": "Unverändert", "rejected": "Abgelehnt",
+                "possible": "Möglicherweise vorhanden", "skipped": "Ausgelassen"}
+CHOICES = ("skip", "update", "new")  # a row's choice: leave it out; update the same-named entry; add it anyway
 
 
 def _known_districts(kommune: Kommune) -> str:
@@ -248,8 +276,15 @@ def _row_data(kommune: Kommune, values: dict[str, str],
     return data, problems
 
 
-def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
-    """What an import would do with each row; nothing is written."""
+def preview_import(kommune: Kommune, rows: list[list[str]],
+                   choices: dict[int, str] | None = None) -> list[ImportRow]:
+    """What an import would do with each row; nothing is written.
+
+    A row matches an entry by its Verzeichnis-Nr. or its e-mail address. A row whose name only equals
+    an entry's is "possible": it is left out unless `choices[line]` says "update" (that entry) or "new".
+    `choices[line] == "skip"` leaves any row out.
+    """
+    choices = choices or {}
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise ActorError("Die Datei enthält keine Zeilen.")
@@ -257,11 +292,15 @@ def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
     if "name" not in mapping:
         raise ActorError("In der ersten Zeile fehlt die Spalte „Name“ (oder „Organisation“). Erwartet werden die "
                          "Spalten: " + ", ".join(h for _k, h, _a in COLUMNS) + ".")
+    if len(rows) < 2:
+        raise ActorError("Die Datei enthält nur die Kopfzeile und keine Einträge: es gibt nichts zu übernehmen.")
     existing = list(db.session.scalars(sa.select(Actor).where(Actor.kommune_id == kommune.id)))
+    by_id = {a.id: a for a in existing}
     by_email = {a.email.lower(): a for a in existing if a.email}
     by_name = {normalised_name(a.name): a for a in existing}
     seen_email: dict[str, int] = {}
     seen_name: dict[str, int] = {}
+    seen_id: dict[int, int] = {}
     result = []
     for line, cells in enumerate(rows[1:], start=2):
         values = {k: (cells[i].strip() if i < len(cells) else "") for k, i in mapping.items()}
@@ -275,6 +314,14 @@ def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
             if reason:
                 problems.append(f"E-Mail „{data.email}“: {reason}")
             data.email = email if not reason else data.email
+        by_number = None
+        number = values.get("id", "")
+        if number:
+            by_number = by_id.get(int(number)) if number.isdigit() else None
+            if by_number is None:
+                problems.append(f"Die {ID_HEADER} „{number}“ gibt es in Ihrem Verzeichnis nicht.")
+            elif by_number.id in seen_id:
+                problems.append(f"Dieselbe {ID_HEADER} steht schon in Zeile {seen_id[by_number.id]}.")
         key = normalised_name(data.name)
         if data.email and data.email in seen_email:
             problems.append(f"Dieselbe E-Mail-Adresse steht schon in Zeile {seen_email[data.email]}.")
@@ -285,63 +332,103 @@ def preview_import(kommune: Kommune, rows: list[list[str]]) -> list[ImportRow]:
             continue
         seen_email.setdefault(data.email, line) if data.email else None
         seen_name.setdefault(key, line)
-        match = by_email.get(data.email) if data.email else None
-        match = match or by_name.get(key)
+        if by_number is not None:
+            seen_id[by_number.id] = line
         row.data = data
+        by_address = by_email.get(data.email) if data.email else None
+        match = by_number or by_address
+        if match is not None and by_address is not None and by_address.id != match.id:
+            row.state, row.reason = "rejected", f"Die E-Mail-Adresse gehört schon zu „{by_address.name}“."
+            continue
+        row.matched_by = ID_HEADER if by_number else "E-Mail" if match else ""
+        if match is None and key in by_name:
+            row.possible_id, row.possible_name = by_name[key].id, by_name[key].name
+            if choices.get(line) == "update":
+                match, row.matched_by = by_name[key], "Name (gewählt)"
+            elif choices.get(line) != "new":
+                row.state = "possible"
+                row.reason = f"Möglicherweise dasselbe wie „{by_name[key].name}“ (gleicher Name)."
+                continue
+        if choices.get(line) == "skip":
+            row.state = "skipped"
+            continue
         if match is None:
             row.state = "new"
             continue
-        other = by_email.get(data.email) if data.email else None
-        if other is not None and other.id != match.id:
-            row.state, row.reason = "rejected", f"Die E-Mail-Adresse gehört schon zu „{other.name}“."
-            continue
         row.actor_id, row.actor_name = match.id, match.name
-        changes = _changes(match, data, mapping)
-        row.state = "update" if changes else "unchanged"
-        row.reason = ", ".join(changes)
+        row.changes = _changes(kommune, match, data, mapping)
+        row.state = "update" if row.changes else "unchanged"
+        row.reason = ", ".join(header for header, _old, _new in row.changes)
     return result
+
+
+def summary(preview: list[ImportRow]) -> dict[str, int]:
+    """How many rows are in each state (every state present, 0 if none)."""
+    counts = dict.fromkeys(STATE_LABELS, 0)
+    for row in preview:
+        counts[row.state] += 1
+    return counts
 
 
 KEEP_WHEN_EMPTY = ("provider_type", "sector", "email", "phone", "contact_name", "contact_role", "notes")
 
 
-def _changes(actor: Actor, data: ActorData, mapping: dict[str, int]) -> list[str]:
-    """German names of the fields an import row would change (only columns present in the file)."""
+def _shown(kommune: Kommune, key: str, value) -> str:
+    """A register value as the confirmation page writes it."""
+    if key in ("provider_type", "sector"):
+        return label(key, value) if value else "–"
+    if key == "districts":
+        names = kommune.district_names()
+        return ", ".join(names.get(d, d) for d in value) if value else "–"
+    if key == "active":
+        return "ja" if value else "nein"
+    return value or "–"
+
+
+def _changes(kommune: Kommune, actor: Actor, data: ActorData,
+             mapping: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(German field name, old, new) an import row would change (only columns present in the file)."""
     changed = []
     for key, header, _accepted in COLUMNS:
         if key not in mapping:
             continue
-        new = getattr(data, key)
+        new, old = getattr(data, key), getattr(actor, key)
         if key in KEEP_WHEN_EMPTY and new == "":
             continue  # an empty cell does not erase what the register knows
         if key == "districts":
-            if new and sorted(new) != sorted(actor.districts or []):
-                changed.append(header)
-        elif new != getattr(actor, key):
-            changed.append(header)
+            old = list(old or [])
+            if new and sorted(new) != sorted(old):
+                changed.append((header, _shown(kommune, key, old), _shown(kommune, key, new)))
+        elif new != old:
+            changed.append((header, _shown(kommune, key, old), _shown(kommune, key, new)))
     return changed
 
 
-def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int]:
-    """Check the rows again and write them; returns (new, updated, rejected)."""
-    preview = preview_import(kommune, rows)
+def apply_import(kommune: Kommune, rows: list[list[str]],
+                 choices: dict[int, str] | None = None) -> dict[str, int]:
+    """Check the rows again and write the chosen ones; returns the counts per state (see `summary`).
+
+    Refuses (ActorError) when no row would be written, so "0 Zeilen übernommen" never "succeeds".
+    """
+    preview = preview_import(kommune, rows, choices)
+    counts = summary(preview)
+    if not counts["new"] and not counts["update"]:
+        raise ActorError("Es wird keine Zeile übernommen: "
+                         + ("alle Zeilen sind abgelehnt, unverändert oder ausgelassen."
+                            if not counts["possible"] else
+                            "wählen Sie bei „Möglicherweise vorhanden“, ob der vorhandene Eintrag aktualisiert "
+                            "oder ein neuer angelegt wird."))
     mapping = _map_header([r for r in rows if any(c.strip() for c in r)][0])
-    new = updated = rejected = 0
     for row in preview:
-        if row.state == "rejected" or row.data is None:
-            rejected += row.state == "rejected"
+        if row.state not in ("new", "update") or row.data is None:
             continue
         if row.state == "new":
             actor = Actor(kommune_id=kommune.id)
             db.session.add(actor)
-            new += 1
-        elif row.state == "update":
+        else:
             found = db.session.get(Actor, row.actor_id)
             assert found is not None, row.actor_id  # the preview matched it in this Kommune
             actor = found
-            updated += 1
-        else:
-            continue
         for key, _header, _accepted in COLUMNS:
             if key not in mapping and row.state == "update":
                 continue
@@ -351,10 +438,13 @@ def apply_import(kommune: Kommune, rows: list[list[str]]) -> tuple[int, int, int
             setattr(actor, key, list(value) if key == "districts" else value)
         actor.contact_confirmed_at = utc_now()  # an imported row is the planner's current list
         db.session.flush()
-    if new or updated:
-        audit.record(kommune.id, "actor.imported",
-                     f"Akteursverzeichnis importiert: {new} neu, {updated} aktualisiert, {rejected} abgelehnt")
-    return new, updated, rejected
+    left_out = counts["skipped"] + counts["possible"]
+    audit.record(kommune.id, "actor.imported",
+                 f"Akteursverzeichnis importiert: {counts['new']} neu, {counts['update']} aktualisiert, "
+                 f"{counts['rejected']} abgelehnt, {left_out} ausgelassen",
+                 after={"aktualisiert": [r.actor_name for r in preview if r.state == "update"]} if counts["update"]
+                 else None)
+    return counts
 
 
 # --- export ----------------------------------------------------------------------------------------
@@ -372,14 +462,14 @@ def contact_text(contact: ActorContact) -> str:
 
 def _export_rows(kommune: Kommune, actors: Iterable[Actor]) -> list[list[str]]:
     districts = kommune.district_names()
-    rows = [[header for _k, header, _a in COLUMNS] + [FURTHER_CONTACTS]]
+    rows = [[header for _k, header, _a in COLUMNS] + [ID_HEADER, FURTHER_CONTACTS]]
     for actor in actors:
         rows.append([
             actor.name, label("provider_type", actor.provider_type) if actor.provider_type else "",
             label("sector", actor.sector) if actor.sector else "",
             ", ".join(districts.get(d, d) for d in actor.districts or []),
             actor.contact_name, actor.email, actor.phone, actor.contact_role, actor.notes,
-            "ja" if actor.active else "nein", "; ".join(contact_text(c) for c in actor.contacts),
+            "ja" if actor.active else "nein", str(actor.id), "; ".join(contact_text(c) for c in actor.contacts),
         ])
     return rows
 
@@ -400,7 +490,7 @@ def export_xlsx(kommune: Kommune, actors: Iterable[Actor]) -> bytes:
     sheet.title = "Akteure"
     for row in _export_rows(kommune, actors):
         sheet.append([neutralise(c) for c in row])
-    for column, width in zip("ABCDEFGHIJK", (40, 28, 28, 28, 24, 32, 18, 24, 30, 8, 48), strict=True):
+    for column, width in zip("ABCDEFGHIJKL", (40, 28, 28, 28, 24, 32, 18, 24, 30, 8, 14, 48), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()

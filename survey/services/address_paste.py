@@ -2,13 +2,16 @@
 
 Flask-free and database-free: `parse_paste` turns text into entries (address, name, organisation,
 line number), `check_address` validates one address (syntax only, no DNS) with a German reason.
+A name that does not read like a person ("Langerwehe", "Sekretariat") is not taken as the contact
+person (the salutation falls back to "Guten Tag,") but kept in `unsure_name` for the preview to ask;
+what tidying changed in an address (a trailing dot removed) is kept in `notes` for the preview to say.
 Matching against the register and existing invitations happens in `services.invitations`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -42,6 +45,8 @@ class PastedAddress:
     address: str
     name: str = ""
     organisation: str = ""
+    unsure_name: str = ""  # found where a name stands, but maybe a place or a unit: not used as the contact
+    notes: list[str] = field(default_factory=list)  # what tidying changed, in German, for the preview
 
 
 def _clean(text: str) -> str:
@@ -53,13 +58,37 @@ def _unquote(text: str) -> str:
     return " ".join(text.split())
 
 
-def _tidy_address(address: str) -> str:
+def _tidy_address(address: str, notes: list[str] | None = None) -> str:
     address = address.strip().strip("'\"„“”<>[](),;:").strip()
     if address.lower().startswith("mailto:"):
         address = address[7:]
     address = re.sub(r"\s*@\s*", "@", address)  # "anna.becker @ caritas.de"
     address = re.sub(r"\s*\.\s*(?=[^@]*$)", ".", address)  # spaces around dots in the domain
-    return address.strip().rstrip(".")
+    tidy = address.strip().rstrip(".")
+    if notes is not None and tidy != address.strip():
+        notes.append("Der Punkt am Ende der Adresse ist entfernt (er gehört meist zum Satz, nicht zur Adresse).")
+    return tidy
+
+
+_TITLES = {"dr.", "prof.", "frau", "herr", "dipl.", "dipl.-päd.", "mag."}
+_PARTICLES = {"von", "van", "de", "der", "den", "zu", "vom", "al", "el", "da", "di", "la", "le", "ten", "ter"}
+_PLACE_WORDS = {"bad", "sankt", "st.", "alt", "neu", "ober", "unter", "groß", "gross", "klein", "hohen", "nieder"}
+_NAME_WORD = re.compile(r"^[A-ZÄÖÜ][a-zäöüßéèáàóòúùçñ'’]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàóòúùçñ'’]+)*\.?$")
+
+
+def looks_like_person(name: str) -> bool:
+    """True for "Anna Becker", "Dr. Anna-Lena von Berg", "Frau Becker"; False for one word ("Langerwehe",
+    "Sekretariat"), places ("Bad Honnef"), capitals only ("NORDSTADT") or anything with digits."""
+    words = name.split()
+    titled = bool(words) and words[0].lower() in _TITLES
+    while words and words[0].lower() in _TITLES:
+        words = words[1:]
+    if not words or words[0].lower() in _PLACE_WORDS:
+        return False
+    core = [w for w in words if w.lower() not in _PARTICLES]
+    if not core or not all(_NAME_WORD.match(w) for w in core):
+        return False
+    return len(core) >= 2 or titled
 
 
 def _split_outside_quotes(line: str, separators: str) -> list[str]:
@@ -141,7 +170,8 @@ def _entry(line_no: int, chunk: str) -> PastedAddress | None:
         if len(words) > 1 and len(at_words) == 1 and not re.search(r"\s@|@\s", raw) and looks_like_name:
             address = at_words[0]
             name = _unquote(before)
-    entry = PastedAddress(line=line_no, raw=raw, address=_tidy_address(address))
+    entry = PastedAddress(line=line_no, raw=raw, address="")
+    entry.address = _tidy_address(address, entry.notes)
     if name:
         if _looks_like_organisation(name):
             entry.organisation = name
@@ -221,6 +251,9 @@ def parse_paste(text: str) -> list[PastedAddress]:
             entry = _entry(line_no, chunk)
             if entry:
                 entries.append(entry)
+    for entry in entries:
+        if entry.name and not looks_like_person(_person_name(entry.name)):
+            entry.unsure_name, entry.name = entry.name, ""
     return entries
 
 

@@ -45,6 +45,14 @@ def own_kinds() -> list[str]:
     return [name for name, kind in KINDS.items() if kind.own]
 
 
+def page_label(number: int, title: str) -> str:
+    """How a page is named in the builder: "Seite 2: Schwerpunkt", but "Seite 1" for an untitled page
+    or one still titled "Seite 1" (never "Seite 1: Seite 1")."""
+    title = (title or "").strip()
+    plain = f"Seite {number}"
+    return plain if not title or title.casefold() == plain.casefold() else f"{plain}: {title}"
+
+
 class SurveyError(ValueError):
     """A rule was broken; the message is German and meant for the planner."""
 

@@ -4,12 +4,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (  # noqa: F401 -- audit_log adds its routes to the admin and planner blueprints
+    from . import (  # noqa: F401 -- audit_log and builder_bulk add their routes to the admin and planner blueprints
         actors,
         admin,
         audit_log,
         auth,
         behalf,
+        builder_bulk,
         builder_conditions,
         builder_options,
         errors,

@@ -160,38 +160,84 @@ def confirm_contact(actor_id: int):
 PREVIEW_PAGE = 100  # rows per page of the import preview
 
 
+def _import_choices() -> dict[int, str]:
+    """The planner's choice per row: "auslassen" checkboxes and the same-name rows' "wahl-<Zeile>" selects."""
+    choices: dict[int, str] = {}
+    for name, value in request.form.items(multi=True):
+        line = name.removeprefix("wahl-")
+        if line != name and line.isdigit() and value in actor_service.CHOICES:
+            choices[int(line)] = value
+    for line in request.form.getlist("auslassen"):
+        if line.isdigit():
+            choices[int(line)] = "skip"
+    return choices
+
+
+def _posted_rows() -> list[list[str]]:
+    if request.form.get("rows"):
+        rows = json.loads(request.form["rows"])
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise ActorError("Die Vorschau ist beschädigt. Bitte laden Sie die Datei erneut hoch.")
+        return [[str(c) for c in r] for r in rows]
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ActorError("Bitte wählen Sie eine Datei aus (CSV oder Excel .xlsx).")
+    return table_upload.read_table(upload.filename, upload.read())
+
+
+def _import_page(template: str, preview, rows, choices, error: str = "", page: int = 1):
+    pages = max(-(-len(preview) // PREVIEW_PAGE), 1)
+    page = min(max(page, 1), pages)
+    start, end = (page - 1) * PREVIEW_PAGE, page * PREVIEW_PAGE
+    shown, hidden = preview[start:end], preview[:start] + preview[end:]  # hidden: their choices ride along
+    columns = [(key, header) for key, header, _accepted in actor_service.COLUMNS if key in preview[0].values]
+    if "id" in preview[0].values:
+        columns.insert(0, ("id", actor_service.ID_HEADER))
+    return render_template(template, preview=preview, rows_json=json.dumps(rows, ensure_ascii=False), columns=columns,
+                           shown=shown, hidden=hidden, page=page, pages=pages,
+                           counts=actor_service.summary(preview), choices=choices, labels=actor_service.STATE_LABELS,
+                           sector_labels=dict(actor_service.options("sector")),
+                           provider_labels=dict(actor_service.options("provider_type")), error=error)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @planner_required
 def import_file():
+    """Upload → preview (every column, rows skippable, same-name rows to decide) → confirmation of the
+    updates (old → new per entry) → written. Nothing is saved before the last step."""
     if request.method == "GET":
         return render_template("actors/import.html", preview=None, error="")
     kommune = current_user.kommune
+    action = request.form.get("action", "")
+    choices = _import_choices()
     try:
-        if request.form.get("rows"):
-            rows = json.loads(request.form["rows"])
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ActorError("Die Vorschau ist beschädigt. Bitte laden Sie die Datei erneut hoch.")
-            rows = [[str(c) for c in r] for r in rows]
-        else:
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                raise ActorError("Bitte wählen Sie eine Datei aus (CSV oder Excel .xlsx).")
-            rows = table_upload.read_table(upload.filename, upload.read())
-        if request.form.get("action") == "confirm":
-            new, updated, rejected = actor_service.apply_import(kommune, rows)
-            db.session.commit()
-            flash(f"Import abgeschlossen: {new} neu, {updated} aktualisiert"
-                  + (f", {rejected} abgelehnte Zeile(n) nicht übernommen." if rejected else "."), "success")
-            return redirect(url_for("actors.index"))
-        preview = actor_service.preview_import(kommune, rows)
+        rows = _posted_rows()
+        preview = actor_service.preview_import(kommune, rows, choices)
     except (ActorError, table_upload.UploadError, ValueError) as error:
         db.session.rollback()
         return render_template("actors/import.html", preview=None, error=str(error)), 422
-    pages = max(-(-len(preview) // PREVIEW_PAGE), 1)
-    page = min(max(request.form.get("seite", 1, type=int) or 1, 1), pages)
-    return render_template("actors/import.html", preview=preview, rows_json=json.dumps(rows, ensure_ascii=False),
-                           shown=preview[(page - 1) * PREVIEW_PAGE:page * PREVIEW_PAGE], page=page, pages=pages,
-                           labels=actor_service.STATE_LABELS, error="")
+    counts = actor_service.summary(preview)
+    if action in ("confirm", "apply"):
+        if not counts["new"] and not counts["update"]:
+            return _import_page("actors/import.html", preview, rows, choices,
+                                "Es wird keine Zeile übernommen. Bitte lassen Sie mindestens eine neue oder "
+                                "geänderte Zeile stehen (oder wählen Sie bei „Möglicherweise vorhanden“, was "
+                                "geschehen soll)."), 422
+        if action == "confirm" and counts["update"]:
+            return _import_page("actors/import_confirm.html", preview, rows, choices)
+        counts = actor_service.apply_import(kommune, rows, choices)
+        db.session.commit()
+        left_out = counts["skipped"] + counts["possible"]
+        parts = [fmt.counted(counts["new"], "neuer Eintrag", "neue Einträge"),
+                 f"{fmt.number(counts['update'])} aktualisiert"]
+        if left_out:
+            parts.append(fmt.counted(left_out, "Zeile ausgelassen", "Zeilen ausgelassen"))
+        if counts["rejected"]:
+            parts.append(fmt.counted(counts["rejected"], "abgelehnte Zeile nicht übernommen",
+                                     "abgelehnte Zeilen nicht übernommen"))
+        flash("Import abgeschlossen: " + ", ".join(parts) + ".", "success")
+        return redirect(url_for("actors.index"))
+    return _import_page("actors/import.html", preview, rows, choices, page=request.form.get("seite", 1, type=int) or 1)
 
 
 @bp.route("/export.<fmt>")

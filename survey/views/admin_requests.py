@@ -11,11 +11,11 @@ import logging
 
 from flask import Response, flash, render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from ..extensions import db
+from ..form_messages import GermanForm
 from ..models import utc_now
 from ..services import subject_requests
 from .access import admin_required
@@ -24,7 +24,7 @@ from .admin import bp
 log = logging.getLogger(__name__)
 
 
-class SubjectForm(FlaskForm):
+class SubjectForm(GermanForm):
     term = StringField("Name oder E-Mail-Adresse der Person", description="Groß- und Kleinschreibung egal; ein "
                        "Teil genügt (mindestens 3 Zeichen), z. B. der Nachname oder die Adresse.",
                        validators=[Length(max=254, message="Höchstens 254 Zeichen.")])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..extensions import db
+from ..form_messages import GermanForm
 from ..models import Role, User, utc_now
 from ..services import accounts
 from ..services.accounts import AccountError
@@ -27,14 +27,14 @@ ROLE_HINT = ("Planung: Befragungen anlegen, einladen, Ergebnisse sehen. Auswertu
              "Administration: alles wie Planung, dazu Kommune und Konten verwalten.")
 
 
-class InviteForm(FlaskForm):
+class InviteForm(GermanForm):
     email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie die E-Mail-Adresse ein.")])
     display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie den Namen ein.")])
     phone = StringField("Telefon (freiwillig)")
     role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES], default=Role.PLANNER.value)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(GermanForm):
     role = SelectField("Rolle", choices=[SelectChoice(r.value, r.label) for r in ROLES])
 
 
@@ -83,7 +83,7 @@ def _act(user_id: int, action, success: str):
     return redirect(url_for("admin.users", _anchor=f"user-{user.id}"))
 
 
-class ColleagueForm(FlaskForm):
+class ColleagueForm(GermanForm):
     display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie den Namen ein.")])
     phone = StringField("Telefon (freiwillig)")
 

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db, login
+from ..form_messages import GermanForm
 from ..models import Role, User
 from ..services import accounts, throttle
 from ..services.accounts import PASSWORD_RULE, AccountError
@@ -39,17 +39,17 @@ def start_url(user: User) -> str:
     return url_for("results.index")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(GermanForm):
     email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein.")])
     password = PasswordField("Passwort", validators=[DataRequired("Bitte geben Sie Ihr Passwort ein.")])
     remember = BooleanField("Angemeldet bleiben")
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(GermanForm):
     email = EmailField("E-Mail-Adresse", validators=[DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein.")])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(GermanForm):
     password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte geben Sie ein neues Passwort ein.")])
     confirm = PasswordField("Neues Passwort wiederholen", validators=[
         DataRequired("Bitte wiederholen Sie das neue Passwort."),
@@ -61,12 +61,12 @@ class ChangePasswordForm(NewPasswordForm):
                             validators=[DataRequired("Bitte geben Sie Ihr bisheriges Passwort ein.")])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(GermanForm):
     display_name = StringField("Name", validators=[DataRequired("Bitte geben Sie Ihren Namen ein.")])
     phone = StringField("Telefon")
 
 
-def _show(form: FlaskForm, problem: AccountError) -> str:
+def _show(form: GermanForm, problem: AccountError) -> str:
     """Put the message at the field it is about; returns it for the alert above the form otherwise."""
     field = getattr(form, problem.field, None) if problem.field else None
     if field is None:

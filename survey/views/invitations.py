@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from questionnaires import formatting as fmt
+
 from ..extensions import db
 from ..forms_invitations import MailTextsForm, PastedRowsForm, RegisterChoiceForm
 from ..headers import allow_styles_of
@@ -88,9 +90,11 @@ def _send(survey, checked, add_to_register: bool):
     db.session.commit()
     left = [c for c in checked if c.state == "invalid"]
     if created:
-        flash(f"{len(created)} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
+        flash(f"{fmt.counted(len(created), 'Einladung', 'Einladungen')} angelegt; sie werden jetzt im Hintergrund "
+              "verschickt.", "success")
     if left:
-        flash(f"{len(left)} Eintrag/Einträge sind noch ungültig und wurden nicht verschickt. "
+        flash(f"{fmt.counted(len(left), 'Eintrag ist', 'Einträge sind')} noch ungültig und "
+              f"{'wurde' if len(left) == 1 else 'wurden'} nicht verschickt. "
               "Korrigieren Sie sie unten oder entfernen Sie sie.", "error")
         return render_template("invitations/check.html", survey=survey, checked=left,
                                add_to_register=add_to_register, after_send=True)
@@ -131,7 +135,8 @@ def from_register(survey_id: int):
                 flash(str(error), "error")
             else:
                 db.session.commit()
-                flash(f"{len(created)} Einladung(en) angelegt; sie werden jetzt im Hintergrund verschickt.", "success")
+                flash(f"{fmt.counted(len(created), 'Einladung', 'Einladungen')} angelegt; sie werden jetzt im "
+                      "Hintergrund verschickt.", "success")
                 for problem in problems:
                     flash(problem, "error")
                 return redirect(url_for("invitations.index", survey_id=survey.id))
@@ -277,11 +282,12 @@ def remind(survey_id: int):
     else:
         db.session.commit()
         if queued:
-            flash(f"{queued} Erinnerung(en) werden jetzt verschickt.", "success")
+            flash(f"{fmt.counted(queued, 'Erinnerung wird', 'Erinnerungen werden')} jetzt verschickt.", "success")
         else:
             flash("Es gibt niemanden, der eine Erinnerung bekommen kann.", "error")
         if skipped:
-            flash(f"{skipped} ausgewählte Einladung(en) bekommen keine Erinnerung (bereits abgeschickt, "
+            flash(f"{fmt.counted(skipped, 'ausgewählte Einladung bekommt', 'ausgewählte Einladungen bekommen')} "
+                  "keine Erinnerung (bereits abgeschickt, "
                   "zurückgezogen, abgesagt, noch nicht versendet oder nicht zustellbar – bei nicht zustellbaren "
                   "korrigieren Sie bitte zuerst die Adresse).", "error")
     return redirect(url_for("invitations.index", survey_id=survey.id, status=request.form.get("status", "")))
@@ -300,7 +306,8 @@ def resend_failed(survey_id: int):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"{count} Einladung(en) werden erneut verschickt (mit demselben Link).", "success")
+            flash(f"{fmt.counted(count, 'Einladung wird', 'Einladungen werden')} erneut verschickt "
+                  "(mit demselben Link).", "success")
         return redirect(url_for("invitations.index", survey_id=survey.id))
     return render_template("invitations/resend_failed.html", survey=survey,
                            failed=follow_up_service.failed_invitations(survey))

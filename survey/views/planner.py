@@ -238,15 +238,18 @@ def catalogue(survey_id: int):
     words = request.args.get("suche", "").strip()
     module = catalogue.module(request.args.get("modul", "")) or catalogue.modules[0]
     target_page = _target_page(survey)
+    matched: dict[str, int] = {}
     if words:
-        found = catalogue.search(words)
-        sections = [("", found)]
+        scored = catalogue.search_scored(words)
+        matched = {q.key: n for q, n in scored}
+        sections = [("", [q for q, _n in scored])]
     else:
         sections = [(title, [q for q in module.questions if q.section == title]) for title in module.sections]
     shown = [q for _title, questions in sections for q in questions]
     return render_template(
         "planner/catalogue.html", survey=survey, catalogue=catalogue, module=module, words=words,
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
+        matched=matched, terms=len(catalogue.search_terms(words)),
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
         conditions={q.key: survey_service.condition_text(q.condition, {}, catalogue) for q in shown if q.condition},
     )
@@ -268,12 +271,14 @@ def _added_message(result: survey_service.Added) -> str:
     if len(result.added) == 1:
         parts.append(f"Hinzugefügt: „{result.added[0].prompt}“.")
     elif result.added:
-        parts.append(f"{len(result.added)} Fragen hinzugefügt.")
+        parts.append(f"{len(result.added)} Fragen hinzugefügt: "
+                     + ", ".join(f"„{item.prompt}“" for item in result.added[:5])
+                     + (" …" if len(result.added) > 5 else "") + ".")
     for target, dependant in result.targets:
         parts.append(f"„{dependant.prompt}“ wird nur abhängig von der Antwort auf „{target.prompt}“ gezeigt; "
                      "diese Frage ist deshalb davor mit aufgenommen.")
     if result.skipped:
-        parts.append(f"{len(result.skipped)} waren schon in der Befragung.")
+        parts.append(f"{len(result.skipped)} {'war' if len(result.skipped) == 1 else 'waren'} schon in der Befragung.")
     return " ".join(parts) or "Alle Fragen dieses Abschnitts sind schon in der Befragung."
 
 

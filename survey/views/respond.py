@@ -393,7 +393,8 @@ def _autosave_reply(response: Response, result: response_service.SaveResult, bas
     if result.refused:
         first = next(iter(result.refused.values()))
         return jsonify(ok=True, revision=response.revision, base=base, time=time, refused=list(result.refused),
-                       message=f"Automatisch gespeichert um {time}, außer {len(result.refused)} Angabe(n) über der "
+                       message=f"Automatisch gespeichert um {time}, außer "
+                               f"{fmt.counted(len(result.refused), 'Angabe', 'Angaben')} über der "
                                f"Höchstlänge ({first.removeprefix('Nicht gespeichert: ')}). Bitte kürzen.")
     return jsonify(ok=True, revision=response.revision, base=base, time=time,
                    message=f"Automatisch gespeichert um {time}.")

@@ -4,6 +4,8 @@ import io
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from analysis import export, network
 from analysis.dataset import ActorRecord, Dataset, ResponseRecord
@@ -115,3 +117,45 @@ def test_edge_list_rows_mark_reciprocated_ties(submitted):
 def test_empty_network_has_no_metrics_errors(partners):
     m = network.metrics(network.build_graph(Dataset((partners,))))
     assert (m.actors, m.ties, m.density, m.reciprocity, m.components) == (0, 0, 0.0, None, 0)
+
+
+def test_density_inside_and_across_sectors_by_hand(partners):
+    # x: a, b, c (3 pairs inside); y: d, e (1 pair inside); 6 pairs across; z has no sector
+    actors = [actor("a", "x"), actor("b", "x"), actor("c", "x"), actor("d", "y"), actor("e", "y"), actor("z", "")]
+    data = roster(partners, {"a": ["b", "c", "d"], "b": ["a"], "d": ["e", "z"]}, actors)
+    m = network.metrics(network.build_graph(data))
+    d = m.sectors
+    assert (d.inside_pairs, d.across_pairs) == (4, 6)
+    assert (d.inside_ties, d.across_ties, d.unknown_ties) == (3, 1, 1)  # a–b named both ways counts once
+    assert (d.inside_nominations, d.across_nominations, d.unknown_nominations) == (4, 1, 1)
+    assert d.inside == pytest.approx(3 / 4) and d.across == pytest.approx(1 / 6)
+    assert d.inside_directed == pytest.approx(4 / 8) and d.across_directed == pytest.approx(1 / 12)
+    assert m.directed_density == pytest.approx(6 / 30)
+    assert d.sentence().startswith("Innerhalb der Handlungsfelder ist das Netzwerk dichter als zwischen ihnen: "
+                                   "75,0\u00a0% der möglichen Paare")
+
+
+def test_the_sentence_says_when_across_is_denser_and_nothing_with_one_sector(partners):
+    across = roster(partners, {"a": ["c"], "b": ["d"]}, [actor("a", "x"), actor("b", "x"), actor("c", "y"),
+                                                         actor("d", "y")])
+    assert network.sector_densities(network.build_graph(across)).sentence().startswith(
+        "Zwischen den Handlungsfeldern ist das Netzwerk dichter als innerhalb")
+    one = roster(partners, {"a": ["b"]}, [actor("a", "x"), actor("b", "x")])
+    assert network.sector_densities(network.build_graph(one)).sentence() == ""
+
+
+@settings(max_examples=30, deadline=None)
+@given(sectors=hs.lists(hs.sampled_from(["x", "y", "z", ""]), min_size=2, max_size=8),
+       pairs=hs.lists(hs.tuples(hs.integers(0, 7), hs.integers(0, 7)), max_size=25))
+def test_inside_across_and_unknown_partition_every_tie_and_nomination(sectors, pairs):
+    graph = nx.DiGraph()
+    for i, sector in enumerate(sectors):
+        graph.add_node(f"n{i}", sector=sector)
+    graph.add_edges_from((f"n{u}", f"n{v}") for u, v in pairs if u != v and u < len(sectors) and v < len(sectors))
+    d = network.sector_densities(graph)
+    assert d.inside_ties + d.across_ties + d.unknown_ties == network.undirected(graph).number_of_edges()
+    assert d.inside_nominations + d.across_nominations + d.unknown_nominations == graph.number_of_edges()
+    known = sum(1 for s in sectors if s)
+    assert d.inside_pairs + d.across_pairs == known * (known - 1) // 2
+    for share in (d.inside, d.across, d.inside_directed, d.across_directed):
+        assert share is None or 0 <= share <= 1

@@ -104,3 +104,36 @@ def test_codes_unknown_to_the_options_are_kept(make):
     question = make.question("x.y", "single_choice", options=())
     data = Dataset((question,), (ResponseRecord(1, "submitted", None, None, "X", {"x.y": "alt"}),))
     assert [(r.code, r.count) for r in st.frequencies(data, question).rows] == [("alt", 1)]
+
+
+def test_mean_and_median_per_row_leave_dont_know_out_and_state_the_mapping(submitted):
+    matrix = st.summarise(submitted, submitted.question("netzwerk.bewertung"))
+    # ziele: sehr_gut (1), gut (2), schlecht (4); steuerung: teils (3) and "weiß nicht" (not on the scale)
+    assert matrix.means[0] == pytest.approx(7 / 3) and matrix.medians[0] == 2
+    assert matrix.means[2] == 3 and matrix.medians[2] == 3
+    assert matrix.mapping == "1 = sehr gut … 5 = sehr schlecht; ohne „weiß nicht“"
+    single = st.summarise(submitted, submitted.question("netzwerk.zufriedenheit"))
+    assert single.means == (2.0,) and single.medians == (2.0,)
+
+
+def test_median_of_an_even_count_lies_between_two_positions(make):
+    from analysis.dataset import Dataset, ResponseRecord
+    from questionnaires.model import Option
+
+    scale = (Option("a", "A"), Option("b", "B"), Option("c", "C"), Option("kann_nicht_beurteilen", "Kann ich nicht"))
+    question = make.question("x.skala", "likert", options=scale)
+    answers = ["a", "b", "c", "c", "kann_nicht_beurteilen", "kann_nicht_beurteilen"]
+    data = Dataset((question,), tuple(ResponseRecord(i, "submitted", None, None, f"O{i}", {question.key: v})
+                                      for i, v in enumerate(answers)))
+    result = st.likert_distribution(data, question)
+    assert result.row_n == (6,)  # the distribution still shows the don't-knows
+    assert result.means == (pytest.approx(9 / 4),) and result.medians == (2.5,)
+    assert st.scale_values(scale) == {"a": 1, "b": 2, "c": 3}
+
+
+def test_an_option_the_survey_added_to_a_scale_is_not_a_position(make):
+    from questionnaires.model import LOCAL_PREFIX, Option
+
+    scale = (Option("a", "A"), Option("b", "B"), Option("c", "C"), Option(f"{LOCAL_PREFIX}1", "Weiß noch nicht"))
+    assert st.scale_values(scale) == {"a": 1, "b": 2, "c": 3}
+    assert st.scale_mapping(scale) == "1 = A … 3 = C; ohne „Weiß noch nicht“"

@@ -161,3 +161,28 @@ def test_sheet_names_are_valid_and_unique_for_any_titles(titles):
     assert all(0 < len(name) <= 31 and not workbook.FORBIDDEN.search(name) for name in names)
     assert len({name.casefold() for name in names}) == len(names)
     assert all(not name.startswith("'") and not name.endswith("'") for name in names)
+
+
+def test_rating_tables_show_mean_and_median_with_the_mapping_in_workbook_and_page(submitted):
+    found, book = book_of(submitted, PLANNER)
+    table = next(t for t in found if t.key == "netzwerk.bewertung")
+    assert table.header[-3:] == ["n", "Mittelwert", "Median"]
+    assert "1 = sehr gut … 5 = sehr schlecht; ohne „weiß nicht“" in table.note
+    assert [text for text, _c in table.display_rows()[0][-2:]] == ["2,3", "2"]
+    sheet = sheets_by_key(book)["netzwerk.bewertung"]
+    assert [c.value for c in sheet[2]][-2:] == [2.3, 2]
+
+
+def test_analysts_lose_mean_and_median_of_a_row_with_hidden_counts(submitted):
+    table = next(t for t in tables.dataset_tables(submitted, ANALYST) if t.key == "netzwerk.bewertung")
+    for row in table.rows:
+        if any(cell is SUPPRESSED for cell in row[1:-3]):
+            assert row[-2:] == (SUPPRESSED, SUPPRESSED)
+
+
+def test_bridge_actors_read_with_two_significant_digits():
+    assert [tables.significant_decimals(v) for v in (0.5, 0.1234, 0.01234, 0.0012, 1.0, 0.0)] == [2, 2, 3, 4, 1, 0]
+    column = tables.Column("Wert", Type.NUMBER, 3)
+    shown = [tables.display(tables.Value(v, Type.NUMBER, tables.significant_decimals(v)), column)
+             for v in (0.1234, 0.1049, 0.0456)]
+    assert shown == ["0,12", "0,10", "0,046"]

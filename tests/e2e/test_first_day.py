@@ -218,7 +218,7 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     expect(page.get_by_role("status")).to_contain_text("3 neu")
     _reads_well(page, "Importvorschau")
     _shot(page, "4-planung-importvorschau")
-    page.get_by_role("button", name="3 Zeile(n) übernehmen").click()
+    page.get_by_role("button", name="Ausgewählte Zeilen übernehmen").click()
     text = _reads_well(page, "Akteursverzeichnis")
     for name, _address, district, _offer in ORGANISATIONS:
         assert name in text and district in text
