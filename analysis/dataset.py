@@ -16,6 +16,7 @@ from questionnaires.kinds import KINDS, field_name, is_empty
 from questionnaires.model import Option, Question
 
 from . import keys
+from .coding import Coding
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ class Dataset:
     invitations: tuple[InvitationRecord, ...] = ()
     title: str = ""
     corrections: tuple[Correction, ...] = ()  # wording changes after opening (codebook)
+    # The planner's coding of free-text questions into categories (question key → `coding.Coding`):
+    # their charts and tables count categories, the exports add a category column.
+    codings: Mapping[str, Coding] = field(default_factory=dict, hash=False)
 
     # -- look-ups -------------------------------------------------------------------------------
 
@@ -135,6 +139,11 @@ class Dataset:
         if group is None:
             return None
         return next((sub for sub in group.fields if field_name(sub) == short), None)
+
+    def coding(self, key: str) -> Coding | None:
+        """The coding of question `key` when it has categories, else None."""
+        coding = self.codings.get(key)
+        return coding if coding is not None and coding.categories else None
 
     def actor(self, code: str | None) -> ActorRecord | None:
         return self._actors_by_code.get(code) if code else None

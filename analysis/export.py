@@ -22,7 +22,8 @@ Berlin time (`csvdialect.format_cell`).
   (a roster: ``<key>.actor, <key>.name``; then each field's columns, keys ``<group key>.<short>``).
 * codebook: one row per question or group field (``role = frage``) followed by its options
   (``role = option``), matrix rows (``role = zeile``) and the readable header of each column
-  (``role = spalte``, code = column key); the survey title and the vocabularies (districts,
+  (``role = spalte``, code = column key), a coded question's categories (``role = kategorie``);
+  the survey title and the vocabularies (districts,
   sectors, provider types) are rows under the pseudo keys in `META_KEYS`.
 * actors: ``code, name, sector, provider_type, districts`` ("|"-joined).
 
@@ -32,7 +33,7 @@ CSV functions return generators of encoded chunks: pass them straight to a strea
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +43,7 @@ from questionnaires.model import CODEBOOK_ATTRIBUTES, Option, Question
 from questionnaires.serialize import codebook_cells, option_origin
 
 from . import keys
+from .coding import Coding, category_column
 from .csvdialect import stream_rows
 from .dataset import ActorRecord, Correction, Dataset, ResponseRecord
 
@@ -65,6 +67,7 @@ META_KEYS = {
     "provider_types": "_meta.traegerarten",
 }
 ROLE_QUESTION, ROLE_OPTION, ROLE_ITEM, ROLE_COLUMN = "frage", "option", "zeile", "spalte"
+ROLE_CATEGORY = "kategorie"  # a category of a coded free-text question (`coding`)
 
 
 # -- rows -----------------------------------------------------------------------------------------
@@ -142,14 +145,27 @@ def _header(fixed: Sequence[str], columns: Sequence[Column], variant: str) -> li
     return unique([*fixed, *(readable_header(c) for c in columns)])
 
 
-def question_columns(questions: Sequence[Question], variant: str = RAW) -> list[Column]:
-    """The columns of `questions` present in `variant`, in export order."""
-    return [c for q in questions for c in kind_of(q).columns(q) if c.cell(variant)]
+Codings = Mapping[str, Coding]
 
 
-def response_header(questions: Sequence[Question], variant: str = RAW) -> list[str]:
+def _own_columns(question: Question, codings: Codings | None) -> list[Column]:
+    """A question's columns, and after them its category column when the planner coded it."""
+    columns = kind_of(question).columns(question)
+    coding = (codings or {}).get(question.key)
+    if coding is not None and coding.categories:
+        columns = [*columns, category_column(question, coding)]
+    return columns
+
+
+def question_columns(questions: Sequence[Question], variant: str = RAW, codings: Codings | None = None) -> list[Column]:
+    """The columns of `questions` present in `variant`, in export order (with the category column
+    "<question> – Kategorie" after a coded question's own)."""
+    return [c for q in questions for c in _own_columns(q, codings) if c.cell(variant)]
+
+
+def response_header(questions: Sequence[Question], variant: str = RAW, codings: Codings | None = None) -> list[str]:
     fixed = [c.key if variant == RAW else c.header for c in RESPONSE_FIXED]
-    return _header(fixed, question_columns(questions, _check(variant)), variant)
+    return _header(fixed, question_columns(questions, _check(variant), codings), variant)
 
 
 def _cell(column: Column, variant: str) -> Cell:
@@ -161,13 +177,15 @@ def _cell(column: Column, variant: str) -> Cell:
 
 
 def response_rows(
-    questions: Sequence[Question], responses: Iterable[ResponseRecord], variant: str = RAW
+    questions: Sequence[Question], responses: Iterable[ResponseRecord], variant: str = RAW,
+    codings: Codings | None = None,
 ) -> Iterator[list[Any]]:
     """The header, then one row per response, as Python values (str, int, float, None; the
     aware UTC `datetime` of `submitted_at`; readable dates as `datetime.date`). `variant` is
-    "raw" (Rohdaten: keys, codes, 0/1) or "readable" (lesbar: question texts, labels)."""
-    columns = question_columns(questions, _check(variant))
-    yield response_header(questions, variant)
+    "raw" (Rohdaten: keys, codes, 0/1) or "readable" (lesbar: question texts, labels); `codings`
+    adds the category column of each coded question."""
+    columns = question_columns(questions, _check(variant), codings)
+    yield response_header(questions, variant, codings)
     fixed = [c.cell(variant) for c in RESPONSE_FIXED]
     cells = [_cell(c, variant) for c in columns]
     for response in responses:
@@ -232,10 +250,10 @@ def _corrections_by_row(corrections: Iterable[Correction]) -> dict[tuple[str, st
     return {row: "\n".join(texts) for row, texts in lines.items()}
 
 
-def readable_headers(questions: Sequence[Question]) -> dict[str, str]:
+def readable_headers(questions: Sequence[Question], codings: Codings | None = None) -> dict[str, str]:
     """Column key → header in the "lesbar" exports (responses and every entries export)."""
-    found = dict(zip([c.key for c in question_columns(questions, READABLE)],
-                     response_header(questions, READABLE)[len(RESPONSE_FIXED):], strict=True))
+    found = dict(zip([c.key for c in question_columns(questions, READABLE, codings)],
+                     response_header(questions, READABLE, codings)[len(RESPONSE_FIXED):], strict=True))
     for group in questions:
         if kind_of(group).family == "entries":
             columns = entry_columns(group, READABLE)
@@ -246,9 +264,10 @@ def readable_headers(questions: Sequence[Question]) -> dict[str, str]:
 
 def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
     """The header, then every question, group field, option and matrix row and the "lesbar"
-    header of each of its columns (``role = spalte``: code = column key); then the vocabularies."""
+    header of each of its columns (``role = spalte``: code = column key), a coded question's
+    categories (``role = kategorie``, "nicht zugeordnet" last); then the vocabularies."""
     yield CODEBOOK_COLUMNS
-    headers = readable_headers(dataset.questions)
+    headers = readable_headers(dataset.questions, dataset.codings)
     corrected = _corrections_by_row(dataset.corrections)
 
     def notes(key: str, role: str) -> dict[str, str]:
@@ -260,13 +279,16 @@ def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
                                 question)
         yield from _option_rows(question.key, ROLE_ITEM, question.items, notes(question.key, ROLE_ITEM))
         kind = kind_of(question)
-        own = kind.columns(question)
+        own = _own_columns(question, dataset.codings) if not parent else kind.columns(question)
         if kind.family == "entries":  # the roster's own partner columns
             assert isinstance(kind, Group)  # the kinds with entries
             fields = {c.key for sub in question.fields for c in kind_of(sub).columns(sub)}
             own += [c for c in kind.entry_columns(question) if c.key not in fields]
         columns = [c.key for c in own if c.key in headers]
         yield from _option_rows(question.key, ROLE_COLUMN, [Option(key, headers[key]) for key in columns])
+        coding = dataset.coding(question.key) if not parent else None
+        if coding is not None:
+            yield from _option_rows(question.key, ROLE_CATEGORY, coding.options)
         for sub in question.fields:
             yield from one(sub, question.key)
 
@@ -276,6 +298,27 @@ def codebook_rows(dataset: Dataset) -> Iterator[list[Any]]:
     yield [META_KEYS["title"], "", ROLE_QUESTION, "meta", dataset.title] + blank
     for name in ("districts", "sectors", "provider_types"):
         yield from _option_rows(META_KEYS[name], ROLE_OPTION, getattr(dataset, name))
+
+
+CODING_COLUMNS = ["key", "Frage", "Kategorie (Code)", "Kategorie", "Text (vereinheitlicht)"]
+
+
+def coding_rows(dataset: Dataset, questions: Sequence[Question] | None = None) -> Iterator[list[Any]]:
+    """The header, then per coded question (of `questions`, default all) each category with every
+    text assigned to it in its normal form (a category without texts: one row with an empty text)."""
+    yield CODING_COLUMNS
+    for question in questions if questions is not None else dataset.questions:
+        coding = dataset.coding(question.key)
+        if coding is None:
+            continue
+        for category in coding.categories:
+            texts = sorted(t for t, code in coding.assigned.items() if code == category.code) or [""]
+            for text in texts:
+                yield [question.key, question.prompt, category.code, category.label, text]
+
+
+def has_codings(dataset: Dataset, questions: Sequence[Question]) -> bool:
+    return any(dataset.coding(q.key) is not None for q in questions)
 
 
 def actor_rows(actors: Iterable[ActorRecord]) -> Iterator[list[Any]]:
@@ -344,10 +387,10 @@ def series_responses_csv(
 
 def responses_csv(
     questions: Sequence[Question], responses: Iterable[ResponseRecord], dialect: str = "excel_de",
-    variant: str = RAW,
+    variant: str = RAW, codings: Codings | None = None,
 ) -> Iterator[bytes]:
     """Responses CSV as encoded chunks; `responses` may be a lazy iterator over the database."""
-    return stream_rows(response_rows(questions, responses, variant), dialect, variant)
+    return stream_rows(response_rows(questions, responses, variant, codings), dialect, variant)
 
 
 def entries_csv(group: Question, responses: Iterable[ResponseRecord], dialect: str = "excel_de",
@@ -420,7 +463,8 @@ def xlsx(dataset: Dataset) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheets: list[tuple[str, Iterable[list[Any]]]] = [("Antworten", response_rows(dataset.questions, dataset.responses))]
+    sheets: list[tuple[str, Iterable[list[Any]]]] = [
+        ("Antworten", response_rows(dataset.questions, dataset.responses, codings=dataset.codings))]
     for key, title in ((keys.OFFERS, "Angebote"), (keys.PARTNERS, "Kooperationen")):
         group = dataset.question(key)
         if group is not None:

@@ -21,6 +21,7 @@ from questionnaires.kinds import KINDS, OTHER, District, kind_of
 from questionnaires.model import LOCAL_PREFIX, Option, Question
 
 from . import keys
+from .coding import Coding
 from .dataset import Dataset
 
 OTHER_LABEL = "Sonstiges"
@@ -271,6 +272,20 @@ def entry_frequencies(dataset: Dataset, question: Question) -> Frequencies:
     return Frequencies(question, n, len(dataset.responses) - n, rows, multiple=True)
 
 
+def coded_frequencies(dataset: Dataset, question: Question, coding: Coding) -> Frequencies:
+    """Respondents per category of a coded free-text question, "nicht zugeordnet" last (texts not
+    assigned yet). A list answer may fall into several categories (counted once in each)."""
+    answers = dataset.values(question.key)
+    counter: Counter[str] = Counter()
+    multiple = False
+    for value in answers:
+        multiple = multiple or not isinstance(value, str)
+        counter.update(coding.codes_of(value))
+    n = len(answers)
+    return Frequencies(question, n, len(dataset.responses) - n, tuple(_rows(coding.options, counter, n)),
+                       multiple=multiple)
+
+
 DISTRICT_QUESTION = Question(key=keys.DISTRICTS, kind=District.name,
                              prompt="In welchen Stadtteilen sind die antwortenden Einrichtungen tätig?")
 
@@ -303,7 +318,11 @@ SUMMARIES: dict[str, Callable[[Dataset, Question], Summary]] = {
 
 
 def summarise(dataset: Dataset, question: Question) -> Summary | None:
-    """The summary the question's kind names; None for kinds without one (info)."""
+    """The summary the question's kind names (a coded free-text question: its categories); None for
+    kinds without one (info)."""
+    coding = dataset.coding(question.key)
+    if coding is not None:
+        return coded_frequencies(dataset, question, coding)
     kind = KINDS.get(question.kind)
     summary = SUMMARIES.get(kind.summary) if kind else None
     return summary(dataset, question) if summary else None

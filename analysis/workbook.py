@@ -291,10 +291,12 @@ def row_sheets(questions: Sequence[Any], responses: Callable[[], Iterable[Respon
     sheets: list[RowSheet] = []
     sheets.append(RowSheet("Antworten (lesbar)", "Antworten, eine Zeile je Einrichtung (lesbar: Fragen und "
                            "Antworten im Wortlaut)",
-                           lambda: export.response_rows(questions, responses(), variant="readable")))
+                           lambda: export.response_rows(questions, responses(), variant="readable",
+                                                        codings=dataset.codings)))
     sheets.append(RowSheet("Antworten (Rohdaten)", "Antworten, eine Zeile je Einrichtung (Rohdaten: Schlüssel "
                            "und Codes, siehe Codebuch)",
-                           lambda: export.response_rows(questions, responses(), variant="raw")))
+                           lambda: export.response_rows(questions, responses(), variant="raw",
+                                                        codings=dataset.codings)))
     for key, name, what in ((keys.OFFERS, "Angebote", "eine Zeile je Angebot"),
                             (keys.PARTNERS, "Kooperationen", "eine Zeile je genannter Partner")):
         group = next((q for q in questions if q.key == key), None)
@@ -304,6 +306,9 @@ def row_sheets(questions: Sequence[Any], responses: Callable[[], Iterable[Respon
         sheets.append(RowSheet(name, f"{name}, {what}", rows))
     sheets.append(RowSheet("Codebuch", "Codebuch: Fragen, Antwortcodes und Wortlaut",
                            lambda: export.codebook_rows(dataset)))
+    if export.has_codings(dataset, questions):
+        sheets.append(RowSheet("Kodierung", "Kodierung der Freitexte: Kategorien und die ihnen zugeordneten Texte",
+                               lambda: export.coding_rows(dataset, questions)))
     if dataset.actors:
         sheets.append(RowSheet("Akteure", "Beteiligte Einrichtungen (ohne Kontaktdaten)",
                                lambda: export.actor_rows(dataset.actors)))

@@ -20,7 +20,7 @@ from flask import current_app
 from factories import fetch_prepared, login, make_user
 from survey.extensions import db
 from survey.models import ActorContact, BounceOutcome, BounceReport, District, User
-from survey.services import accounts, invitations, surveys, waves
+from survey.services import accounts, coding, invitations, partner_matching, surveys, waves
 from survey.services.actors import ActorData
 from survey.services.actors import save as save_actor
 
@@ -78,21 +78,30 @@ def build_kommune(app, name: str) -> dict[str, Any]:
                               note="Nicht zuzuordnen", raw=f"Rückläufer an {fresh.email}")
         db.session.add(report)
         accounts.invite_user(admin, f"kollegin@{marker.lower()}.example", "planner", f"Karla {marker}")
+        # a coding category in the draft (its results have no answers the category would count)
+        category = coding.add_category(draft, coding.question_of(draft, "netzwerk.fokus"), f"Schwerpunkt {marker}")
         db.session.commit()
         ids = {"kommune_id": kommune.id, "draft": draft.id, "running": running.id, "closed": closed.id,
                "item_id": draft.items[0].id, "page_id": draft.pages[0].id, "district_id": district.id,
                "actor_id": actor.id, "invitation_id": fresh.id, "started_invitation": started.id,
                "done_invitation": done.id, "report_id": report.id, "user_id": planner_id, "contact_id": contact.id,
-               "running_item_id": running.items[0].id}
+               "running_item_id": running.items[0].id, "category_id": category.id}
     respondent = app.test_client()
     for token in (started_token, done_token, closed_token):
         assert respondent.post(f"/r/{token}/start").status_code == 302
     respondent.post(f"/r/{started_token}/seite/1", data={"netzwerk.fokus": f"Fokus {marker}"})
+    # Two partners typed by name: one still to match to the register, one the planner already assigned.
+    respondent.post(f"/r/{done_token}/seite/1", data={"_new/kooperation.partner": f"Turnverein {marker}",
+                                                      "_action": "pick:kooperation.partner"})
+    respondent.post(f"/r/{done_token}/seite/1", data={"_new/kooperation.partner": f"Kita Nebenan {marker}",
+                                                      "_action": "pick:kooperation.partner"})
     assert respondent.post(f"/r/{done_token}/pruefen").status_code == 302, "submitting failed"
     assert respondent.post(f"/r/{closed_token}/pruefen").status_code == 302, "submitting failed"
     with app.app_context():
         closed = db.session.get(type(draft), ids["closed"])
         surveys.close_survey(closed)
+        ids["match_id"] = partner_matching.assign(db.session.get(type(draft), ids["running"]), f"Kita Nebenan {marker}",
+                                                  ids["actor_id"]).id
         wave = waves.create_follow_up(closed, db.session.get(User, admin_id), catalogue, f"Welle 2 {marker}").survey
         db.session.commit()
         ids["wave"] = wave.id

@@ -106,7 +106,8 @@ def test_merging_duplicates_keeps_every_contact_person(app, planner, planner_cli
         other.contacts.append(ActorContact(name="Kai Kasse", email="kasse@fz-nord.example"))
         db.session.commit()
         other_id = other.id
-    planner_client.post("/actors/duplicates", data={"keep": actor_id, "member": [actor_id, other_id]})
+    planner_client.post("/actors/duplicates",
+                        data={"keep": actor_id, "member": [actor_id, other_id], "bestaetigt": "1"})
     with app.app_context():
         actor = db.session.get(Actor, actor_id)
         assert actor.email == "leitung@fz-nord.example"

@@ -125,7 +125,12 @@ def test_duplicates_are_found_and_merged_keeping_invitations(app, planner, plann
         ids = (a.id, b.id, c.id)
     page = planner_client.get("/actors/duplicates").get_data(as_text=True)
     assert "Gruppe 1" in page and "Gruppe 2" not in page and "Caritas" not in page
-    assert planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids)}).status_code == 302
+    confirm = planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids)})
+    assert confirm.status_code == 200 and "Zusammenführen bestätigen" in confirm.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Actor).count() == 4  # nothing merged before the confirmation
+    assert planner_client.post("/actors/duplicates", data={"keep": ids[0], "member": list(ids),
+                                                            "bestaetigt": "1"}).status_code == 302
     with app.app_context():
         assert db.session.query(Actor).count() == 2
         kept = db.session.get(Actor, ids[0])

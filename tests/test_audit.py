@@ -46,6 +46,11 @@ NOT_WALKED = {
     "planner.reset_wording": "needs a reworded question; tests/test_builder.py",
     "results.prepare": "prepares a download file (a job, bookkeeping); the download is recorded",
     "waves.follow_up": "a closed survey's form, closed after the walk passed it; tests/test_waves.py",
+    "coding.add_category": "needs a text question with answers; strict guard in tests/test_coding.py",
+    "coding.rename_category": "needs a coding category; strict guard in tests/test_coding.py",
+    "coding.delete_category": "needs a coding category; strict guard in tests/test_coding.py",
+    "coding.assign": "needs a text question with answers; strict guard in tests/test_coding.py",
+    "coding.suggestion": "needs a coding suggestion; strict guard in tests/test_coding.py",
 }
 BOOKKEEPING_TABLES = VOLATILE | audit.BOOKKEEPING | {"audit_entry"}
 

@@ -27,14 +27,17 @@ ROLES = ("admin", "planner", "analyst")
 # URL arguments that name a row of one Kommune → which id of the world fills them.
 ID_ARGS = {"survey_id": "running", "invitation_id": "invitation_id", "item_id": "item_id", "page_id": "page_id",
            "district_id": "district_id", "actor_id": "actor_id", "user_id": "user_id", "report_id": "report_id",
-           "contact_id": "contact_id"}
+           "contact_id": "contact_id", "match_id": "match_id", "category_id": "category_id"}
 # The survey a route's other ids live in (items and pages are edited in the draft; waves are compared).
-SURVEY_OF = {"item_id": "draft", "page_id": "draft"}
+SURVEY_OF = {"item_id": "draft", "page_id": "draft", "category_id": "draft"}
 SURVEY_OF_BLUEPRINT = {"waves": "wave", "test_run": "wave"}  # the Probelauf page needs a draft
 # Arguments that name nothing of a Kommune: the same value for both; per endpoint where they differ.
 OTHER_ARGS = {"number": 1, "key": "angebote.angebote", "index": 1, "fmt": "csv", "was": "arbeitsmappe",
               "ext": "csv", "name": "netzwerk.wirkungskreis"}
-OTHER_ARGS_OF = {("waves.chart", "name"): "ruecklauf"}
+OTHER_ARGS_OF = {("waves.chart", "name"): "ruecklauf",
+                 **{(f"coding.{view}", "key"): "netzwerk.fokus"  # the coded text question of the world
+                    for view in ("question", "add_category", "rename_category", "delete_category", "assign",
+                                 "suggestion")}}
 # Routes whose credential is the URL itself (a respondent's or a set-password token), not the login:
 # they are not scoped by Kommune; test_credential_routes_refuse_a_made_up_token covers them.
 TOKEN_ARGS = {"token"}

@@ -44,17 +44,20 @@ CHARTS: dict[str, Callable[[Any, int], Figure]] = {
 }
 
 
-COVERAGE, NETWORK = "coverage", "network"
+COVERAGE, NETWORK, CODED = "coverage", "network", "bars"
 
 
-def default_chart(question: Question) -> str:
+def default_chart(question: Question, coded: bool = False) -> str:
     """The name of a question's default chart: its kind's (`Kind.chart`), except that the offers
     group gets the coverage heatmap and the partner roster the network drawing (`COVERAGE`,
-    `NETWORK`). The one router of default charts: `chart_for` and the results page ask it."""
+    `NETWORK`), and a free-text question the planner coded into categories (`coded`) bars of its
+    categories. The one router of default charts: `chart_for` and the results page ask it."""
     if question.key == keys.OFFERS:
         return COVERAGE
     if question.key == keys.PARTNERS:
         return NETWORK
+    if coded:
+        return CODED
     kind = KINDS.get(question.kind)
     return kind.chart if kind else NO_CHART
 
@@ -65,7 +68,7 @@ def chart_for(dataset: Dataset, question: Question, *, min_group: int = DEFAULT_
 
     `planner=False` applies small-number suppression.
     """
-    chart = default_chart(question)
+    chart = default_chart(question, dataset.coding(question.key) is not None)
     if chart == COVERAGE:
         return coverage_heatmap(coverage_mod.phase_by_district(dataset))
     if chart == NETWORK:

@@ -4,11 +4,13 @@ from .actor import Actor, ActorContact
 from .audit import AuditEntry
 from .base import utc_now
 from .bounce import BounceOutcome, BounceReport
+from .coding import CodingAssignment, CodingCategory, CodingRejection
 from .delegation import Delegation
 from .invitation import Invitation, InvitationStatus
 from .job import Job, JobState, WorkerBeat
 from .kommune import District, Kommune
 from .outbox import MailRate, OutboxMessage, OutboxStatus
+from .partner_match import PartnerMatch
 from .pseudonym import Pseudonym
 from .response import Response
 from .survey import Survey, SurveyItem, SurveyPage, SurveyState
@@ -22,6 +24,9 @@ __all__ = [  # one name per line, so parallel changes merge
     "AuditEntry",
     "BounceOutcome",
     "BounceReport",
+    "CodingAssignment",
+    "CodingCategory",
+    "CodingRejection",
     "Delegation",
     "District",
     "Invitation",
@@ -32,6 +37,7 @@ __all__ = [  # one name per line, so parallel changes merge
     "MailRate",
     "OutboxMessage",
     "OutboxStatus",
+    "PartnerMatch",
     "Pseudonym",
     "Response",
     "Role",

@@ -24,7 +24,7 @@ from questionnaires.synonyms import load_synonyms, normalised_word
 
 from ..extensions import db
 from ..models import Actor, ActorContact, Invitation, Kommune, utc_now
-from . import audit
+from . import audit, partner_matching
 from .address_paste import check_address
 
 COLUMNS = [  # (field, German header in exports, accepted headers in imports)
@@ -526,26 +526,98 @@ def duplicate_groups(kommune_id: int) -> list[list[Actor]]:
     return [g for g in groups.values() if len(g) > 1]
 
 
-def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
-    """Merge `other_ids` into `keep_id`: invitations move over, empty fields are filled, the others go."""
+@dataclass
+class MergePlan:
+    """What a merge will do, for the confirmation page (and what `merge` then does)."""
+
+    keep: Actor
+    others: list[Actor]
+    filled: list[tuple[str, str, str]] = field(default_factory=list)  # (field label, value, from which entry)
+    main_contact: tuple[str, str] | None = None  # (name, address) taken over as the main contact
+    further: list[tuple[str, str, str]] = field(default_factory=list)  # (name, address, from) kept as further contacts
+    districts: list[str] = field(default_factory=list)  # district codes added
+    invitations: int = 0
+    partner_mentions: int = 0  # answers naming one of the others as a partner
+
+
+FILL_LABELS = {"provider_type": "Trägerart", "sector": "Sektor"}
+MAIN_CONTACT = ("contact_name", "contact_role", "email", "phone")
+
+
+def _merge_entries(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> tuple[Actor, list[Actor]]:
     keep = actor_of_kommune(kommune_id, keep_id)
-    others = [a for a in (actor_of_kommune(kommune_id, i) for i in set(other_ids) - {keep_id}) if a is not None]
+    others = [a for a in (actor_of_kommune(kommune_id, i) for i in sorted(set(other_ids) - {keep_id}))
+              if a is not None]
     if keep is None or not others:
         raise ActorError("Bitte wählen Sie aus, welcher Eintrag bleibt und welche zusammengeführt werden.")
+    return keep, others
+
+
+def merge_plan(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> MergePlan:
+    """What merging `other_ids` into `keep_id` would change (nothing is changed)."""
+    keep, others = _merge_entries(kommune_id, keep_id, other_ids)
+    plan = MergePlan(keep, others)
+    values = {key: getattr(keep, key) for key in FILL_LABELS}
+    has_main = bool(keep.contact_name or keep.email)
+    known = {(keep.contact_name.casefold(), keep.email.lower())} | {(c.name.casefold(), c.email.lower())
+                                                                    for c in keep.contacts}
+    districts = list(keep.districts or [])
+    phone_taken = False
     for other in others:
-        for key in ("provider_type", "sector", "contact_name", "email", "phone"):
+        for key, label_text in FILL_LABELS.items():
+            if not values[key] and getattr(other, key):
+                values[key] = getattr(other, key)
+                plan.filled.append((label_text, label(key, values[key]), other.name))
+        if not (other.contact_name or other.email) and other.phone and not keep.phone and not phone_taken:
+            plan.filled.append(("Telefon", other.phone, other.name))
+            phone_taken = True
+        persons = [(other.contact_name, other.email)] + [(c.name, c.email) for c in other.contacts]
+        for name, email in persons:
+            if not (name or email) or (name.casefold(), email.lower()) in known:
+                continue
+            known.add((name.casefold(), email.lower()))
+            if not has_main:
+                plan.main_contact, has_main = (name, email), True
+            else:
+                plan.further.append((name, email, other.name))
+        plan.districts += [d for d in other.districts or [] if d not in districts and d not in plan.districts]
+    plan.invitations = db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(
+        Invitation.actor_id.in_([o.id for o in others]))) or 0
+    mentions = partner_matching.references(kommune_id, others)
+    plan.partner_mentions = sum(mentions.values())
+    return plan
+
+
+def merge(kommune_id: int, keep_id: int, other_ids: Iterable[int]) -> Actor:
+    """Merge `other_ids` into `keep_id` (as `merge_plan` says): invitations move over, empty fields are
+    filled, the others' contact persons are kept (the first as main contact if the kept entry has none,
+    the rest as further contacts), partner references to them stand for the kept entry from now on
+    (`partner_matching.merged`: the answers stay as given), and the others go."""
+    keep, others = _merge_entries(kommune_id, keep_id, other_ids)
+    for other in others:
+        for key in FILL_LABELS:
             if not getattr(keep, key) and getattr(other, key):
                 setattr(keep, key, getattr(other, key))
+        if not (keep.contact_name or keep.email) and (other.contact_name or other.email):
+            # The whole person, never a name from one entry with the address of another.
+            for key in MAIN_CONTACT:
+                setattr(keep, key, getattr(other, key))
+            keep.contact_confirmed_at = other.contact_confirmed_at
+        elif not (other.contact_name or other.email) and other.phone and not keep.phone:
+            keep.phone = other.phone  # a number without a person: the organisation's own
         keep.districts = list(dict.fromkeys((keep.districts or []) + (other.districts or [])))
         if other.notes and other.notes not in keep.notes:
             keep.notes = f"{keep.notes}\n{other.notes}".strip()
         keep.active = keep.active or other.active
         db.session.execute(sa.update(Invitation).where(Invitation.actor_id == other.id).values(actor_id=keep.id))
         _merge_contacts(keep, other)
+    references = partner_matching.merged(keep, others)
+    for other in others:
         db.session.delete(other)
     names = ", ".join(f"„{other.name}“ (Nr. {other.id})" for other in others)
     audit.record(kommune_id, "actor.merged", f"{names} zusammengeführt in „{keep.name}“ (Nr. {keep.id})", obj=keep,
-                 before={"zusammengeführt": [other.id for other in others]})
+                 before={"zusammengeführt": [other.id for other in others]},
+                 after={"Partnerverweise": references} if references else None)
     db.session.flush()
     return keep
 

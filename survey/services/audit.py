@@ -69,6 +69,9 @@ ACTIONS: dict[str, str] = {
     "actor.changed": "Akteursregister geändert",
     "actor.merged": "Akteure zusammengeführt",
     "actor.imported": "Akteure importiert",
+    "partner.assigned": "Partnername zugeordnet",
+    "partner.rejected": "Partnervorschläge abgelehnt",
+    "partner.undone": "Partnerzuordnung aufgehoben",
     "results.downloaded": "Heruntergeladen",
     "answers.changed": "Antworten geändert",
     "answers.on_behalf": "Antworten im Auftrag erfasst",
@@ -76,6 +79,9 @@ ACTIONS: dict[str, str] = {
     "subject.request": "Auskunft/Löschung zu einer Person",
     "test_run.started": "Probelauf gestartet",
     "test_run.discarded": "Probelauf verworfen",
+    "coding.category": "Kategorie der Freitext-Kodierung geändert",
+    "coding.assigned": "Freitexte Kategorien zugeordnet",
+    "coding.suggestion": "Kodiervorschlag angenommen oder abgelehnt",
 }
 
 

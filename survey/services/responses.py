@@ -35,7 +35,7 @@ from questionnaires.model import Question
 from .. import link_keys
 from ..extensions import db
 from ..models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, utc_now
-from . import behalf, invitations, outbox, waves
+from . import behalf, invitations, outbox, register_prefill, waves
 from .invitations import (
     current_token,
 )
@@ -110,8 +110,8 @@ def start(invitation: Invitation, opened: bool = True) -> Response:
     if response is None:
         # A follow-up wave starts with the organisation's answers to the previous wave (see waves).
         questions = [q for _page, qs in pages_with_questions(invitation.survey) for q in qs]
-        response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id,
-                            draft=waves.prefill(invitation, questions))
+        draft = register_prefill.prefill(invitation, questions, waves.prefill(invitation, questions))
+        response = Response(survey_id=invitation.survey_id, invitation_id=invitation.id, draft=draft)
         db.session.add(response)
         if not opened:
             db.session.flush()

@@ -13,11 +13,13 @@ def register_blueprints(app: Flask) -> None:
         builder_bulk,
         builder_conditions,
         builder_options,
+        coding,
         errors,
         health,
         invitations,
         mailbox,
         paper,
+        partners,
         planner,
         public,
         respond,
@@ -46,6 +48,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(waves.bp)
     app.register_blueprint(test_run.bp)
     app.register_blueprint(builder_options.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(partners.respondent_bp)
+    app.register_blueprint(coding.bp)
     errors.register(app)
     from . import edit_conflicts
 

@@ -259,12 +259,16 @@ def export(fmt: str):
 @bp.route("/duplicates", methods=["GET", "POST"])
 @planner_required
 def duplicates():
+    """Duplicate groups; merging shows a confirmation page first (what stays, what is kept), then merges."""
     if request.method == "POST":
         keep = request.form.get("keep", "")
         others = [int(i) for i in request.form.getlist("member") if i.isdigit()]
         try:
             if not keep.isdigit():
                 raise ActorError("Bitte wählen Sie aus, welcher Eintrag bleiben soll.")
+            if request.form.get("bestaetigt") != "1":
+                plan = actor_service.merge_plan(current_user.kommune_id, int(keep), others)
+                return render_template("actors/merge_confirm.html", plan=plan, **_choices())
             actor = actor_service.merge(current_user.kommune_id, int(keep), others)
         except ActorError as error:
             db.session.rollback()

@@ -24,7 +24,7 @@ from questionnaires.model import Question
 
 from ..extensions import csrf, db
 from ..models import Invitation, InvitationStatus, Response, SurveyState
-from ..services import behalf, corrections, outbox, rosters
+from ..services import behalf, corrections, outbox, partner_matching, rosters
 from ..services import delegation as delegation_service
 from ..services import follow_up as follow_up_service
 from ..services import responses as response_service
@@ -333,6 +333,8 @@ def page(token: str, number: int):
     conflict = None
     refused: dict[str, str] = {}
     picks: dict[str, list[str]] = {}
+    if request.args.get("partner") and request.args.get("name"):  # after "Im Verzeichnis suchen": still typed
+        picks[f"_new/{request.args['partner']}"] = [request.args["name"][:ENTRY_MAX]]
     if request.method == "POST":
         posted = _posted()
         action = request.form.get("_action", "save")
@@ -350,7 +352,7 @@ def page(token: str, number: int):
             raw = {**response.draft, **response_service.page_fields(posted, questions)}
             picks = {k: v for k, v in posted.items() if k.startswith(("_pick/", "_new/"))}
         else:
-            added = _add_partners(response, questions, posted, number - 1)
+            added = _add_partners(response, questions, posted, number - 1, action)
             too_long = _too_long_partner_names(questions, posted)
             if too_long:  # a typed partner name over its limit: not added, shown back in its field
                 result.refused.update(too_long)
@@ -375,7 +377,7 @@ def page(token: str, number: int):
         page=survey_page, number=number, page_count=len(pages), questions=questions,
         shown_keys={q.key for q in shown}, raw=raw, errors=errors, conflict=conflict, picks=picks,
         saved=request.args.get("gespeichert") is not None, notice=request.args.get("hinweis", ""),
-        rosters=_rosters(invitation, questions, raw),
+        rosters=_rosters(invitation, questions, raw, token),
         base=response_service.page_fingerprint(response.draft, questions),
         prefill=wave_service.prefill_info(response.draft), refused=refused,
         corrected=corrections.notes_for(invitation.survey, response),
@@ -413,8 +415,13 @@ def _too_long_partner_names(questions: list[Question], posted: dict[str, list[st
 
 
 def _add_partners(response: Response, questions: list[Question], posted: dict[str, list[str]],
-                  page_index: int) -> int:
-    """Add the partners picked from the list or typed in (names within their limit), for every roster on the page."""
+                  page_index: int, action: str = "") -> int:
+    """Add the partners picked from the list or typed in (names within their limit), for every roster on the page.
+
+    "Im Verzeichnis suchen" (`match:<key>`) adds no typed name of that roster: its suggestions come first;
+    a suggestion chosen (`choose:<key>:<code>`) is added instead of the typed name."""
+    verb, _, rest = action.partition(":")
+    action_key, _, action_code = rest.partition(":")
     added = 0
     for q in questions:
         if not KINDS[q.kind].partners:
@@ -422,6 +429,10 @@ def _add_partners(response: Response, questions: list[Question], posted: dict[st
         names = {a.code: a.name for a in response_service.actors_of(response.invitation.survey.kommune_id)}
         codes = [c for c in posted.get(f"_pick/{q.key}", []) if c in names]
         typed = [t.strip() for t in posted.get(f"_new/{q.key}", []) if t.strip() and len(t.strip()) <= ENTRY_MAX]
+        if verb in ("match", "choose") and action_key == q.key:
+            typed = []
+            if verb == "choose" and action_code in names and action_code not in codes:
+                codes.append(action_code)
         added += response_service.add_partners(response, q, [(c, names[c]) for c in codes] + [("", t) for t in typed],
                                                 page_index)
     return added
@@ -430,7 +441,8 @@ def _add_partners(response: Response, questions: list[Question], posted: dict[st
 def _after_save(token: str, number: int, page_count: int, questions: list[Question], response: Response,
                 action: str, errors: dict[str, str], added: int):
     here = url_for("respond.page", token=token, number=number)
-    if action.startswith(("add:", "edit:", "dup:", "del:", "filter:", "pick:", "keep:", "end:")):
+    if action.startswith(("add:", "edit:", "dup:", "del:", "filter:", "pick:", "keep:", "end:", "match:",
+                          "choose:")):
         return _entry_action(token, number, questions, response, action, added)
     if errors and action in ("next", "review"):
         return redirect(url_for("respond.page", token=token, number=number, hinweis="pruefen") + "#fehler")
@@ -450,6 +462,12 @@ def _entry_action(token: str, number: int, questions: list[Question], response: 
     question = next((q for q in questions if q.key == key and response_service.has_entries(q)), None)
     if question is None:
         abort(400)
+    if verb == "match":  # the register's suggestions for the typed name, which stays in its field
+        typed = " ".join(request.form.get(f"_new/{key}", "").split())[:ENTRY_MAX]
+        return redirect(url_for("respond.page", token=token, number=number, partner=key, name=typed)
+                        + f"#{_anchor(key)}-vorschlaege")
+    if verb == "choose":
+        verb = "pick"
     if verb == "filter":
         args: dict[str, Any] = {k: request.form.get(f"_{k}/{key}", "").strip()[:200]
                                 for k in ("suche", "sektor", "stadtteil")}
@@ -484,12 +502,22 @@ def _anchor(key: str) -> str:
     return dom_id(key)
 
 
-def _rosters(invitation: Invitation, questions: list[Question], raw) -> dict[str, dict]:
-    """For each partner roster on the page: the Kommune's actors, filtered as asked (server side)."""
-    return rosters.rosters(
+def _rosters(invitation: Invitation, questions: list[Question], raw, token: str) -> dict[str, dict]:
+    """For each partner roster on the page: the Kommune's actors, filtered as asked (server side), the
+    URL of the as-you-type register search (not through a planner's door), and after "Im Verzeichnis
+    suchen" the register's suggestions for the typed name."""
+    found = rosters.rosters(
         invitation.survey.kommune, questions, current_app.extensions["catalogue"],
         exclude_actor_id=invitation.actor_id, search=request.args.get("suche", "").strip(),
         sector=request.args.get("sektor", "").strip(), district=request.args.get("stadtteil", "").strip(), raw=raw)
+    door = behalf_views.current_door()
+    for key, info in found.items():
+        info["search_url"] = "" if door else url_for("partner_search.search", token=token, frage=key)
+    key, name = request.args.get("partner", ""), " ".join(request.args.get("name", "").split())[:ENTRY_MAX]
+    if key in found and name:
+        found[key]["match_name"] = name
+        found[key]["suggestions"] = partner_matching.respondent_suggestions(invitation, name)
+    return found
 
 
 def _entry_question(invitation: Invitation, number: int, key: str):

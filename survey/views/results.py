@@ -3,6 +3,7 @@ downloads. Every chart and download reads the same filters from the query string
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -31,7 +32,7 @@ from questionnaires.kinds import RAW, READABLE
 
 from ..extensions import db
 from ..models import Job, Survey
-from ..services import chart_images, downloads, jobs, results_page, row_access, test_run
+from ..services import chart_images, coding, downloads, jobs, results_page, row_access, test_run
 from ..services.results import cache as results_cache
 from ..services.results import charts as results_charts
 from ..services.results import dataset as results_dataset
@@ -204,7 +205,8 @@ def _streamed(survey: Survey, what: str, export_csv: Callable[..., Iterator[byte
 @bp.route("/<int:survey_id>/antworten.csv")
 @login_required
 def responses_csv(survey_id: int):
-    return _streamed(own_survey(survey_id), "antworten", export.responses_csv)
+    survey = own_survey(survey_id)  # a coded question gets its category column
+    return _streamed(survey, "antworten", functools.partial(export.responses_csv, codings=coding.codings_of(survey)))
 
 
 @bp.route("/<int:survey_id>/angebote.csv")

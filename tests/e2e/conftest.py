@@ -133,7 +133,8 @@ def page(context):
 # run in both: the first day of a Kommune, from an empty install.
 POSTGRES_PASS = {"test_results_layout.py", "test_input_kept.py", "test_report_download.py", "test_accounts_pages.py",
                  "test_analyst_downloads_walk.py", "test_retention_pages.py", "test_mail_rendering.py",
-                 "test_option_adaptation.py", "test_actor_import_walk.py", "test_builder_ergonomics.py"}
+                 "test_option_adaptation.py", "test_actor_import_walk.py", "test_builder_ergonomics.py",
+                 "test_partner_matching_walk.py"}
 
 
 def pytest_collection_modifyitems(config, items):

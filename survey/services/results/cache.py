@@ -18,7 +18,9 @@ from analysis import Dataset
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
+from .. import coding
 from ..cache import ttl_memo
+from ..partner_matching import stamp as partner_stamp
 from .dataset import build_dataset
 
 CACHE_SIZE = 16  # entries: datasets, networks and page data of the surveys being looked at
@@ -38,8 +40,10 @@ cached = _memo.get
 
 def data_stamp(survey: Survey) -> tuple[Any, ...]:
     """What changes whenever the survey's results can change: responses saved or submitted,
-    invitations changing state, register entries edited (three small aggregate queries), and
-    the wording corrected after opening (`Survey.wording_revision`: texts and codebook)."""
+    invitations changing state, register entries edited (three small aggregate queries), the
+    wording corrected after opening (`Survey.wording_revision`: texts and codebook), the partner
+    names assigned to the register (`partner_matching.stamp`) and the coding of free texts
+    (`coding.stamp`)."""
     responses = (sa.select(sa.func.count(Response.id), sa.func.count(Response.submitted_at),
                            sa.func.max(Response.saved_at), sa.func.max(Response.submitted_at),
                            sa.func.sum(Response.revision))
@@ -55,7 +59,7 @@ def data_stamp(survey: Survey) -> tuple[Any, ...]:
     rows = db.session.execute(invitations).all()
     return (survey.id, survey.created_at, survey.wording_revision, tuple(db.session.execute(responses).one()),
             tuple(db.session.execute(actors).one()), tuple(sorted((str(r[0]), *r[1:]) for r in rows)),
-            survey.state.value, _draft_questions(survey))
+            survey.state.value, _draft_questions(survey), partner_stamp(survey.kommune_id), coding.stamp(survey))
 
 
 def _draft_questions(survey: Survey) -> str:

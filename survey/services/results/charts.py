@@ -179,7 +179,7 @@ def broker_table(dataset: Dataset, view: NetworkView) -> tables.Table:
 def question_chart(dataset: Dataset, question: Question, viewer: Viewer, filters: Filters | None = None,
                    key: Hashable | None = None) -> Chart | None:
     """A question's default chart and its table (suppressed for analysts)."""
-    chart = default_charts.default_chart(question)
+    chart = default_charts.default_chart(question, dataset.coding(question.key) is not None)
     if chart in (default_charts.COVERAGE, default_charts.NETWORK):
         found = (coverage_charts(dataset, filters or Filters(), viewer) if chart == default_charts.COVERAGE
                  else network_charts(dataset, network_view(dataset, key), viewer))

@@ -25,7 +25,7 @@ from questionnaires.model import Option, Question
 
 from ...extensions import db
 from ...models import Actor, Invitation, Response, Survey
-from .. import corrections, pseudonyms
+from .. import coding, corrections, partner_matching, pseudonyms
 from .. import responses as response_service
 from .filters import Filters
 
@@ -72,11 +72,14 @@ def _response_query(survey_id: int, include_drafts: bool) -> sa.Select:
 
 
 def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts: bool,
-                     compactor: Compactor | None = None) -> ResponseRecord:
+                     compactor: Compactor | None = None,
+                     partners: partner_matching.PartnerMap | None = None) -> ResponseRecord:
     """One row of `_response_query` as the analysis sees it: typed answers (parsed from the draft
     while not submitted), contact questions left out for analysts, the organisation's name from the
     invitation, else the register, else the e-mail address (planners) or "Einrichtung <n>"; an answer
-    from the Probelauf (a test invitation) says so in front of the name, in every table and export."""
+    from the Probelauf (a test invitation) says so in front of the name, in every table and export.
+    Partner references are read through `partners` (the planner's assignments, register merges):
+    a typed name assigned to a register actor carries that actor's code; the stored answer is unchanged."""
     response_id, submitted_at, answers, raw, invitation_id, email, organisation, actor = row[:8]
     source, entered_by, entered_at = row[8:11]
     test = row[11]
@@ -87,6 +90,8 @@ def _response_record(row: Sequence[Any], questions: Sequence[Question], contacts
         shown = response_service.shown_questions(list(questions), raw or {})
         values = response_service.parse(shown, raw or {}).values
         status = analysis_keys.IN_PROGRESS
+    if partners is not None:
+        values = partners.values(values, [q.key for q in questions if KINDS[q.kind].partners])
     if not contacts and CONTACT_KEYS.intersection(values):
         values = {k: v for k, v in values.items() if k not in CONTACT_KEYS}
     if compactor is not None:
@@ -189,6 +194,7 @@ def stream_responses(survey: Survey, questions: Sequence[Question], filters: Fil
 
     def generate() -> Iterator[ResponseRecord]:
         register: tuple[ActorRecord, ...] = ()
+        partners = partner_matching.partner_map(kommune_id)
         if filtered or not contacts:
             register = tuple(_actor_record(a) for a in db.session.scalars(
                 sa.select(Actor).where(Actor.kommune_id == kommune_id)))
@@ -198,7 +204,7 @@ def stream_responses(survey: Survey, questions: Sequence[Question], filters: Fil
             if not rows:
                 return
             last = rows[-1][0]
-            records = tuple(_response_record(row, questions, contacts) for row in rows)
+            records = tuple(_response_record(row, questions, contacts, partners=partners) for row in rows)
             if filtered:
                 records = filters.apply(Dataset(questions=tuple(questions), responses=records,
                                                 actors=register)).responses
@@ -228,8 +234,9 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
     compactor = Compactor()  # shared strings, lists and entries: a few KB per response, not ~11 KB
     records, subjects, respondent_names = [], {}, {}
     tests = 0
+    partners = partner_matching.partner_map(survey.kommune_id)
     for row in db.session.execute(_response_query(survey.id, include_drafts).execution_options(yield_per=STREAM_CHUNK)):
-        records.append(_response_record(row, questions, contacts, compactor))
+        records.append(_response_record(row, questions, contacts, compactor, partners))
         tests += bool(row[11])
         if not contacts:
             subjects[row[0]] = _subject(row)
@@ -260,6 +267,7 @@ def build_dataset(survey: Survey, include_drafts: bool = True, contacts: bool = 
         invitations=invitations,
         title=f"{TEST_MARK} {survey.title}" if tests else survey.title,
         corrections=corrections.dataset_corrections(survey),
+        codings=coding.codings_of(survey),
     )
     if not contacts:
         dataset = _pseudonymised(survey, dataset, subjects, _name_index(dataset.actors, respondent_names))
