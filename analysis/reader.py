@@ -46,7 +46,7 @@ def _read(path: str | Path) -> tuple[Dialect, list[dict[str, str]]]:
 
 def read_codebook(rows: list[dict[str, str]]) -> tuple[tuple[Question, ...], dict[str, Any]]:
     """Questions (with group fields nested) and the meta entries (title, vocabularies)."""
-    optional = {CORRECTIONS_COLUMN, ORIGIN_COLUMN}  # codebooks written before these columns existed
+    optional = {CORRECTIONS_COLUMN, ORIGIN_COLUMN, "condition"}  # codebooks written before these columns existed
     missing = set(CODEBOOK_COLUMNS) - optional - set(rows[0] if rows else CODEBOOK_COLUMNS)
     if missing:
         raise ValueError(f"kein Codebuch dieses Werkzeugs: Spalten fehlen ({', '.join(sorted(missing))})")

@@ -118,7 +118,7 @@ class _Reader:
             if not isinstance(cond, dict) or "question" not in cond or not values:
                 self.problem(file, key, "condition braucht question und equals (oder in)")
             else:
-                condition = Condition(question=str(cond["question"]), values=tuple(str(v) for v in values))
+                condition = Condition.one_of(str(cond["question"]), tuple(str(v) for v in values))
         fields = tuple(
             q for sub in raw.get("fields", []) if (q := self.question(file, module, section, sub, parent=key))
         )
@@ -207,18 +207,19 @@ def _check_references(catalogue: Catalogue, files: dict[str, str], reader: _Read
             cond = question.condition
             if cond is None:
                 continue
-            target = catalogue.get(cond.question)
-            if target is None:
-                reader.problem(files[module.key], question.key,
-                               f"condition verweist auf die unbekannte Frage {cond.question!r}")
-                continue
-            if order[target.key] >= order[question.key]:
-                reader.problem(files[module.key], question.key, "condition muss auf eine frühere Frage verweisen")
-            codes = set(target.option_codes) | ({OTHER} if target.other else set())
-            for value in cond.values:
-                if value not in codes:
+            for clause in cond.clauses:
+                target = catalogue.get(clause.question)
+                if target is None:
                     reader.problem(files[module.key], question.key,
-                                   f"condition: {value!r} ist kein Optionscode von {target.key}")
+                                   f"condition verweist auf die unbekannte Frage {clause.question!r}")
+                    continue
+                if order[target.key] >= order[question.key]:
+                    reader.problem(files[module.key], question.key, "condition muss auf eine frühere Frage verweisen")
+                codes = set(target.option_codes) | ({OTHER} if target.other else set())
+                for value in clause.values:
+                    if value not in codes:
+                        reader.problem(files[module.key], question.key,
+                                       f"condition: {value!r} ist kein Optionscode von {target.key}")
     for template in catalogue.templates:
         for _title, keys in template.pages:
             for key in keys:

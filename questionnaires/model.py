@@ -1,4 +1,5 @@
-"""The catalogue's data types: frozen dataclasses for modules, questions, options and conditions.
+"""The catalogue's data types: frozen dataclasses for modules, questions, options and conditions
+(clauses with their operators).
 
 A `Question` describes one question wherever it lives: in the catalogue, copied into a survey
 (`SurveyItem.to_question()`), or read back from a codebook by `analysis`. Keys are stable across
@@ -23,12 +24,42 @@ class Option:
     label: str
 
 
+# Condition operators (stored by these codes) and how the builder, preview and paper form say them.
+IS, ONE_OF, CONTAINS, ANSWERED = "ist", "eine_von", "enthaelt", "beantwortet"
+AT_LEAST, AT_MOST, EQUALS = "ge", "le", "eq"
+OPERATOR_LABELS = {IS: "ist", ONE_OF: "ist eine von", CONTAINS: "enthält", ANSWERED: "ist beantwortet",
+                   AT_LEAST: "Zahl ≥", AT_MOST: "Zahl ≤", EQUALS: "Zahl ="}
+NUMBER_OPERATORS = (AT_LEAST, AT_MOST, EQUALS)
+AND, OR = "und", "oder"
+
+
 @dataclass(frozen=True)
-class Condition:
-    """Show a question only when an earlier answer (`question`) has one of `values`."""
+class Clause:
+    """One part of a condition: the answer to the earlier question `question` meets `operator`
+    with option codes `values` (ist, ist eine von, enthält) or the number `number` (Zahl ≥, ≤, =)."""
 
     question: str
-    values: tuple[str, ...]
+    operator: str = ONE_OF
+    values: tuple[str, ...] = ()
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show a question only when its clauses hold: all of them ("und") or any ("oder")."""
+
+    clauses: tuple[Clause, ...]
+    combinator: str = AND
+
+    @classmethod
+    def one_of(cls, question: str, values: tuple[str, ...]) -> Condition:
+        """The catalogue's condition: the answer to `question` is one of `values`."""
+        return cls((Clause(question, ONE_OF, tuple(values)),))
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The keys of the questions the condition depends on, each once, in clause order."""
+        return tuple(dict.fromkeys(c.question for c in self.clauses))
 
 
 def _attribute(default: Any, *, toml: str = "", catalogue: bool = True, codebook: int = 0) -> Any:
@@ -60,7 +91,7 @@ class Question:
     maximum: float | None = _attribute(None, toml="max", codebook=8)
     integer: bool = _attribute(True, codebook=6)  # number kind: whole numbers only
     max_entries: int | None = _attribute(None, codebook=9)  # list, group
-    condition: Condition | None = _attribute(None)
+    condition: Condition | None = _attribute(None, codebook=10)  # text in the codebook (`serialize`)
     fields: tuple[Question, ...] = _attribute(())  # group entries / per-partner attributes
     # Options adapted for one survey (`survey/services/option_adaptation.py`): codes still known (old
     # answers, exports) but no longer offered, and codes the survey added (`lokal_…`, never a catalogue code).

@@ -15,22 +15,46 @@
     });
     return values;
   }
+  /* One clause, as questionnaires/conditions.py evaluates it (answers: the page's values of the key). */
+  function numberOf(text) {
+    var t = String(text).replace(/[\s\u00a0]/g, "");
+    if (t.indexOf(",") !== -1 || /^[-+]?\d{1,3}(\.\d{3})+$/.test(t)) t = t.replace(/\./g, "").replace(",", ".");
+    return /^[-+]?\d+(\.\d+)?$/.test(t) ? parseFloat(t) : null;
+  }
+  function clauseMet(clause, answers) {
+    var values = clause.values || [];
+    var op = clause.operator;
+    if (op === "beantwortet") return answers.length > 0;
+    if (op === "ge" || op === "le" || op === "eq") {
+      var n = answers.length === 1 ? numberOf(answers[0]) : null;
+      if (n === null || clause.number === null || clause.number === undefined) return false;
+      return op === "ge" ? n >= clause.number : op === "le" ? n <= clause.number : n === clause.number;
+    }
+    if (op === "ist" || op === "enthaelt") return values.length > 0 && answers.indexOf(values[0]) !== -1;
+    return answers.some(function (v) { return values.indexOf(v) !== -1; });
+  }
   function applyConditions() {
     if (!form) return;
     var hidden = {};
     form.querySelectorAll(".q").forEach(function (box) {
-      var on = box.getAttribute("data-if");
-      if (!on) return;
-      var wanted = JSON.parse(box.getAttribute("data-in") || "[]");
-      var answer = answerOf(on);
-      if (answer === null) return;
-      var show = !hidden[on] && answer.some(function (v) { return wanted.indexOf(v) !== -1; });
+      var plain = box.getAttribute("data-condition");
+      if (!plain) return;
+      var condition = JSON.parse(plain);
+      var results = [];
+      for (var i = 0; i < condition.clauses.length; i++) {
+        var clause = condition.clauses[i];
+        var answer = answerOf(clause.question);
+        if (answer === null) return; // a question on another page: the server already decided
+        results.push(!hidden[clause.question] && clauseMet(clause, answer));
+      }
+      var show = condition.combinator === "oder" ? results.indexOf(true) !== -1 : results.indexOf(false) === -1;
       box.hidden = !show;
       if (!show) hidden[box.getAttribute("data-key")] = true;
     });
   }
   if (form) {
     form.addEventListener("change", applyConditions);
+    form.addEventListener("input", applyConditions);  // a number takes effect while it is typed
     applyConditions();
   }
 

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from questionnaires import fieldnames as names
 from questionnaires.kinds import CHOICE, ENTRIES, KINDS, OTHER, PARTNER_ACTOR, PARTNER_NAME, field_name, with_other
 from questionnaires.model import Question
+from questionnaires.serialize import condition_to_plain
 
 from .services import waves
 
@@ -101,11 +102,13 @@ def entries_display(question: Question, value: Any,
 
 
 def condition_attrs(question: Question) -> str:
-    """data-* attributes that let respond.js show or hide a question as soon as it is answered."""
+    """A data-* attribute that lets respond.js show or hide a question as soon as it is answered:
+    the condition as stored (`serialize.condition_to_plain`), which respond.js evaluates like
+    `questionnaires.conditions` (the server decides again on every save)."""
     if question.condition is None:
         return ""
-    values = escape(json.dumps(list(question.condition.values)))
-    return Markup(f' data-if="{escape(question.condition.question)}" data-in="{values}"')
+    plain = escape(json.dumps(condition_to_plain(question.condition)))
+    return Markup(f' data-condition="{plain}"')
 
 
 def _entry_of(name: str, questions: list[Question]) -> tuple[Question, int] | None:

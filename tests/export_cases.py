@@ -78,7 +78,7 @@ def surveys(draw) -> tuple[Question, ...]:
         if choices and draw(st.booleans()):
             parent = draw(st.sampled_from(choices))
             picked = draw(st.lists(st.sampled_from(parent.option_codes), min_size=1, unique=True))
-            question = replace(question, condition=Condition(parent.key, tuple(picked)))
+            question = replace(question, condition=Condition.one_of(parent.key, tuple(picked)))
         questions.append(question)
     return tuple(questions)
 

@@ -158,7 +158,7 @@ def test_wuppertal_pilot_questions_verbatim(catalogue):
         assert wording in prompts
     assert catalogue.get("netzwerk.fokus").prompt.startswith("Gibt es einen Fokus des Netzwerks?")
     where = next(q for q in catalogue.by_key.values() if q.prompt == "Wo sind sie festgehalten?")
-    assert where.condition.question == "netzwerk.ziele_festgeschrieben"
+    assert where.condition.questions == ("netzwerk.ziele_festgeschrieben",)
     assert catalogue.get("netzwerk.themen").max_entries == 3
 
 
@@ -210,7 +210,7 @@ def test_template_resolves(catalogue, template_key):
         assert question is not None, key
         if question.condition:
             # a conditional question without the question it depends on would never be shown
-            assert position.get(question.condition.question, len(keys)) < position[key], key
+            assert all(position.get(k, len(keys)) < position[key] for k in question.condition.questions), key
     assert any(KINDS[catalogue.get(k).kind].answerable for k in keys)
 
 

@@ -71,6 +71,9 @@ NOT_EDITS = {
     "/surveys/<int:survey_id>/items/<int:item_id>/move": "moves a question",
     "/surveys/<int:survey_id>/items/<int:item_id>/page": "moves a question",
     "/surveys/<int:survey_id>/items/<int:item_id>/required": "sets required (the chosen value)",
+    "/surveys/<int:survey_id>/items/<int:item_id>/bedingung":
+        "sets a condition (chosen questions and answers, no text; a stale save comes back on its own page, "
+        "tests/test_builder_conditions.py)",
     "/surveys/<int:survey_id>/items/<int:item_id>/reset": "restores the catalogue wording (raises the version)",
     "/surveys/<int:survey_id>/pages": "adds a page",
     "/surveys/<int:survey_id>/pages/<int:page_id>/delete": "deletes a page",

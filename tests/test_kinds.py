@@ -463,11 +463,11 @@ def test_check_definition_accepts_a_good_question_and_rejects_bad_ones():
 # --- conditions --------------------------------------------------------------------------------
 
 FESTGESCHRIEBEN = q(key="x.festgeschrieben", kind="single_choice", options=JA_NEIN)
-WO = q(key="x.wo", kind="long_text", condition=Condition("x.festgeschrieben", ("ja",)))
-WER = q(key="x.wer", kind="short_text", condition=Condition("x.wo", ("Geschäftsordnung",)))
+WO = q(key="x.wo", kind="long_text", condition=Condition.one_of("x.festgeschrieben", ("ja",)))
+WER = q(key="x.wer", kind="short_text", condition=Condition.one_of("x.wo", ("Geschäftsordnung",)))
 UEBERGAENGE = q(key="x.uebergaenge", kind="multiple_choice",
                 options=(Option("kita", "Kita"), Option("schule", "Schule")))
-KITA = q(key="x.kita", kind="long_text", condition=Condition("x.uebergaenge", ("kita",)))
+KITA = q(key="x.kita", kind="long_text", condition=Condition.one_of("x.uebergaenge", ("kita",)))
 QUESTIONS = [FESTGESCHRIEBEN, WO, WER, UEBERGAENGE, KITA]
 
 
@@ -500,7 +500,7 @@ def test_hidden_question_hides_its_dependants_even_with_a_stale_answer():
 
 
 def test_condition_with_several_values():
-    question = q(key="x.ziele", kind="long_text", condition=Condition("x.festgeschrieben", ("ja", "in_arbeit")))
+    question = q(key="x.ziele", kind="long_text", condition=Condition.one_of("x.festgeschrieben", ("ja", "in_arbeit")))
     assert condition_met(question, {"x.festgeschrieben": "in_arbeit"})
     assert not condition_met(question, {"x.festgeschrieben": "nein"})
 

@@ -175,7 +175,8 @@ def test_condition_shows_question_on_the_next_render_and_carries_data_for_the_sc
     token = allkinds[1]
     before = client.get(f"/r/{token}/seite/2").get_data(as_text=True)
     block = re.search(r'<div class="q" data-key="netzwerk.ziele"[^>]*>', before).group(0)
-    assert 'data-if="netzwerk.ziele_festgeschrieben"' in block and "hidden" in block
+    assert "data-condition=" in block and "hidden" in block
+    assert "netzwerk.ziele_festgeschrieben" in block
     assert "&#34;ja&#34;" in block or "&quot;ja&quot;" in block
     after = save(client, token, 2, {"netzwerk.ziele_festgeschrieben": "ja"}, follow_redirects=True)
     block = re.search(r'<div class="q" data-key="netzwerk.ziele"[^>]*>', after.get_data(as_text=True)).group(0)

@@ -54,6 +54,7 @@ ACTIONS: dict[str, str] = {
     "kommune.district": "Stadtteile geändert",
     "survey.created": "Umfrage angelegt",
     "survey.built": "Fragebogen bearbeitet",
+    "survey.condition": "Bedingung einer Frage geändert",
     "survey.corrected": "Frage nach dem Start sprachlich korrigiert",
     "survey.options": "Antworten einer Frage angepasst",
     "survey.settings": "Einstellungen der Umfrage geändert",

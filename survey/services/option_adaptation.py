@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from questionnaires.conditions import condition_refs
 from questionnaires.kinds import KINDS
 from questionnaires.model import LOCAL_PREFIX, Option, Question
 
@@ -133,8 +134,7 @@ def _problems(survey: Survey, item: SurveyItem, proposal: Proposal) -> dict[str,
     if len(offered) + int(question.other) < 2:
         problems[""] = "Mindestens zwei Antworten müssen angeboten bleiben."
     for other in survey.items:  # a condition that asks for an option must still be able to see it
-        condition = other.definition.get("condition") or {}
-        wanted = set(condition.get("values") or ()) if condition.get("question") == item.key else set()
+        wanted = {code for key, codes in condition_refs(other.to_question()) if key == item.key for code in codes}
         gone = wanted & (proposal.hidden | proposal.removed)
         if gone:
             names = ", ".join(f"„{question.option_label(code)}“" for code in sorted(gone))

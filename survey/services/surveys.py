@@ -21,9 +21,10 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from questionnaires import formatting as fmt
+from questionnaires.conditions import condition_refs, describe, offered_codes
 from questionnaires.kinds import KINDS, NUMBER
-from questionnaires.model import Catalogue, Option, Question, SurveyTemplate
-from questionnaires.serialize import question_to_dict
+from questionnaires.model import Catalogue, Condition, Option, Question, SurveyTemplate
+from questionnaires.serialize import condition_from_plain, condition_questions, question_to_dict
 
 from ..extensions import db
 from ..models import Invitation, Kommune, Survey, SurveyItem, SurveyPage, SurveyState, User, utc_now
@@ -197,11 +198,12 @@ def add_questions(
         if question.key in present:
             result.skipped.append(question)
             continue
-        cond = question.condition
-        target = catalogue.get(cond.question) if cond else None
-        if target is not None and target.key not in present:
-            result.added.append(add_question(survey, target, page))
-            result.targets.append((target, question))
+        for key in question.condition.questions if question.condition else ():
+            target = catalogue.get(key)
+            if target is not None and target.key not in present:
+                result.added.append(add_question(survey, target, page))
+                result.targets.append((target, question))
+                present[target.key] = result.added[-1]
         result.added.append(add_question(survey, question, page))
     return result
 
@@ -210,7 +212,7 @@ def dependants(survey: Survey, item: SurveyItem) -> list[SurveyItem]:
     """Items whose condition refers to `item`."""
     return [
         other for other in survey.items
-        if (other.definition.get("condition") or {}).get("question") == item.key
+        if item.key in condition_questions(other.definition.get("condition"))
     ]
 
 
@@ -530,30 +532,41 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
 
 
 def condition_problems(survey: Survey) -> list[str]:
-    """Conditions that cannot work as arranged: the question they depend on is missing or comes later."""
+    """Conditions that cannot work as arranged: a question they depend on is missing or comes later,
+    or an answer they name is not (or no longer) offered by it."""
     order = {item.key: n for n, item in enumerate(ordered_items(survey))}
-    prompts = {item.key: item.prompt for item in survey.items}
+    by_key = {item.key: item for item in survey.items}
     problems = []
     for item in ordered_items(survey):
-        target = (item.definition.get("condition") or {}).get("question")
-        if not target:
-            continue
-        if target not in order:
-            problems.append(f"„{item.prompt}“ wird nur abhängig von einer Frage gezeigt, die nicht in der Befragung "
-                            "ist; so würde sie nie angezeigt. Fügen Sie die Frage hinzu oder entfernen Sie diese.")
-        elif order[target] > order[item.key]:
-            problems.append(f"„{item.prompt}“ hängt von der Antwort auf „{prompts[target]}“ ab und muss danach "
-                            "kommen. Verschieben Sie sie nach unten.")
+        condition = condition_from_plain(item.definition.get("condition"))
+        for target in condition.questions if condition else ():
+            if target not in order:
+                problems.append(f"„{item.prompt}“ wird nur abhängig von einer Frage gezeigt, die nicht in der "
+                                "Befragung ist; so würde sie nie angezeigt. Fügen Sie die Frage hinzu oder ändern "
+                                "Sie die Bedingung.")
+            elif order[target] > order[item.key]:
+                problems.append(f"„{item.prompt}“ hängt von der Antwort auf „{by_key[target].prompt}“ ab und muss "
+                                "danach kommen. Verschieben Sie sie nach unten.")
+        for target, codes in condition_refs(item.to_question()) if condition else ():
+            if target not in by_key:
+                continue
+            question = by_key[target].to_question(survey.district_options())
+            missing = [code for code in codes if code not in offered_codes(question)]
+            if missing:
+                names = ", ".join(f"„{question.option_label(code)}“" for code in missing)
+                problems.append(f"Die Bedingung von „{item.prompt}“ nennt bei „{question.prompt}“ {names}; diese "
+                                "Antwort wird dort nicht (mehr) angeboten. Bitte ändern Sie die Bedingung.")
     return problems
 
 
-def condition_text(cond: dict, target_item: SurveyItem | None, catalogue: Catalogue) -> str:
-    """"Nur wenn „…“ mit „Ja“ beantwortet ist": a condition as the builder and the paper form say it."""
-    target = target_item.to_question() if target_item is not None else catalogue.get(cond["question"])
-    if target is None:
-        return f"Nur wenn die Frage {cond['question']} passend beantwortet ist"
-    labels = " oder ".join(f"„{target.option_label(v)}“" for v in cond["values"])
-    return f"Nur wenn „{target.prompt}“ mit {labels} beantwortet ist"
+def condition_text(condition: Condition, items: dict[str, SurveyItem], catalogue: Catalogue) -> str:
+    """"Nur wenn „…“ mit „Ja“ beantwortet ist": a condition as the builder and the paper form say it
+    (the questions it names as the survey has them, else as the catalogue has them)."""
+    def question(key: str) -> Question | None:
+        item = items.get(key)
+        return item.to_question() if item is not None else catalogue.get(key)
+
+    return describe(condition, question)
 
 
 def condition_texts(survey: Survey, catalogue: Catalogue) -> dict[str, str]:
@@ -561,9 +574,9 @@ def condition_texts(survey: Survey, catalogue: Catalogue) -> dict[str, str]:
     by_key = {item.key: item for item in survey.items}
     texts = {}
     for item in survey.items:
-        cond = item.definition.get("condition")
-        if cond:
-            texts[item.key] = condition_text(cond, by_key.get(cond["question"]), catalogue)
+        condition = condition_from_plain(item.definition.get("condition"))
+        if condition:
+            texts[item.key] = condition_text(condition, by_key, catalogue)
     return texts
 
 

@@ -39,6 +39,7 @@ from analysis.waves.coverage import (
     is_ended,
 )
 from questionnaires import formatting as fmt
+from questionnaires.conditions import condition_refs, offered_codes
 from questionnaires.kinds import ENTRIES, KINDS, field_name
 from questionnaires.model import Catalogue, Question
 from questionnaires.serialize import question_from_dict, question_to_dict
@@ -202,7 +203,23 @@ def question_updates(source: Survey, catalogue: Catalogue) -> list[QuestionUpdat
         old = dataclasses.replace(old, prompt=item.prompt,
                                   options=tuple(o for o in old.options if o.code not in old.added))
         updates.append(QuestionUpdate(item, newest, differences(old, newest)))
+    for update in updates:  # the conditions a newer version would break
+        update.differences += _conditions_hit(source, update.item, update.question)
     return updates
+
+
+def _conditions_hit(source: Survey, item: SurveyItem, newest: Question) -> list[str]:
+    """Conditions of `source` that name an answer of `item` which its newest version no longer has."""
+    lines = []
+    old = question_from_dict(item.definition)
+    for other in source.items:
+        for key, codes in condition_refs(other.to_question()):
+            gone = [code for code in codes if code not in offered_codes(newest)] if key == item.key else []
+            if gone:
+                labels = ", ".join(f"„{old.option_label(code)}“" for code in gone)
+                lines.append(f"Bedingung von „{other.prompt}“ nennt {labels}, das die neue Fassung nicht mehr hat: "
+                             "mit ihr wird die Bedingung ungültig und muss vor dem Öffnen geändert werden.")
+    return lines
 
 
 @dataclass
@@ -285,12 +302,17 @@ def create_follow_up(source: Survey, creator: User | None, catalogue: Catalogue,
         update = updates.get(item.key)
         if update is None or item.key not in chosen:
             continue
+        # a condition set in the builder stays with the newer version (services/conditions)
+        kept = {name: item.definition.get(name) for name in ("condition", "condition_set")
+                if item.definition.get("condition_set")}
         newest = update.question
         item.definition = option_adaptation.carried(item.definition, question_to_dict(newest))
         item.catalogue_version = newest.version
         item.kind = newest.kind
         item.prompt = newest.prompt
         item.modified = False
+        if kept:
+            item.definition = {**item.definition, **kept}
         updated.append(newest.prompt)
     db.session.flush()
     plan = invitation_plan(source)

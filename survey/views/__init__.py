@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         behalf,
         builder_bulk,
+        builder_conditions,
         builder_options,
         coding,
         errors,
@@ -33,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(start.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(planner.bp)
+    app.register_blueprint(builder_conditions.bp)
     app.register_blueprint(paper.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(actors.bp)

@@ -261,9 +261,7 @@ def catalogue(survey_id: int):
         sections=sections, target_page=target_page, chosen={item.key for item in survey.items},
         matched=matched, terms=len(catalogue.search_terms(words)),
         previews={q.key: _as_respondent_sees(q, survey) for q in shown}, rosters=_rosters(survey, shown),
-        conditions={q.key: survey_service.condition_text({"question": q.condition.question,
-                                                          "values": q.condition.values},
-                                           None, catalogue) for q in shown if q.condition},
+        conditions={q.key: survey_service.condition_text(q.condition, {}, catalogue) for q in shown if q.condition},
     )
 
 
