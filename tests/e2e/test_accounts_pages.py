@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
+from e2e.walk import sign_in
 from factories import PASSWORD, deliver, invite, make_survey, make_user
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +22,7 @@ WIDTHS = (1280, 390)
 
 
 def _login(page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, email, password)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

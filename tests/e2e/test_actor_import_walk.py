@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD
+from e2e.walk import sign_in
 from survey.extensions import db
 from survey.models import Actor, User
 
@@ -37,10 +37,7 @@ def test_a_planner_imports_with_a_skipped_row_a_name_suggestion_and_a_confirmed_
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(live_server + "/actors/import")
     page.get_by_label("Datei").set_input_files(str(file))
     page.get_by_role("button", name="Vorschau anzeigen").click()

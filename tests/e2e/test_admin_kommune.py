@@ -8,16 +8,14 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, make_user
+from e2e.walk import sign_in
+from factories import make_user
 
 SHOTS = Path(os.environ.get("LUECKENLOS_SHOTS", "/tmp/lueckenlos-shots"))
 
 
 def _login(page, live_server, email):
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, email)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from factories import PASSWORD, make_user
+from e2e.walk import sign_in
+from factories import make_user
 from test_analyst_rows import KEYS, ORGS, SECRETS, _answer  # the same four organisations
 
 pytestmark = pytest.mark.e2e
@@ -27,10 +28,7 @@ def _shot(page, name: str, element=None) -> None:
 
 
 def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, email)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, invite, two_page_survey
+from e2e.walk import sign_in
+from factories import invite, two_page_survey
 from survey.extensions import db
 from survey.models import AuditEntry, OutboxMessage, Response
 
@@ -40,10 +41,7 @@ def test_a_planner_enters_a_phone_call_from_the_invitation_page_to_the_submissio
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{survey_id}/invitations")
     page.get_by_role("link", name="Kita Sonnenschein").click()
     page.get_by_role("link", name="Antworten im Auftrag erfassen").click()

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, make_survey
+from e2e.walk import sign_in
+from factories import make_survey
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +23,7 @@ def test_planner_adds_three_questions_in_one_click_and_sees_only_the_fields_of_a
                                                                                        planner):
     with app.app_context():
         survey_id = make_survey(planner[0], keys=[], open_it=False, title="Netzwerke im Stadtteil").id
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
 
     page.goto(f"{live_server}/surveys/{survey_id}/katalog?modul=netzwerk")
     button = page.locator("#auswahl-knopf")

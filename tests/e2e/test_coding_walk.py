@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, make_survey
+from e2e.walk import sign_in
+from factories import make_survey
 from survey.extensions import db
 from survey.services import invitations as invitation_service
 from survey.services import responses as response_service
@@ -35,10 +36,7 @@ def test_planner_codes_spellings_and_the_chart_counts_categories(app, page, live
         survey_id = survey.id
     SHOTS.mkdir(exist_ok=True)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/results/{survey_id}")
     chart = f"{live_server}/results/{survey_id}/chart/{KEY}.png"
     before = page.request.get(chart, timeout=60_000).body()

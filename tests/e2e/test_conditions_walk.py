@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, invite
+from e2e.walk import sign_in
+from factories import invite
 from survey.extensions import db
 from survey.models import Response, Survey, User
 from survey.services import surveys
@@ -38,10 +39,7 @@ def test_a_condition_defined_in_the_builder_hides_a_required_question_that_then_
     desk = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     desk.set_default_timeout(10_000)
     page = desk.new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{survey_id}")
     page.get_by_role("link", name=f"Bedingung: {FOCUS}").click()
     expect(page.get_by_role("heading", name="Bedingung: nur zeigen, wenn …")).to_be_visible()

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, PRIVACY, invite
+from e2e.walk import sign_in
+from factories import PRIVACY, invite
 from survey.extensions import db
 from survey.models import User
 from survey.services import surveys
@@ -48,10 +49,7 @@ def test_a_planner_corrects_a_typo_and_a_respondent_on_a_phone_reads_the_note(ap
     desk = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     desk.set_default_timeout(10_000)
     planner_page = desk.new_page()
-    planner_page.goto(live_server + "/login")
-    planner_page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    planner_page.get_by_label("Passwort").fill(PASSWORD)
-    planner_page.get_by_role("button", name="Anmelden").click()
+    sign_in(planner_page, live_server, planner[1])
     planner_page.goto(f"{live_server}/surveys/{survey_id}")
     planner_page.get_by_role("link", name=f"Formulierung korrigieren: {TYPO}").click()
     expect(planner_page.get_by_role("heading", name="Formulierung korrigieren")).to_be_visible()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from factories import PASSWORD, deliver, invite, make_survey, token_from_mail
+from e2e.walk import sign_in
+from factories import deliver, invite, make_survey, token_from_mail
 from survey.extensions import db
 from survey.models import Invitation, Response
 
@@ -88,10 +89,7 @@ def test_a_respondent_passes_the_survey_on_and_the_colleague_continues(app, brow
     # The planner sees where the invitation went, and changes the addressee once more (answers kept).
     planner_context = browser.new_context(locale="de-DE", viewport={"width": WIDTH, "height": 800})
     page = planner_context.new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(live_server + detail)
     history = page.locator("h2#weitergaben + div table")
     expect(history).to_contain_text("Über den persönlichen Link weitergegeben")

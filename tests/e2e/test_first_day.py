@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from e2e.walk import sign_in
 from factories import deliver
 from survey.extensions import db
 from survey.models import Kommune, User
@@ -114,10 +115,7 @@ def _mail_link(app, inbox, address: str, pattern: str) -> str:
 
 
 def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORDS[email])
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, email, PASSWORDS[email], path="/")
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from e2e.allkinds import make_all_kinds_survey
 from e2e.axe import axe_violations
+from e2e.walk import sign_in
 from factories import PASSWORD, invite, make_survey, make_user
 from survey.extensions import db
 from survey.models import Survey
@@ -20,10 +21,7 @@ NARROW = {"width": 390, "height": 844}
 
 
 def _login(page, live_server, email):
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, email)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, deliver, invite, make_survey
+from e2e.walk import sign_in
+from factories import deliver, invite, make_survey
 from questionnaires import formatting as fmt
 from survey.extensions import db
 from survey.models import Invitation, Survey
@@ -49,10 +50,7 @@ def test_a_planner_reads_what_each_lifecycle_step_will_do_before_it_happens(app,
         assert axe_violations(page) == []
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/uebersicht")
     expect(page.locator(f"#schliesst-{survey_id}")).to_contain_text(
         f"„Netzwerke 2026“ wird am {fmt.date(tomorrow)} um 24:00 Uhr automatisch abgeschlossen.")

@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, invite, make_survey
+from e2e.walk import sign_in
+from factories import invite, make_survey
 from survey.extensions import db
 from survey.models import Survey, User
 from survey.services import invitations, responses, surveys, waves
@@ -45,10 +46,7 @@ def test_options_adapted_in_a_wave_are_answered_on_a_phone_carried_on_and_compar
     desk = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     desk.set_default_timeout(10_000)
     page = desk.new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{second_id}")
     page.get_by_role("link", name="Antworten anpassen: Auf welchen Wirkungskreis").click()
     expect(page.get_by_role("heading", name="Antworten für diese Befragung anpassen")).to_be_visible()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from factories import PASSWORD, make_survey
+from e2e.walk import sign_in
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Invitation, Response, User, utc_now
 from survey.services import actors as actor_service
@@ -68,10 +69,7 @@ def test_partner_typed_picked_and_assigned_changes_the_network(app, browser, liv
 
     desk = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     page = desk.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-Mail").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{survey_id}/partner-abgleich")
     figures = page.locator("#network-figures")
     expect(figures.locator('[data-figure="actors"]')).to_have_text("5")

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from e2e.walk import sign_in
 from factories import login
 from survey.extensions import db
 from survey.models import Job, JobState, Survey
@@ -40,10 +41,7 @@ def demo_pages(app):
 
 
 def _login(page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-Mail-Adresse").fill(demo.PLANNER[0])
-    page.get_by_label("Passwort").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, demo.PLANNER[0], demo.DEMO_PASSWORD)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 

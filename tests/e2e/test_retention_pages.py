@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, make_survey
+from e2e.walk import sign_in
+from factories import make_survey
 from survey.extensions import db
 from survey.models import Invitation, User
 from survey.services import actors as actor_service
@@ -31,10 +32,7 @@ def test_a_planner_deletes_a_closed_surveys_contact_data_after_reading_what_goes
     context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{survey_id}")
     page.get_by_role("button", name="Befragung abschließen").click()
     page.get_by_role("button", name="Befragung jetzt abschließen").click()

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
-from factories import PASSWORD, deliver, make_survey, make_user, token_from_mail
+from e2e.walk import sign_in
+from factories import deliver, make_survey, make_user, token_from_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -31,10 +32,7 @@ def test_planner_tests_a_draft_with_a_colleague_and_starts_clean(app, browser, l
 
     planner_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     page = planner_context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-Mail-Adresse").fill(planner[1])
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, live_server, planner[1])
     page.goto(f"{live_server}/surveys/{survey_id}")
     page.get_by_role("link", name="Probelauf", exact=True).click()
     expect(page.get_by_label(f"Planner Test ({planner[1]})")).to_be_checked()  # the planner tests too

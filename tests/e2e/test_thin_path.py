@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from factories import PASSWORD, deliver, make_user, token_from_mail
+from e2e.walk import sign_in
+from factories import deliver, make_user, token_from_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -21,10 +22,7 @@ QUESTIONS = [
 
 
 def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, base, email)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 
 
