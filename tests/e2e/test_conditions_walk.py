@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from e2e.axe import axe_violations
 from e2e.walk import sign_in
-from factories import invite
+from factories import PRIVACY, invite
 from survey.extensions import db
 from survey.models import Response, Survey, User
 from survey.services import surveys
@@ -27,7 +27,7 @@ def test_a_condition_defined_in_the_builder_hides_a_required_question_that_then_
         user = db.session.get(User, planner[0])
         catalogue = app.extensions["catalogue"]
         survey = surveys.create_survey(user.kommune, user, "Netzwerke 2026", contact_name="Petra Plan",
-                                       contact_email=user.email)
+                                       contact_email=user.email, privacy_notice=PRIVACY)
         for key in ("netzwerk.wirkungskreis", "netzwerk.mitglieder_anzahl", "netzwerk.fokus"):
             surveys.add_question(survey, catalogue.get(key))
         focus = survey.items[-1]
