@@ -74,7 +74,9 @@ def surveys(draw) -> tuple[Question, ...]:
         if KINDS[kind].family == ENTRY_FAMILY and kind not in special:
             special[kind] = key = keys.OFFERS if not special else keys.PARTNERS
         question = draw(question_of(kind, key))
-        choices = [q for q in questions if q.options and KINDS[q.kind].family == "choice"]
+        # Not on a districts question: its options become the Kommune's districts in a survey.
+        choices = [q for q in questions
+                   if q.options and KINDS[q.kind].family == "choice" and not KINDS[q.kind].districts]
         if choices and draw(st.booleans()):
             parent = draw(st.sampled_from(choices))
             picked = draw(st.lists(st.sampled_from(parent.option_codes), min_size=1, unique=True))
