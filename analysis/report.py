@@ -98,7 +98,7 @@ class Figure:
             tail = f" {self.numbers}"
         else:
             tail = ""
-        return f"Diagramm: {self.title}.{tail}"
+        return f"Diagramm: {fmt.sentence(self.title)}{tail}"
 
     @property
     def src(self) -> str:

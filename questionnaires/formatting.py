@@ -61,6 +61,13 @@ def labelled(label: str, value: str) -> str:
     return f"{label}: {value}"
 
 
+def sentence(text: str) -> str:
+    """Text as a sentence: a full stop added unless it already ends one ("Wie heißt das Netzwerk?" stays,
+    never "?."; "Themen" → "Themen.")."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "?", "!", "…")) else f"{text}."
+
+
 def plain(value: float | int | None, decimals: int | None = None) -> str:
     """A number without thousands separators (years, codes): 2007 → "2007", 2007.5 → "2007,5"."""
     if value is None:

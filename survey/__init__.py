@@ -100,5 +100,5 @@ def _tune_sqlite(app: Flask) -> None:
 
 def _register_filters(app: Flask) -> None:
     """German formatting for templates: every filter is a function of `questionnaires.formatting`."""
-    for name in ("number", "counted", "percent", "date", "datetime", "time", "long_date", "long_datetime"):
+    for name in ("number", "counted", "sentence", "percent", "date", "datetime", "time", "long_date", "long_datetime"):
         app.add_template_filter(getattr(fmt, name), f"de_{name}")

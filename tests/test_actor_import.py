@@ -83,6 +83,14 @@ def test_the_preview_shows_every_column_of_the_file(app, planner, planner_client
         assert f">{value}" in table
 
 
+def test_a_district_column_headed_with_the_kommunes_spatial_word_is_read(app, planner, planner_client):
+    # The preview names the column by the Kommune's word ("Stadtbezirke"); a file headed "Stadtbezirk" was
+    # silently left without its districts.
+    for header in ("Stadtbezirk", "Stadtbezirke", "Quartier", "Planungsraum"):
+        table = _upload(planner_client, f"Name;{header}\nKita Sonne;Nordstadt\n").get_data(as_text=True)
+        assert ">Nordstadt" in table.split("<table", 1)[1].split("</table>", 1)[0], header
+
+
 def test_a_skipped_row_is_not_written(app, planner, planner_client):
     preview = _upload(planner_client, "Name;E-Mail\nKita Sonne;kita@sonne.de\nKita Mond;kita@mond.de\n")
     assert 'name="auslassen" value="3"' in preview.get_data(as_text=True)

@@ -55,3 +55,10 @@ def test_a_count_takes_the_singular_only_for_one(value):
     text = fmt.counted(value, "Antwort", "Antworten")
     assert text == f"{fmt.number(value)} {'Antwort' if value == 1 else 'Antworten'}"
     assert fmt.counted(1, "Einladung ist", "Einladungen sind") == "1 Einladung ist"
+
+
+def test_sentence_adds_a_full_stop_only_where_none_ends_the_text():
+    assert fmt.sentence("Themen der Netzwerke") == "Themen der Netzwerke."
+    assert fmt.sentence("Wie heißt das Netzwerk?") == "Wie heißt das Netzwerk?"
+    assert fmt.sentence("Bitte nennen Sie drei Themen.") == "Bitte nennen Sie drei Themen."
+    assert fmt.sentence("Jetzt!") == "Jetzt!" and fmt.sentence("") == ""

@@ -49,3 +49,4 @@ def test_analysts_report_names_the_suppression_rule_and_the_filters(analyst_clie
     whole = _report(analyst_client, survey_id, "")
     figures = [e for e in pdfcheck.structure(whole) if e["/S"] == "/Figure"]
     assert figures and all(str(f["/Alt"]).startswith("Diagramm: ") for f in figures)
+    assert not [f for f in figures if re.search(r"[?!.]\.", str(f["/Alt"]))]  # never "Netzwerk?."

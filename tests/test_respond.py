@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from e2e.allkinds import make_all_kinds_survey
-from factories import deliver, invite, login, make_survey, make_user
+from factories import deliver, invite, login, make_survey, make_user, two_page_survey
 from survey.extensions import db
 from survey.models import Actor, Invitation, InvitationStatus, OutboxMessage, Response, Survey
 from survey.services import surveys
@@ -401,6 +401,14 @@ def test_review_lists_answers_with_edit_links_and_blocks_missing_required(app, a
     assert f'/r/{token}/seite/1#f-akteur-name-error' in text
     with app.app_context():
         assert not db.session.scalar(sa.select(Response)).is_submitted
+
+
+def test_review_names_an_untitled_page_once_in_its_edit_button(app, planner, client):
+    with app.app_context():
+        token = invite(two_page_survey(planner[0], required=False))
+    review = text_of(client.get(f"/r/{token}/pruefen"))
+    assert ">Seite 1 bearbeiten</a>" in review and "Seite „Seite 1“" not in review
+    assert ">Seite „Schwerpunkt“ bearbeiten</a>" in review
 
 
 def test_submit_shows_confirmation_mails_a_copy_and_is_read_only(app, allkinds, client, inbox):

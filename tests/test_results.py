@@ -96,6 +96,13 @@ def test_results_page_shows_overview_sections_and_every_question(planner_client,
     assert "Rückfragen" not in page
 
 
+def test_a_charts_description_ends_a_question_with_its_own_mark(planner_client, survey_id):
+    page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
+    alts = re.findall(r'alt="(Diagramm: [^"]*)"', page)
+    assert any("Wirkungskreis bezieht sich das Netzwerk? Die Zahlen" in a for a in alts)
+    assert not [a for a in alts if re.search(r"[?!.]\.", a)]
+
+
 def test_every_chart_of_the_page_comes_as_png_svg_and_table(planner_client, survey_id):
     page = planner_client.get(f"/results/{survey_id}").get_data(as_text=True)
     sources = re.findall(r'<img src="([^"]+)"', page)

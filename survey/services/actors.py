@@ -24,6 +24,7 @@ from questionnaires.synonyms import load_synonyms, normalised_word
 
 from ..extensions import db
 from ..models import Actor, ActorContact, Invitation, Kommune, utc_now
+from ..name_forms import SPATIAL_WORDS
 from . import audit, partner_matching
 from .address_paste import check_address
 
@@ -32,8 +33,9 @@ COLUMNS = [  # (field, German header in exports, accepted headers in imports)
      ("name", "organisation", "einrichtung", "akteur", "name der einrichtung", "organisation/einrichtung")),
     ("provider_type", "Trägerart", ("trägerart", "traegerart", "träger", "art des trägers", "provider_type")),
     ("sector", "Sektor", ("sektor", "handlungsfeld", "bereich", "sector")),
-    ("districts", "Stadtteile", ("stadtteile", "stadtteil", "sozialräume", "sozialraum", "gemeinden", "gemeinde",
-                                 "districts", "planungsräume")),
+    # Any spatial word a Kommune can choose (singular or plural: "Stadtbezirk", "Quartiere" …) names this column,
+    # so a file headed with the word the preview itself shows is understood.
+    ("districts", "Stadtteile", ("districts", *sorted({w.lower() for pair in SPATIAL_WORDS.items() for w in pair}))),
     ("contact_name", "Ansprechperson", ("ansprechperson", "ansprechpartner", "ansprechpartnerin", "kontakt",
                                         "kontaktperson", "contact_name")),
     ("email", "E-Mail", ("e-mail", "email", "e-mail-adresse", "mail", "emailadresse")),
