@@ -171,14 +171,14 @@ def test_the_guard_refuses_a_staff_change_without_an_entry(app, planner):
                 db.session.commit()
             db.session.rollback()
             db.session.add(Survey(kommune_id=user.kommune_id, title="Mit Protokoll"))
-            audit.record(user.kommune_id, "survey.created", "Umfrage „Mit Protokoll“ angelegt")
+            audit.record(user.kommune_id, "survey.created", "Befragung „Mit Protokoll“ angelegt")
             db.session.commit()
 
 
 def test_entries_are_append_only(app, planner):
     with app.app_context():
         user = db.session.get(User, planner[0])
-        entry = audit.record(user.kommune_id, "survey.created", "Umfrage „A“ angelegt")
+        entry = audit.record(user.kommune_id, "survey.created", "Befragung „A“ angelegt")
         db.session.commit()
         entry.description = "geändert"
         with pytest.raises(audit.AppendOnly):
@@ -191,7 +191,7 @@ def test_entries_are_append_only(app, planner):
         # and in the database itself, for any other writer
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as connection:
             connection.execute(sa.text("UPDATE audit_entry SET description = 'x'"))
-        assert db.session.get(AuditEntry, entry.id).description == "Umfrage „A“ angelegt"
+        assert db.session.get(AuditEntry, entry.id).description == "Befragung „A“ angelegt"
 
 
 def test_sign_in_and_out_are_recorded(app, client, planner):
@@ -216,7 +216,7 @@ def test_survey_log_names_who_did_what_without_addresses_or_links(app, planner_c
     planner_client.post(f"/surveys/{survey_id}/invitations/remind")
     planner_client.get(f"/results/{survey_id}/antworten.csv")
     page = planner_client.get(f"/surveys/{survey_id}/protokoll").get_data(as_text=True)
-    for said in ("Umfrage „Kita-Netzwerk Nord“ angelegt", "Eingeladen: „Kita Sonnenschein“", "Erinnert",
+    for said in ("Befragung „Kita-Netzwerk Nord“ angelegt", "Eingeladen: „Kita Sonnenschein“", "Erinnert",
                  "heruntergeladen", "Planner Test (planner@musterhausen.example)"):
         assert said in page, said
     with app.app_context():
@@ -231,13 +231,13 @@ def test_kommune_log_filters_and_exports_for_admins_only(app, planner_client, pl
     admin = login(app.test_client(), admin_email)
     assert planner_client.get("/admin/protokoll").status_code == 403
     page = admin.get("/admin/protokoll?aktion=invitation.sent").get_data(as_text=True)
-    assert "Eingeladen: „Kita Sonnenschein“" in page and "Umfrage „Kita-Netzwerk Nord“ angelegt" not in page
+    assert "Eingeladen: „Kita Sonnenschein“" in page and "Befragung „Kita-Netzwerk Nord“ angelegt" not in page
     page = admin.get("/admin/protokoll?von=kein-datum").get_data(as_text=True)
     assert "ist kein Datum" in page and 'value="kein-datum"' in page  # said, and what was typed stays
     export = admin.get("/admin/protokoll.csv?aktion=survey.created")
     assert export.status_code == 200
     _dialect, rows = read_rows(export.data)
-    assert rows and all(row["Aktion"] == "Umfrage angelegt" for row in rows)
+    assert rows and all(row["Aktion"] == "Befragung angelegt" for row in rows)
     assert {"Zeitpunkt", "Person", "Beschreibung", "Vorher", "Nachher"} <= set(rows[0])
     # the export itself is in the log
     assert "protokoll-" in admin.get("/admin/protokoll?aktion=results.downloaded").get_data(as_text=True)

@@ -52,18 +52,18 @@ ACTIONS: dict[str, str] = {
     "account.changed": "Konto geändert",
     "kommune.settings": "Einstellungen der Kommune geändert",
     "kommune.district": "Stadtteile geändert",
-    "survey.created": "Umfrage angelegt",
+    "survey.created": "Befragung angelegt",
     "survey.built": "Fragebogen bearbeitet",
     "survey.condition": "Bedingung einer Frage geändert",
     "survey.corrected": "Frage nach dem Start sprachlich korrigiert",
     "survey.options": "Antworten einer Frage angepasst",
-    "survey.settings": "Einstellungen der Umfrage geändert",
-    "survey.opened": "Umfrage gestartet",
-    "survey.closed": "Umfrage beendet",
-    "survey.reopened": "Umfrage wieder geöffnet",
-    "survey.archived": "Umfrage archiviert",
-    "survey.unarchived": "Umfrage aus dem Archiv zurückgeholt",
-    "survey.deleted": "Umfrage gelöscht",
+    "survey.settings": "Einstellungen der Befragung geändert",
+    "survey.opened": "Befragung gestartet",
+    "survey.closed": "Befragung beendet",
+    "survey.reopened": "Befragung wieder geöffnet",
+    "survey.archived": "Befragung archiviert",
+    "survey.unarchived": "Befragung aus dem Archiv zurückgeholt",
+    "survey.deleted": "Befragung gelöscht",
     "survey.mail_text": "Mailtext geändert",
     "invitation.sent": "Eingeladen",
     "invitation.changed": "Einladung geändert",
@@ -341,7 +341,7 @@ def install_guard(app: Flask) -> None:
 
 # ---- export ----------------------------------------------------------------------------------
 
-EXPORT_HEADER = ("Zeitpunkt", "Person", "Aktion", "Objekt", "Objekt-Nr.", "Umfrage-Nr.", "Beschreibung",
+EXPORT_HEADER = ("Zeitpunkt", "Person", "Aktion", "Objekt", "Objekt-Nr.", "Befragungs-Nr.", "Beschreibung",
                  "Vorher", "Nachher")
 
 

@@ -186,7 +186,7 @@ def reopen_survey(survey: Survey, *, submitted_may_edit: bool, deadline: dt.date
     survey.state = SurveyState.OPEN
     how = (f"; {fmt.counted(reopened, 'abgeschickte Antwort', 'abgeschickte Antworten')} wieder zur Bearbeitung "
            "freigegeben" if submitted_may_edit else "; abgeschickte Antworten bleiben abgeschickt")
-    audit.record(survey.kommune_id, "survey.reopened", f"Umfrage „{survey.title}“ wieder geöffnet{how}", obj=survey,
+    audit.record(survey.kommune_id, "survey.reopened", f"Befragung „{survey.title}“ wieder geöffnet{how}", obj=survey,
                  survey_id=survey.id, before=before if deadline else None,
                  after={"deadline": fmt.date(survey.deadline)} if deadline else None)
     db.session.flush()
@@ -264,7 +264,7 @@ def archive(survey: Survey, now: dt.datetime | None = None) -> None:
     if survey.archived_at is not None:
         raise SurveyError("Die Befragung ist bereits archiviert.")
     survey.archived_at = now or utc_now()
-    audit.record(survey.kommune_id, "survey.archived", f"Umfrage „{survey.title}“ archiviert", obj=survey,
+    audit.record(survey.kommune_id, "survey.archived", f"Befragung „{survey.title}“ archiviert", obj=survey,
                  survey_id=survey.id)
     db.session.flush()
 
@@ -274,7 +274,7 @@ def unarchive(survey: Survey) -> None:
     if survey.archived_at is None:
         raise SurveyError("Die Befragung ist nicht archiviert.")
     survey.archived_at = None
-    audit.record(survey.kommune_id, "survey.unarchived", f"Umfrage „{survey.title}“ aus dem Archiv zurückgeholt",
+    audit.record(survey.kommune_id, "survey.unarchived", f"Befragung „{survey.title}“ aus dem Archiv zurückgeholt",
                  obj=survey, survey_id=survey.id)
     db.session.flush()
 
@@ -365,7 +365,7 @@ def delete_survey(survey: Survey, typed: str) -> Holdings:
     db.session.execute(sa.delete(Invitation).where(Invitation.survey_id == survey.id))
     db.session.execute(sa.delete(Pseudonym).where(Pseudonym.series_id == survey.id))
     audit.record(survey.kommune_id, "survey.deleted",
-                 f"Umfrage „{survey.title}“ (Nr. {survey.id}) gelöscht: "
+                 f"Befragung „{survey.title}“ (Nr. {survey.id}) gelöscht: "
                  f"{fmt.counted(held.invitations, 'Einladung', 'Einladungen')}, "
                  f"{fmt.counted(held.submitted, 'abgeschickte Antwort', 'abgeschickte Antworten')}",
                  obj=survey, survey_id=survey.id)

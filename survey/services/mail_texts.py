@@ -299,7 +299,7 @@ def save_texts(survey: Survey, invitation_subject: str, invitation_text: str, re
     survey.remind_days_before = remind_days_before
     old, new = audit.changed_fields(before, {name: getattr(survey, name) for name in fields})
     if new:
-        audit.record(survey.kommune_id, "survey.mail_text", f"Mailtexte der Umfrage „{survey.title}“ geändert",
+        audit.record(survey.kommune_id, "survey.mail_text", f"Mailtexte der Befragung „{survey.title}“ geändert",
                      obj=survey, survey_id=survey.id, before=old, after=new)
     db.session.flush()
 

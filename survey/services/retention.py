@@ -134,7 +134,7 @@ def delete_survey_contacts(survey: Survey, now: dt.datetime | None = None) -> De
     pseudonyms.forget_addresses(survey)
     survey.contacts_deleted_at = at
     audit.record(survey.kommune_id, "subject.request",
-                 f"Kontaktdaten der Umfrage „{survey.title}“ gelöscht ({deleted.invitations} Einladungen, "
+                 f"Kontaktdaten der Befragung „{survey.title}“ gelöscht ({deleted.invitations} Einladungen, "
                  f"{deleted.mails} E-Mails)", obj=survey, survey_id=survey.id)
     db.session.flush()
     empty_log_after_commit()

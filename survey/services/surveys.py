@@ -74,7 +74,7 @@ def create_survey(kommune: Kommune, creator: User | None, title: str, **settings
     survey.pages.append(SurveyPage(position=0, title="Seite 1"))
     db.session.add(survey)
     db.session.flush()
-    _log(survey, f"Umfrage „{survey.title}“ angelegt", "survey.created")
+    _log(survey, f"Befragung „{survey.title}“ angelegt", "survey.created")
     return survey
 
 
@@ -85,7 +85,7 @@ def change_settings(survey: Survey, values: dict[str, object]) -> None:
         setattr(survey, name, value)
     old, new = audit.changed_fields(before, {name: audit.plain(getattr(survey, name)) for name in values})
     if new:
-        _log(survey, f"Angaben der Umfrage „{survey.title}“ geändert", "survey.settings", before=old, after=new)
+        _log(survey, f"Angaben der Befragung „{survey.title}“ geändert", "survey.settings", before=old, after=new)
 
 
 def require_draft(survey: Survey) -> None:
@@ -524,7 +524,7 @@ def copy_survey(source: Survey, creator: User | None, title: str | None = None,
             position += 1
     db.session.flush()
     kind = "Folgebefragung" if previous is not None else "Kopie"
-    _log(survey, f"Umfrage „{survey.title}“ angelegt ({kind} von „{source.title}“)", "survey.created")
+    _log(survey, f"Befragung „{survey.title}“ angelegt ({kind} von „{source.title}“)", "survey.created")
     return survey
 
 
@@ -625,7 +625,7 @@ def open_survey(survey: Survey) -> None:
                           "die die Test-Antworten löscht.")
     survey.state = SurveyState.OPEN
     survey.opened_at = utc_now()
-    _log(survey, f"Umfrage „{survey.title}“ gestartet", "survey.opened")
+    _log(survey, f"Befragung „{survey.title}“ gestartet", "survey.opened")
     db.session.flush()
 
 
@@ -637,6 +637,7 @@ def close_survey(survey: Survey, now: dt.datetime | None = None, automatic: bool
         raise SurveyError("Nur eine offene Befragung kann abgeschlossen werden.")
     survey.state = SurveyState.CLOSED
     survey.closed_at = now or utc_now()
-    _log(survey, f"Umfrage „{survey.title}“ automatisch beendet: die Frist ({fmt.date(survey.deadline)}) ist abgelaufen"
-         if automatic else f"Umfrage „{survey.title}“ beendet", "survey.closed")
+    deadline = fmt.date(survey.deadline) if survey.deadline else ""
+    _log(survey, f"Befragung „{survey.title}“ automatisch beendet: die Frist ({deadline}) ist abgelaufen"
+         if automatic else f"Befragung „{survey.title}“ beendet", "survey.closed")
     db.session.flush()

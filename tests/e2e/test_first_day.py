@@ -375,14 +375,14 @@ def test_first_day_from_empty_install_to_coverage_by_district(app, runner, brows
     page.get_by_role("link", name="Protokoll").click()
     log = page.locator("table.audit-log")
     for said in ("Einstellungen der Kommune geändert", "Konto angelegt und eingeladen (Planung): Petra Plan",
-                 "Akteursverzeichnis importiert: 3 neu", "Umfrage „Angebote für Familien 2026“ gestartet",
+                 "Akteursverzeichnis importiert: 3 neu", "Befragung „Angebote für Familien 2026“ gestartet",
                  "Eingeladen: „Kita Sonnenschein“", "Erstes Passwort gesetzt: Anton Auswertung"):
         expect(log).to_contain_text(said)
     _reads_well(page, "Protokoll")
     _shot(page, "13-admin-protokoll")
     page.get_by_label("Person").select_option(label=f"Petra Plan ({PLANNER})")
     page.get_by_role("button", name="Filtern").click()
-    expect(log).to_contain_text("Umfrage „Angebote für Familien 2026“ gestartet")
+    expect(log).to_contain_text("Befragung „Angebote für Familien 2026“ gestartet")
     expect(log).not_to_contain_text("Konto angelegt")  # the admin's own entries are filtered out
     with page.expect_download() as download:
         page.get_by_role("link", name="Als CSV herunterladen").click()
