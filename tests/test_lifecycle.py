@@ -123,7 +123,8 @@ def test_reopening_asks_whether_submitted_answers_may_be_edited_again(app, plann
     with app.app_context():
         response = db.session.scalar(sa.select(Response).join(Invitation).where(Invitation.organisation == "Kita Nord"))
         assert not response.is_submitted and response.invitation.status is InvitationStatus.IN_PROGRESS
-        entries = db.session.scalars(sa.select(AuditEntry.description).where(AuditEntry.action == "survey.reopened"))
+        entries = db.session.scalars(sa.select(AuditEntry.description).where(AuditEntry.action == "survey.reopened")
+                                       .order_by(AuditEntry.id))
         assert [e.split(";")[1].strip() for e in entries] == [
             "abgeschickte Antworten bleiben abgeschickt", "1 abgeschickte Antwort wieder zur Bearbeitung freigegeben"]
 
