@@ -180,7 +180,8 @@ from survey.extensions import db
 from survey.models import User
 from survey.services import invitations, surveys
 admin = db.session.query(User).one()
-probe = surveys.create_survey(admin.kommune, admin, "Probe 2026", contact_name="Petra Plan", contact_email=admin.email)
+probe = surveys.create_survey(admin.kommune, admin, "Probe 2026", contact_name="Petra Plan", contact_email=admin.email,
+                              privacy_notice="Verantwortlich: Jugendamt. Gespeichert bis sechs Monate nach Ende.")
 surveys.add_question(probe, current_app.extensions["catalogue"].get("netzwerk.wirkungskreis"))
 surveys.open_survey(probe)
 invitations.invite(probe, "kita@traeger.example", organisation="Kita Sonnenschein")
