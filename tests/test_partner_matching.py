@@ -163,7 +163,7 @@ def test_assigning_a_typed_name_merges_the_nodes_and_changes_density(app, world,
         assert match.actor_id == world["ids"][HUB] and round(match.score) == int(score)
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "partner.assigned"))
         assert TYPED in entry.description and "angenommen" in entry.description
-        answers = [r.answers[KEY] for r in db.session.scalars(sa.select(Response))]
+        answers = [r.answers[KEY] for r in db.session.scalars(sa.select(Response).order_by(Response.id))]
         assert {"actor": "", "name": TYPED} in answers[1]  # the raw answer is untouched
     undone = planner_client.post(f"/surveys/{world['survey_id']}/partner-abgleich/{match.id}/aufheben",
                                  follow_redirects=True)
